@@ -1,0 +1,47 @@
+// Builds everything that runs: the extension bundle, the CLI, and the test suites.
+// `node esbuild.mjs [--production] [--watch]`
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Test files of one suite folder, e.g. test/unit/*.test.ts. */
+function testsIn(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f));
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  // node-pty is a native module loaded at first use, from our node_modules or VS Code's own copy.
+  external: ['vscode', 'node-pty', 'mocha', 'playwright-core'],
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
+  ...(existsSync('src/cli.ts') ? [{ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist' }] : []),
+];
+if (!production) {
+  const suites = ['unit', 'integration', 'vscode', 'e2e', 'bench'];
+  for (const suite of suites) {
+    const entries = testsIn(join('test', suite));
+    if (suite === 'vscode' && existsSync('test/vscode/index.ts')) entries.push('test/vscode/index.ts');
+    if (entries.length) builds.push({ ...common, entryPoints: entries, outdir: join('dist', 'test', suite) });
+  }
+}
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[esbuild] watching for changes');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
