@@ -1,0 +1,159 @@
+import type * as NodePty from 'node-pty';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeExit, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
+
+export interface ContainerPtyOptions {
+  name: string;
+  launch: Launch;
+  /** Folder private to this user where the helper creates the status file. */
+  statusDir: string;
+  statusFile: string;
+  pty: typeof NodePty;
+  log: vscode.LogOutputChannel;
+  onStarted?: (event: StartedEvent) => void;
+  onEnded?: () => void;
+}
+
+/** Grace period between SIGHUP and SIGKILL when the terminal is closed. */
+const KILL_AFTER_MS = 700;
+
+/**
+ * An integrated terminal whose process is the privileged helper (directly, or under sudo/pkexec): input, output,
+ * resize and exit are wired to node-pty; closing the terminal ends the container and everything in it.
+ */
+export class ContainerPty implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+
+  private process: NodePty.IPty | undefined;
+  private watcher: fs.FSWatcher | undefined;
+  private statusOffset = 0;
+  private exitCode: number | undefined;
+  private started: StartedEvent | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: ContainerPtyOptions) {}
+
+  open(dimensions: vscode.TerminalDimensions | undefined): void {
+    const { launch, log, name } = this.options;
+    if (launch.banner) this.writeLine(`\x1b[2m${launch.banner}\x1b[0m`);
+    log.info(`[terminal] ${name}: ${launch.file} ${launch.args.join(' ')}`);
+    this.watchStatus();
+    try {
+      this.process = this.options.pty.spawn(launch.file, launch.args, {
+        name: 'xterm-256color',
+        cols: dimensions?.columns ?? 80,
+        rows: dimensions?.rows ?? 24,
+        cwd: os.homedir(),
+        env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
+      });
+    } catch (error) {
+      const message = `Could not start ${launch.file}: ${(error as Error).message}`;
+      log.error(`[terminal] ${name}: ${message}`);
+      this.writeLine(`\x1b[31m${message}\x1b[0m`);
+      this.finish(1);
+      return;
+    }
+    this.process.onData((data) => this.writeEmitter.fire(data));
+    this.process.onExit(({ exitCode, signal }) => {
+      const code = signal ? 128 + signal : exitCode;
+      this.readStatus();
+      log.info(`[terminal] ${name}: helper ended with code ${code}`);
+      if (!this.disposed) {
+        this.writeLine('');
+        this.writeLine(`\x1b[1m[Container ${name} ${describeExit(code, launch.via)}]\x1b[0m Press any key to close the terminal.`);
+      }
+      this.finish(code);
+    });
+  }
+
+  handleInput(data: string): void {
+    if (this.exitCode !== undefined) {
+      this.closeEmitter.fire(this.exitCode);
+      return;
+    }
+    this.process?.write(data);
+  }
+
+  setDimensions(dimensions: vscode.TerminalDimensions): void {
+    if (this.exitCode === undefined && dimensions.columns > 0 && dimensions.rows > 0) {
+      this.process?.resize(dimensions.columns, dimensions.rows);
+    }
+  }
+
+  /** The user closed the terminal: end the container (the helper turns SIGHUP into SIGKILL of PID 1). */
+  close(): void {
+    this.disposed = true;
+    const child = this.process;
+    if (child && this.exitCode === undefined) {
+      this.options.log.info(`[terminal] ${this.options.name}: closed by the user, ending the container`);
+      child.kill('SIGHUP');
+      const timer = setTimeout(() => {
+        if (this.exitCode === undefined) {
+          this.options.log.warn(`[terminal] ${this.options.name}: helper still running after SIGHUP, sending SIGKILL`);
+          child.kill('SIGKILL');
+        }
+      }, KILL_AFTER_MS);
+      timer.unref();
+    }
+  }
+
+  /** The container once it runs, from the helper's status file. */
+  get container(): StartedEvent | undefined {
+    return this.started;
+  }
+
+  private finish(code: number): void {
+    if (this.exitCode !== undefined) return;
+    this.exitCode = code;
+    this.watcher?.close();
+    this.watcher = undefined;
+    fs.rm(this.options.statusDir, { recursive: true, force: true }, () => undefined);
+    this.options.onEnded?.();
+    if (this.disposed) this.closeEmitter.fire(code);
+  }
+
+  private watchStatus(): void {
+    try {
+      this.watcher = fs.watch(this.options.statusDir, () => this.readStatus());
+    } catch (error) {
+      this.options.log.warn(`[terminal] cannot watch ${this.options.statusDir}: ${(error as Error).message}`);
+    }
+  }
+
+  private readStatus(): void {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.options.statusFile, 'utf8');
+    } catch {
+      return;
+    }
+    const fresh = text.slice(this.statusOffset);
+    const complete = fresh.slice(0, fresh.lastIndexOf('\n') + 1);
+    this.statusOffset += complete.length;
+    for (const event of parseStatusText(complete)) {
+      if (event.event === 'started' && !this.started) {
+        this.started = event;
+        this.options.log.info(
+          `[terminal] ${this.options.name}: container runs, PID 1 = host PID ${event.initPid}, rootfs ${event.rootfs}`,
+        );
+        this.options.onStarted?.(event);
+      }
+    }
+  }
+
+  private writeLine(text: string): void {
+    this.writeEmitter.fire(`${text}\r\n`);
+  }
+}
+
+/** A folder only this user can enter, holding the path the helper will create its status file at. */
+export function makeStatusLocation(): { statusDir: string; statusFile: string } {
+  const statusDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-containers-'));
+  return { statusDir, statusFile: path.join(statusDir, 'status.jsonl') };
+}

@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+/** Runs a program and returns its stdout; injected so tests and callers choose how. */
+export type RunFile = (file: string, args: readonly string[]) => Promise<string>;
+
+export const runFile: RunFile = async (file, args) => (await promisify(execFile)(file, [...args])).stdout;
+
+/** Where Debian's busybox and busybox-static packages put the binary. */
+export const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'] as const;
+
+export class RootfsError extends Error {}
+
+/** How an ELF executable is linked; `undefined` for a file that is not a 64- or 32-bit ELF. */
+export function elfLinkage(header: Buffer): 'static' | 'dynamic' | undefined {
+  if (header.length < 52 || header.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const is64 = header[4] === 2;
+  const little = header[5] === 1;
+  const u16 = (o: number) => (little ? header.readUInt16LE(o) : header.readUInt16BE(o));
+  const u32 = (o: number) => (little ? header.readUInt32LE(o) : header.readUInt32BE(o));
+  const phoff = is64 ? Number(little ? header.readBigUInt64LE(32) : header.readBigUInt64BE(32)) : u32(28);
+  const phentsize = u16(is64 ? 54 : 42);
+  const phnum = u16(is64 ? 56 : 44);
+  const PT_INTERP = 3;
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 4 > header.length) return undefined;
+    if (u32(at) === PT_INTERP) return 'dynamic';
+  }
+  return 'static';
+}
+
+/** Finds a statically linked busybox, or throws saying which Debian package to install. */
+export async function findStaticBusybox(candidates: readonly string[] = BUSYBOX_CANDIDATES): Promise<string> {
+  const dynamic: string[] = [];
+  for (const candidate of candidates) {
+    let header: Buffer;
+    try {
+      const file = await fs.open(candidate, 'r');
+      try {
+        header = Buffer.alloc(4096);
+        const { bytesRead } = await file.read(header, 0, header.length, 0);
+        header = header.subarray(0, bytesRead);
+      } finally {
+        await file.close();
+      }
+    } catch {
+      continue;
+    }
+    const linkage = elfLinkage(header);
+    if (linkage === 'static') return candidate;
+    if (linkage === 'dynamic') dynamic.push(candidate);
+  }
+  if (dynamic.length) {
+    throw new RootfsError(
+      `${dynamic.join(', ')} is dynamically linked and cannot run inside a chroot without its libraries. ` +
+        'Install the static build: sudo apt-get install busybox-static',
+    );
+  }
+  throw new RootfsError('BusyBox was not found. Install it: sudo apt-get install busybox-static');
+}
+
+export interface BuildOptions {
+  /** Path of a static busybox; found with findStaticBusybox when omitted. */
+  busybox?: string;
+  run?: RunFile;
+  /** Called with a short sentence per step, for a progress notification. */
+  onProgress?: (step: string) => void;
+}
+
+const FILES: Record<string, string> = {
+  'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  'etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+  'etc/profile': 'export PS1=\'\\u@\\h:\\w\\$ \'\nexport PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n',
+  'etc/os-release': 'NAME="Mini Containers BusyBox"\nID=busybox\nPRETTY_NAME="BusyBox root filesystem made by Mini Containers"\n',
+};
+
+/**
+ * Builds a BusyBox root filesystem at `target`, which must not exist yet. It is assembled in a sibling folder
+ * and renamed into place at the end, so a failure never leaves a half-built rootfs behind.
+ */
+export async function buildBusyboxRootfs(target: string, options: BuildOptions = {}): Promise<string> {
+  const run = options.run ?? runFile;
+  const progress = options.onProgress ?? (() => undefined);
+  target = path.resolve(target);
+  if (await exists(target)) throw new RootfsError(`${target} already exists; choose a new folder`);
+  const busybox = options.busybox ?? (await findStaticBusybox());
+
+  progress(`Listing the applets of ${busybox}`);
+  const applets = parseAppletList(await run(busybox, ['--list-full']));
+  if (!applets.includes('bin/sh')) throw new RootfsError(`${busybox} has no sh applet`);
+
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const work = await fs.mkdtemp(`${target}.partial-`);
+  try {
+    progress('Creating folders');
+    for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'dev', 'sys', 'run', 'home', 'var/tmp']) {
+      await fs.mkdir(path.join(work, dir), { recursive: true, mode: 0o755 });
+    }
+    await fs.mkdir(path.join(work, 'root'), { mode: 0o700 });
+    await fs.mkdir(path.join(work, 'tmp'));
+    await fs.chmod(path.join(work, 'tmp'), 0o1777);
+    await fs.chmod(work, 0o755);
+
+    progress(`Copying ${busybox} and linking ${applets.length} applets`);
+    await fs.copyFile(busybox, path.join(work, 'bin/busybox'));
+    await fs.chmod(path.join(work, 'bin/busybox'), 0o755);
+    for (const applet of applets) {
+      if (applet === 'bin/busybox') continue;
+      const link = path.join(work, applet);
+      // Relative links resolve the same inside the chroot and when inspected from the host.
+      await fs.symlink(path.relative(path.dirname(link), path.join(work, 'bin/busybox')), link);
+    }
+    for (const [file, text] of Object.entries(FILES)) await fs.writeFile(path.join(work, file), text, { mode: 0o644 });
+
+    await fs.rename(work, target);
+  } catch (error) {
+    await fs.rm(work, { recursive: true, force: true });
+    throw error;
+  }
+  progress(`Root filesystem ready at ${target}`);
+  return target;
+}
+
+/** `busybox --list-full` → relative applet paths such as `bin/sh`, only the safe ones. */
+export function parseAppletList(text: string): string[] {
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) {
+    const applet = line.trim();
+    const name = applet.slice(applet.lastIndexOf('/') + 1);
+    if (/^(bin|sbin|usr\/bin|usr\/sbin)\/[A-Za-z0-9_.[\]-]+$/.test(applet) && name !== '.' && name !== '..') seen.add(applet);
+  }
+  return [...seen].sort();
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The contract with src/helper/container-helper.sh: the arguments it takes, how it gets its privileges,
+ * and the JSON lines it writes to --status-file. Pure: no I/O, no vscode.
+ */
+
+/** Docker's convention, which the helper follows. */
+export const EXIT_HELPER_ERROR = 125;
+export const EXIT_NOT_EXECUTABLE = 126;
+export const EXIT_NOT_FOUND = 127;
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+export function isValidName(name: string): boolean {
+  return NAME.test(name);
+}
+
+/** The rootfs folder's name made valid, plus `suffix`: readable, and unique with a random suffix. */
+export function containerName(rootfs: string, suffix: string): string {
+  let base = (rootfs.split('/').filter(Boolean).pop() ?? '').replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40);
+  if (!/^[A-Za-z0-9]/.test(base)) base = `c${base}`;
+  return `${base}-${suffix}`;
+}
+
+export interface StartRequest {
+  /** Absolute path of the root filesystem. */
+  rootfs: string;
+  /** Container name; the helper derives one from the rootfs when omitted. */
+  name?: string;
+  /** Defaults to the name. */
+  hostname?: string;
+  /** Absolute path of a file that does not exist yet, for the JSON status lines. */
+  statusFile?: string;
+  /** Program and arguments run as PID 1; /bin/sh when empty. */
+  command?: readonly string[];
+}
+
+/**
+ * The helper's argv for `start`, after the same checks the helper makes, so the user hears about a bad
+ * value before any password prompt. Throws an Error whose message says what to fix.
+ */
+export function buildStartArgs(request: StartRequest): string[] {
+  const { rootfs, name, hostname, statusFile, command } = request;
+  if (!rootfs.startsWith('/')) throw new Error(`The root filesystem must be an absolute path: ${rootfs}`);
+  if (CONTROL.test(rootfs)) throw new Error('The root filesystem path contains control characters.');
+  const args = ['start', '--rootfs', rootfs];
+  if (name !== undefined) {
+    if (!isValidName(name)) throw new Error(`Invalid container name "${name}": use letters, digits, _ . - (at most 63).`);
+    args.push('--name', name);
+  }
+  if (hostname !== undefined) {
+    if (!isValidName(hostname)) throw new Error(`Invalid hostname "${hostname}": use letters, digits, _ . - (at most 63).`);
+    args.push('--hostname', hostname);
+  }
+  if (statusFile !== undefined) {
+    if (!statusFile.startsWith('/')) throw new Error(`The status file must be an absolute path: ${statusFile}`);
+    args.push('--status-file', statusFile);
+  }
+  if (command && command.length) args.push('--', ...command);
+  return args;
+}
+
+export type Privilege = 'auto' | 'root' | 'sudo' | 'pkexec';
+
+export interface LaunchContext {
+  privilege: Privilege;
+  /** Effective uid of the extension host. */
+  uid: number;
+  helperPath: string;
+  /** Absolute paths of sudo and pkexec when installed. */
+  sudoPath?: string;
+  pkexecPath?: string;
+}
+
+/** The helper is run by the shell, so it needs no exec bit (a VSIX does not keep one). */
+export const HELPER_SHELL = '/bin/sh';
+
+export interface Launch {
+  file: string;
+  args: string[];
+  /** How the helper gets root: shown to the user before any password prompt. */
+  via: 'root' | 'sudo' | 'pkexec';
+  /** One line saying what runs and why, or undefined when no password is asked. */
+  banner?: string;
+}
+
+/** Chooses how to run the helper with root rights, per the miniContainers.privilege setting. */
+export function planLaunch(context: LaunchContext, helperArgs: readonly string[]): Launch {
+  const via = resolvePrivilege(context);
+  const helper = [HELPER_SHELL, context.helperPath, ...helperArgs];
+  const shown = helper.map(quoteForDisplay).join(' ');
+  const why = 'to create PID, mount, UTS and IPC namespaces and chroot';
+  switch (via) {
+    case 'root':
+      if (context.uid !== 0) {
+        throw new Error('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "sudo" or "pkexec".');
+      }
+      return { file: HELPER_SHELL, args: helper.slice(1), via };
+    case 'sudo':
+      if (!context.sudoPath) throw new Error('sudo is not installed; install it or set miniContainers.privilege to "pkexec".');
+      return {
+        file: context.sudoPath,
+        args: ['--', ...helper],
+        via,
+        banner: `Mini Containers runs its helper as root with sudo ${why}: sudo ${shown}`,
+      };
+    case 'pkexec':
+      if (!context.pkexecPath) throw new Error('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "sudo".');
+      return {
+        file: context.pkexecPath,
+        args: helper,
+        via,
+        banner: `Mini Containers runs its helper as root with pkexec ${why}: pkexec ${shown}`,
+      };
+  }
+}
+
+function resolvePrivilege(context: LaunchContext): 'root' | 'sudo' | 'pkexec' {
+  if (context.privilege !== 'auto') return context.privilege;
+  if (context.uid === 0) return 'root';
+  if (context.sudoPath) return 'sudo';
+  if (context.pkexecPath) return 'pkexec';
+  throw new Error('Neither sudo nor pkexec is installed, and VS Code does not run as root: install sudo.');
+}
+
+/** Single-quotes a word for display when it needs it; never executed. */
+export function quoteForDisplay(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface StartedEvent {
+  event: 'started';
+  /** Host PID of the container's PID 1. */
+  initPid: number;
+  /** Field 22 of /proc/initPid/stat: with initPid, the container's identity. */
+  startTime: number;
+  rootfs: string;
+  name: string;
+  hostname: string;
+}
+
+export interface ExitedEvent {
+  event: 'exited';
+  code: number;
+}
+
+export type StatusEvent = StartedEvent | ExitedEvent;
+
+/** One line of the status file → an event, or undefined for anything malformed. */
+export function parseStatusLine(line: string): StatusEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (v.event === 'started') {
+    if (!isCount(v.initPid) || v.initPid < 1 || !isCount(v.startTime)) return undefined;
+    if (typeof v.rootfs !== 'string' || typeof v.name !== 'string' || typeof v.hostname !== 'string') return undefined;
+    return { event: 'started', initPid: v.initPid, startTime: v.startTime, rootfs: v.rootfs, name: v.name, hostname: v.hostname };
+  }
+  if (v.event === 'exited') {
+    if (!isCount(v.code) || v.code > 255) return undefined;
+    return { event: 'exited', code: v.code };
+  }
+  return undefined;
+}
+
+/** All complete lines of a status file's text; a partial last line is left for the next read. */
+export function parseStatusText(text: string): StatusEvent[] {
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.map(parseStatusLine).filter((e): e is StatusEvent => e !== undefined);
+}
+
+/** A sentence for the terminal when the helper's process ends. */
+export function describeExit(code: number, via: Launch['via']): string {
+  if (via === 'pkexec' && code === 126) return 'pkexec: authorization was dismissed';
+  if (via === 'pkexec' && code === 127) return 'pkexec: not authorized';
+  switch (code) {
+    case EXIT_HELPER_ERROR:
+      return 'the helper refused or failed (exit code 125); its message is above';
+    case EXIT_NOT_EXECUTABLE:
+      return 'the command is not executable in the root filesystem (exit code 126)';
+    case EXIT_NOT_FOUND:
+      return 'the command was not found in the root filesystem (exit code 127)';
+  }
+  return code > 128 && code < 160 ? `exited on signal ${code - 128} (exit code ${code})` : `exited with code ${code}`;
+}

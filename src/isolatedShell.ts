@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { buildStartArgs, containerName, planLaunch, StartedEvent } from './core/helperProtocol';
+import { ContainerPty, makeStatusLocation } from './containerPty';
+import { loadNodePty } from './nodePty';
+import { resolveRootfs } from './rootfsCommands';
+import { readPrivilegeSetting } from './settings';
+
+export const PROFILE_ID = 'miniContainers.isolatedShell';
+
+/** A container started from this window, for the features that list or stop them. */
+export interface Session {
+  name: string;
+  rootfs: string;
+  pty: ContainerPty;
+  container?: StartedEvent;
+}
+
+/** The containers this window started; fires when one starts running or ends. */
+export class Sessions implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  readonly all = new Set<Session>();
+
+  add(session: Session): void {
+    this.all.add(session);
+    this.emitter.fire();
+  }
+  changed(): void {
+    this.emitter.fire();
+  }
+  remove(session: Session): void {
+    if (this.all.delete(session)) this.emitter.fire();
+  }
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}
+
+/** "Start Isolated Shell" and the "Isolated Shell" terminal profile. */
+export function registerIsolatedShell(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  sessions: Sessions,
+): void {
+  const create = async (): Promise<vscode.TerminalOptions | vscode.ExtensionTerminalOptions | undefined> => {
+    const rootfs = await resolveRootfs(log);
+    if (!rootfs) return undefined;
+    try {
+      return makeTerminalOptions(context, log, sessions, rootfs);
+    } catch (error) {
+      const message = (error as Error).message;
+      log.error(`[shell] ${message}`);
+      vscode.window.showErrorMessage(message);
+      return undefined;
+    }
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('miniContainers.startIsolatedShell', async () => {
+      const options = await create();
+      if (!options) return undefined;
+      const terminal = vscode.window.createTerminal(options);
+      terminal.show();
+      return terminal;
+    }),
+  );
+  context.subscriptions.push(
+    vscode.window.registerTerminalProfileProvider(PROFILE_ID, {
+      async provideTerminalProfile() {
+        const options = await create();
+        return options ? new vscode.TerminalProfile(options) : undefined;
+      },
+    }),
+  );
+}
+
+function makeTerminalOptions(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  sessions: Sessions,
+  rootfs: string,
+): vscode.ExtensionTerminalOptions {
+  const pty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
+  const name = containerName(rootfs, randomBytes(2).toString('hex'));
+  const { statusDir, statusFile } = makeStatusLocation();
+  try {
+    const helperArgs = buildStartArgs({ rootfs, name, statusFile });
+    const launch = planLaunch(
+      {
+        privilege: readPrivilegeSetting(),
+        uid: process.getuid?.() ?? -1,
+        helperPath: context.asAbsolutePath(path.join('src', 'helper', 'container-helper.sh')),
+        sudoPath: findProgram('sudo'),
+        pkexecPath: findProgram('pkexec'),
+      },
+      helperArgs,
+    );
+    const containerPty = new ContainerPty({
+      name,
+      launch,
+      statusDir,
+      statusFile,
+      pty,
+      log,
+      onStarted: (event) => {
+        session.container = event;
+        sessions.changed();
+      },
+      onEnded: () => sessions.remove(session),
+    });
+    const session: Session = { name, rootfs, pty: containerPty };
+    sessions.add(session);
+    return { name, pty: containerPty, iconPath: new vscode.ThemeIcon('vm') };
+  } catch (error) {
+    fs.rmSync(statusDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function findProgram(name: string): string | undefined {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
