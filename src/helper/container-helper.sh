@@ -137,11 +137,29 @@ check_command() {
   esac
 }
 
-# --- stage 2: runs as PID 1 inside the new namespaces, before the chroot ----------------------------------------
+# --- inside: two internal stages, run by `start` only ------------------------------------------------------------
 
-# Arguments: ROOTFS HOSTNAME -- COMMAND [ARG]...  (already validated by stage 1; checked again, cheaply.)
-# fd 3, when open, is the status file.
-stage2() {
+# __supervise ROOTFS HOSTNAME -- COMMAND...: runs in the new mount, UTS and IPC namespaces, but still in the host's
+# PID namespace; its children are born in the new one. Its first child becomes PID 1 of that namespace, so it
+# must not fork before starting the init stage (a command substitution would become PID 1 and end the namespace).
+# It waits for PID 1 so the exit status keeps a killing signal as 128+N, and if it dies, the kernel SIGKILLs
+# PID 1 (pdeathsig) and with it every process of the namespace.
+# Run by hand it is harmless: its child is then not PID 1, and the init stage refuses to run.
+supervise() {
+  init=''
+  trap 'if [ -n "$init" ]; then kill -KILL "$init" 2>/dev/null; fi; exit 137' HUP INT TERM
+  exec 4<&0
+  setpriv --pdeathsig KILL -- /bin/sh "$0" __init "$@" <&4 4<&- &
+  init=$!
+  exec 4<&-
+  code=0
+  wait "$init" || code=$?
+  exit "$code"
+}
+
+# __init ROOTFS HOSTNAME -- COMMAND...: PID 1 of the new PID namespace, before the chroot. fd 3, when open, is
+# the status file. Arguments were validated by `start`; the names are checked again, cheaply.
+init_stage() {
   [ "$$" = 1 ] || die "internal stage run outside a new PID namespace; use 'start'"
   rootfs=$1 host_name=$2
   shift 3
@@ -167,7 +185,7 @@ stage2() {
   setup_dev "$rootfs/dev"
 
   record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"helperPid\":$HELPER_PID}"
-  # The record lets the Containers view (and `ps`) name containers started here; stage 1 removes it.
+  # The record lets the Containers view (and `ps`) name containers started here; `start` removes it.
   if mkdir -p "$REGISTRY"; then
     printf '%s\n' "$record" > "$REGISTRY/$init_pid-$start_time.json" \
       || printf 'container-helper: warning: cannot write %s; the container runs unnamed\n' "$REGISTRY" >&2
@@ -198,6 +216,28 @@ setup_dev() {
   ln -s /proc/self/fd/0 "$dev/stdin"
   ln -s /proc/self/fd/1 "$dev/stdout"
   ln -s /proc/self/fd/2 "$dev/stderr"
+}
+
+# Records of containers whose init is gone (a helper that was SIGKILLed could not remove its own).
+prune_records() {
+  for record in "$REGISTRY"/*.json; do
+    [ -f "$record" ] || continue
+    id=${record##*/}
+    id=${id%.json}
+    case "$id" in
+      *[!0-9-]*|-*|*-|*-*-*) rm -f -- "$record"; continue ;;
+    esac
+    pid=${id%-*} start=${id#*-}
+    if [ -r "/proc/$pid/stat" ] && read -r stat < "/proc/$pid/stat" 2>/dev/null; then
+      set -f
+      # shellcheck disable=SC2086 # numeric fields, split on purpose
+      set -- ${stat##*) }
+      set +f
+      # A zombie init is a container that has ended.
+      [ "${20:-}" = "$start" ] && [ "$1" != Z ] && continue
+    fi
+    rm -f -- "$record"
+  done
 }
 
 # --- stage 1: `start` ---------------------------------------------------------------------------------------------
@@ -255,21 +295,21 @@ start() {
   fi
   export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$"
 
+  prune_records
   self=$(cd -P -- "$(dirname -- "$0")" && pwd -P)/$(basename -- "$0")
   child=''
   trap 'end_container' HUP INT TERM
   # Background jobs get /dev/null as stdin unless told otherwise: keep the terminal on fd 0.
-  # --pdeathsig: if this helper is SIGKILLed, unshare dies too, and --kill-child takes the container with it.
+  # --pdeathsig: if this helper is SIGKILLed, the supervisor dies too, and PID 1 with it.
   exec 4<&0
-  setpriv --pdeathsig KILL -- \
-    unshare --pid --fork --mount --uts --ipc --propagation private --kill-child=SIGKILL \
-    -- /bin/sh "$self" __stage2 "$rootfs" "$host_name" -- "$@" <&4 4<&- &
+  setpriv --pdeathsig KILL -- unshare --pid --mount --uts --ipc --propagation private \
+    -- /bin/sh "$self" __supervise "$rootfs" "$host_name" -- "$@" <&4 4<&- &
   child=$!
   exec 4<&-
   code=0
   while :; do
     wait "$child" && code=0 || code=$?
-    # wait returns >128 when a trapped signal interrupted it; loop until unshare itself is gone.
+    # wait returns >128 when a trapped signal interrupted it; loop until the supervisor itself is gone.
     kill -0 "$child" 2>/dev/null || break
   done
   # The record names this helper's PID; a fixed-string match, in a folder only root writes.
@@ -292,8 +332,9 @@ end_container() {
 
 case "${1:-}" in
   start) shift; start "$@" ;;
-  __stage2) shift; stage2 "$@" ;;
+  __supervise) shift; supervise "$@" ;;
+  __init) shift; init_stage "$@" ;;
   -h|--help|help) usage; exit 0 ;;
-  '') usage; exit "$EXIT_HELPER" ;;
+  '') usage; die "no subcommand given" ;;
   *) usage; die "unknown subcommand: $1" ;;
 esac

@@ -1,0 +1,139 @@
+// The helper's contract from its header: exit codes, and refusals that create nothing.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  makeRootfs, makeTempDir, mountTable, readStarted, registryRecords, requireRoot, runHelper, spawnHelper,
+  stopAllHelpers, waitFor,
+} from './harness';
+
+describe('container-helper.sh start: exit codes', () => {
+  let tmp: string;
+  let rootfs: string;
+
+  before(async () => {
+    requireRoot();
+    tmp = makeTempDir('contract');
+    rootfs = await makeRootfs(tmp);
+    fs.writeFileSync(path.join(rootfs, 'not-executable'), 'data\n', { mode: 0o644 });
+  });
+  after(async () => {
+    await stopAllHelpers();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const cases: Array<[string, string[], number, RegExp?]> = [
+    ['the command succeeds', ['/bin/true'], 0],
+    ["the command's own code", ['/bin/sh', '-c', 'exit 7'], 7],
+    ['the command is not executable', ['/not-executable'], 126, /not an executable file/],
+    ['the command is a folder', ['/etc'], 126, /not an executable file/],
+    ['the command is missing', ['/bin/no-such-program'], 127, /command not found/],
+    ['the command is missing from PATH', ['no-such-program'], 127, /command not found in the rootfs's PATH/],
+    ['a link to a missing target', ['/dangling'], 127, /command not found/],
+  ];
+  for (const [title, command, code, message] of cases) {
+    it(`${title}: ${code}`, async () => {
+      if (title.startsWith('a link')) fs.symlinkSync('/nowhere/at/all', path.join(rootfs, 'dangling'));
+      const result = await runHelper(['start', '--rootfs', rootfs, '--', ...command]);
+      assert.equal(result.code, code, result.stderr);
+      if (message) {
+        assert.match(result.stderr, message);
+        assert.match(result.stderr, /^container-helper: [^\n]+\n$/, 'one line, prefixed');
+      }
+    });
+  }
+
+  it('PID 1 killed by a signal from the host: 128+N', async () => {
+    const status = path.join(tmp, 'signal.jsonl');
+    const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sleep', '1000']);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const started = await waitFor(() => readStarted(status));
+    process.kill(started.initPid, 'SIGKILL');
+    assert.equal(await exited, 137);
+    assert.match(fs.readFileSync(status, 'utf8'), /\{"event":"exited","code":137\}\n$/);
+  });
+
+  it('a bare name found on the rootfs PATH runs', async () => {
+    const result = await runHelper(['start', '--rootfs', rootfs, '--', 'echo', 'found']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'found\n');
+  });
+});
+
+describe('container-helper.sh: refusals are 125, say what to fix, and create nothing', () => {
+  let tmp: string;
+  let rootfs: string;
+  let bare: string;
+
+  before(async () => {
+    requireRoot();
+    tmp = makeTempDir('refusals');
+    rootfs = await makeRootfs(tmp);
+    bare = path.join(tmp, 'bare');
+    fs.mkdirSync(bare);
+    fs.writeFileSync(path.join(tmp, 'a-file'), '');
+    fs.symlinkSync('/', path.join(tmp, 'link-to-root'));
+    fs.writeFileSync(path.join(tmp, 'existing.jsonl'), 'keep me\n');
+  });
+  after(async () => {
+    await stopAllHelpers();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const long = 'a'.repeat(64);
+  const cases: Array<[string, () => string[], RegExp]> = [
+    ['no subcommand', () => [], /usage/],
+    ['an unknown subcommand', () => ['run'], /unknown subcommand/],
+    ['no --rootfs', () => ['start'], /--rootfs DIR is required/],
+    ['an empty --rootfs', () => ['start', '--rootfs', ''], /--rootfs is empty/],
+    ['a relative --rootfs', () => ['start', '--rootfs', 'rootfs'], /absolute path/],
+    ['a missing --rootfs', () => ['start', '--rootfs', path.join(tmp, 'missing')], /does not exist/],
+    ['a file as --rootfs', () => ['start', '--rootfs', path.join(tmp, 'a-file')], /not a directory/],
+    ['/ as --rootfs', () => ['start', '--rootfs', '/'], /host's \//],
+    ['a link to / as --rootfs', () => ['start', '--rootfs', path.join(tmp, 'link-to-root')], /host's \//],
+    ['.. leading to /', () => ['start', '--rootfs', `${tmp}/../../../../../../..`], /host's \//],
+    ['a rootfs without proc/', () => ['start', '--rootfs', bare], /no proc\/ folder/],
+    ['a --rootfs with a newline', () => ['start', '--rootfs', `${rootfs}\nx`], /control characters/],
+    ['a --rootfs given twice', () => ['start', '--rootfs', rootfs, '--rootfs', rootfs], /given twice/],
+    ['an unknown flag', () => ['start', '--rootfs', rootfs, '--privileged'], /unknown flag: --privileged/],
+    ['a flag without value', () => ['start', '--rootfs'], /needs a value/],
+    ['a name with a space', () => ['start', '--rootfs', rootfs, '--name', 'a b'], /--name must match/],
+    ['a name of 64 characters', () => ['start', '--rootfs', rootfs, '--name', long], /--name must match/],
+    ['a name starting with -', () => ['start', '--rootfs', rootfs, '--name', '-x'], /--name must match/],
+    ['a name with $(…)', () => ['start', '--rootfs', rootfs, '--name', '$(id)'], /--name must match/],
+    ['a hostname with a dot first', () => ['start', '--rootfs', rootfs, '--hostname', '.h'], /--hostname must match/],
+    ['a relative status file', () => ['start', '--rootfs', rootfs, '--status-file', 's.jsonl'], /absolute path/],
+    ['an existing status file', () => ['start', '--rootfs', rootfs, '--status-file', path.join(tmp, 'existing.jsonl')],
+      /already exists/],
+    ['a status file in a missing folder', () => ['start', '--rootfs', rootfs, '--status-file', path.join(tmp, 'x', 's')],
+      /folder does not exist/],
+  ];
+
+  for (const [title, args, message] of cases) {
+    it(`refuses ${title}`, async () => {
+      const mounts = mountTable();
+      const records = registryRecords();
+      const entries = fs.readdirSync(tmp).sort();
+      const result = await runHelper(args());
+      assert.equal(result.code, 125, `${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.match(result.stderr, /container-helper: /);
+      assert.equal(result.stdout, '');
+      assert.equal(mountTable(), mounts, 'nothing mounted');
+      assert.deepEqual(registryRecords(), records, 'no record written');
+      assert.deepEqual(fs.readdirSync(tmp).sort(), entries, 'no file created');
+      assert.equal(fs.readFileSync(path.join(tmp, 'existing.jsonl'), 'utf8'), 'keep me\n', 'nothing overwritten');
+    });
+  }
+
+  for (const stage of ['__supervise', '__init']) {
+    it(`refuses to run its internal stage ${stage} by hand`, async () => {
+      const mounts = mountTable();
+      const result = await runHelper([stage, rootfs, 'h', '--', '/bin/sh']);
+      assert.equal(result.code, 125);
+      assert.match(result.stderr, /outside a new PID namespace/);
+      assert.equal(mountTable(), mounts, 'nothing mounted');
+    });
+  }
+});
