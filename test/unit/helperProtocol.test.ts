@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  buildStartArgs, containerName, describeExit, isValidName, parseStatusLine, parseStatusText, planLaunch, quoteForDisplay,
+} from '../../src/core/helperProtocol';
+
+describe('isValidName', () => {
+  const cases: Array<[string, boolean]> = [
+    ['a', true], ['busybox-1f2e', true], ['A.b_c-9', true], ['a'.repeat(63), true],
+    ['', false], ['a'.repeat(64), false], ['-a', false], ['.a', false], ['_a', false], ['a b', false],
+    ['a/b', false], ['$(id)', false], ['a\nb', false], ['é', false],
+  ];
+  for (const [name, valid] of cases) it(`${JSON.stringify(name)} → ${valid}`, () => assert.equal(isValidName(name), valid));
+});
+
+describe('containerName', () => {
+  const cases: Array<[string, string]> = [
+    ['/var/lib/busybox-rootfs', 'busybox-rootfs-ab12'],
+    ['/tmp/with space', 'with-space-ab12'],
+    ['/tmp/.hidden', 'c.hidden-ab12'],
+    ['/tmp/x/', 'x-ab12'],
+    [`/tmp/${'l'.repeat(80)}`, `${'l'.repeat(40)}-ab12`],
+  ];
+  for (const [rootfs, expected] of cases) {
+    it(`${rootfs} → ${expected}`, () => {
+      assert.equal(containerName(rootfs, 'ab12'), expected);
+      assert.ok(isValidName(containerName(rootfs, 'ab12')));
+    });
+  }
+});
+
+describe('buildStartArgs', () => {
+  it('builds the full argv in the order the helper documents', () => {
+    assert.deepEqual(
+      buildStartArgs({ rootfs: '/r f', name: 'n1', hostname: 'h1', statusFile: '/t/s', command: ['/bin/sh', '-c', 'echo $HOME'] }),
+      ['start', '--rootfs', '/r f', '--name', 'n1', '--hostname', 'h1', '--status-file', '/t/s', '--', '/bin/sh', '-c', 'echo $HOME'],
+    );
+  });
+  it('leaves out what is not given, and the command when empty', () => {
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', command: [] }), ['start', '--rootfs', '/r']);
+  });
+  const refusals: Array<[string, Parameters<typeof buildStartArgs>[0], RegExp]> = [
+    ['a relative rootfs', { rootfs: 'r' }, /absolute/],
+    ['a rootfs with a newline', { rootfs: '/r\n' }, /control characters/],
+    ['a bad name', { rootfs: '/r', name: 'a b' }, /Invalid container name/],
+    ['a bad hostname', { rootfs: '/r', hostname: '-h' }, /Invalid hostname/],
+    ['a relative status file', { rootfs: '/r', statusFile: 's' }, /status file/],
+  ];
+  for (const [title, request, message] of refusals) {
+    it(`refuses ${title}`, () => assert.throws(() => buildStartArgs(request), message));
+  }
+});
+
+describe('planLaunch', () => {
+  const base = { helperPath: '/ext/h.sh', sudoPath: '/usr/bin/sudo', pkexecPath: '/usr/bin/pkexec' };
+  const args = ['start', '--rootfs', '/r'];
+  it('auto as root runs the helper directly, with no banner', () => {
+    const launch = planLaunch({ ...base, privilege: 'auto', uid: 0 }, args);
+    assert.deepEqual(launch, { file: '/bin/sh', args: ['/ext/h.sh', ...args], via: 'root' });
+  });
+  it('auto as a user goes through sudo and says what runs and why', () => {
+    const launch = planLaunch({ ...base, privilege: 'auto', uid: 1000 }, args);
+    assert.equal(launch.file, '/usr/bin/sudo');
+    assert.deepEqual(launch.args, ['--', '/bin/sh', '/ext/h.sh', ...args]);
+    assert.match(launch.banner!, /sudo .*namespaces.*: sudo \/bin\/sh \/ext\/h\.sh start --rootfs \/r$/);
+  });
+  it('auto without sudo falls back to pkexec', () => {
+    const launch = planLaunch({ ...base, sudoPath: undefined, privilege: 'auto', uid: 1000 }, args);
+    assert.equal(launch.via, 'pkexec');
+    assert.deepEqual(launch.args, ['/bin/sh', '/ext/h.sh', ...args]);
+  });
+  it('auto with neither says to install sudo', () => {
+    assert.throws(() => planLaunch({ helperPath: '/h', privilege: 'auto', uid: 1000 }, args), /install sudo/);
+  });
+  it('root as a normal user is refused', () => {
+    assert.throws(() => planLaunch({ ...base, privilege: 'root', uid: 1000 }, args), /does not run as root/);
+  });
+  it('an explicit sudo is honoured even as root', () => {
+    assert.equal(planLaunch({ ...base, privilege: 'sudo', uid: 0 }, args).via, 'sudo');
+  });
+});
+
+describe('quoteForDisplay', () => {
+  const cases: Array<[string, string]> = [['/a/b', '/a/b'], ['a b', `'a b'`], [`it's`, `'it'\\''s'`], ['', `''`]];
+  for (const [word, shown] of cases) it(`${JSON.stringify(word)} → ${shown}`, () => assert.equal(quoteForDisplay(word), shown));
+});
+
+describe('parseStatusLine', () => {
+  const started = '{"event":"started","initPid":42,"startTime":123,"rootfs":"/r \\"q\\"","name":"n","hostname":"h","helperPid":7}';
+  it('reads a started line, escapes included', () => {
+    assert.deepEqual(parseStatusLine(started), {
+      event: 'started', initPid: 42, startTime: 123, rootfs: '/r "q"', name: 'n', hostname: 'h',
+    });
+  });
+  it('reads an exited line', () => assert.deepEqual(parseStatusLine('{"event":"exited","code":137}'), { event: 'exited', code: 137 }));
+  const malformed = [
+    '', 'not json', '[]', 'null', '{"event":"started"}', '{"event":"started","initPid":0,"startTime":1,"rootfs":"/","name":"n","hostname":"h"}',
+    '{"event":"started","initPid":"42","startTime":1,"rootfs":"/","name":"n","hostname":"h"}',
+    '{"event":"exited","code":-1}', '{"event":"exited","code":256}', '{"event":"exited","code":1.5}', '{"event":"other"}',
+  ];
+  for (const line of malformed) it(`ignores ${JSON.stringify(line)}`, () => assert.equal(parseStatusLine(line), undefined));
+  it('parseStatusText leaves a partial last line for later', () => {
+    assert.deepEqual(parseStatusText(`${started}\n{"event":"exi`).map((e) => e.event), ['started']);
+    assert.deepEqual(parseStatusText(`${started}\n{"event":"exited","code":0}\n`).map((e) => e.event), ['started', 'exited']);
+  });
+});
+
+describe('describeExit', () => {
+  const cases: Array<[number, 'root' | 'sudo' | 'pkexec', RegExp]> = [
+    [0, 'root', /exited with code 0/], [7, 'sudo', /exited with code 7/], [125, 'root', /helper refused/],
+    [126, 'root', /not executable/], [127, 'sudo', /not found/], [137, 'root', /signal 9/],
+    [126, 'pkexec', /dismissed/], [127, 'pkexec', /not authorized/],
+  ];
+  for (const [code, via, text] of cases) it(`${code} via ${via}`, () => assert.match(describeExit(code, via), text));
+});

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildBusyboxRootfs, elfLinkage, findStaticBusybox, parseAppletList, RunFile } from '../../src/core/busyboxRootfs';
+import { checkRootfs, resolveInRoot } from '../../src/core/rootfsCheck';
+
+/** A minimal 64-bit little-endian ELF header with the given program header types. */
+function elf64(types: number[]): Buffer {
+  const phoff = 64;
+  const buf = Buffer.alloc(phoff + types.length * 56);
+  buf.writeUInt32BE(0x7f454c46, 0);
+  buf[4] = 2;
+  buf[5] = 1;
+  buf.writeBigUInt64LE(BigInt(phoff), 32);
+  buf.writeUInt16LE(56, 54);
+  buf.writeUInt16LE(types.length, 56);
+  types.forEach((t, i) => buf.writeUInt32LE(t, phoff + i * 56));
+  return buf;
+}
+
+describe('elfLinkage', () => {
+  it('no PT_INTERP → static', () => assert.equal(elfLinkage(elf64([1, 1, 4])), 'static'));
+  it('a PT_INTERP → dynamic', () => assert.equal(elfLinkage(elf64([6, 3, 1])), 'dynamic'));
+  it('a script is not ELF', () => assert.equal(elfLinkage(Buffer.from('#!/bin/sh\n'.padEnd(64))), undefined));
+  it('a truncated header is not trusted', () => assert.equal(elfLinkage(elf64([1, 3]).subarray(0, 70)), undefined));
+});
+
+describe('parseAppletList', () => {
+  it('keeps applet paths, drops anything else', () => {
+    const text = 'bin/sh\nusr/bin/[\nsbin/init\nbin/sh\n../etc/passwd\n/bin/abs\nbin/..\nusr/lib/x\n  usr/sbin/chroot  \n';
+    assert.deepEqual(parseAppletList(text), ['bin/sh', 'sbin/init', 'usr/bin/[', 'usr/sbin/chroot']);
+  });
+});
+
+describe('building and checking a rootfs', () => {
+  let tmp: string;
+  let fakeBusybox: string;
+  const run: RunFile = async () => 'bin/sh\nbin/ls\nusr/bin/env\nsbin/init\n';
+
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-unit-rootfs-'));
+    fakeBusybox = path.join(tmp, 'busybox');
+    fs.writeFileSync(fakeBusybox, elf64([1]), { mode: 0o755 });
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('builds folders, applet links and /etc, and checks clean', async () => {
+    const steps: string[] = [];
+    const target = await buildBusyboxRootfs(path.join(tmp, 'r1'), { busybox: fakeBusybox, run, onProgress: (s) => steps.push(s) });
+    assert.equal(fs.readlinkSync(path.join(target, 'usr/bin/env')), '../../bin/busybox');
+    assert.equal(fs.readlinkSync(path.join(target, 'bin/sh')), 'busybox');
+    assert.equal(fs.statSync(path.join(target, 'tmp')).mode & 0o7777, 0o1777);
+    assert.match(fs.readFileSync(path.join(target, 'etc/passwd'), 'utf8'), /^root:x:0:0:/);
+    assert.ok(steps.length >= 3);
+    assert.deepEqual(await checkRootfs(target), []);
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('partial')), [], 'no partial folder left');
+  });
+
+  it('refuses a target that exists, and leaves it untouched', async () => {
+    const target = path.join(tmp, 'exists');
+    fs.mkdirSync(target);
+    fs.writeFileSync(path.join(target, 'mine'), 'x');
+    await assert.rejects(buildBusyboxRootfs(target, { busybox: fakeBusybox, run }), /already exists/);
+    assert.deepEqual(fs.readdirSync(target), ['mine']);
+  });
+
+  it('removes its partial folder when a step fails', async () => {
+    const vanished = path.join(tmp, 'vanished-busybox');
+    await assert.rejects(buildBusyboxRootfs(path.join(tmp, 'r2'), { busybox: vanished, run }), /ENOENT/);
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith('r2')), []);
+  });
+
+  it('says which package to install when busybox is missing or dynamic', async () => {
+    await assert.rejects(findStaticBusybox([path.join(tmp, 'none')]), /apt-get install busybox-static/);
+    const dynamic = path.join(tmp, 'dyn');
+    fs.writeFileSync(dynamic, elf64([3]));
+    await assert.rejects(findStaticBusybox([dynamic]), /dynamically linked.*busybox-static/);
+    assert.equal(await findStaticBusybox([dynamic, fakeBusybox]), fakeBusybox);
+  });
+
+  it('checkRootfs names what is missing', async () => {
+    const bare = path.join(tmp, 'bare');
+    fs.mkdirSync(path.join(bare, 'dev'), { recursive: true });
+    const [problem] = await checkRootfs(bare);
+    assert.match(problem, /no proc\/ folder/);
+    assert.match(problem, /no executable \/bin\/sh/);
+    assert.doesNotMatch(problem, /dev/);
+    assert.match((await checkRootfs('relative'))[0], /not an absolute path/);
+    assert.match((await checkRootfs(path.join(tmp, 'missing')))[0], /does not exist/);
+    assert.match((await checkRootfs(fakeBusybox))[0], /not a folder/);
+    fs.symlinkSync('/', path.join(tmp, 'to-root'));
+    assert.match((await checkRootfs(path.join(tmp, 'to-root')))[0], /host's own root/);
+  });
+
+  it('resolveInRoot follows absolute links inside the root, never out of it', async () => {
+    const root = path.join(tmp, 'links');
+    fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'bin/real'), '');
+    fs.symlinkSync('/bin/real', path.join(root, 'bin/abs'));
+    fs.symlinkSync('../../../../bin/real', path.join(root, 'bin/up'));
+    fs.symlinkSync('loop', path.join(root, 'bin/loop'));
+    assert.equal(await resolveInRoot(root, '/bin/abs'), path.join(root, 'bin/real'));
+    assert.equal(await resolveInRoot(root, '/bin/up'), path.join(root, 'bin/real'));
+    assert.equal(await resolveInRoot(root, '/bin/loop'), undefined);
+  });
+});
