@@ -18,6 +18,7 @@ export function loadNodePty(appRoot: string, log: (line: string) => void): typeo
   for (const candidate of candidates) {
     try {
       // A computed require: esbuild leaves it to Node at run time, which is the point.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       loaded = require(candidate) as typeof NodePty;
       log(`[pty] node-pty loaded from ${candidate === 'node-pty' ? 'the extension' : candidate}`);
       return loaded;
