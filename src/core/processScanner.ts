@@ -1,0 +1,384 @@
+// Scans a /proc tree into one record per process, incrementally: a process whose /proc/PID/stat is the same
+// process as last time (same start time and comm) costs one read of that small file.
+
+import {
+  PF_KTHREAD, ProcFs, isDenied, isGone, latin1ToUtf8, nodeFs, parseAuxvPageSize, parseCmdline, parseNsLink,
+  parseOpenFilesLimit, parsePasswd, parseStat, parseStatus, StatFields,
+} from './procfs';
+
+/** One process as seen from the scanned /proc. Objects are immutable and reused while nothing changes. */
+export interface ProcessInfo {
+  /** PID in the PID namespace of the scanned /proc mount (the host's, normally). */
+  readonly hostPid: number;
+  /** Parent's PID in that same namespace; 0 when the parent is outside it. Changes when reparented. */
+  readonly ppid: number;
+  /** `NSpid:` of /proc/PID/status, outermost first; null when status could not be read. */
+  readonly nsPids: readonly number[] | null;
+  /** The PID the process sees for itself: the last NSpid entry; null when unknown. */
+  readonly nsPid: number | null;
+  /** One-letter state from stat, e.g. S, R, Z. */
+  readonly state: string;
+  /** Effective UID; null when status could not be read. */
+  readonly uid: number | null;
+  /** User name from the host's passwd, or the UID as a string when it has no entry; null when no UID. */
+  readonly user: string | null;
+  /** Arguments joined with spaces, or `[comm]` when the command line is empty or unreadable. */
+  readonly command: string;
+  /** The kernel's short name of the executable (stat field 2, decoded as UTF-8). */
+  readonly comm: string;
+  /** Stat field 22: clock ticks after boot. With hostPid it identifies the process across PID reuse. */
+  readonly startTime: number;
+  /** Resident memory in bytes. */
+  readonly rssBytes: number;
+  /** User plus system CPU time in clock ticks. */
+  readonly cpuTicks: number;
+  /** Inode of the process's PID namespace (/proc/PID/ns/pid); null when unreadable. */
+  readonly nsInode: number | null;
+  /** A kernel thread (PF_KTHREAD, or kthreadd and its children): always in the host namespace. */
+  readonly kernelThread: boolean;
+}
+
+/** The result of one scan. */
+export interface ProcessSnapshot {
+  /** Every process that could be read, by host PID, in ascending PID order. */
+  readonly processes: ReadonlyMap<number, ProcessInfo>;
+  /** PID namespace inode of the scanned /proc mount (of its PID 1, or of this process); null if unknown. */
+  readonly hostNsInode: number | null;
+  /** PIDs not present in the previous scan. */
+  readonly added: ReadonlySet<number>;
+  /** PIDs of the previous scan that are gone. */
+  readonly removed: ReadonlySet<number>;
+  /** PIDs whose record was replaced: some field changed, the process exec'd, or its PID was reused. */
+  readonly changed: ReadonlySet<number>;
+}
+
+/** Where and how the scanner reads. */
+export interface ScannerOptions {
+  /** The /proc mount to scan. Default `/proc`. */
+  readonly procRoot?: string;
+  /** The passwd file that names UIDs. Default `/etc/passwd`. */
+  readonly passwdPath?: string;
+  /** File-system access; default the real one. */
+  readonly fs?: ProcFs;
+  /** Bytes per page for RSS; default from this process's auxiliary vector, else 4096. */
+  readonly pageSize?: number;
+  /**
+   * How many /proc/PID/stat descriptors to keep open between scans. A kept descriptor makes a rescan one
+   * pread instead of open+read+close (about half the cost), and a dead process reads as ESRCH even if its
+   * PID was reused. Default: a quarter of this process's open-file limit, at most 8192. 0 disables.
+   */
+  readonly maxOpenFiles?: number;
+}
+
+interface Entry {
+  info: ProcessInfo;
+  /** The stat text it was made from: an identical text means nothing to re-parse. */
+  statText: string;
+  /** Kept-open stat descriptor, or -1. */
+  fd: number;
+}
+
+const KTHREADD = 2;
+
+/** Scans a /proc tree; keeps the previous result so that each rescan reads as little as possible. */
+export class ProcessScanner {
+  private readonly root: string;
+  private readonly fs: ProcFs;
+  private readonly passwdPath: string;
+  private readonly pageSize: number;
+  private maxOpenFiles: number;
+  private openFiles = 0;
+  private entries = new Map<number, Entry>();
+  private buf = Buffer.allocUnsafe(4096);
+  private users: Map<number, string> | undefined;
+  private usersReloaded = false;
+  private hostNsInode: number | null = null;
+  /** Descriptor kept open by the last `readStat`, or -1. */
+  private statFd = -1;
+
+  constructor(options: ScannerOptions = {}) {
+    this.root = (options.procRoot ?? '/proc').replace(/\/+$/, '');
+    this.fs = options.fs ?? nodeFs;
+    this.passwdPath = options.passwdPath ?? '/etc/passwd';
+    this.pageSize = options.pageSize ?? defaultPageSize();
+    this.maxOpenFiles = options.maxOpenFiles ?? defaultMaxOpenFiles();
+  }
+
+  /** Reads every process. Throws only when the /proc directory itself cannot be listed. */
+  scan(): ProcessSnapshot {
+    const names = this.fs.readdirSync(this.root);
+    if (this.hostNsInode === null) this.hostNsInode = this.findHostNsInode();
+    this.usersReloaded = false;
+    const previous = this.entries;
+    const next = new Map<number, Entry>();
+    const processes = new Map<number, ProcessInfo>();
+    const added = new Set<number>();
+    const changed = new Set<number>();
+    for (const name of sortedPids(names)) {
+      const pid = +name;
+      const old = previous.get(pid);
+      const text = this.readStat(pid, old);
+      if (text === undefined) continue;
+      let entry: Entry;
+      if (old !== undefined && text === old.statText) {
+        entry = old;
+        entry.fd = this.statFd;
+      } else {
+        const stat = parseStat(text);
+        if (stat === undefined || stat.pid !== pid) {
+          // Not a process we can model; its descriptor (maybe old's) must not be closed twice.
+          this.close(this.statFd);
+          if (old !== undefined) old.fd = -1;
+          continue;
+        }
+        const comm = latin1ToUtf8(stat.comm);
+        let info: ProcessInfo;
+        if (old !== undefined && old.info.startTime === stat.startTime && old.info.comm === comm) {
+          info = this.withStat(old.info, stat);
+        } else {
+          info = this.readProcess(stat, comm, processes);
+          if (old === undefined) added.add(pid);
+        }
+        if (old !== undefined && info !== old.info) changed.add(pid);
+        entry = { info, statText: text, fd: this.statFd };
+      }
+      next.set(pid, entry);
+      processes.set(pid, entry.info);
+    }
+    const removed = new Set<number>();
+    for (const [pid, entry] of previous) {
+      if (next.has(pid)) continue;
+      removed.add(pid);
+      this.close(entry.fd);
+    }
+    this.entries = next;
+    return { processes, hostNsInode: this.hostNsInode, added, removed, changed };
+  }
+
+  /** Where a process's root directory is, as seen from here (readlink /proc/PID/root); null if unreadable. */
+  rootOf(pid: number): string | null {
+    try {
+      return this.fs.readlinkSync(`${this.root}/${pid}/root`);
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Closes the kept-open descriptors and forgets the previous scan. */
+  dispose(): void {
+    for (const entry of this.entries.values()) this.close(entry.fd);
+    this.entries = new Map();
+  }
+
+  // --- reading
+
+  /** The stat text of `pid`, reusing or keeping its descriptor; undefined when the process is gone. */
+  private readStat(pid: number, old: Entry | undefined): string | undefined {
+    this.statFd = -1;
+    if (old !== undefined && old.fd >= 0) {
+      try {
+        const n = this.readAll(old.fd);
+        this.statFd = old.fd;
+        return this.buf.toString('latin1', 0, n);
+      } catch {
+        // The process the descriptor pointed to ended (ESRCH); a new one may have the same PID.
+        this.close(old.fd);
+        old.fd = -1;
+      }
+    }
+    let fd: number;
+    try {
+      fd = this.fs.openSync(`${this.root}/${pid}/stat`, 'r');
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      if (!isOutOfDescriptors(e)) throw e;
+      this.maxOpenFiles = 0;
+      return undefined;
+    }
+    let keep = false;
+    try {
+      const n = this.readAll(fd);
+      keep = this.openFiles < this.maxOpenFiles;
+      return this.buf.toString('latin1', 0, n);
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    } finally {
+      if (keep) {
+        this.statFd = fd;
+        this.openFiles++;
+      } else {
+        this.fs.closeSync(fd);
+      }
+    }
+  }
+
+  /** A new process (or one that exec'd): everything beyond stat. */
+  private readProcess(stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>): ProcessInfo {
+    const pid = stat.pid;
+    const kthreadd = pid === KTHREADD ? comm === 'kthreadd' : seen.get(KTHREADD)?.comm === 'kthreadd';
+    const kernelThread = (stat.flags & PF_KTHREAD) !== 0 || (kthreadd && (pid === KTHREADD || stat.ppid === KTHREADD));
+    if (kernelThread) {
+      // Kernel threads live in the initial namespace, run as root and have no command line: skip 3 reads.
+      return this.info(stat, comm, [pid], 0, `[${comm}]`, this.hostNsInode, true);
+    }
+    let nsPids: readonly number[] | null = null;
+    let uid: number | null = null;
+    const status = this.readText(`${pid}/status`, 'latin1');
+    if (status !== undefined) ({ nsPids, uid } = parseStatus(status));
+    const cmdline = this.readText(`${pid}/cmdline`, 'utf8');
+    const command = parseCmdline(cmdline ?? '', comm);
+    // NSpid with one entry means the scanned mount's own namespace: its inode is known without a readlink.
+    let nsInode = nsPids?.length === 1 ? this.hostNsInode : null;
+    if (nsInode === null && nsPids !== null && nsPids[nsPids.length - 1] !== 1) {
+      // A parent at the same depth is in the same namespace (a child's namespace is its parent's or one
+      // nested in it, and reparenting only moves outwards), so most container processes skip the readlink.
+      const parent = seen.get(stat.ppid) ?? this.entries.get(stat.ppid)?.info;
+      if (parent?.nsPids?.length === nsPids.length && parent.startTime <= stat.startTime) nsInode = parent.nsInode;
+    }
+    if (nsInode === null) nsInode = this.readNsInode(String(pid)) ?? null;
+    return this.info(stat, comm, nsPids, uid, command, nsInode, false);
+  }
+
+  private info(
+    stat: StatFields, comm: string, nsPids: readonly number[] | null, uid: number | null, command: string,
+    nsInode: number | null, kernelThread: boolean,
+  ): ProcessInfo {
+    return {
+      hostPid: stat.pid, ppid: stat.ppid, nsPids, nsPid: nsPids ? nsPids[nsPids.length - 1] : null,
+      state: stat.state, uid, user: this.userName(uid), command, comm, startTime: stat.startTime,
+      rssBytes: stat.rssPages * this.pageSize, cpuTicks: stat.cpuTicks, nsInode, kernelThread,
+    };
+  }
+
+  /** The same process with stat's changing fields updated; the same object when none changed. */
+  private withStat(info: ProcessInfo, stat: StatFields): ProcessInfo {
+    const rssBytes = stat.rssPages * this.pageSize;
+    if (info.ppid === stat.ppid && info.state === stat.state && info.rssBytes === rssBytes && info.cpuTicks === stat.cpuTicks) {
+      return info;
+    }
+    return { ...info, ppid: stat.ppid, state: stat.state, rssBytes, cpuTicks: stat.cpuTicks };
+  }
+
+  /** A whole small file under the proc root; undefined when gone or not readable. */
+  private readText(rel: string, encoding: 'latin1' | 'utf8'): string | undefined {
+    let fd: number;
+    try {
+      fd = this.fs.openSync(`${this.root}/${rel}`, 'r');
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    }
+    try {
+      return this.buf.toString(encoding, 0, this.readAll(fd));
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    } finally {
+      this.fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Reads from offset 0 into `this.buf`, growing it. /proc files report size 0, so we read until a read
+   * does not fill the buffer: /proc's seq files and cmdline return all they have in one read.
+   */
+  private readAll(fd: number): number {
+    let total = 0;
+    for (;;) {
+      const n = this.fs.readSync(fd, this.buf, total, this.buf.length - total, total);
+      total += n;
+      if (n === 0 || total < this.buf.length) return total;
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, total);
+      this.buf = bigger;
+    }
+  }
+
+  private readNsInode(pidDir: string): number | undefined {
+    try {
+      return parseNsLink(this.fs.readlinkSync(`${this.root}/${pidDir}/ns/pid`));
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** The namespace of the mount's PID 1, or of this process when PID 1's link is denied and we are at top level. */
+  private findHostNsInode(): number | null {
+    const init = this.readNsInode('1');
+    if (init !== undefined) return init;
+    const status = this.readText('self/status', 'latin1');
+    if (status === undefined || parseStatus(status).nsPids?.length !== 1) return null;
+    return this.readNsInode('self') ?? null;
+  }
+
+  private userName(uid: number | null): string | null {
+    if (uid === null) return null;
+    if (this.users === undefined) this.users = this.loadUsers();
+    let name = this.users.get(uid);
+    if (name === undefined && !this.usersReloaded) {
+      // A user added since we last read passwd; read it again, at most once per scan.
+      this.usersReloaded = true;
+      this.users = this.loadUsers();
+      name = this.users.get(uid);
+    }
+    return name ?? String(uid);
+  }
+
+  private loadUsers(): Map<number, string> {
+    try {
+      return parsePasswd(this.fs.readFileSync(this.passwdPath).toString('utf8'));
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return new Map();
+      throw e;
+    }
+  }
+
+  private close(fd: number): void {
+    if (fd < 0) return;
+    this.openFiles--;
+    try {
+      this.fs.closeSync(fd);
+    } catch {
+      // Closing a /proc descriptor cannot fail in a way we could act on.
+    }
+  }
+}
+
+/** The numeric entries of a /proc listing, in ascending order (parents usually come before children). */
+function sortedPids(names: string[]): string[] {
+  const pids: string[] = [];
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c >= 49 && c <= 57 && Number.isInteger(+name)) pids.push(name);
+  }
+  // /proc lists PIDs in ascending order already; fixture directories may not.
+  for (let i = 1; i < pids.length; i++) {
+    if (+pids[i - 1] > +pids[i]) return pids.sort((a, b) => +a - +b);
+  }
+  return pids;
+}
+
+function isOutOfDescriptors(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'EMFILE' || code === 'ENFILE';
+}
+
+function defaultPageSize(): number {
+  try {
+    return parseAuxvPageSize(nodeFs.readFileSync('/proc/self/auxv')) ?? 4096;
+  } catch {
+    return 4096; // not Linux, or no /proc: only RSS is affected
+  }
+}
+
+function defaultMaxOpenFiles(): number {
+  try {
+    const limit = parseOpenFilesLimit(nodeFs.readFileSync('/proc/self/limits').toString('latin1'));
+    return Math.min(8192, Math.floor((limit ?? 8192 * 4) / 4));
+  } catch {
+    return 0;
+  }
+}

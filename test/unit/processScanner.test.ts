@@ -1,0 +1,211 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ProcessInfo, ProcessScanner, ScannerOptions } from '../../src/core/processScanner';
+import type { ProcFs } from '../../src/core/procfs';
+import { FakeProc, HOST_NS, fixturesDir, removeProc, tempProc, writeProc } from './fixtures/fakeProc';
+
+const C = 4026532201; // the fixture container's namespace
+const N = 4026532204; // the one nested in it
+
+/** A ProcFs over the real files that logs calls relative to `root` and fails the ones a rule names. */
+function spyFs(root: string, fail: { op: 'open' | 'read' | 'readlink'; path: string; code: string }[] = []) {
+  const calls: string[] = [];
+  const open = new Map<number, string>();
+  const rel = (p: string) => path.relative(root, p);
+  const check = (op: string, p: string) => {
+    calls.push(`${op} ${rel(p)}`);
+    const rule = fail.find((r) => r.op === op && r.path === rel(p));
+    if (rule) throw Object.assign(new Error(`${rule.code}: ${p}`), { code: rule.code });
+  };
+  const spy: ProcFs = {
+    readdirSync: (p) => fs.readdirSync(p),
+    openSync: (p, flags) => {
+      check('open', p);
+      const fd = fs.openSync(p, flags);
+      open.set(fd, p);
+      return fd;
+    },
+    readSync: (fd, buffer, offset, length, position) => {
+      check('read', open.get(fd)!);
+      return fs.readSync(fd, buffer, offset, length, position);
+    },
+    closeSync: (fd) => {
+      open.delete(fd);
+      fs.closeSync(fd);
+    },
+    readlinkSync: (p) => {
+      check('readlink', p);
+      return fs.readlinkSync(p);
+    },
+    readFileSync: (p) => fs.readFileSync(p),
+  };
+  return { fs: spy, calls, open, callsOf: (pid: number) => calls.filter((c) => c.split(' ')[1].split('/')[0] === String(pid)) };
+}
+
+const fixtureRoot = path.join(fixturesDir(), 'proc');
+const options = (extra: ScannerOptions = {}): ScannerOptions =>
+  ({ procRoot: fixtureRoot, passwdPath: path.join(fixturesDir(), 'passwd'), pageSize: 4096, maxOpenFiles: 0, ...extra });
+
+describe('ProcessScanner on a fixture /proc', () => {
+  const snapshot = new ProcessScanner(options()).scan();
+  const cases: [number, Partial<ProcessInfo>][] = [
+    [1, { ppid: 0, nsPids: [1], nsPid: 1, user: 'root', command: '/sbin/init splash', nsInode: HOST_NS, kernelThread: false }],
+    [2, { ppid: 0, user: 'root', command: '[kthreadd]', kernelThread: true, nsInode: HOST_NS }],
+    [3, { ppid: 2, state: 'I', command: '[kworker/0:1-events]', kernelThread: true }],
+    [100, { user: 'alice', uid: 1000, command: '-bash', nsPids: [100] }],
+    [201, { ppid: 200, nsPids: [201, 1], nsPid: 1, nsInode: C, command: 'sh -c sleep 100 & wait', startTime: 5000 }],
+    [202, { comm: 'my) (weird proc', user: 'alice', command: "python3 -c print('a  b')", cpuTicks: 7, rssBytes: 250 * 4096, nsPid: 2 }],
+    [204, { nsPids: [204, 4, 1], nsPid: 1, nsInode: N }],
+    [205, { ppid: 204, nsPid: 2, nsInode: N, command: 'sleep  1000' }],
+    [206, { ppid: 100, nsPids: [206, 6], nsInode: C, command: 'sh' }],
+    [207, { state: 'Z', command: '[sleep]' }],
+    [301, { nsPids: null, nsPid: null, uid: null, user: null, command: '[sleep]', nsInode: null, ppid: 201 }],
+    [302, { user: '4242', comm: 'café', command: 'café --menu=crème brûlée' }],
+  ];
+  for (const [pid, want] of cases) {
+    it(`PID ${pid}`, () => {
+      const got = snapshot.processes.get(pid);
+      assert.ok(got, `PID ${pid} listed`);
+      for (const [k, v] of Object.entries(want)) assert.deepEqual(got[k as keyof ProcessInfo], v, k);
+    });
+  }
+  it('lists each PID directory with a stat, in order, and nothing else', () => {
+    assert.deepEqual([...snapshot.processes.keys()], [1, 2, 3, 100, 200, 201, 202, 203, 204, 205, 206, 207, 301, 302]);
+    assert.equal(snapshot.hostNsInode, HOST_NS);
+  });
+  it('reads only stat for kernel threads, and no ns link for same-namespace children', () => {
+    const spy = spyFs(fixtureRoot);
+    new ProcessScanner(options({ fs: spy.fs })).scan();
+    assert.deepEqual(spy.callsOf(3), ['open 3/stat', 'read 3/stat']);
+    assert.deepEqual(spy.callsOf(201).filter((c) => c.startsWith('readlink')), ['readlink 201/ns/pid']);
+    assert.deepEqual(spy.callsOf(202).filter((c) => c.startsWith('readlink')), []);
+    assert.deepEqual(spy.callsOf(100).filter((c) => c.startsWith('readlink')), []);
+    assert.equal(spy.open.size, 0, 'every descriptor closed');
+  });
+});
+
+describe('ProcessScanner tolerates what it cannot read', () => {
+  type Op = 'open' | 'read' | 'readlink';
+  const cases: { name: string; fail: { op: Op; path: string; code: string }[]; pid: number; want: Partial<ProcessInfo> | 'skipped' }[] = [
+    { name: 'cmdline denied', fail: [{ op: 'open', path: '201/cmdline', code: 'EACCES' }], pid: 201, want: { command: '[sh]', nsPid: 1 } },
+    { name: 'status denied', fail: [{ op: 'read', path: '202/status', code: 'EACCES' }], pid: 202, want: { nsPids: null, user: null, nsInode: C } },
+    { name: 'ns link denied', fail: [{ op: 'readlink', path: '201/ns/pid', code: 'EACCES' }], pid: 201, want: { nsInode: null, nsPid: 1 } },
+    { name: 'gone before status', fail: [{ op: 'open', path: '202/status', code: 'ENOENT' }], pid: 202, want: { nsPids: null, state: 'S' } },
+    { name: 'gone before cmdline', fail: [{ op: 'read', path: '202/cmdline', code: 'ESRCH' }], pid: 202, want: { command: '[my) (weird proc]' } },
+    { name: 'gone before stat', fail: [{ op: 'open', path: '202/stat', code: 'ENOENT' }], pid: 202, want: 'skipped' },
+    { name: 'dead while reading stat', fail: [{ op: 'read', path: '202/stat', code: 'ESRCH' }], pid: 202, want: 'skipped' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const spy = spyFs(fixtureRoot, c.fail);
+      const got = new ProcessScanner(options({ fs: spy.fs })).scan().processes;
+      assert.equal(got.size, c.want === 'skipped' ? 13 : 14, 'the others are all listed');
+      if (c.want === 'skipped') return assert.equal(got.has(c.pid), false);
+      for (const [k, v] of Object.entries(c.want)) assert.deepEqual(got.get(c.pid)![k as keyof ProcessInfo], v, k);
+    });
+  }
+  it('throws what it does not expect, such as EIO, instead of hiding it', () => {
+    const spy = spyFs(fixtureRoot, [{ op: 'read', path: '100/stat', code: 'EIO' }]);
+    assert.throws(() => new ProcessScanner(options({ fs: spy.fs })).scan(), /EIO/);
+  });
+});
+
+describe('host namespace detection', () => {
+  const base: FakeProc[] = [
+    { pid: 1, ppid: 0, comm: 'init' },
+    { pid: 50, ppid: 1, comm: 'code' },
+    { pid: 60, ppid: 1, comm: 'sh', nsPids: [60, 1], nsInode: C },
+  ];
+  const cases: { name: string; self?: number; denied: string[]; want: number | null }[] = [
+    { name: 'from PID 1', self: 50, denied: [], want: HOST_NS },
+    { name: 'from this process when PID 1 is denied (as in some VMs)', self: 50, denied: ['1/ns/pid'], want: HOST_NS },
+    { name: 'not from this process when it is inside a container', self: 60, denied: ['1/ns/pid'], want: null },
+    { name: 'unknown when neither can be read', denied: ['1/ns/pid'], want: null },
+  ];
+  for (const c of cases) {
+    it(c.name, (t) => {
+      const tree = tempProc(base, c.self);
+      t.after(tree.cleanup);
+      const spy = spyFs(tree.root, c.denied.map((p) => ({ op: 'readlink' as const, path: p, code: 'EACCES' })));
+      const snap = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 0 }).scan();
+      assert.equal(snap.hostNsInode, c.want);
+      assert.equal(snap.processes.get(60)?.nsInode, C);
+    });
+  }
+});
+
+describe('incremental rescans', () => {
+  const base = (): FakeProc[] => [
+    { pid: 1, ppid: 0, comm: 'init' },
+    { pid: 10, ppid: 1, comm: 'unshare' },
+    { pid: 11, ppid: 10, comm: 'sh', nsPids: [11, 1], nsInode: C },
+    { pid: 12, ppid: 11, comm: 'sleep', nsPids: [12, 2], nsInode: C },
+    { pid: 13, ppid: 12, comm: 'sleep', nsPids: [13, 3], nsInode: C },
+  ];
+  for (const maxOpenFiles of [0, 64]) {
+    const mode = maxOpenFiles ? 'keeping stat open' : 'reopening stat';
+    const setup = (t: { after: (fn: () => void) => void }) => {
+      const procs = base();
+      const tree = tempProc(procs);
+      const spy = spyFs(tree.root);
+      const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles, passwdPath: '/nonexistent' });
+      const first = scanner.scan();
+      spy.calls.length = 0;
+      t.after(() => {
+        scanner.dispose();
+        assert.equal(spy.open.size, 0, 'dispose closes every kept descriptor');
+        tree.cleanup();
+      });
+      const update = (pid: number, change: Partial<FakeProc>) =>
+        writeProc(tree.root, [{ ...procs.find((p) => p.pid === pid)!, ...change }]);
+      return { tree, spy, scanner, first, update };
+    };
+
+    it(`${mode}: an unchanged process costs one stat read and keeps its object`, (t) => {
+      const { spy, scanner, first } = setup(t);
+      const next = scanner.scan();
+      for (const [pid, info] of first.processes) assert.equal(next.processes.get(pid), info, `PID ${pid} reused`);
+      assert.deepEqual([next.added.size, next.removed.size, next.changed.size], [0, 0, 0]);
+      assert.deepEqual(spy.callsOf(12), maxOpenFiles ? ['read 12/stat'] : ['open 12/stat', 'read 12/stat']);
+      assert.equal(spy.calls.filter((c) => !c.endsWith('/stat')).length, 0, 'no status, cmdline or ns reads');
+    });
+
+    const cases: { name: string; act: (u: ReturnType<typeof setup>) => void; want: { added?: number[]; removed?: number[]; changed?: number[] }; check?: (p: ReadonlyMap<number, ProcessInfo>) => void; fullRead?: number }[] = [
+      { name: 'a state change', act: (u) => u.update(12, { state: 'R' }), want: { changed: [12] }, check: (p) => assert.equal(p.get(12)!.state, 'R') },
+      { name: 'a reparent', act: (u) => u.update(13, { ppid: 11 }), want: { changed: [13] }, check: (p) => assert.equal(p.get(13)!.ppid, 11) },
+      { name: 'CPU time', act: (u) => u.update(13, { utime: 5 }), want: { changed: [13] }, check: (p) => assert.equal(p.get(13)!.cpuTicks, 5) },
+      {
+        name: 'a new process', act: (u) => writeProc(u.tree.root, [{ pid: 14, ppid: 11, nsPids: [14, 4], nsInode: C, cmdline: 'top\0-b\0' }]),
+        want: { added: [14] }, check: (p) => assert.deepEqual([p.get(14)!.command, p.get(14)!.nsInode], ['top -b', C]), fullRead: 14,
+      },
+      { name: 'a process that ended', act: (u) => removeProc(u.tree.root, [13]), want: { removed: [13] } },
+      {
+        name: 'a reused PID', act: (u) => u.update(12, { startTime: 9999, cmdline: 'vi\0', comm: 'vi' }), want: { changed: [12] },
+        check: (p) => assert.equal(p.get(12)!.command, 'vi'), fullRead: 12,
+      },
+      {
+        name: 'an exec (same start time, new comm)', act: (u) => u.update(12, { comm: 'python3', cmdline: 'python3\0app.py\0' }),
+        want: { changed: [12] }, check: (p) => assert.equal(p.get(12)!.command, 'python3 app.py'), fullRead: 12,
+      },
+    ];
+    for (const c of cases) {
+      it(`${mode}: ${c.name}`, (t) => {
+        const u = setup(t);
+        c.act(u);
+        const next = u.scanner.scan();
+        assert.deepEqual(
+          { added: [...next.added], removed: [...next.removed], changed: [...next.changed] },
+          { added: [], removed: [], changed: [], ...c.want },
+        );
+        for (const [pid, info] of u.first.processes) {
+          if (!c.want.changed?.includes(pid) && !c.want.removed?.includes(pid)) assert.equal(next.processes.get(pid), info);
+        }
+        c.check?.(next.processes);
+        const extraReads = u.spy.calls.filter((call) => !call.endsWith('/stat')).map((call) => call.split(' ')[1].split('/')[0]);
+        assert.deepEqual([...new Set(extraReads)], c.fullRead ? [String(c.fullRead)] : [], 'only new processes are read in full');
+      });
+    }
+  }
+});
