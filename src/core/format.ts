@@ -1,0 +1,101 @@
+// Output of `mini-containers ps`: the JSON document and a `podman top`-like table.
+
+import type { ContainerModel } from './containerModel';
+
+/** One process in `ps --json`. */
+export interface PsProcessJson {
+  /** PID in the host's namespace. */
+  hostPid: number;
+  /** PID inside the container's namespace; null when it could not be read. */
+  nsPid: number | null;
+  /** Host PID of the parent. */
+  ppid: number;
+  /** User name (or UID); null when it could not be read. */
+  user: string | null;
+  /** One-letter state, as ps's STAT. */
+  state: string;
+  /** Command line, or `[comm]`. */
+  command: string;
+  /** Stat field 22: clock ticks after boot. */
+  startTime: number;
+}
+
+/** One container in `ps --json`. */
+export interface PsContainerJson {
+  /** Host PID of the container's PID 1. */
+  initHostPid: number;
+  /** Start time of that init. */
+  startTime: number;
+  /** Name from the helper's record, or null. */
+  name: string | null;
+  /** Root filesystem, or null. */
+  rootfs: string | null;
+  /** Who started it. */
+  startedBy: 'mini-containers' | 'other';
+  /** Init host PID of the container it is nested in; null for a container of the host. */
+  parentInitHostPid: number | null;
+  /** Its processes, by host PID. */
+  processes: PsProcessJson[];
+}
+
+/** The document `ps --json` prints. */
+export interface PsJson {
+  /** Containers, each followed by those nested in it. */
+  containers: PsContainerJson[];
+}
+
+/** The model as `ps --json` prints it (field order fixed, extra model fields left out). */
+export function toPsJson(model: ContainerModel): PsJson {
+  return {
+    containers: model.containers.map((c) => ({
+      initHostPid: c.initHostPid,
+      startTime: c.startTime,
+      name: c.name,
+      rootfs: c.rootfs,
+      startedBy: c.startedBy,
+      parentInitHostPid: c.parentInitHostPid,
+      processes: c.processes.map((p) => ({
+        hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,
+        startTime: p.startTime,
+      })),
+    })),
+  };
+}
+
+const HEADERS = ['PID', 'HPID', 'PPID', 'USER', 'STAT', 'COMMAND'];
+/** Numeric columns are right-aligned, like ps. */
+const RIGHT = [true, true, true, false, false, false];
+
+/** The model as an aligned text table: a header line per container, then its processes. */
+export function formatPsTable(model: ContainerModel): string {
+  if (model.containers.length === 0) return 'No containers.\n';
+  const blocks = model.containers.map((c) => {
+    const count = `${c.processes.length} ${c.processes.length === 1 ? 'process' : 'processes'}`;
+    const parent = c.parentInitHostPid !== null ? `  inside ${c.parentInitHostPid}` : '';
+    const header = `${printable(c.name ?? '-')}  init ${c.initHostPid}  rootfs ${printable(c.rootfs ?? '-')}  ${count}${parent}`;
+    const rows = c.processes.map((p) => [
+      String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(p.command),
+    ]);
+    return [header, ...alignColumns([HEADERS, ...rows]).map((line) => `  ${line}`)].join('\n');
+  });
+  return blocks.join('\n\n') + '\n';
+}
+
+function alignColumns(rows: string[][]): string[] {
+  const widths = HEADERS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const last = HEADERS.length - 1;
+  return rows.map((r) => r.map((cell, i) => {
+    if (i === last) return cell; // no trailing padding after the command
+    return RIGHT[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]);
+  }).join('  '));
+}
+
+/** Control characters in names and command lines would move the terminal's cursor; ps shows them as `?`. */
+function printable(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0) ? '?' : ch;
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+// Reads the records the privileged helper keeps for the containers it started:
+// /run/mini-containers/containers/<initHostPid>-<startTime>.json, one JSON object each, removed at exit.
+// The files are written by root but their content is still parsed defensively: a half-written or foreign
+// file must never break the tree, so anything unexpected is skipped and retried on the next read.
+
+import { ProcFs, errorCode, nodeFs } from './procfs';
+
+/** Where the helper writes its records. */
+export const DEFAULT_REGISTRY_DIR = '/run/mini-containers/containers';
+
+/** What the helper recorded about a container it started. */
+export interface ContainerRecord {
+  /** Host PID of the container's PID 1. */
+  readonly initPid: number;
+  /** Field 22 of that process's /proc/PID/stat; with `initPid` it identifies the container. */
+  readonly startTime: number;
+  /** The name given to the helper (`--name`), or null. */
+  readonly name: string | null;
+  /** Absolute path of the root filesystem the container is chrooted into, or null. */
+  readonly rootfs: string | null;
+  /** The container's hostname, or null. */
+  readonly hostname: string | null;
+}
+
+/** The key of a container: its init's host PID and start time, because the kernel reuses both PIDs and namespace inodes. */
+export function containerKey(initHostPid: number, startTime: number): string {
+  return `${initHostPid}:${startTime}`;
+}
+
+/** Parses one record file's text; undefined for anything that is not a complete "started" record. */
+export function parseRecord(text: string): ContainerRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // half-written (the helper is still writing it) or not ours
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const o = value as Record<string, unknown>;
+  if (o.event !== 'started' || !isCount(o.initPid) || !isCount(o.startTime)) return undefined;
+  const rootfs = optionalString(o.rootfs);
+  return {
+    initPid: o.initPid,
+    startTime: o.startTime,
+    name: optionalString(o.name),
+    rootfs: rootfs !== null && rootfs.startsWith('/') ? rootfs : null,
+    hostname: optionalString(o.hostname),
+  };
+}
+
+/**
+ * The helper's records, re-listed on every `read()`. A file is parsed once: records never change while their
+ * container runs, and the file name (PID and start time) changes with the container.
+ */
+export class ContainerRegistry {
+  private cache = new Map<string, ContainerRecord>();
+  /** Why the last `read()` found no directory listing, other than the directory not existing; else undefined. */
+  lastError: Error | undefined;
+
+  constructor(
+    readonly dir: string = DEFAULT_REGISTRY_DIR,
+    private readonly fs: ProcFs = nodeFs,
+  ) {}
+
+  /** Every valid record, by `containerKey`. A missing directory means no records. */
+  read(): Map<string, ContainerRecord> {
+    this.lastError = undefined;
+    let names: string[];
+    try {
+      names = this.fs.readdirSync(this.dir);
+    } catch (e) {
+      const code = errorCode(e);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.lastError = e as Error;
+      this.cache.clear();
+      return new Map();
+    }
+    const fresh = new Map<string, ContainerRecord>();
+    const records = new Map<string, ContainerRecord>();
+    for (const name of names) {
+      const record = this.cache.get(name) ?? this.load(name);
+      if (record === undefined) continue;
+      fresh.set(name, record);
+      records.set(containerKey(record.initPid, record.startTime), record);
+    }
+    this.cache = fresh;
+    return records;
+  }
+
+  private load(name: string): ContainerRecord | undefined {
+    if (!name.endsWith('.json')) return undefined;
+    let text: string;
+    try {
+      text = this.fs.readFileSync(`${this.dir}/${name}`).toString('utf8');
+    } catch {
+      return undefined; // removed between listing and reading: the container just ended
+    }
+    const record = parseRecord(text);
+    // The name must agree with the content, or a copied file could name the wrong container.
+    if (record === undefined || name !== `${record.initPid}-${record.startTime}.json`) return undefined;
+    return record;
+  }
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+function optionalString(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
