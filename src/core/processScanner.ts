@@ -1,9 +1,10 @@
 // Scans a /proc tree into one record per process, incrementally: a process whose /proc/PID/stat is the same
 // process as last time (same start time and comm) costs one read of that small file.
 
+import { ProcFiles, defaultMaxOpenFiles, systemPageSize } from './procFiles';
 import {
-  PF_KTHREAD, ProcFs, isDenied, isGone, latin1ToUtf8, nodeFs, parseAuxvPageSize, parseCmdline, parseNsLink,
-  parseOpenFilesLimit, parsePasswd, parseStat, parseStatus, StatFields,
+  PF_KTHREAD, ProcFs, isDenied, isGone, latin1ToUtf8, nodeFs, parseCmdline, parsePasswd, parseStat, parseStatus,
+  StatFields,
 } from './procfs';
 
 /** One process as seen from the scanned /proc. Objects are immutable and reused while nothing changes. */
@@ -82,31 +83,26 @@ const KTHREADD = 2;
 
 /** Scans a /proc tree; keeps the previous result so that each rescan reads as little as possible. */
 export class ProcessScanner {
-  private readonly root: string;
+  private readonly files: ProcFiles;
   private readonly fs: ProcFs;
   private readonly passwdPath: string;
   private readonly pageSize: number;
-  private maxOpenFiles: number;
-  private openFiles = 0;
   private entries = new Map<number, Entry>();
-  private buf = Buffer.allocUnsafe(4096);
   private users: Map<number, string> | undefined;
   private usersReloaded = false;
   private hostNsInode: number | null = null;
-  /** Descriptor kept open by the last `readStat`, or -1. */
-  private statFd = -1;
 
   constructor(options: ScannerOptions = {}) {
-    this.root = (options.procRoot ?? '/proc').replace(/\/+$/, '');
     this.fs = options.fs ?? nodeFs;
+    const root = (options.procRoot ?? '/proc').replace(/\/+$/, '');
+    this.files = new ProcFiles(root, this.fs, options.maxOpenFiles ?? defaultMaxOpenFiles());
     this.passwdPath = options.passwdPath ?? '/etc/passwd';
-    this.pageSize = options.pageSize ?? defaultPageSize();
-    this.maxOpenFiles = options.maxOpenFiles ?? defaultMaxOpenFiles();
+    this.pageSize = options.pageSize ?? systemPageSize();
   }
 
   /** Reads every process. Throws only when the /proc directory itself cannot be listed. */
   scan(): ProcessSnapshot {
-    const names = this.fs.readdirSync(this.root);
+    const names = this.files.list();
     if (this.hostNsInode === null) this.hostNsInode = this.findHostNsInode();
     this.usersReloaded = false;
     const previous = this.entries;
@@ -114,21 +110,45 @@ export class ProcessScanner {
     const processes = new Map<number, ProcessInfo>();
     const added = new Set<number>();
     const changed = new Set<number>();
-    for (const name of sortedPids(names)) {
+    try {
+      this.readAll(sortedPids(names), previous, next, processes, added, changed);
+    } catch (e) {
+      // Unexpected (EIO…): drop all state, descriptors included, so the next scan starts clean.
+      for (const entry of new Set([...previous.values(), ...next.values()])) this.files.close(entry.fd);
+      this.entries = new Map();
+      throw e;
+    }
+    const removed = new Set<number>();
+    for (const [pid, entry] of previous) {
+      if (next.has(pid)) continue;
+      removed.add(pid);
+      this.files.close(entry.fd);
+    }
+    this.entries = next;
+    return { processes, hostNsInode: this.hostNsInode, added, removed, changed };
+  }
+
+  private readAll(
+    pids: string[], previous: Map<number, Entry>, next: Map<number, Entry>, processes: Map<number, ProcessInfo>,
+    added: Set<number>, changed: Set<number>,
+  ): void {
+    for (const name of pids) {
       const pid = +name;
       const old = previous.get(pid);
-      const text = this.readStat(pid, old);
+      // The descriptor passes to readStat, which closes it if its process ended; keptFd is the one to keep.
+      const fd = old?.fd ?? -1;
+      if (old !== undefined) old.fd = -1;
+      const text = this.files.readStat(pid, fd);
       if (text === undefined) continue;
       let entry: Entry;
       if (old !== undefined && text === old.statText) {
         entry = old;
-        entry.fd = this.statFd;
+        entry.fd = this.files.keptFd;
       } else {
         const stat = parseStat(text);
         if (stat === undefined || stat.pid !== pid) {
-          // Not a process we can model; its descriptor (maybe old's) must not be closed twice.
-          this.close(this.statFd);
-          if (old !== undefined) old.fd = -1;
+          // Not a process we can model.
+          this.files.close(this.files.keptFd);
           continue;
         }
         const comm = latin1ToUtf8(stat.comm);
@@ -140,79 +160,25 @@ export class ProcessScanner {
           if (old === undefined) added.add(pid);
         }
         if (old !== undefined && info !== old.info) changed.add(pid);
-        entry = { info, statText: text, fd: this.statFd };
+        entry = { info, statText: text, fd: this.files.keptFd };
       }
       next.set(pid, entry);
       processes.set(pid, entry.info);
     }
-    const removed = new Set<number>();
-    for (const [pid, entry] of previous) {
-      if (next.has(pid)) continue;
-      removed.add(pid);
-      this.close(entry.fd);
-    }
-    this.entries = next;
-    return { processes, hostNsInode: this.hostNsInode, added, removed, changed };
   }
 
   /** Where a process's root directory is, as seen from here (readlink /proc/PID/root); null if unreadable. */
   rootOf(pid: number): string | null {
-    try {
-      return this.fs.readlinkSync(`${this.root}/${pid}/root`);
-    } catch (e) {
-      if (isGone(e) || isDenied(e)) return null;
-      throw e;
-    }
+    return this.files.readLink(`${pid}/root`) ?? null;
   }
 
   /** Closes the kept-open descriptors and forgets the previous scan. */
   dispose(): void {
-    for (const entry of this.entries.values()) this.close(entry.fd);
+    for (const entry of this.entries.values()) this.files.close(entry.fd);
     this.entries = new Map();
   }
 
   // --- reading
-
-  /** The stat text of `pid`, reusing or keeping its descriptor; undefined when the process is gone. */
-  private readStat(pid: number, old: Entry | undefined): string | undefined {
-    this.statFd = -1;
-    if (old !== undefined && old.fd >= 0) {
-      try {
-        const n = this.readAll(old.fd);
-        this.statFd = old.fd;
-        return this.buf.toString('latin1', 0, n);
-      } catch {
-        // The process the descriptor pointed to ended (ESRCH); a new one may have the same PID.
-        this.close(old.fd);
-        old.fd = -1;
-      }
-    }
-    let fd: number;
-    try {
-      fd = this.fs.openSync(`${this.root}/${pid}/stat`, 'r');
-    } catch (e) {
-      if (isGone(e) || isDenied(e)) return undefined;
-      if (!isOutOfDescriptors(e)) throw e;
-      this.maxOpenFiles = 0;
-      return undefined;
-    }
-    let keep = false;
-    try {
-      const n = this.readAll(fd);
-      keep = this.openFiles < this.maxOpenFiles;
-      return this.buf.toString('latin1', 0, n);
-    } catch (e) {
-      if (isGone(e) || isDenied(e)) return undefined;
-      throw e;
-    } finally {
-      if (keep) {
-        this.statFd = fd;
-        this.openFiles++;
-      } else {
-        this.fs.closeSync(fd);
-      }
-    }
-  }
 
   /** A new process (or one that exec'd): everything beyond stat. */
   private readProcess(stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>): ProcessInfo {
@@ -225,9 +191,9 @@ export class ProcessScanner {
     }
     let nsPids: readonly number[] | null = null;
     let uid: number | null = null;
-    const status = this.readText(`${pid}/status`, 'latin1');
+    const status = this.files.readText(`${pid}/status`, 'latin1');
     if (status !== undefined) ({ nsPids, uid } = parseStatus(status));
-    const cmdline = this.readText(`${pid}/cmdline`, 'utf8');
+    const cmdline = this.files.readText(`${pid}/cmdline`, 'utf8');
     const command = parseCmdline(cmdline ?? '', comm);
     // NSpid with one entry means the scanned mount's own namespace: its inode is known without a readlink.
     let nsInode = nsPids?.length === 1 ? this.hostNsInode : null;
@@ -237,7 +203,7 @@ export class ProcessScanner {
       const parent = seen.get(stat.ppid) ?? this.entries.get(stat.ppid)?.info;
       if (parent?.nsPids?.length === nsPids.length && parent.startTime <= stat.startTime) nsInode = parent.nsInode;
     }
-    if (nsInode === null) nsInode = this.readNsInode(String(pid)) ?? null;
+    if (nsInode === null) nsInode = this.files.readNsInode(String(pid)) ?? null;
     return this.info(stat, comm, nsPids, uid, command, nsInode, false);
   }
 
@@ -261,57 +227,13 @@ export class ProcessScanner {
     return { ...info, ppid: stat.ppid, state: stat.state, rssBytes, cpuTicks: stat.cpuTicks };
   }
 
-  /** A whole small file under the proc root; undefined when gone or not readable. */
-  private readText(rel: string, encoding: 'latin1' | 'utf8'): string | undefined {
-    let fd: number;
-    try {
-      fd = this.fs.openSync(`${this.root}/${rel}`, 'r');
-    } catch (e) {
-      if (isGone(e) || isDenied(e)) return undefined;
-      throw e;
-    }
-    try {
-      return this.buf.toString(encoding, 0, this.readAll(fd));
-    } catch (e) {
-      if (isGone(e) || isDenied(e)) return undefined;
-      throw e;
-    } finally {
-      this.fs.closeSync(fd);
-    }
-  }
-
-  /**
-   * Reads from offset 0 into `this.buf`, growing it. /proc files report size 0, so we read until a read
-   * does not fill the buffer: /proc's seq files and cmdline return all they have in one read.
-   */
-  private readAll(fd: number): number {
-    let total = 0;
-    for (;;) {
-      const n = this.fs.readSync(fd, this.buf, total, this.buf.length - total, total);
-      total += n;
-      if (n === 0 || total < this.buf.length) return total;
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(bigger, 0, 0, total);
-      this.buf = bigger;
-    }
-  }
-
-  private readNsInode(pidDir: string): number | undefined {
-    try {
-      return parseNsLink(this.fs.readlinkSync(`${this.root}/${pidDir}/ns/pid`));
-    } catch (e) {
-      if (isGone(e) || isDenied(e)) return undefined;
-      throw e;
-    }
-  }
-
   /** The namespace of the mount's PID 1, or of this process when PID 1's link is denied and we are at top level. */
   private findHostNsInode(): number | null {
-    const init = this.readNsInode('1');
+    const init = this.files.readNsInode('1');
     if (init !== undefined) return init;
-    const status = this.readText('self/status', 'latin1');
+    const status = this.files.readText('self/status', 'latin1');
     if (status === undefined || parseStatus(status).nsPids?.length !== 1) return null;
-    return this.readNsInode('self') ?? null;
+    return this.files.readNsInode('self') ?? null;
   }
 
   private userName(uid: number | null): string | null {
@@ -335,16 +257,6 @@ export class ProcessScanner {
       throw e;
     }
   }
-
-  private close(fd: number): void {
-    if (fd < 0) return;
-    this.openFiles--;
-    try {
-      this.fs.closeSync(fd);
-    } catch {
-      // Closing a /proc descriptor cannot fail in a way we could act on.
-    }
-  }
 }
 
 /** The numeric entries of a /proc listing, in ascending order (parents usually come before children). */
@@ -359,26 +271,4 @@ function sortedPids(names: string[]): string[] {
     if (+pids[i - 1] > +pids[i]) return pids.sort((a, b) => +a - +b);
   }
   return pids;
-}
-
-function isOutOfDescriptors(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'EMFILE' || code === 'ENFILE';
-}
-
-function defaultPageSize(): number {
-  try {
-    return parseAuxvPageSize(nodeFs.readFileSync('/proc/self/auxv')) ?? 4096;
-  } catch {
-    return 4096; // not Linux, or no /proc: only RSS is affected
-  }
-}
-
-function defaultMaxOpenFiles(): number {
-  try {
-    const limit = parseOpenFilesLimit(nodeFs.readFileSync('/proc/self/limits').toString('latin1'));
-    return Math.min(8192, Math.floor((limit ?? 8192 * 4) / 4));
-  } catch {
-    return 0;
-  }
 }

@@ -110,6 +110,19 @@ describe('ProcessScanner tolerates what it cannot read', () => {
     const spy = spyFs(fixtureRoot, [{ op: 'read', path: '100/stat', code: 'EIO' }]);
     assert.throws(() => new ProcessScanner(options({ fs: spy.fs })).scan(), /EIO/);
   });
+  it('closes every kept descriptor when a rescan throws', () => {
+    const fail: { op: 'read'; path: string; code: string }[] = [];
+    const spy = spyFs(fixtureRoot, fail);
+    const scanner = new ProcessScanner(options({ fs: spy.fs, maxOpenFiles: 64 }));
+    scanner.scan();
+    assert.equal(spy.open.size, 14);
+    fail.push({ op: 'read', path: '205/stat', code: 'EIO' });
+    assert.throws(() => scanner.scan(), /EIO/);
+    assert.equal(spy.open.size, 0);
+    fail.length = 0;
+    assert.equal(scanner.scan().added.size, 14, 'the next scan starts afresh');
+    scanner.dispose();
+  });
 });
 
 describe('host namespace detection', () => {

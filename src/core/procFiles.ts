@@ -1,0 +1,156 @@
+// Reads the small files under one /proc mount with one reusable buffer, optionally keeping
+// /proc/PID/stat descriptors open between scans. Everything "gone" or "denied" reads as undefined;
+// anything else (EIO, a missing /proc) is thrown, because hiding it would show an empty tree for no reason.
+
+import { ProcFs, isDenied, isGone, nodeFs, parseAuxvPageSize, parseNsLink, parseOpenFilesLimit } from './procfs';
+
+/** Reads files under one /proc root. */
+export class ProcFiles {
+  private buf = Buffer.allocUnsafe(4096);
+  private openFiles = 0;
+  /** Descriptor kept open by the last `readStat`, or -1. */
+  keptFd = -1;
+
+  /**
+   * @param root the /proc mount, without a trailing slash
+   * @param maxOpenFiles how many stat descriptors may stay open; lowered to 0 when the process runs out
+   */
+  constructor(
+    readonly root: string,
+    private readonly fs: ProcFs = nodeFs,
+    private maxOpenFiles = 0,
+  ) {}
+
+  /** Entry names of the root. */
+  list(): string[] {
+    return this.fs.readdirSync(this.root);
+  }
+
+  /**
+   * /proc/PID/stat as latin1 text, through `fd` when it is a descriptor kept from the last scan; afterwards
+   * `keptFd` is the descriptor to keep (the same, a new one, or -1). Undefined when the process is gone.
+   */
+  readStat(pid: number, fd: number): string | undefined {
+    this.keptFd = -1;
+    if (fd >= 0) {
+      try {
+        const n = this.readAll(fd);
+        this.keptFd = fd;
+        return this.buf.toString('latin1', 0, n);
+      } catch {
+        // The process that descriptor pointed to ended (ESRCH); a new one may have the same PID.
+        this.close(fd);
+      }
+    }
+    try {
+      fd = this.fs.openSync(`${this.root}/${pid}/stat`, 'r');
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      if (!isOutOfDescriptors(e)) throw e;
+      this.maxOpenFiles = 0;
+      return undefined;
+    }
+    let keep = false;
+    try {
+      const n = this.readAll(fd);
+      keep = this.openFiles < this.maxOpenFiles;
+      return this.buf.toString('latin1', 0, n);
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    } finally {
+      if (keep) {
+        this.keptFd = fd;
+        this.openFiles++;
+      } else {
+        this.fs.closeSync(fd);
+      }
+    }
+  }
+
+  /** A whole small file, e.g. `123/status`; undefined when gone or not readable. */
+  readText(rel: string, encoding: 'latin1' | 'utf8'): string | undefined {
+    let fd: number;
+    try {
+      fd = this.fs.openSync(`${this.root}/${rel}`, 'r');
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    }
+    try {
+      return this.buf.toString(encoding, 0, this.readAll(fd));
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    } finally {
+      this.fs.closeSync(fd);
+    }
+  }
+
+  /** A link's target, e.g. `123/root`; undefined when gone or not readable. */
+  readLink(rel: string): string | undefined {
+    try {
+      return this.fs.readlinkSync(`${this.root}/${rel}`);
+    } catch (e) {
+      if (isGone(e) || isDenied(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** The inode of `<pidDir>/ns/pid`. */
+  readNsInode(pidDir: string): number | undefined {
+    const link = this.readLink(`${pidDir}/ns/pid`);
+    return link === undefined ? undefined : parseNsLink(link);
+  }
+
+  /** Closes a descriptor that `readStat` kept. */
+  close(fd: number): void {
+    if (fd < 0) return;
+    this.openFiles--;
+    try {
+      this.fs.closeSync(fd);
+    } catch {
+      // Closing a /proc descriptor cannot fail in a way we could act on.
+    }
+  }
+
+  /**
+   * Reads from offset 0 into `this.buf`, growing it. /proc files report size 0, so we read until a read
+   * does not fill the buffer: /proc's seq files and cmdline return all they have in one read.
+   */
+  private readAll(fd: number): number {
+    let total = 0;
+    for (;;) {
+      const n = this.fs.readSync(fd, this.buf, total, this.buf.length - total, total);
+      total += n;
+      if (n === 0 || total < this.buf.length) return total;
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, total);
+      this.buf = bigger;
+    }
+  }
+}
+
+function isOutOfDescriptors(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'EMFILE' || code === 'ENFILE';
+}
+
+/** This machine's page size, from our own auxiliary vector; 4096 when it cannot be read. */
+export function systemPageSize(): number {
+  try {
+    return parseAuxvPageSize(nodeFs.readFileSync('/proc/self/auxv')) ?? 4096;
+  } catch {
+    return 4096; // no /proc: only RSS figures are affected
+  }
+}
+
+/** A quarter of our open-file limit, at most 8192: kept descriptors must leave room for everyone else. */
+export function defaultMaxOpenFiles(): number {
+  try {
+    const limit = parseOpenFilesLimit(nodeFs.readFileSync('/proc/self/limits').toString('latin1'));
+    return Math.min(8192, Math.floor((limit ?? 8192 * 4) / 4));
+  } catch {
+    return 0;
+  }
+}
