@@ -31,10 +31,21 @@ const builds = [
 ];
 if (!production) {
   const suites = ['unit', 'integration', 'vscode', 'e2e', 'bench'];
+  // Entry points beside the *.test.ts files: the extension-host suite's mocha entry and its two runners, and the
+  // e2e "main job" server. Their names do not match `node --test`'s patterns, so it never runs them as tests.
+  const extraEntries = {
+    vscode: ['index.ts', 'runInCodeServer.ts', 'runElectron.ts'],
+    e2e: ['serve.ts'],
+  };
   for (const suite of suites) {
     const entries = testsIn(join('test', suite));
-    if (suite === 'vscode' && existsSync('test/vscode/index.ts')) entries.push('test/vscode/index.ts');
-    if (entries.length) builds.push({ ...common, entryPoints: entries, outdir: join('dist', 'test', suite) });
+    for (const file of extraEntries[suite] ?? []) {
+      if (existsSync(join('test', suite, file))) entries.push(join('test', suite, file));
+    }
+    if (!entries.length) continue;
+    // The desktop-VS Code runner loads its downloader from node_modules, like mocha and playwright-core.
+    const external = [...common.external, '@vscode/test-electron'];
+    builds.push({ ...common, external, entryPoints: entries, outdir: join('dist', 'test', suite) });
   }
 }
 

@@ -1,0 +1,55 @@
+// The host's view of a container: the processes whose root directory is the container's rootfs.
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+
+export interface HostProcess {
+  readonly pid: number;
+  /** The PIDs from /proc/PID/status `NSpid`: the host's first, the innermost namespace's last. */
+  readonly nsPids: number[];
+  readonly command: string;
+  /** `/proc/PID/ns/pid`, e.g. "pid:[4026532300]": the same for every process of one container. */
+  readonly pidNamespace: string;
+}
+
+/** Processes whose `/proc/PID/root` is `rootfs`: what a chroot into it leaves visible from the host. */
+export function processesRootedIn(rootfs: string): HostProcess[] {
+  const root = realpathSync(rootfs);
+  const found: HostProcess[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/root`) !== root) continue;
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const nsPids = (/^NSpid:\s*(.*)$/m.exec(status)?.[1] ?? entry).trim().split(/\s+/).map(Number);
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+      const pidNamespace = readlinkSync(`/proc/${entry}/ns/pid`);
+      found.push({ pid: Number(entry), nsPids, command, pidNamespace });
+    } catch {
+      // The process ended while we read it (ENOENT, ESRCH): it is not running.
+    }
+  }
+  return found;
+}
+
+/** Whether a PID still exists (a zombie counts: it has not been reaped). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Last-resort cleanup for a failed test: SIGKILL what still runs in the test's own rootfs, by PID. */
+export function killProcessesRootedIn(rootfs: string): number[] {
+  if (!existsSync(rootfs)) return [];
+  const pids = processesRootedIn(rootfs).map((p) => p.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pids;
+}

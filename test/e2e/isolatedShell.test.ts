@@ -1,0 +1,173 @@
+// End to end: the packaged extension in a real VS Code (code-server) driven through Debian's chromium.
+// Run with `npm run test:e2e` (packages the VSIX, builds, then `node --test dist/test/e2e/`). Needs root.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchChromium, type Browser } from './browser';
+import { CodeServer } from './codeServer';
+import { projectRoot } from './codeServerInstall';
+import { killProcessesRootedIn, pidExists, processesRootedIn } from './hostProcesses';
+import { makeRootfs, removeRootfsFolder } from './rootfs';
+import * as wb from './workbench';
+
+const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
+
+interface PsRow {
+  pid: number;
+  command: string;
+}
+
+/** The rows of the last `ps` table in the terminal: "PID USER [TIME] COMMAND" then one line per process. */
+function lastPsTable(lines: string[]): PsRow[] {
+  const header = lastIndex(lines, (l) => /^\s*PID\s+USER\b/.test(l));
+  assert.ok(header >= 0, `no ps header in the terminal:\n${lines.join('\n')}`);
+  const rows: PsRow[] = [];
+  for (const line of lines.slice(header + 1)) {
+    const match = /^\s*(\d+)\s+\S+\s+(?:\d+:\d+\s+)?(.+)$/.exec(line);
+    if (!match) break;
+    rows.push({ pid: Number(match[1]), command: match[2].trim() });
+  }
+  return rows;
+}
+
+/** Array.prototype.findLastIndex, which our ES2022 lib does not declare. */
+function lastIndex(lines: string[], test: (line: string) => boolean): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (test(lines[i])) return i;
+  return -1;
+}
+
+/** Types a command line into the active terminal and waits for the prompt after its output. */
+async function runInTerminal(page: Page, command: string, until: (lines: string[]) => boolean): Promise<string[]> {
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+  return wb.waitForTerminal(page, (l) => until(l) && wb.endsWithPrompt(l), `output of "${command}"`);
+}
+
+describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout: 300_000 }, () => {
+  let workDir: string | undefined;
+  let rootfs = '';
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  /** Terminal names look like "<rootfs folder>-<4 hex digits>". */
+  let namePattern = /^$/;
+  const timings: Record<string, number> = {};
+
+  before(async () => {
+    assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
+    workDir = await mkdtemp(join(tmpdir(), 'mini-containers-e2e-'));
+    rootfs = join(workDir, 'e2e-rootfs');
+    namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+    makeRootfs(rootfs);
+    server = await CodeServer.create({ settings: { 'miniContainers.rootfs': rootfs } });
+    await server.installExtension(vsix);
+    await server.start();
+    browser = await launchChromium();
+    page = browser.page;
+    await page.goto(server.workbenchUrl());
+    await wb.waitForWorkbench(page);
+    await wb.screenshot(page, '01-workbench-loaded');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (rootfs && existsSync(rootfs)) {
+      const leftovers = killProcessesRootedIn(rootfs);
+      if (leftovers.length) console.error(`killed processes left in ${rootfs}: ${leftovers.join(', ')}`);
+    }
+    if (workDir) await removeRootfsFolder(workDir);
+    if (Object.keys(timings).length) {
+      await mkdir(wb.outputDir, { recursive: true });
+      const file = join(wb.outputDir, 'timings.json');
+      await writeFile(file, JSON.stringify({ ...timings, at: new Date().toISOString() }, null, 2) + '\n');
+      console.log(`timings: ${file}`);
+    }
+  });
+
+  it('(i) "Start Isolated Shell" from the palette opens a shell that is PID 1 and sees no host process', async () => {
+    const row = await wb.showInPalette(page, 'Start Isolated Shell');
+    await wb.screenshot(page, '02-palette-start-isolated-shell');
+    const pressed = Date.now();
+    await page.keyboard.press('Enter');
+    await wb.waitForTerminal(page, wb.endsWithPrompt, 'the shell prompt');
+    timings.paletteToPromptMs = Date.now() - pressed;
+    console.log(`palette→prompt: ${timings.paletteToPromptMs} ms`);
+    assert.equal(await row.isVisible(), false, 'the palette closed');
+    const name = await wb.waitForNewTerminal(page, [], namePattern);
+    await wb.screenshot(page, '03-isolated-shell-prompt');
+
+    const lines = await runInTerminal(page, 'ps aux', (l) => l.some((x) => /^\s*PID\s+USER/.test(x)));
+    await wb.screenshot(page, '04-ps-aux-in-container');
+    const table = lastPsTable(lines);
+    const init = table.find((r) => r.pid === 1);
+    assert.ok(init, `no PID 1 in ps output:\n${lines.join('\n')}`);
+    assert.match(init.command, /^(\/bin\/)?-?sh\b/, `PID 1 is "${init.command}", not the shell`);
+    // The host runs code-server, its extension hosts, chromium: dozens of processes. The container: sh and ps.
+    assert.ok(table.length >= 2 && table.length <= 4, `expected only sh and ps, got ${table.length} rows:\n${lines.join('\n')}`);
+    for (const hostName of ['node', 'code-server', 'chromium', 'unshare', 'container-helper', 'bash']) {
+      const seen = table.filter((r) => r.command.split(/[\s/]+/).includes(hostName));
+      assert.deepEqual(seen, [], `host process "${hostName}" visible in the container`);
+    }
+    // And from the host, that shell is a process whose root is the rootfs and whose PID inside is 1.
+    const fromHost = processesRootedIn(rootfs);
+    assert.ok(fromHost.some((p) => p.nsPids.length === 2 && p.nsPids[1] === 1), `no PID 1 of a new PID namespace in ${rootfs}`);
+    console.log(`terminal "${name}" runs ${fromHost.length} process(es) rooted in ${rootfs}`);
+  });
+
+  it('(ii) the "Isolated Shell" profile from the terminal dropdown opens another isolated shell', async () => {
+    const before = await wb.terminalTabNames(page);
+    const launchProfile = page.locator('.part.panel [aria-label^="Launch Profile"]');
+    assert.ok(await launchProfile.isVisible(), 'the terminal panel with its "Launch Profile..." dropdown is not showing');
+    await launchProfile.click();
+    const item = page.locator('.monaco-menu .action-label', { hasText: /^Isolated Shell$/ });
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.screenshot(page, '05-profile-dropdown');
+    const clicked = Date.now();
+    await item.click();
+    const name = await wb.waitForNewTerminal(page, before, namePattern);
+    // A terminal created while another has focus is not made active: select its tab.
+    await wb.focusTerminal(page, name);
+    await wb.waitForTerminal(page, wb.endsWithPrompt, 'the shell prompt of the profile terminal');
+    timings.profileToPromptMs = Date.now() - clicked;
+    console.log(`profile→prompt: ${timings.profileToPromptMs} ms`);
+    const lines = await runInTerminal(page, 'echo "pid=$$ host=$(hostname)"', (l) => l.some((x) => /^pid=\d+ host=/.test(x)));
+    await wb.screenshot(page, '06-profile-shell');
+    const echoed = lines[lastIndex(lines, (x) => /^pid=\d+ host=/.test(x))];
+    assert.equal(echoed, `pid=1 host=${name}`, 'the profile shell is PID 1 with the container name as hostname');
+  });
+
+  it('(iii) killing the terminal leaves none of its processes behind', async () => {
+    const names = await wb.terminalTabNames(page);
+    assert.ok(names.length >= 2, `expected the two isolated terminals, have: ${names.join(', ')}`);
+    // Inside, /proc/1/ns/pid names the container's PID namespace by the same inode the host sees.
+    const lines = await runInTerminal(page, 'sleep 300 & readlink /proc/1/ns/pid', (l) => l.some((x) => /^pid:\[\d+\]$/.test(x)));
+    const pidNs = lines[lastIndex(lines, (x) => /^pid:\[\d+\]$/.test(x))];
+    const doomed = processesRootedIn(rootfs).filter((p) => p.pidNamespace === pidNs);
+    assert.ok(doomed.some((p) => p.command === 'sleep 300'), `sleep 300 not found from the host: ${JSON.stringify(doomed)}`);
+    assert.ok(doomed.some((p) => p.nsPids[1] === 1), 'PID 1 of the container not found from the host');
+    const others = processesRootedIn(rootfs).filter((p) => !doomed.some((d) => d.pid === p.pid));
+    assert.ok(others.length >= 1, 'the first container is running too');
+    await wb.screenshot(page, '07-before-kill');
+
+    const tab = page.locator('.part.panel .tabs-list .monaco-list-row').filter({ has: page.locator('.is-active') });
+    await tab.hover();
+    const closed = Date.now();
+    await tab.locator('[aria-label^="Kill"]').click();
+    const deadline = closed + 2000;
+    let alive = doomed.filter((p) => pidExists(p.pid));
+    while (alive.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      alive = alive.filter((p) => pidExists(p.pid));
+    }
+    await wb.screenshot(page, '08-after-kill');
+    assert.deepEqual(alive, [], `still running ${Date.now() - closed} ms after the terminal was killed`);
+    console.log(`all ${doomed.length} processes of the container gone ${Date.now() - closed} ms after the kill`);
+    assert.ok(others.every((p) => pidExists(p.pid)), 'killing one terminal must not end the other container');
+    assert.equal((await wb.terminalTabNames(page)).length, names.length - 1, 'the terminal closed');
+  });
+});

@@ -1,0 +1,44 @@
+// A BusyBox root filesystem for the tests, made by the project's own CLI, and its safe removal.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { projectRoot } from './codeServerInstall';
+
+export const cliPath = join(projectRoot, 'dist', 'cli.js');
+
+/** `node dist/cli.js make-rootfs DIR`, or an error saying what is missing. */
+export function makeRootfs(dir: string): void {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` first.`);
+  const result = spawnSync(process.execPath, [cliPath, 'make-rootfs', dir], { encoding: 'utf8', timeout: 120_000 });
+  if (result.error) throw new Error(`node dist/cli.js make-rootfs ${dir} could not run: ${result.error.message}`);
+  if (result.status !== 0) {
+    throw new Error(
+      `node dist/cli.js make-rootfs ${dir} failed (${result.signal ?? `exit ${result.status}`}). dist/cli.js must ` +
+        `provide \`make-rootfs DIR\` (built from src/cli.ts).\n${result.stdout}${result.stderr}`,
+    );
+  }
+  if (!existsSync(join(dir, 'bin', 'sh'))) throw new Error(`make-rootfs reported success but ${dir}/bin/sh is missing`);
+}
+
+/** Mount points at or below `dir` in our mount namespace (the helper's proc and /dev should never show here). */
+export function mountsUnder(dir: string): string[] {
+  const real = realpathSync(dir);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined)
+    .map((point) => point.replace(/\\(\d{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    .filter((point) => point === real || point.startsWith(`${real}/`));
+}
+
+/**
+ * Removes a test folder holding a rootfs. Refuses while anything is mounted inside it: a recursive delete would
+ * walk into a leaked proc or a bind-mounted /dev and delete the host's files.
+ */
+export async function removeRootfsFolder(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  const mounts = mountsUnder(dir);
+  if (mounts.length) throw new Error(`not removing ${dir}: still mounted there: ${mounts.join(', ')}`);
+  await rm(dir, { recursive: true, force: true });
+}

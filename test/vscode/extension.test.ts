@@ -1,0 +1,141 @@
+// Extension-host suite: runs inside a real VS Code (code-server offline, or desktop via @vscode/test-electron).
+// MINI_CONTAINERS_TEST_ROOTFS names a BusyBox root filesystem; both runners make one and set it.
+import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'mini-containers.mini-containers';
+const COMMANDS = ['miniContainers.startIsolatedShell', 'miniContainers.chooseRootfs', 'miniContainers.createBusyboxRootfs'];
+/** Where the helper records each running container (see src/helper/container-helper.sh). */
+const REGISTRY = '/run/mini-containers/containers';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface Started {
+  initPid: number;
+  name: string;
+  rootfs: string;
+}
+
+/** The helper's record of the container called `name`, if it runs. */
+function registryRecord(name: string): Started | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(REGISTRY);
+  } catch {
+    return undefined;
+  }
+  for (const file of files) {
+    try {
+      const record = JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as Started;
+      if (record.name === name) return record;
+    } catch {
+      // half-written or removed meanwhile
+    }
+  }
+  return undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const config = () => vscode.workspace.getConfiguration('miniContainers');
+
+describe('Mini Containers extension', () => {
+  it('activates', async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is not loaded`);
+    await extension.activate();
+    assert.equal(extension.isActive, true);
+  });
+
+  it('registers its three commands', async () => {
+    const commands = new Set(await vscode.commands.getCommands(true));
+    for (const command of COMMANDS) assert.ok(commands.has(command), `${command} is not registered`);
+  });
+
+  it('defaults miniContainers.privilege to "auto" and miniContainers.rootfs to empty', () => {
+    assert.equal(config().inspect<string>('privilege')?.defaultValue, 'auto');
+    assert.equal(config().inspect<string>('rootfs')?.defaultValue, '');
+  });
+
+  describe('Start Isolated Shell', () => {
+    const rootfs = process.env.MINI_CONTAINERS_TEST_ROOTFS ?? '';
+    const created: vscode.Terminal[] = [];
+    let previousRootfs: string | undefined;
+
+    before(async () => {
+      assert.ok(rootfs, 'MINI_CONTAINERS_TEST_ROOTFS must name a BusyBox rootfs (the test runners set it)');
+      assert.ok(
+        existsSync(join(rootfs, 'bin', 'sh')),
+        `MINI_CONTAINERS_TEST_ROOTFS=${rootfs} has no bin/sh: make it with \`node dist/cli.js make-rootfs ${rootfs}\``,
+      );
+      previousRootfs = config().inspect<string>('rootfs')?.globalValue;
+      await config().update('rootfs', rootfs, vscode.ConfigurationTarget.Global);
+    });
+
+    after(async () => {
+      for (const terminal of created) terminal.dispose();
+      await config().update('rootfs', previousRootfs, vscode.ConfigurationTarget.Global);
+    });
+
+    it('opens a terminal named after the container, whose shell runs as PID 1 in the rootfs, and ends it on dispose', async () => {
+      const before = new Set(vscode.window.terminals);
+      const pattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+      await vscode.commands.executeCommand('miniContainers.startIsolatedShell');
+      const terminal = await waitFor('a new terminal', () => vscode.window.terminals.find((t) => !before.has(t)));
+      created.push(terminal);
+      assert.match(terminal.name, pattern);
+      const record = await waitFor(`the helper's record of ${terminal.name}`, () => registryRecord(terminal.name));
+      assert.ok(alive(record.initPid), `PID 1 of ${terminal.name} (host PID ${record.initPid}) is not alive`);
+      assert.equal(readlinkSync(`/proc/${record.initPid}/root`), realpathSync(rootfs));
+      const nsPids = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${record.initPid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+      assert.deepEqual(nsPids, [String(record.initPid), '1']);
+
+      terminal.dispose();
+      await waitFor(`host PID ${record.initPid} to end after the terminal closed`, () => !alive(record.initPid) || undefined, 3000);
+    });
+
+    it('refuses an unusable rootfs with an error naming the setting, and opens no terminal', async () => {
+      const missing = '/nonexistent/mini-containers-test-rootfs';
+      await config().update('rootfs', missing, vscode.ConfigurationTarget.Global);
+      const errors: string[] = [];
+      // The extension shares this API object: answer its error (it offers buttons) as if dismissed.
+      const window = vscode.window as { showErrorMessage: (message: string, ...items: string[]) => Thenable<string | undefined> };
+      const original = window.showErrorMessage;
+      window.showErrorMessage = (message: string) => {
+        errors.push(message);
+        return Promise.resolve(undefined);
+      };
+      try {
+        const before = vscode.window.terminals.length;
+        await vscode.commands.executeCommand('miniContainers.startIsolatedShell');
+        await sleep(1000);
+        assert.equal(vscode.window.terminals.length, before, 'a terminal was opened for an unusable rootfs');
+        assert.equal(errors.length, 1, `expected one error message, got: ${JSON.stringify(errors)}`);
+        assert.match(errors[0], /miniContainers\.rootfs/);
+        assert.ok(errors[0].includes(missing), `the error does not name ${missing}: ${errors[0]}`);
+      } finally {
+        window.showErrorMessage = original;
+        await config().update('rootfs', rootfs, vscode.ConfigurationTarget.Global);
+      }
+    });
+  });
+});
