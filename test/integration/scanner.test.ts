@@ -1,0 +1,99 @@
+// The scanner and container model on real PID namespaces: 20 containers of 50 sleeps, one with a nested
+// container. Needs root (unshare --pid); `node --test dist/test/integration/scanner.test.js`.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { buildModel, ContainerModel, diffModels } from '../../src/core/containerModel';
+import { ProcessScanner, ProcessSnapshot } from '../../src/core/processScanner';
+import { parseStat, parseStatus } from '../../src/core/procfs';
+import { PidNamespaces, StartedNamespace } from '../bench/pidNamespaces';
+
+const COUNT = 20;
+const SLEEPS = 50;
+const NESTED = 5;
+const isRoot = process.getuid?.() === 0;
+
+describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to create PID namespaces' }, () => {
+  const namespaces = new PidNamespaces();
+  const scanner = new ProcessScanner();
+  let started: StartedNamespace[] = [];
+  let snapshot: ProcessSnapshot;
+  let model: ContainerModel;
+  const container = (s: StartedNamespace) => model.containers.find((c) => c.initHostPid === s.initHostPid);
+
+  before(async () => {
+    started = await namespaces.start(COUNT, SLEEPS, 1, NESTED);
+    snapshot = scanner.scan();
+    model = buildModel(snapshot, { rootOf: (pid) => scanner.rootOf(pid) });
+  }, { timeout: 60_000 });
+  after(async () => {
+    scanner.dispose();
+    await namespaces.stop(); // kills exactly the unshare PIDs started above, even when a test failed
+  });
+
+  it('lists each container with exactly the processes started in it', () => {
+    for (const s of started) {
+      const c = container(s);
+      assert.ok(c, `container of init ${s.initHostPid}`);
+      const want = [1, ...s.nsPids, ...(s.nested ? [s.nested.unshareNsPid] : [])].sort((a, b) => a - b);
+      assert.deepEqual(c.processes.map((p) => p.nsPid).sort((a, b) => a! - b!), want, `init ${s.initHostPid}`);
+      assert.deepEqual([c.depth, c.parentInitHostPid, c.startedBy, c.rootfs], [1, null, 'other', '/']);
+    }
+  });
+
+  it('lists every process once', () => {
+    const listed = model.containers.flatMap((c) => c.processes.map((p) => p.hostPid));
+    assert.equal(new Set(listed).size, listed.length);
+    const ours = started.map((s) => s.initHostPid);
+    const inOurs = model.containers.filter((c) => ours.includes(c.initHostPid) || ours.includes(c.parentInitHostPid!));
+    assert.equal(inOurs.reduce((n, c) => n + c.processes.length, 0), COUNT * (SLEEPS + 1) + 1 + (NESTED + 1));
+  });
+
+  it('gives each process the PID it has inside its namespace', () => {
+    for (const s of started) {
+      for (const p of container(s)!.processes) {
+        // NSpid read directly …
+        const nsPids = parseStatus(fs.readFileSync(`/proc/${p.hostPid}/status`, 'latin1')).nsPids!;
+        assert.deepEqual([p.nsPid, p.nsPids], [nsPids[nsPids.length - 1], nsPids]);
+        // … and the same process seen through the container's own /proc, under its namespace PID.
+        const inside = parseStat(fs.readFileSync(`/proc/${s.initHostPid}/root/proc/${p.nsPid}/stat`, 'latin1'))!;
+        assert.deepEqual([inside.pid, inside.startTime], [p.nsPid, p.startTime]);
+      }
+    }
+  });
+
+  it('lists a container nested in a container under its parent', () => {
+    const outer = started.find((s) => s.nested)!;
+    const nested = model.containers.filter((c) => c.parentInitHostPid === outer.initHostPid);
+    assert.equal(nested.length, 1);
+    assert.equal(nested[0].depth, 2);
+    assert.deepEqual(nested[0].processes.map((p) => p.nsPid).sort((a, b) => a! - b!), [1, ...outer.nested!.nsPids].sort((a, b) => a - b));
+    assert.ok(model.containers.indexOf(nested[0]) > model.containers.indexOf(container(outer)!), 'parents come first');
+  });
+
+  it('sees a container as the host when scanning its own /proc', () => {
+    const outer = started.find((s) => s.nested)!;
+    const inside = new ProcessScanner({ procRoot: `/proc/${outer.initHostPid}/root/proc`, maxOpenFiles: 0 });
+    const snap = inside.scan();
+    const m = buildModel(snap);
+    assert.equal(snap.hostNsInode, container(outer)!.nsInode);
+    assert.deepEqual(m.containers.map((c) => [c.depth, c.processes.length]), [[1, NESTED + 1]]);
+    assert.equal(snap.processes.get(1)?.command, container(outer)!.processes[0].command);
+  });
+
+  it('rescans incrementally: an ended container drops exactly its processes', async () => {
+    const victim = started[COUNT - 1];
+    const victimPids = container(victim)!.processes.map((p) => p.hostPid);
+    await namespaces.kill(victim);
+    const next = scanner.scan();
+    for (const pid of victimPids) assert.ok(next.removed.has(pid), `${pid} removed`);
+    const nextModel = buildModel(next, { previous: model, rootOf: (pid) => scanner.rootOf(pid) });
+    const diff = diffModels(model, nextModel);
+    assert.deepEqual([...diff.removed], [container(victim)!.key]);
+    for (const s of started.slice(0, COUNT - 1)) {
+      assert.equal(diff.changed.has(container(s)!.key), false, `init ${s.initHostPid} unchanged`);
+      assert.equal(nextModel.byKey.get(container(s)!.key), container(s), 'the same object, nothing to repaint');
+    }
+  });
+});
