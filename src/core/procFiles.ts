@@ -1,19 +1,28 @@
-// Reads the small files under one /proc mount with one reusable buffer, optionally keeping
-// /proc/PID/stat descriptors open between scans. Everything "gone" or "denied" reads as undefined;
+// Reads the small files under one /proc mount with one reusable buffer, optionally keeping one
+// descriptor per process open between scans. Everything "gone" or "denied" reads as undefined;
 // anything else (EIO, a missing /proc) is thrown, because hiding it would show an empty tree for no reason.
 
-import { ProcFs, isDenied, isGone, nodeFs, parseAuxvPageSize, parseNsLink, parseOpenFilesLimit } from './procfs';
+import {
+  ProcFs, isDenied, isGone, nodeFs, parseAuxvPageSize, parseNsLink, parseOpenFilesLimit, parseStatus,
+} from './procfs';
+
+/** Every so many scans lists /proc even when loadavg says nothing new, in case a kernel counts otherwise. */
+const LIST_AT_LEAST_EVERY = 10;
 
 /** Reads files under one /proc root. */
 export class ProcFiles {
   private buf = Buffer.allocUnsafe(4096);
   private openFiles = 0;
-  /** Descriptor kept open by the last `readStat`, or -1. */
+  private lastPid: string | undefined;
+  private unlistedScans = 0;
+  /** Whether /proc/loadavg's last PID is this root's namespace's: we are at its top level. */
+  private lastPidUsable: boolean | undefined;
+  /** Descriptor kept open by the last `readKept`, or -1. */
   keptFd = -1;
 
   /**
    * @param root the /proc mount, without a trailing slash
-   * @param maxOpenFiles how many stat descriptors may stay open; lowered to 0 when the process runs out
+   * @param maxOpenFiles how many descriptors `readKept` may keep open; lowered to 0 when the process runs out
    */
   constructor(
     readonly root: string,
@@ -21,16 +30,48 @@ export class ProcFiles {
     private maxOpenFiles = 0,
   ) {}
 
-  /** Entry names of the root. */
-  list(): string[] {
-    return this.fs.readdirSync(this.root);
+  /**
+   * The PIDs to read, ascending. Listing /proc is a third of a rescan's cost; when the last PID allocated
+   * (/proc/loadavg) is unchanged, no process or thread was created in this namespace or below since the last
+   * listing, so `previous` (the last scan's PIDs, all read successfully) is still complete but for those that
+   * ended, which their reads tell. Pass undefined to force a listing.
+   */
+  pids(previous: number[] | undefined): number[] {
+    this.lastPidUsable ??= parseStatus(this.readText('self/status', 'latin1') ?? '').nsPids?.length === 1;
+    const loadavg = this.lastPidUsable ? this.readText('loadavg', 'latin1')?.trimEnd() : undefined;
+    const lastPid = loadavg?.slice(loadavg.lastIndexOf(' ') + 1);
+    if (previous !== undefined && lastPid !== undefined && lastPid === this.lastPid && this.unlistedScans + 1 < LIST_AT_LEAST_EVERY) {
+      this.unlistedScans++;
+      return previous;
+    }
+    // Read before listing: a process created in between is listed now and changes lastPid for next time.
+    this.lastPid = lastPid;
+    this.unlistedScans = 0;
+    return this.listPids();
+  }
+
+  /** The PIDs listed in the root, ascending (parents usually come before their children). */
+  listPids(): number[] {
+    const pids: number[] = [];
+    for (const name of this.fs.readdirSync(this.root)) {
+      const c = name.charCodeAt(0);
+      if (c < 49 || c > 57) continue; // not a PID: self, sys, meminfo…
+      const pid = +name;
+      if (Number.isInteger(pid)) pids.push(pid);
+    }
+    // /proc lists PIDs in ascending order already; fixture directories may not.
+    for (let i = 1; i < pids.length; i++) {
+      if (pids[i - 1] > pids[i]) return pids.sort((a, b) => a - b);
+    }
+    return pids;
   }
 
   /**
-   * /proc/PID/stat as latin1 text, through `fd` when it is a descriptor kept from the last scan; afterwards
-   * `keptFd` is the descriptor to keep (the same, a new one, or -1). Undefined when the process is gone.
+   * /proc/PID/`file` as latin1 text, through `fd` when it is a descriptor kept from the last scan (which this
+   * takes over: it is closed if its process ended); afterwards `keptFd` is the descriptor to keep (the same,
+   * a new one, or -1). Undefined when the process is gone.
    */
-  readStat(pid: number, fd: number): string | undefined {
+  readKept(pid: number, file: string, fd: number): string | undefined {
     this.keptFd = -1;
     if (fd >= 0) {
       try {
@@ -43,7 +84,7 @@ export class ProcFiles {
       }
     }
     try {
-      fd = this.fs.openSync(`${this.root}/${pid}/stat`, 'r');
+      fd = this.fs.openSync(`${this.root}/${pid}/${file}`, 'r');
     } catch (e) {
       if (isGone(e) || isDenied(e)) return undefined;
       if (!isOutOfDescriptors(e)) throw e;
@@ -103,7 +144,7 @@ export class ProcFiles {
     return link === undefined ? undefined : parseNsLink(link);
   }
 
-  /** Closes a descriptor that `readStat` kept. */
+  /** Closes a descriptor that `readKept` kept. */
   close(fd: number): void {
     if (fd < 0) return;
     this.openFiles--;

@@ -3,6 +3,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { buildModel, ContainerModel, diffModels } from '../../src/core/containerModel';
 import { ProcessScanner, ProcessSnapshot } from '../../src/core/processScanner';
@@ -96,4 +97,47 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
       assert.equal(nextModel.byKey.get(container(s)!.key), container(s), 'the same object, nothing to repaint');
     }
   });
+
+  it('places a process that joined with nsenter in its container, and sees it stop', async (t) => {
+    const target = started[0];
+    const nsenter = spawn('nsenter', ['--target', String(target.initHostPid), '--pid', '--mount', '--', 'sleep', '1000'], { stdio: 'ignore' });
+    let sleepPid = 0;
+    t.after(() => {
+      for (const pid of [sleepPid, nsenter.pid]) if (pid) tryKill(pid);
+    });
+    await until(() => (sleepPid = +fs.readFileSync(`/proc/${nsenter.pid}/task/${nsenter.pid}/children`, 'latin1').trim()) > 0);
+    const snap = scanner.scan();
+    assert.ok(snap.added.has(sleepPid));
+    const m = buildModel(snap, { previous: model });
+    assert.equal(m.containerOf.get(sleepPid), container(target)!.key, 'its parent is on the host, its namespace is not');
+    assert.equal(snap.processes.get(sleepPid)!.ppid, nsenter.pid);
+
+    process.kill(sleepPid, 'SIGSTOP');
+    await until(() => parseStat(fs.readFileSync(`/proc/${sleepPid}/stat`, 'latin1'))!.state === 'T');
+    const stopped = scanner.scan();
+    assert.ok(stopped.changed.has(sleepPid));
+    assert.equal(stopped.processes.get(sleepPid)!.state, 'T');
+  });
 });
+
+/** Polls `check` until it is true, for at most 5 s. */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      if (check()) return;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function tryKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

@@ -20,7 +20,10 @@ function spyFs(root: string, fail: { op: 'open' | 'read' | 'readlink'; path: str
     if (rule) throw Object.assign(new Error(`${rule.code}: ${p}`), { code: rule.code });
   };
   const spy: ProcFs = {
-    readdirSync: (p) => fs.readdirSync(p),
+    readdirSync: (p) => {
+      calls.push(`readdir ${rel(p) || '.'}`);
+      return fs.readdirSync(p);
+    },
     openSync: (p, flags) => {
       check('open', p);
       const fd = fs.openSync(p, flags);
@@ -151,19 +154,62 @@ describe('host namespace detection', () => {
 
 describe('incremental rescans', () => {
   const base = (): FakeProc[] => [
-    { pid: 1, ppid: 0, comm: 'init' },
-    { pid: 10, ppid: 1, comm: 'unshare' },
-    { pid: 11, ppid: 10, comm: 'sh', nsPids: [11, 1], nsInode: C },
-    { pid: 12, ppid: 11, comm: 'sleep', nsPids: [12, 2], nsInode: C },
-    { pid: 13, ppid: 12, comm: 'sleep', nsPids: [13, 3], nsInode: C },
+    { pid: 1, ppid: 0, comm: 'init', runs: 1 },
+    { pid: 10, ppid: 1, comm: 'unshare', runs: 1 },
+    { pid: 11, ppid: 10, comm: 'sh', nsPids: [11, 1], nsInode: C, runs: 1 },
+    { pid: 12, ppid: 11, comm: 'sleep', nsPids: [12, 2], nsInode: C, runs: 1 },
+    { pid: 13, ppid: 12, comm: 'sleep', nsPids: [13, 3], nsInode: C, runs: 1 },
   ];
-  for (const maxOpenFiles of [0, 64]) {
-    const mode = maxOpenFiles ? 'keeping stat open' : 'reopening stat';
+  const modes = [
+    { changeProbe: 'stat', maxOpenFiles: 0 },
+    { changeProbe: 'stat', maxOpenFiles: 64 },
+    { changeProbe: 'schedstat', maxOpenFiles: 0 },
+    { changeProbe: 'schedstat', maxOpenFiles: 64 },
+  ] as const;
+
+  it('probes schedstat when the kernel has it, else stat', (t) => {
+    for (const [procs, want] of [[base(), 'read 12/schedstat'], [base().map((p) => ({ ...p, runs: undefined })), 'read 12/stat']] as const) {
+      const tree = tempProc(procs, 1);
+      t.after(tree.cleanup);
+      const spy = spyFs(tree.root);
+      const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 64 });
+      scanner.scan();
+      spy.calls.length = 0;
+      scanner.scan();
+      scanner.dispose();
+      assert.deepEqual(spy.callsOf(12), [want]);
+    }
+  });
+
+  it('lists /proc again only when a PID was allocated (loadavg) or every tenth scan', (t) => {
+    const tree = tempProc(base(), 1);
+    t.after(tree.cleanup);
+    const loadavg = (last: number) => fs.writeFileSync(path.join(tree.root, 'loadavg'), `0.10 0.20 0.30 1/90 ${last}\n`);
+    loadavg(13);
+    const spy = spyFs(tree.root);
+    const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 0 });
+    t.after(() => scanner.dispose());
+    const listings = () => spy.calls.filter((c) => c.startsWith('readdir')).length;
+    scanner.scan();
+    assert.equal(listings(), 1);
+    removeProc(tree.root, [13]);
+    assert.deepEqual([...scanner.scan().removed], [13], 'an ended process is noticed without a listing');
+    assert.equal(listings(), 1);
+    writeProc(tree.root, [{ pid: 14, ppid: 1, runs: 1 }]);
+    loadavg(14);
+    assert.deepEqual([...scanner.scan().added], [14], 'a new PID makes it list');
+    assert.equal(listings(), 2);
+    for (let i = 0; i < 10; i++) scanner.scan();
+    assert.equal(listings(), 3, 'and it lists at least every tenth scan');
+  });
+
+  for (const { changeProbe, maxOpenFiles } of modes) {
+    const mode = `${changeProbe}, ${maxOpenFiles ? 'kept open' : 'reopened'}`;
     const setup = (t: { after: (fn: () => void) => void }) => {
       const procs = base();
       const tree = tempProc(procs);
       const spy = spyFs(tree.root);
-      const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles, passwdPath: '/nonexistent' });
+      const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles, changeProbe, passwdPath: '/nonexistent' });
       const first = scanner.scan();
       spy.calls.length = 0;
       t.after(() => {
@@ -171,26 +217,39 @@ describe('incremental rescans', () => {
         assert.equal(spy.open.size, 0, 'dispose closes every kept descriptor');
         tree.cleanup();
       });
-      const update = (pid: number, change: Partial<FakeProc>) =>
-        writeProc(tree.root, [{ ...procs.find((p) => p.pid === pid)!, ...change }]);
+      /** Rewrites a process; unless told otherwise it ran meanwhile, as it must have to change. */
+      const update = (pid: number, change: Partial<FakeProc>, ran = true) => {
+        const p = procs.find((q) => q.pid === pid)!;
+        Object.assign(p, change, ran ? { runs: p.runs! + 1 } : {});
+        writeProc(tree.root, [p]);
+      };
       return { tree, spy, scanner, first, update };
     };
 
-    it(`${mode}: an unchanged process costs one stat read and keeps its object`, (t) => {
+    it(`${mode}: an unchanged process costs one small read and keeps its object`, (t) => {
       const { spy, scanner, first } = setup(t);
       const next = scanner.scan();
       for (const [pid, info] of first.processes) assert.equal(next.processes.get(pid), info, `PID ${pid} reused`);
       assert.deepEqual([next.added.size, next.removed.size, next.changed.size], [0, 0, 0]);
-      assert.deepEqual(spy.callsOf(12), maxOpenFiles ? ['read 12/stat'] : ['open 12/stat', 'read 12/stat']);
-      assert.equal(spy.calls.filter((c) => !c.endsWith('/stat')).length, 0, 'no status, cmdline or ns reads');
+      const read = `read 12/${changeProbe}`;
+      assert.deepEqual(spy.callsOf(12), maxOpenFiles ? [read] : [`open 12/${changeProbe}`, read]);
+      assert.deepEqual(spy.calls.filter((c) => !c.endsWith(`/${changeProbe}`)), ['readdir .'], 'nothing else read');
     });
 
-    const cases: { name: string; act: (u: ReturnType<typeof setup>) => void; want: { added?: number[]; removed?: number[]; changed?: number[] }; check?: (p: ReadonlyMap<number, ProcessInfo>) => void; fullRead?: number }[] = [
+    type Setup = ReturnType<typeof setup>;
+    const cases: { name: string; act: (u: Setup) => void; want: { added?: number[]; removed?: number[]; changed?: number[] }; check?: (p: ReadonlyMap<number, ProcessInfo>) => void; fullRead?: number }[] = [
       { name: 'a state change', act: (u) => u.update(12, { state: 'R' }), want: { changed: [12] }, check: (p) => assert.equal(p.get(12)!.state, 'R') },
-      { name: 'a reparent', act: (u) => u.update(13, { ppid: 11 }), want: { changed: [13] }, check: (p) => assert.equal(p.get(13)!.ppid, 11) },
       { name: 'CPU time', act: (u) => u.update(13, { utime: 5 }), want: { changed: [13] }, check: (p) => assert.equal(p.get(13)!.cpuTicks, 5) },
       {
-        name: 'a new process', act: (u) => writeProc(u.tree.root, [{ pid: 14, ppid: 11, nsPids: [14, 4], nsInode: C, cmdline: 'top\0-b\0' }]),
+        name: 'a parent that ended: its child is reparented without running',
+        act: (u) => {
+          removeProc(u.tree.root, [12]);
+          u.update(13, { ppid: 11 }, false);
+        },
+        want: { removed: [12], changed: [13] }, check: (p) => assert.equal(p.get(13)!.ppid, 11),
+      },
+      {
+        name: 'a new process', act: (u) => writeProc(u.tree.root, [{ pid: 14, ppid: 11, nsPids: [14, 4], nsInode: C, cmdline: 'top\0-b\0', runs: 1 }]),
         want: { added: [14] }, check: (p) => assert.deepEqual([p.get(14)!.command, p.get(14)!.nsInode], ['top -b', C]), fullRead: 14,
       },
       { name: 'a process that ended', act: (u) => removeProc(u.tree.root, [13]), want: { removed: [13] } },
@@ -216,8 +275,8 @@ describe('incremental rescans', () => {
           if (!c.want.changed?.includes(pid) && !c.want.removed?.includes(pid)) assert.equal(next.processes.get(pid), info);
         }
         c.check?.(next.processes);
-        const extraReads = u.spy.calls.filter((call) => !call.endsWith('/stat')).map((call) => call.split(' ')[1].split('/')[0]);
-        assert.deepEqual([...new Set(extraReads)], c.fullRead ? [String(c.fullRead)] : [], 'only new processes are read in full');
+        const fullReads = u.spy.calls.filter((call) => !/\/(sched)?stat$|^readdir/.test(call)).map((call) => call.split(' ')[1].split('/')[0]);
+        assert.deepEqual([...new Set(fullReads)], c.fullRead ? [String(c.fullRead)] : [], 'only new processes are read in full');
       });
     }
   }
