@@ -31,9 +31,20 @@
 #   127  COMMAND not found in the rootfs
 #   Every helper error is one line on stderr starting "container-helper: " that says what to fix.
 #
-# SIGNALS
-#   HUP, INT or TERM to the helper end the container: the helper SIGKILLs `unshare`, whose --kill-child then
-#   SIGKILLs PID 1, and the kernel kills every process of the PID namespace with it.
+#   The process chain on the host: this helper (`start`) → its supervisor (new mount/UTS/IPC namespaces, host
+#   PID namespace) → PID 1 of the container. HUP, INT or TERM to the helper end the container: it SIGKILLs the
+#   supervisor, the kernel then SIGKILLs PID 1 (parent-death signal), and every process of the namespace with it.
+#   The same happens if the helper itself is SIGKILLed.
+#
+#   container-helper.sh kill --container PID1 --container-start-time T1 --pid PID --start-time T --signal SIG
+#
+#   Sends SIG to host PID PID only when all of this holds: PID1 is the PID 1 of a PID namespace other than the
+#   host's and its start time is T1; PID's start time is T; PID lies in PID1's namespace or one nested in it.
+#   The signal is sent from inside the container's PID namespace (so no host process can be reached by number),
+#   after checking, in a proc mounted there for the purpose, that the number names the same process; only the
+#   container's own PID 1 is signalled from the host, where its namespace cannot shield it.
+#   PID, PID1: decimal, 1..pid_max; T, T1: decimal; SIG: a name (TERM, SIGTERM) or number 1..31.
+#   Exit 0 when sent; 125 with one line saying why when refused or failed.
 #
 # WHAT IT DOES NOT DO (see README, Security): namespaces without a user namespace are not a sandbox for root
 # inside the container; this helper isolates, it does not confine.
@@ -54,6 +65,7 @@ die() {
 usage() {
   cat >&2 <<'EOF'
 usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE] [--] [COMMAND [ARG]...]
+       container-helper.sh kill --container PID1 --container-start-time T1 --pid PID --start-time T --signal SIG
 EOF
 }
 
@@ -330,10 +342,151 @@ end_container() {
   fi
 }
 
+# --- `kill` ------------------------------------------------------------------------------------------------------
+
+# A positive decimal PID without leading zeros, at most pid_max.
+valid_pid() {
+  case "$1" in ''|0*|*[!0-9]*) return 1 ;; esac
+  [ "${#1}" -le 10 ] || return 1
+  # cat, not `read`: dash reads byte by byte, and a sysctl file answers a read at offset 1 with nothing.
+  pid_max=$(cat /proc/sys/kernel/pid_max) || return 1
+  [ "$1" -le "$pid_max" ]
+}
+
+valid_start_time() {
+  case "$1" in ''|*[!0-9]*|0?*) return 1 ;; esac
+  [ "${#1}" -le 20 ]
+}
+
+# Prints the signal's name (TERM) for a name (TERM or SIGTERM) or a number 1..31.
+signal_name() {
+  sig=${1#SIG}
+  case "$sig" in
+    [1-9]|[12][0-9]|3[01]) sig=$(kill -l "$sig") || return 1 ;;
+  esac
+  known=' HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG'
+  known="$known XCPU XFSZ VTALRM PROF WINCH IO PWR SYS "
+  case "$known" in
+    *" $sig "*) printf '%s\n' "$sig" ;;
+    *) return 1 ;;
+  esac
+}
+
+# Prints "STATE STARTTIME" of PID $1 as $2/proc shows it; fails when it is gone.
+state_and_start() {
+  read -r stat < "${2:-}/proc/$1/stat" 2>/dev/null || return 1
+  set -f
+  # shellcheck disable=SC2086 # numeric fields, split on purpose
+  set -- ${stat##*) }
+  set +f
+  printf '%s %s\n' "$1" "${20}"
+}
+
+# Prints the PIDs of the NSpid line of PID $1 (as $2/proc shows it), outermost first, space-separated.
+ns_pids() {
+  while IFS= read -r line; do
+    case "$line" in
+      NSpid:*)
+        set -f
+        # shellcheck disable=SC2086 # numbers, re-joined with single spaces
+        set -- ${line#NSpid:}
+        set +f
+        printf '%s\n' "$*"
+        return 0
+        ;;
+    esac
+  done < "${2:-}/proc/$1/status"
+  return 1
+}
+
+kill_command() {
+  container='' container_start='' target='' target_start='' sig=''
+  seen=' '
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --container|--container-start-time|--pid|--start-time|--signal)
+        case "$seen" in *" $1 "*) die "$1 given twice" ;; esac
+        seen="$seen$1 "
+        [ $# -ge 2 ] || die "$1 needs a value"
+        case "$1" in
+          --container) container=$2 ;;
+          --container-start-time) container_start=$2 ;;
+          --pid) target=$2 ;;
+          --start-time) target_start=$2 ;;
+          --signal) sig=$2 ;;
+        esac
+        shift 2
+        ;;
+      *) die "unknown argument to kill: $1" ;;
+    esac
+  done
+  for flag in --container --container-start-time --pid --start-time --signal; do
+    case "$seen" in *" $flag "*) ;; *) die "kill needs $flag" ;; esac
+  done
+  valid_pid "$container" || die "--container must be a PID (1..pid_max): $container"
+  valid_pid "$target" || die "--pid must be a PID (1..pid_max): $target"
+  valid_start_time "$container_start" || die "--container-start-time must be a whole number: $container_start"
+  valid_start_time "$target_start" || die "--start-time must be a whole number: $target_start"
+  sig=$(signal_name "$sig") || die "--signal must be a signal name such as TERM or KILL, or a number 1..31: $sig"
+  [ "$(id -u)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
+  send_signal "$container" "$container_start" "$target" "$target_start" "$sig"
+}
+
+# send_signal PID1 T1 PID T SIG, all validated. Shared by `kill` and the supervisor's control channel.
+send_signal() {
+  init_state=$(state_and_start "$1") || die "container $1 is not running"
+  [ "${init_state#* }" = "$2" ] || die "container $1 has ended (that PID now names another process)"
+  [ "${init_state%% *}" != Z ] || die "container $1 has ended"
+  init_chain=$(ns_pids "$1") || die "cannot read the PID namespaces of $1"
+  level=0 last=''
+  for n in $init_chain; do level=$((level + 1)) last=$n; done
+  { [ "$level" -ge 2 ] && [ "$last" = 1 ]; } || die "$1 is not the PID 1 of a container: refusing to signal anything"
+
+  if [ "$3" = "$1" ]; then
+    [ "$4" = "$2" ] || die "--start-time does not match the container's PID 1"
+    # From inside its namespace PID 1 ignores signals it has no handler for, even KILL: send it from here.
+    kill -s "$5" "$1" 2>/dev/null || die "could not signal PID 1 of container $1"
+    return 0
+  fi
+
+  target_state=$(state_and_start "$3") || die "process $3 is not running"
+  [ "${target_state#* }" = "$4" ] || die "process $3 has ended (that PID now names another process)"
+  [ "${target_state%% *}" != Z ] || die "process $3 has already exited"
+  target_chain=$(ns_pids "$3") || die "cannot read the PID namespaces of $3"
+  # The target's PIDs from the container's namespace inward: drop the outer levels above PID 1's.
+  skip=$((level - 1)) inner=''
+  for n in $target_chain; do
+    if [ "$skip" -gt 0 ]; then skip=$((skip - 1)); else inner="${inner:+$inner }$n"; fi
+  done
+  [ -n "$inner" ] || die "process $3 is not in container $1"
+  # In the container's PID namespace and a private mount namespace, a proc mounted for the purpose shows that
+  # namespace: the number must name a process with the same start time and the same NSpid chain, and PID 1 there
+  # must be the container's, so a process of another container with the same number is never hit. The script is
+  # a constant; the values reach it as arguments.
+  script=$(cat <<'INSIDE'
+set -eu
+nspid=$1 start=$2 chain=$3 sig=$4 init_start=$5 shown=$6
+fail() { printf 'container-helper: %s\n' "$1" >&2; exit 125; }
+start_of() { read -r stat < "/proc/$1/stat" || return 1; set -f; set -- ${stat##*) }; set +f; printf '%s' "${20}"; }
+mount -t proc -o nosuid,nodev,noexec proc /proc || fail "cannot mount the container's proc"
+[ "$(start_of 1 2>/dev/null)" = "$init_start" ] || fail "not in the container's PID namespace"
+[ "$(start_of "$nspid" 2>/dev/null)" = "$start" ] || fail "process $shown is not in this container"
+while IFS= read -r line; do
+  case "$line" in NSpid:*) set -f; set -- ${line#NSpid:}; set +f; found="$*" ;; esac
+done < "/proc/$nspid/status" 2>/dev/null
+[ "${found:-}" = "$chain" ] || fail "process $shown is not in this container"
+kill -s "$sig" "$nspid" 2>/dev/null || fail "could not signal process $shown"
+INSIDE
+)
+  nsenter --target "$1" --pid -- unshare --mount --propagation private --fork -- \
+    /bin/sh -c "$script" signal "${inner%% *}" "$4" "$inner" "$5" "$2" "$3"
+}
+
 case "${1:-}" in
   start) shift; start "$@" ;;
   __supervise) shift; supervise "$@" ;;
   __init) shift; init_stage "$@" ;;
+  kill) shift; kill_command "$@" ;;
   -h|--help|help) usage; exit 0 ;;
   '') usage; die "no subcommand given" ;;
   *) usage; die "unknown subcommand: $1" ;;
