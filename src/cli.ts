@@ -24,8 +24,8 @@ function main(args: string[]): number {
     process.stderr.write(USAGE);
     return 2;
   }
-  // One scan: keeping /proc descriptors open between scans would buy nothing here.
-  const scanner = new ProcessScanner({ maxOpenFiles: 0 });
+  // One scan: kept descriptors and a change probe other than stat (read anyway) would only cost here.
+  const scanner = new ProcessScanner({ maxOpenFiles: 0, changeProbe: 'stat' });
   let snapshot;
   try {
     snapshot = scanner.scan();

@@ -8,12 +8,14 @@ import {
 
 /** Every so many scans lists /proc even when loadavg says nothing new, in case a kernel counts otherwise. */
 const LIST_AT_LEAST_EVERY = 10;
+/** More new PIDs than this since the last scan: listing is cheaper than probing each. */
+const MAX_CANDIDATES = 64;
 
 /** Reads files under one /proc root. */
 export class ProcFiles {
   private buf = Buffer.allocUnsafe(4096);
   private openFiles = 0;
-  private lastPid: string | undefined;
+  private lastPid: number | undefined;
   private unlistedScans = 0;
   /** Whether /proc/loadavg's last PID is this root's namespace's: we are at its top level. */
   private lastPidUsable: boolean | undefined;
@@ -31,23 +33,30 @@ export class ProcFiles {
   ) {}
 
   /**
-   * The PIDs to read, ascending. Listing /proc is a third of a rescan's cost; when the last PID allocated
-   * (/proc/loadavg) is unchanged, no process or thread was created in this namespace or below since the last
-   * listing, so `previous` (the last scan's PIDs, all read successfully) is still complete but for those that
-   * ended, which their reads tell. Pass undefined to force a listing.
+   * The PIDs to read, ascending, and whether they come from listing the root. Listing /proc is a third of a
+   * rescan's cost; /proc/loadavg's last allocated PID says which PIDs can be new since the last scan, so a
+   * few new ones are probed directly and `previous` (the last scan's PIDs, all read) supplies the rest. New
+   * candidates may be threads (TIDs share the PID space): the scanner drops those. Undefined `previous`, many
+   * new PIDs, a wrap-around of PID numbers or LIST_AT_LEAST_EVERY scans without a listing make it list.
    */
-  pids(previous: number[] | undefined): number[] {
+  pids(previous: number[] | undefined): { pids: number[]; listed: boolean } {
     this.lastPidUsable ??= parseStatus(this.readText('self/status', 'latin1') ?? '').nsPids?.length === 1;
     const loadavg = this.lastPidUsable ? this.readText('loadavg', 'latin1')?.trimEnd() : undefined;
-    const lastPid = loadavg?.slice(loadavg.lastIndexOf(' ') + 1);
-    if (previous !== undefined && lastPid !== undefined && lastPid === this.lastPid && this.unlistedScans + 1 < LIST_AT_LEAST_EVERY) {
-      this.unlistedScans++;
-      return previous;
-    }
-    // Read before listing: a process created in between is listed now and changes lastPid for next time.
+    const lastPid = loadavg === undefined ? undefined : +loadavg.slice(loadavg.lastIndexOf(' ') + 1);
+    const since = this.lastPid;
+    // Read before listing: a process created in between is listed now and is a candidate next time too.
     this.lastPid = lastPid;
+    if (
+      previous !== undefined && lastPid !== undefined && since !== undefined && lastPid >= since &&
+      lastPid - since <= MAX_CANDIDATES && ++this.unlistedScans < LIST_AT_LEAST_EVERY
+    ) {
+      if (lastPid === since) return { pids: previous, listed: false };
+      const pids = new Set(previous);
+      for (let pid = since + 1; pid <= lastPid; pid++) pids.add(pid);
+      return { pids: [...pids].sort((a, b) => a - b), listed: false };
+    }
     this.unlistedScans = 0;
-    return this.listPids();
+    return { pids: this.listPids(), listed: true };
   }
 
   /** The PIDs listed in the root, ascending (parents usually come before their children). */

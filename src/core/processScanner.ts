@@ -116,7 +116,7 @@ export class ProcessScanner {
 
   /** Reads every process. Throws only when the /proc directory itself cannot be listed. */
   scan(): ProcessSnapshot {
-    const pids = this.files.pids(this.complete ? [...this.entries.keys()] : undefined);
+    const { pids, listed } = this.files.pids(this.complete ? [...this.entries.keys()] : undefined);
     if (this.hostNsInode === null) this.hostNsInode = this.findHostNsInode();
     this.probe ??= ['self', '1'].some((dir) => this.files.readText(`${dir}/schedstat`, 'latin1') !== undefined) ? 'schedstat' : 'stat';
     this.usersReloaded = false;
@@ -142,7 +142,9 @@ export class ProcessScanner {
       this.files.close(entry.fd);
     }
     this.entries = next;
-    this.complete = next.size === pids.length;
+    // A listed PID that could not be read may be readable next time: list again. Unlisted candidates that
+    // were not read were threads or have ended.
+    if (listed) this.complete = next.size === pids.length;
     return { processes, hostNsInode: this.hostNsInode, added, removed, changed };
   }
 
@@ -185,11 +187,12 @@ export class ProcessScanner {
     const stat = parseStat(statText);
     if (stat === undefined || stat.pid !== pid) return undefined;
     const comm = latin1ToUtf8(stat.comm);
-    let info: ProcessInfo;
+    let info: ProcessInfo | undefined;
     if (old !== undefined && old.info.startTime === stat.startTime && old.info.comm === comm) {
       info = this.withStat(old.info, stat);
     } else {
       info = this.readProcess(stat, comm, processes);
+      if (info === undefined) return undefined;
       if (old === undefined) added.add(pid);
     }
     if (old !== undefined && info !== old.info && !added.has(pid)) changed.add(pid);
@@ -231,7 +234,7 @@ export class ProcessScanner {
   // --- reading
 
   /** A new process (or one that exec'd): everything beyond stat. */
-  private readProcess(stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>): ProcessInfo {
+  private readProcess(stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>): ProcessInfo | undefined {
     const pid = stat.pid;
     const kthreadd = pid === KTHREADD ? comm === 'kthreadd' : seen.get(KTHREADD)?.comm === 'kthreadd';
     const kernelThread = (stat.flags & PF_KTHREAD) !== 0 || (kthreadd && (pid === KTHREADD || stat.ppid === KTHREADD));
@@ -242,7 +245,11 @@ export class ProcessScanner {
     let nsPids: readonly number[] | null = null;
     let uid: number | null = null;
     const status = this.files.readText(`${pid}/status`, 'latin1');
-    if (status !== undefined) ({ nsPids, uid } = parseStatus(status));
+    if (status !== undefined) {
+      const fields = parseStatus(status);
+      if (fields.tgid !== null && fields.tgid !== pid) return undefined; // a thread, probed as a new PID
+      ({ nsPids, uid } = fields);
+    }
     const cmdline = this.files.readText(`${pid}/cmdline`, 'utf8');
     const command = parseCmdline(cmdline ?? '', comm);
     // NSpid with one entry means the scanned mount's own namespace: its inode is known without a readlink.

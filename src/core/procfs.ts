@@ -108,6 +108,8 @@ export interface StatusFields {
   readonly nsPids: number[] | null;
   /** Effective UID (second number of `Uid:`), which is what ps shows as USER. */
   readonly uid: number | null;
+  /** Thread group ID: the PID of the process; a thread's own ID differs from it. */
+  readonly tgid: number | null;
 }
 
 /** The whitespace-separated numbers after `KEY:` at a line start, up to the end of that line; null if absent. */
@@ -135,9 +137,11 @@ function numbersAfter(text: string, key: string): number[] | null {
 export function parseStatus(text: string): StatusFields {
   const nsPids = numbersAfter(text, 'NSpid:');
   const uids = numbersAfter(text, 'Uid:');
+  const tgid = numbersAfter(text, 'Tgid:');
   return {
     nsPids: nsPids && nsPids.length > 0 ? nsPids : null,
     uid: uids && uids.length >= 2 ? uids[1] : null,
+    tgid: tgid && tgid.length === 1 ? tgid[0] : null,
   };
 }
 

@@ -52,21 +52,30 @@ async function main(): Promise<number> {
     const ours = buildModel(check.scan()).containers.filter((c) => c.processes.length === PER_NAMESPACE + 1).length;
     console.log(`${ours} containers of ${PER_NAMESPACE + 1} processes found`);
 
-    const samples: Record<string, number[]> = { full: [], fullReopen: [], rescan: [], rescanReopen: [], rescanStat: [], model: [], stat: [], ps: [] };
+    const samples: Record<string, number[]> = {
+      full: [], oneShot: [], rescan: [], rescanNewPid: [], rescanListed: [], rescanReopen: [], rescanStat: [], model: [], stat: [], ps: [],
+    };
     const incremental = new ProcessScanner();
     const incrementalReopen = new ProcessScanner({ maxOpenFiles: 0 });
     const incrementalStat = new ProcessScanner({ changeProbe: 'stat' });
     for (const s of [incremental, incrementalReopen, incrementalStat]) s.scan();
+    // One more: the first rescan re-reads the stat of every process that ran since it was first read.
+    for (const s of [incremental, incrementalReopen, incrementalStat]) s.scan();
     let model: ContainerModel | undefined;
     let processes = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [key, maxOpenFiles] of [['full', undefined], ['fullReopen', 0]] as const) {
-        const scanner = new ProcessScanner({ maxOpenFiles });
+      // The CLI's one-shot configuration reads stat as its change probe: nothing it would not read anyway.
+      for (const [key, options] of [['full', {}], ['oneShot', { maxOpenFiles: 0, changeProbe: 'stat' }]] as const) {
+        const scanner = new ProcessScanner(options);
         samples[key].push(time(() => (processes = scanner.scan().processes.size)));
         scanner.dispose();
       }
       let snapshot = incremental.scan();
       samples.rescan.push(time(() => (snapshot = incremental.scan())));
+      spawnSync('true'); // one new PID, probed directly
+      samples.rescanNewPid.push(time(() => (snapshot = incremental.scan())));
+      spawnSync('sh', ['-c', 'i=0; while [ $i -lt 70 ]; do : & i=$((i+1)); done; wait']); // too many: lists /proc
+      samples.rescanListed.push(time(() => (snapshot = incremental.scan())));
       samples.rescanReopen.push(time(() => incrementalReopen.scan()));
       samples.rescanStat.push(time(() => incrementalStat.scan()));
       samples.model.push(time(() => (model = buildModel(snapshot, { previous: model, rootOf: (pid) => incremental.rootOf(pid) }))));
@@ -91,20 +100,24 @@ function report(samples: Record<string, number[]>, processes: number): void {
     console.log(`${label.padEnd(48)}${ms.toFixed(2).padStart(8)} ms${per1000(ms).toFixed(2).padStart(9)} ms/1000${extra}`);
   console.log(`\n${processes} processes, median of ${ROUNDS} interleaved rounds, ${process.version}\n`);
   const vsPs = (ms: number) => `   ps/this ${(m.ps / ms).toFixed(1)}×`;
-  row('full scan (fresh scanner, keeps fds: default)', m.full, vsPs(m.full));
-  row('full scan (fresh scanner, no kept fds)', m.fullReopen, vsPs(m.fullReopen));
-  row('rescan: 1 pread of schedstat each (default)', m.rescan, vsPs(m.rescan));
-  row('rescan: open+read+close schedstat each', m.rescanReopen, vsPs(m.rescanReopen));
-  row('rescan: 1 pread of stat each', m.rescanStat, vsPs(m.rescanStat));
+  row('full scan: fresh scanner, defaults (the view)', m.full, vsPs(m.full));
+  row('full scan: one-shot, as `mini-containers ps`', m.oneShot, vsPs(m.oneShot));
+  row('rescan, no PID allocated since: schedstat preads', m.rescan, vsPs(m.rescan));
+  row('rescan after a new PID: + probe it', m.rescanNewPid, vsPs(m.rescanNewPid));
+  row('rescan after 70 new PIDs: + list /proc', m.rescanListed, vsPs(m.rescanListed));
+  row('rescan without kept fds: open+read+close each', m.rescanReopen, vsPs(m.rescanReopen));
+  row('rescan probing stat instead of schedstat', m.rescanStat, vsPs(m.rescanStat));
   row('model: group into containers (after rescan)', m.model);
   row('kernel floor: open+read+close every stat, no parse', m.stat);
   row(`ps ${PS_ARGS.join(' ')}`, m.ps);
   console.log('\ntargets');
-  const target = (label: string, ok: boolean, figure: string) => console.log(`  ${ok ? 'met   ' : 'MISSED'}  ${label.padEnd(42)}${figure}`);
-  target('scanner ≥ 8× faster than ps (full scan)', m.ps / m.full >= 8, `${(m.ps / m.full).toFixed(1)}×`);
-  target('scanner ≥ 8× faster than ps (rescan)', m.ps / m.rescan >= 8, `${(m.ps / m.rescan).toFixed(1)}×`);
+  const target = (label: string, ok: boolean, figure: string) => console.log(`  ${ok ? 'met   ' : 'MISSED'}  ${label.padEnd(48)}${figure}`);
+  target('scanner ≥ 8× faster than ps (one-shot scan)', m.ps / m.oneShot >= 8, `${(m.ps / m.oneShot).toFixed(1)}×`);
+  target('scanner ≥ 8× faster than ps (rescan, listing)', m.ps / m.rescanListed >= 8, `${(m.ps / m.rescanListed).toFixed(1)}×`);
   target('full scan ≤ 8 ms per 1,000 processes', per1000(m.full) <= 8, `${per1000(m.full).toFixed(2)} ms`);
-  target('incremental rescan ≤ 3 ms per 1,000', per1000(m.rescan) <= 3, `${per1000(m.rescan).toFixed(2)} ms`);
+  target('rescan ≤ 3 ms per 1,000 (no PID allocated)', per1000(m.rescan) <= 3, `${per1000(m.rescan).toFixed(2)} ms`);
+  target('rescan ≤ 3 ms per 1,000 (after a new PID)', per1000(m.rescanNewPid) <= 3, `${per1000(m.rescanNewPid).toFixed(2)} ms`);
+  target('rescan ≤ 3 ms per 1,000 (listing /proc)', per1000(m.rescanListed) <= 3, `${per1000(m.rescanListed).toFixed(2)} ms`);
   console.log(`  (reading every stat once costs ${per1000(m.stat).toFixed(2)} ms/1000 on this machine before any parsing)`);
 }
 

@@ -181,7 +181,7 @@ describe('incremental rescans', () => {
     }
   });
 
-  it('lists /proc again only when a PID was allocated (loadavg) or every tenth scan', (t) => {
+  it('probes the PIDs allocated since the last scan (loadavg) instead of listing /proc', (t) => {
     const tree = tempProc(base(), 1);
     t.after(tree.cleanup);
     const loadavg = (last: number) => fs.writeFileSync(path.join(tree.root, 'loadavg'), `0.10 0.20 0.30 1/90 ${last}\n`);
@@ -192,15 +192,33 @@ describe('incremental rescans', () => {
     const listings = () => spy.calls.filter((c) => c.startsWith('readdir')).length;
     scanner.scan();
     assert.equal(listings(), 1);
-    removeProc(tree.root, [13]);
-    assert.deepEqual([...scanner.scan().removed], [13], 'an ended process is noticed without a listing');
-    assert.equal(listings(), 1);
-    writeProc(tree.root, [{ pid: 14, ppid: 1, runs: 1 }]);
-    loadavg(14);
-    assert.deepEqual([...scanner.scan().added], [14], 'a new PID makes it list');
-    assert.equal(listings(), 2);
+    const steps: { name: string; act: () => void; added?: number[]; removed?: number[]; listings: number }[] = [
+      { name: 'an ended process is noticed without a listing', act: () => removeProc(tree.root, [13]), removed: [13], listings: 1 },
+      {
+        name: 'a new process is found, a new thread is not taken for one',
+        act: () => {
+          writeProc(tree.root, [{ pid: 14, ppid: 1, runs: 1 }, { pid: 15, ppid: 1, tgid: 14, runs: 1 }]);
+          loadavg(15);
+        },
+        added: [14], listings: 1,
+      },
+      {
+        name: 'many new PIDs: listing is cheaper',
+        act: () => {
+          removeProc(tree.root, [15]); // the thread ended (the real /proc never lists threads anyway)
+          loadavg(15 + 65);
+        },
+        listings: 2,
+      },
+      { name: 'PID numbers wrapped around', act: () => loadavg(5), listings: 3 },
+    ];
+    for (const step of steps) {
+      step.act();
+      const snap = scanner.scan();
+      assert.deepEqual([[...snap.added], [...snap.removed], listings()], [step.added ?? [], step.removed ?? [], step.listings], step.name);
+    }
     for (let i = 0; i < 10; i++) scanner.scan();
-    assert.equal(listings(), 3, 'and it lists at least every tenth scan');
+    assert.equal(listings(), 4, 'and it lists at least every tenth scan');
   });
 
   for (const { changeProbe, maxOpenFiles } of modes) {

@@ -51,8 +51,9 @@ describe('parseStat', () => {
 
 describe('parseStatus', () => {
   const real = fs.readFileSync(path.join(fixturesDir(), 'proc', '204', 'status'), 'latin1');
-  const cases: { name: string; text: string; nsPids: number[] | null; uid: number | null }[] = [
-    { name: 'nested NSpid, outermost first', text: real, nsPids: [204, 4, 1], uid: 0 },
+  const cases: { name: string; text: string; nsPids: number[] | null; uid: number | null; tgid?: number }[] = [
+    { name: 'nested NSpid, outermost first', text: real, nsPids: [204, 4, 1], uid: 0, tgid: 204 },
+    { name: 'a thread: Tgid is its process', text: 'Tgid:\t300\nPid:\t301\nUid:\t0\t0\t0\t0\nNSpid:\t301\n', nsPids: [301], uid: 0, tgid: 300 },
     { name: 'effective UID is the second', text: 'Uid:\t1000\t0\t0\t0\nNSpid:\t5\n', nsPids: [5], uid: 0 },
     { name: 'old kernel without NSpid', text: 'Name:\tx\nUid:\t1\t1\t1\t1\n', nsPids: null, uid: 1 },
     { name: 'NSpid last line without newline', text: 'Uid:\t3\t3\t3\t3\nNSpid:\t10\t2', nsPids: [10, 2], uid: 3 },
@@ -60,7 +61,7 @@ describe('parseStatus', () => {
     { name: 'garbage', text: 'NSpid:\tx\nUid:\n', nsPids: null, uid: null },
   ];
   for (const c of cases) {
-    it(c.name, () => assert.deepEqual(parseStatus(c.text), { nsPids: c.nsPids, uid: c.uid }));
+    it(c.name, () => assert.deepEqual(parseStatus(c.text), { nsPids: c.nsPids, uid: c.uid, tgid: c.tgid ?? null }));
   }
 });
 
