@@ -118,7 +118,9 @@ export class ProcessScanner {
   scan(): ProcessSnapshot {
     const { pids, listed } = this.files.pids(this.complete ? [...this.entries.keys()] : undefined);
     if (this.hostNsInode === null) this.hostNsInode = this.findHostNsInode();
-    this.probe ??= ['self', '1'].some((dir) => this.files.readText(`${dir}/schedstat`, 'latin1') !== undefined) ? 'schedstat' : 'stat';
+    this.probe ??= ['self', '1'].some((dir) => this.files.readText(`${dir}/schedstat`, 'latin1') !== undefined)
+      ? 'schedstat'
+      : 'stat';
     this.usersReloaded = false;
     const previous = this.entries;
     const next = new Map<number, Entry>();
@@ -201,7 +203,7 @@ export class ProcessScanner {
 
   /**
    * A process that did not run kept its schedstat, but its parent may have ended and the kernel moved it to
-   * a reaper: re-read the stat of every process whose parent is no longer listed.
+   * a reaper: re-read the stat of every process whose parent is no longer listed, or is a zombie.
    */
   private rereadOrphans(
     next: Map<number, Entry>, processes: Map<number, ProcessInfo>, added: Set<number>, changed: Set<number>,
@@ -209,7 +211,7 @@ export class ProcessScanner {
     for (const [pid, entry] of next) {
       const { ppid, startTime } = entry.info;
       const parent = processes.get(ppid);
-      if (ppid === 0 || (parent !== undefined && parent.startTime <= startTime)) continue;
+      if (ppid === 0 || (parent !== undefined && parent.startTime <= startTime && parent.state !== 'Z')) continue;
       const statText = this.files.readText(`${pid}/stat`, 'latin1');
       const info = statText === undefined ? undefined : this.update(pid, statText, entry, processes, added, changed);
       if (info === undefined) continue; // ending right now: the next scan drops it

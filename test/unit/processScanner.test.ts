@@ -267,6 +267,14 @@ describe('incremental rescans', () => {
         want: { removed: [12], changed: [13] }, check: (p) => assert.equal(p.get(13)!.ppid, 11),
       },
       {
+        name: 'a parent that is a zombie: its child is reparented without running',
+        act: (u) => {
+          u.update(12, { state: 'Z' });
+          u.update(13, { ppid: 11 }, false);
+        },
+        want: { changed: [12, 13] }, check: (p) => assert.equal(p.get(13)!.ppid, 11),
+      },
+      {
         name: 'a new process', act: (u) => writeProc(u.tree.root, [{ pid: 14, ppid: 11, nsPids: [14, 4], nsInode: C, cmdline: 'top\0-b\0', runs: 1 }]),
         want: { added: [14] }, check: (p) => assert.deepEqual([p.get(14)!.command, p.get(14)!.nsInode], ['top -b', C]), fullRead: 14,
       },
