@@ -68,11 +68,8 @@ export class ProcFiles {
       const pid = +name;
       if (Number.isInteger(pid)) pids.push(pid);
     }
-    // /proc lists PIDs in ascending order already; fixture directories may not.
-    for (let i = 1; i < pids.length; i++) {
-      if (pids[i - 1] > pids[i]) return pids.sort((a, b) => a - b);
-    }
-    return pids;
+    // Node hands back names sorted as strings ("10" before "2").
+    return pids.sort((a, b) => a - b);
   }
 
   /**

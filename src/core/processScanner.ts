@@ -30,7 +30,7 @@ export interface ProcessInfo {
   readonly comm: string;
   /** Stat field 22: clock ticks after boot. With hostPid it identifies the process across PID reuse. */
   readonly startTime: number;
-  /** Resident memory in bytes. */
+  /** Resident memory in bytes, as of the last stat read (with the schedstat probe: when it last ran). */
   readonly rssBytes: number;
   /** User plus system CPU time in clock ticks. */
   readonly cpuTicks: number;
