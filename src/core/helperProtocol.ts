@@ -137,6 +137,16 @@ export interface StartedEvent {
   rootfs: string;
   name: string;
   hostname: string;
+  /** FIFO owned by the calling user that takes `kill` requests for this container only. */
+  control?: string;
+}
+
+/** The helper's answer to one control-channel request. */
+export interface SignalEvent {
+  event: 'signal';
+  id: number;
+  ok: boolean;
+  error?: string;
 }
 
 export interface ExitedEvent {
@@ -144,7 +154,7 @@ export interface ExitedEvent {
   code: number;
 }
 
-export type StatusEvent = StartedEvent | ExitedEvent;
+export type StatusEvent = StartedEvent | ExitedEvent | SignalEvent;
 
 /** One line of the status file → an event, or undefined for anything malformed. */
 export function parseStatusLine(line: string): StatusEvent | undefined {
@@ -160,7 +170,17 @@ export function parseStatusLine(line: string): StatusEvent | undefined {
   if (v.event === 'started') {
     if (!isCount(v.initPid) || v.initPid < 1 || !isCount(v.startTime)) return undefined;
     if (typeof v.rootfs !== 'string' || typeof v.name !== 'string' || typeof v.hostname !== 'string') return undefined;
-    return { event: 'started', initPid: v.initPid, startTime: v.startTime, rootfs: v.rootfs, name: v.name, hostname: v.hostname };
+    const started: StartedEvent = {
+      event: 'started', initPid: v.initPid, startTime: v.startTime, rootfs: v.rootfs, name: v.name, hostname: v.hostname,
+    };
+    if (typeof v.control === 'string' && v.control.startsWith('/')) started.control = v.control;
+    return started;
+  }
+  if (v.event === 'signal') {
+    if (!isCount(v.id) || typeof v.ok !== 'boolean') return undefined;
+    const answer: SignalEvent = { event: 'signal', id: v.id, ok: v.ok };
+    if (typeof v.error === 'string') answer.error = v.error;
+    return answer;
   }
   if (v.event === 'exited') {
     if (!isCount(v.code) || v.code > 255) return undefined;
@@ -174,6 +194,37 @@ export function parseStatusText(text: string): StatusEvent[] {
   const lines = text.split('\n');
   lines.pop();
   return lines.map(parseStatusLine).filter((e): e is StatusEvent => e !== undefined);
+}
+
+/** One control-channel line asking the helper to signal a process of its container. */
+export function formatKillRequest(id: number, target: KillTarget): string {
+  for (const n of [id, target.initPid, target.initStartTime, target.pid, target.startTime]) {
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`Not a valid PID or start time: ${n}`);
+  }
+  if (!SIGNALS.includes(target.signal)) throw new Error(`Not a signal this extension sends: ${target.signal}`);
+  return `kill ${id} ${target.initPid} ${target.initStartTime} ${target.pid} ${target.startTime} ${target.signal}\n`;
+}
+
+/** Signals offered in "Send Signal…", by name as the helper takes them. */
+export const SIGNALS = ['TERM', 'KILL', 'INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'STOP', 'CONT', 'WINCH'] as const;
+export type SignalName = (typeof SIGNALS)[number];
+
+/** A process to signal, pinned by start times so a reused PID is never hit. */
+export interface KillTarget {
+  initPid: number;
+  initStartTime: number;
+  pid: number;
+  startTime: number;
+  signal: SignalName;
+}
+
+/** argv of `container-helper.sh kill` for a target. */
+export function buildKillArgs(target: KillTarget): string[] {
+  formatKillRequest(0, target);
+  return [
+    'kill', '--container', String(target.initPid), '--container-start-time', String(target.initStartTime),
+    '--pid', String(target.pid), '--start-time', String(target.startTime), '--signal', target.signal,
+  ];
 }
 
 /** A sentence for the terminal when the helper's process ends. */

@@ -24,6 +24,13 @@
 #             identify the container: the kernel reuses PIDs).
 #   A record with the "started" line is also kept in /run/mini-containers/containers/P-T.json while it runs.
 #
+#   Control channel: the "started" line names "control", a FIFO in /run/mini-containers/control (a folder only
+#   root can change) owned by the calling user (SUDO_UID or PKEXEC_UID, else root), mode 0600. While the container
+#   runs, the helper reads lines `kill ID PID1 T1 PID T SIG` from it (ID: 1 to 9 digits) and answers each in the
+#   status file with {"event":"signal","id":ID,"ok":true} or {"event":"signal","id":ID,"ok":false,"error":"…"}.
+#   Only the helper's own container can be named; every check of `kill` below applies. So a user who started a
+#   container with sudo can stop its processes without typing the password again, and nobody else can.
+#
 # EXIT STATUS (Docker's convention)
 #   COMMAND's own status (128+N when it was killed by signal N)
 #   125  helper error: bad argument, missing rootfs part, not root, namespace set-up failed
@@ -55,6 +62,7 @@ readonly EXIT_HELPER=125
 readonly EXIT_NOEXEC=126
 readonly EXIT_NOTFOUND=127
 readonly REGISTRY=/run/mini-containers/containers
+readonly CONTROL_DIR=/run/mini-containers/control
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 die() {
@@ -196,7 +204,7 @@ init_stage() {
   mount -t proc -o nosuid,nodev,noexec proc "$rootfs/proc" || die "cannot mount proc on $rootfs/proc"
   setup_dev "$rootfs/dev"
 
-  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"helperPid\":$HELPER_PID}"
+  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"control\":\"$CONTROL_FIFO\",\"helperPid\":$HELPER_PID}"
   # The record lets the Containers view (and `ps`) name containers started here; `start` removes it.
   if mkdir -p "$REGISTRY"; then
     printf '%s\n' "$record" > "$REGISTRY/$init_pid-$start_time.json" \
@@ -305,9 +313,9 @@ start() {
     exec 3>> "$status_file"
     STATUS_FD_OPEN=1
   fi
-  export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$"
-
   prune_records
+  CONTROL_FIFO=$(make_control_fifo) || exit "$EXIT_HELPER"
+  export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$" CONTROL_FIFO
   self=$(cd -P -- "$(dirname -- "$0")" && pwd -P)/$(basename -- "$0")
   child=''
   trap 'end_container' HUP INT TERM
@@ -318,12 +326,16 @@ start() {
     -- /bin/sh "$self" __supervise "$rootfs" "$host_name" -- "$@" <&4 4<&- &
   child=$!
   exec 4<&-
+  setpriv --pdeathsig KILL -- /bin/sh "$self" __serve "$CONTROL_FIFO" "$child" </dev/null &
+  server=$!
   code=0
   while :; do
     wait "$child" && code=0 || code=$?
     # wait returns >128 when a trapped signal interrupted it; loop until the supervisor itself is gone.
     kill -0 "$child" 2>/dev/null || break
   done
+  kill -KILL "$server" 2>/dev/null || true
+  rm -f -- "$CONTROL_FIFO"
   # The record names this helper's PID; a fixed-string match, in a folder only root writes.
   grep -lF "\"helperPid\":$$}" "$REGISTRY"/*.json 2>/dev/null | while IFS= read -r record; do
     rm -f -- "$record"
@@ -482,11 +494,94 @@ INSIDE
     /bin/sh -c "$script" signal "${inner%% *}" "$4" "$inner" "$5" "$2" "$3"
 }
 
+# --- the control channel --------------------------------------------------------------------------------------
+
+# The calling user's uid: sudo and pkexec set these; run directly, root.
+caller_uid() {
+  uid=${SUDO_UID:-${PKEXEC_UID:-0}}
+  case "$uid" in ''|*[!0-9]*) die "SUDO_UID or PKEXEC_UID is not a number: $uid" ;; esac
+  printf '%s\n' "$uid"
+}
+
+# Creates this helper's FIFO, owned by the caller, in a folder only root can change; prints its path.
+make_control_fifo() {
+  uid=$(caller_uid) || return 1
+  mkdir -p "$CONTROL_DIR" || die "cannot create $CONTROL_DIR"
+  fifo="$CONTROL_DIR/$$.fifo"
+  rm -f -- "$fifo"
+  { mkfifo -m 600 "$fifo" && chown "$uid" "$fifo"; } || die "cannot create the control FIFO $fifo"
+  printf '%s\n' "$fifo"
+}
+
+# Prints the parent PID of host PID $1.
+ppid_of() {
+  read -r stat < "/proc/$1/stat" 2>/dev/null || return 1
+  set -f
+  # shellcheck disable=SC2086 # numeric fields, split on purpose
+  set -- ${stat##*) }
+  set +f
+  printf '%s\n' "$2"
+}
+
+# __serve FIFO SUPERVISOR: started by `start` beside the supervisor, in the host's namespaces (never inside the
+# container, where its root could reach it). Run by hand it refuses: the supervisor must be its sibling.
+serve_control() {
+  fifo=$1 supervisor=$2
+  valid_pid "$supervisor" || die "internal stage got an invalid supervisor PID"
+  parent=$(ppid_of "$$") || die "internal stage cannot read its parent"
+  sibling_parent=$(ppid_of "$supervisor") || die "internal stage cannot read the supervisor's parent"
+  [ "$parent" = "$sibling_parent" ] || die "internal stage run by hand; use 'start'"
+  case "$fifo" in "$CONTROL_DIR"/*.fifo) ;; *) die "internal stage got a FIFO outside $CONTROL_DIR" ;; esac
+  { [ -p "$fifo" ] && [ ! -L "$fifo" ]; } || die "internal stage got no FIFO"
+  # Read-write, so the read end never sees end-of-file while no writer is connected.
+  exec 5<> "$fifo"
+  while IFS= read -r request <&5; do
+    answer_request "$supervisor" "$request"
+  done
+}
+
+answer_request() {
+  supervisor=$1
+  set -f
+  # shellcheck disable=SC2086 # a request is words separated by spaces, split on purpose
+  set -- $2
+  set +f
+  # The answer carries the request's ID when it is one (1 to 9 digits, no leading zero), else 0.
+  id=0
+  case "${2:-}" in
+    [1-9]*) case "$2" in *[!0-9]*|??????????*) ;; *) id=$2 ;; esac ;;
+  esac
+  if error=$( (check_request "$supervisor" "$@") 2>&1 >/dev/null); then
+    respond "{\"event\":\"signal\",\"id\":$id,\"ok\":true}"
+  else
+    error=${error#container-helper: }
+    respond "{\"event\":\"signal\",\"id\":$id,\"ok\":false,\"error\":$(json_string "$(printf '%s' "$error" | tr -d '[:cntrl:]')")}"
+  fi
+}
+
+check_request() {
+  supervisor=$1
+  shift
+  { [ $# = 7 ] && [ "$1" = kill ]; } || die "a request is: kill ID PID1 T1 PID T SIGNAL"
+  valid_pid "$3" || die "PID1 must be a PID: $3"
+  valid_start_time "$4" || die "T1 must be a whole number: $4"
+  valid_pid "$5" || die "PID must be a PID: $5"
+  valid_start_time "$6" || die "T must be a whole number: $6"
+  sig=$(signal_name "$7") || die "not a signal: $7"
+  [ "$(ppid_of "$3")" = "$supervisor" ] || die "$3 is not the PID 1 of this channel's container"
+  send_signal "$3" "$4" "$5" "$6" "$sig"
+}
+
+respond() {
+  if [ "${STATUS_FD_OPEN:-0}" = 1 ]; then printf '%s\n' "$1" >&3; fi
+}
+
 case "${1:-}" in
   start) shift; start "$@" ;;
   __supervise) shift; supervise "$@" ;;
   __init) shift; init_stage "$@" ;;
   kill) shift; kill_command "$@" ;;
+  __serve) shift; serve_control "$@" ;;
   -h|--help|help) usage; exit 0 ;;
   '') usage; die "no subcommand given" ;;
   *) usage; die "unknown subcommand: $1" ;;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildStartArgs, containerName, describeExit, isValidName, parseStatusLine, parseStatusText, planLaunch, quoteForDisplay,
+  buildKillArgs, buildStartArgs, containerName, describeExit, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, quoteForDisplay,
 } from '../../src/core/helperProtocol';
 
 describe('isValidName', () => {
@@ -112,4 +112,28 @@ describe('describeExit', () => {
     [126, 'pkexec', /dismissed/], [127, 'pkexec', /not authorized/],
   ];
   for (const [code, via, text] of cases) it(`${code} via ${via}`, () => assert.match(describeExit(code, via), text));
+});
+
+describe('kill requests', () => {
+  const target = { initPid: 100, initStartTime: 5000, pid: 120, startTime: 5100, signal: 'TERM' as const };
+  it('formats one control-channel line', () => {
+    assert.equal(formatKillRequest(7, target), 'kill 7 100 5000 120 5100 TERM\n');
+  });
+  it('builds the kill argv', () => {
+    assert.deepEqual(buildKillArgs({ ...target, signal: 'KILL' }), [
+      'kill', '--container', '100', '--container-start-time', '5000', '--pid', '120', '--start-time', '5100', '--signal', 'KILL',
+    ]);
+  });
+  const bad: Array<[string, object]> = [
+    ['a negative PID', { pid: -1 }], ['a fractional start time', { startTime: 1.5 }], ['NaN', { initPid: NaN }],
+    ['an unknown signal', { signal: 'FOO' }], ['a signal with a space', { signal: 'TERM 1' }],
+  ];
+  for (const [title, change] of bad) {
+    it(`refuses ${title}`, () => assert.throws(() => formatKillRequest(1, { ...target, ...change } as typeof target)));
+  }
+  it('parses the answers', () => {
+    assert.deepEqual(parseStatusLine('{"event":"signal","id":3,"ok":true}'), { event: 'signal', id: 3, ok: true });
+    assert.deepEqual(parseStatusLine('{"event":"signal","id":0,"ok":false,"error":"no"}'), { event: 'signal', id: 0, ok: false, error: 'no' });
+    assert.equal(parseStatusLine('{"event":"signal","id":"3","ok":true}'), undefined);
+  });
 });

@@ -1,0 +1,94 @@
+// The control channel: a FIFO owned by the user who started the container, through which that user can signal
+// processes of that one container without asking for root again.
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
+import {
+  helperPath, isAlive, makeRootfs, makeTempDir, processesInNamespaceOf, readStarted, requireRoot, stopAllHelpers, waitFor,
+} from './harness';
+
+function startTime(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+describe('the control channel', () => {
+  let tmp: string;
+  let rootfs: string;
+  const helpers: ChildProcess[] = [];
+
+  async function start(label: string, env: NodeJS.ProcessEnv = {}) {
+    const status = path.join(tmp, `${label}.jsonl`);
+    const child = spawn('/bin/sh', [helperPath, 'start', '--rootfs', rootfs, '--status-file', status, '--',
+      '/bin/sh', '-c', 'sleep 1001 & sleep 1002 & wait'], { stdio: 'ignore', env: { ...process.env, ...env } });
+    helpers.push(child);
+    const started: StartedEvent = await waitFor(() => readStarted(status));
+    const pids = await waitFor(() => {
+      const found = processesInNamespaceOf(started.initPid);
+      return found.length === 3 ? found.filter((p) => p !== started.initPid) : undefined;
+    });
+    return { status, started, pids, child };
+  }
+
+  function answers(status: string): SignalEvent[] {
+    return parseStatusText(fs.readFileSync(status, 'utf8')).filter((e): e is SignalEvent => e.event === 'signal');
+  }
+
+  before(async () => {
+    requireRoot();
+    tmp = makeTempDir('control');
+    rootfs = await makeRootfs(tmp);
+  });
+  after(async () => {
+    for (const child of helpers) child.kill('SIGTERM');
+    await stopAllHelpers();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('is a FIFO owned by the calling user, mode 0600, in a folder only root can change', async () => {
+    const { started } = await start('owner', { SUDO_UID: '65534' });
+    const stat = fs.lstatSync(started.control!);
+    assert.ok(stat.isFIFO());
+    assert.equal(stat.uid, 65534);
+    assert.equal(stat.mode & 0o777, 0o600);
+    const dir = fs.statSync(path.dirname(started.control!));
+    assert.equal(dir.uid, 0);
+    assert.equal(dir.mode & 0o022, 0, 'not group- or world-writable');
+  });
+
+  it('signals a process of its own container and answers; refuses the rest, which lives', async () => {
+    const a = await start('a');
+    const b = await start('b');
+    const write = (line: string) => fs.appendFileSync(a.started.control!, line);
+    const target = (pid: number, signal: 'TERM' | 'KILL' = 'TERM') => ({
+      initPid: a.started.initPid, initStartTime: a.started.startTime, pid, startTime: startTime(pid), signal,
+    });
+    write(formatKillRequest(1, target(a.pids[0])));
+    write(formatKillRequest(2, target(b.pids[0])));
+    write(formatKillRequest(3, { ...target(b.started.initPid), initPid: b.started.initPid, initStartTime: b.started.startTime }));
+    write(formatKillRequest(4, target(process.pid)));
+    write('kill 5 $(id) 1 2 3 TERM\n');
+    write('rm -rf /\n');
+    const got = await waitFor(() => (answers(a.status).length === 6 ? answers(a.status) : undefined), 5_000);
+    assert.deepEqual(got.map((r) => [r.id, r.ok]), [[1, true], [2, false], [3, false], [4, false], [5, false], [0, false]]);
+    assert.match(got[1].error!, /not in this container/);
+    assert.match(got[2].error!, /not the PID 1 of this channel's container/);
+    assert.match(got[3].error!, /not in container/);
+    await waitFor(() => !isAlive(a.pids[0]), 1_000);
+    for (const pid of [a.pids[1], a.started.initPid, ...b.pids, b.started.initPid]) assert.ok(isAlive(pid), `${pid} lives`);
+  });
+
+  it('goes away with its container', async () => {
+    const c = await start('gone');
+    const exited = new Promise((resolve) => c.child.on('close', resolve));
+    fs.appendFileSync(c.started.control!, formatKillRequest(1, {
+      initPid: c.started.initPid, initStartTime: c.started.startTime, pid: c.started.initPid,
+      startTime: c.started.startTime, signal: 'KILL',
+    }));
+    assert.equal(await exited, 137);
+    assert.equal(fs.existsSync(c.started.control!), false);
+  });
+});
