@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeExit, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
+import { ControlChannel } from './controlChannel';
+import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
 
 export interface ContainerPtyOptions {
   name: string;
@@ -35,6 +36,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
   private statusOffset = 0;
   private exitCode: number | undefined;
   private started: StartedEvent | undefined;
+  private channel: ControlChannel | undefined;
   private disposed = false;
 
   constructor(private readonly options: ContainerPtyOptions) {}
@@ -108,9 +110,16 @@ export class ContainerPty implements vscode.Pseudoterminal {
     return this.started;
   }
 
+  /** Asks the helper that started this container to signal one of its processes; rejects with its reason. */
+  signal(target: KillTarget): Promise<void> {
+    if (!this.channel || this.exitCode !== undefined) return Promise.reject(new Error('The container has ended.'));
+    return this.channel.send(target);
+  }
+
   private finish(code: number): void {
     if (this.exitCode !== undefined) return;
     this.exitCode = code;
+    this.channel?.close();
     this.watcher?.close();
     this.watcher = undefined;
     fs.rm(this.options.statusDir, { recursive: true, force: true }, () => undefined);
@@ -137,8 +146,10 @@ export class ContainerPty implements vscode.Pseudoterminal {
     const complete = fresh.slice(0, fresh.lastIndexOf('\n') + 1);
     this.statusOffset += complete.length;
     for (const event of parseStatusText(complete)) {
+      if (event.event === 'signal') this.channel?.answer(event);
       if (event.event === 'started' && !this.started) {
         this.started = event;
+        if (event.control) this.channel = new ControlChannel(event.control);
         this.options.log.info(
           `[terminal] ${this.options.name}: container runs, PID 1 = host PID ${event.initPid}, rootfs ${event.rootfs}`,
         );

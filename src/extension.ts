@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
+import { registerContainerCommands } from './containerCommands';
+import { registerContainersView } from './containersView';
 import { registerIsolatedShell, Sessions } from './isolatedShell';
 import { registerRootfsCommands } from './rootfsCommands';
+import { Signaller } from './signaller';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mini Containers', { log: true });
@@ -10,6 +13,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerRootfsCommands(context, log);
   registerIsolatedShell(context, log, sessions);
+  const tree = registerContainersView(context, log, sessions);
+  registerContainerCommands(context, log, tree, new Signaller(context, log, sessions));
 }
 
 export function deactivate(): void {}

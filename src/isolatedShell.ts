@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { buildStartArgs, containerName, planLaunch, StartedEvent } from './core/helperProtocol';
+import { buildStartArgs, containerName, StartedEvent } from './core/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
+import { planHelperLaunch } from './helperLauncher';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from './rootfsCommands';
-import { readPrivilegeSetting } from './settings';
 
 export const PROFILE_ID = 'miniContainers.isolatedShell';
 
@@ -88,16 +87,7 @@ function makeTerminalOptions(
   const { statusDir, statusFile } = makeStatusLocation();
   try {
     const helperArgs = buildStartArgs({ rootfs, name, statusFile });
-    const launch = planLaunch(
-      {
-        privilege: readPrivilegeSetting(),
-        uid: process.getuid?.() ?? -1,
-        helperPath: context.asAbsolutePath(path.join('src', 'helper', 'container-helper.sh')),
-        sudoPath: findProgram('sudo'),
-        pkexecPath: findProgram('pkexec'),
-      },
-      helperArgs,
-    );
+    const launch = planHelperLaunch(context, helperArgs);
     const containerPty = new ContainerPty({
       name,
       launch,
@@ -118,17 +108,4 @@ function makeTerminalOptions(
     fs.rmSync(statusDir, { recursive: true, force: true });
     throw error;
   }
-}
-
-function findProgram(name: string): string | undefined {
-  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this folder
-    }
-  }
-  return undefined;
 }

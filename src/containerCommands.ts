@@ -1,0 +1,94 @@
+import * as vscode from 'vscode';
+import type { Container } from './core/containerModel';
+import { KillTarget, SignalName, SIGNALS } from './core/helperProtocol';
+import type { ProcessInfo } from './core/processScanner';
+import { containerLabel } from './core/treeText';
+import { ContainerNode, ProcessNode } from './containerTreeItems';
+import type { ContainersProvider } from './containersView';
+import type { Signaller } from './signaller';
+
+/** Process and container actions of the Containers view; all signals go through the helper. */
+export function registerContainerCommands(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  provider: ContainersProvider,
+  signaller: Signaller,
+): void {
+  const send = async (c: Container, p: Pick<ProcessInfo, 'hostPid' | 'startTime'>, signal: SignalName) => {
+    const target: KillTarget = {
+      initPid: c.initHostPid, initStartTime: c.startTime, pid: p.hostPid, startTime: p.startTime, signal,
+    };
+    try {
+      await signaller.send(target, containerLabel(c));
+      return true;
+    } catch (error) {
+      if (error instanceof vscode.CancellationError) return false;
+      const message = `Could not send SIG${signal} to host PID ${p.hostPid}: ${(error as Error).message}`;
+      log.error(`[kill] ${message}`);
+      vscode.window.showErrorMessage(message);
+      return false;
+    } finally {
+      provider.refresh();
+      // An ending process may linger for a moment; look again shortly.
+      setTimeout(() => provider.refresh(), 250).unref();
+    }
+  };
+  const register = (id: string, run: (...args: never[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, run));
+
+  register('miniContainers.refresh', () => provider.refresh());
+  register('miniContainers.killProcess', (node: ProcessNode) => send(node.container, node.process, 'TERM'));
+  register('miniContainers.killProcessForce', (node: ProcessNode) => send(node.container, node.process, 'KILL'));
+  register('miniContainers.sendSignal', async (node: ProcessNode) => {
+    const picked = await vscode.window.showQuickPick(
+      SIGNALS.map((s) => ({ label: `SIG${s}`, signal: s })),
+      { title: `Send a signal to ${node.process.command} (host PID ${node.process.hostPid})` },
+    );
+    if (picked) await send(node.container, node.process, picked.signal);
+  });
+  register('miniContainers.copyHostPid', (node: ProcessNode) => vscode.env.clipboard.writeText(String(node.process.hostPid)));
+  register('miniContainers.copyNamespacePid', (node: ProcessNode) =>
+    vscode.env.clipboard.writeText(String(node.process.nsPid ?? '')));
+
+  register('miniContainers.stopContainer', (node: ContainerNode) => stopContainer(node.container));
+  register('miniContainers.killContainer', async (node: ContainerNode) => {
+    const c = node.container;
+    const go = 'Kill';
+    const answer = await vscode.window.showWarningMessage(
+      `Kill container ${containerLabel(c)}? SIGKILL to its PID 1 (host PID ${c.initHostPid}) ends every process in it at once.`,
+      { modal: true },
+      go,
+    );
+    if (answer === go) await send(c, initOf(c), 'KILL');
+  });
+  register('miniContainers.revealTerminal', (node: ContainerNode) => {
+    const session = provider.sessionOf(node.container);
+    const terminal = vscode.window.terminals.find((t) => t.name === session?.name);
+    if (terminal) terminal.show();
+    else vscode.window.showInformationMessage(`No terminal of this window runs ${containerLabel(node.container)}.`);
+  });
+
+  /** SIGTERM to PID 1, then SIGKILL after miniContainers.stopTimeout s: PID 1 ignores signals it has no handler for. */
+  async function stopContainer(c: Container): Promise<void> {
+    const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('stopTimeout', 10);
+    if (!(await send(c, initOf(c), 'TERM'))) return;
+    const ended = await waitUntilGone(c, seconds * 1000);
+    if (ended) return;
+    log.info(`[stop] ${containerLabel(c)} still runs ${seconds} s after SIGTERM: sending SIGKILL`);
+    await send(c, initOf(c), 'KILL');
+  }
+
+  async function waitUntilGone(c: Container, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (!provider.refresh().byKey.has(c.key)) return true;
+    }
+    return false;
+  }
+}
+
+/** A container's PID 1, pinned by the container's own identity. */
+function initOf(c: Container): Pick<ProcessInfo, 'hostPid' | 'startTime'> {
+  return { hostPid: c.initHostPid, startTime: c.startTime };
+}

@@ -1,0 +1,83 @@
+import * as vscode from 'vscode';
+import type { Container } from './core/containerModel';
+import type { ProcessInfo } from './core/processScanner';
+import {
+  containerDescription, containerLabel, containerTooltip, processDescription, processLabel, processTooltip,
+} from './core/treeText';
+
+/** What each node needs to describe itself: the clock and when the machine booted. */
+export interface TreeClock {
+  nowMs: number;
+  bootMs: number;
+}
+
+/** A container: started in this window, started here earlier (a record names it), or discovered. */
+export class ContainerNode extends vscode.TreeItem {
+  constructor(
+    public container: Container,
+    public readonly startedHere: boolean,
+    total: number,
+    clock: TreeClock,
+  ) {
+    super(containerLabel(container), vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `container:${container.key}`;
+    this.update(container, total, clock);
+    // Discovered containers (Docker, Podman, systemd-nspawn, unshare by hand) start folded: there may be many.
+    if (container.startedBy !== 'mini-containers') this.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
+  }
+
+  update(container: Container, total: number, clock: TreeClock): void {
+    this.container = container;
+    this.label = containerLabel(container);
+    this.description = containerDescription(container, total, clock.nowMs, clock.bootMs);
+    this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs);
+    this.iconPath = new vscode.ThemeIcon(container.startedBy === 'mini-containers' ? 'vm-running' : 'vm-outline');
+    this.contextValue = this.startedHere ? 'container.startedHere' : `container.${container.startedBy === 'mini-containers' ? 'recorded' : 'discovered'}`;
+  }
+}
+
+/** A process of a container, nested under its parent when the parent is in the same container. */
+export class ProcessNode extends vscode.TreeItem {
+  constructor(
+    public readonly container: Container,
+    public readonly process: ProcessInfo,
+    hasChildren: boolean,
+    bootMs: number,
+  ) {
+    super(processLabel(process), hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    this.id = `process:${container.key}/${process.hostPid}:${process.startTime}`;
+    this.description = processDescription(process);
+    this.tooltip = processTooltip(process, bootMs);
+    this.iconPath = new vscode.ThemeIcon(process.nsPid === 1 ? 'debug-start' : process.state === 'Z' ? 'circle-slash' : 'circle-small-filled');
+    this.contextValue = process.nsPid === 1 ? 'process.init' : 'process';
+  }
+}
+
+/** The processes that hold a container on the host (sudo → helper → supervisor), with host PIDs. */
+export class HostSideNode extends vscode.TreeItem {
+  constructor(
+    public readonly container: Container,
+    public readonly chain: readonly ProcessInfo[],
+  ) {
+    super('host side', vscode.TreeItemCollapsibleState.Collapsed);
+    this.id = `host:${container.key}`;
+    this.description = chain.map((p) => `${p.comm} ${p.hostPid}`).join(' → ');
+    this.tooltip = 'The processes on the host that started and supervise this container, outermost first, with their host PIDs.';
+    this.iconPath = new vscode.ThemeIcon('server-process');
+    this.contextValue = 'hostSide';
+  }
+}
+
+/** One process of the host side. It belongs to the host: no kill action is offered on it. */
+export class HostProcessNode extends vscode.TreeItem {
+  constructor(container: Container, process: ProcessInfo) {
+    super(processLabel(process), vscode.TreeItemCollapsibleState.None);
+    this.id = `host:${container.key}/${process.hostPid}:${process.startTime}`;
+    this.description = `host PID ${process.hostPid} · ${process.user ?? '?'}`;
+    this.tooltip = `${process.command}\nHost PID ${process.hostPid}, parent ${process.ppid}`;
+    this.iconPath = new vscode.ThemeIcon('arrow-small-right');
+    this.contextValue = 'hostProcess';
+  }
+}
+
+export type TreeNode = ContainerNode | ProcessNode | HostSideNode | HostProcessNode;

@@ -1,0 +1,216 @@
+import * as vscode from 'vscode';
+import { buildModel, Container, ContainerModel, diffModels } from './core/containerModel';
+import { ProcessInfo, ProcessScanner } from './core/processScanner';
+import { ContainerRegistry, DEFAULT_REGISTRY_DIR } from './core/registry';
+import { bootTimeMs, processForest } from './core/treeText';
+import {
+  ContainerNode, HostProcessNode, HostSideNode, ProcessNode, TreeClock, TreeNode,
+} from './containerTreeItems';
+import type { Sessions } from './isolatedShell';
+
+export const VIEW_ID = 'miniContainers.containers';
+
+/**
+ * The Containers view's data: one /proc scan per refresh, grouped into containers. Refreshes come from the
+ * polling timer (only while the view is visible) and at once when a container started here starts or ends.
+ * Only the containers that changed are repainted.
+ */
+export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+
+  private scanner: ProcessScanner | undefined;
+  private readonly registry = new ContainerRegistry(DEFAULT_REGISTRY_DIR);
+  private model: ContainerModel | undefined;
+  private processes: ReadonlyMap<number, ProcessInfo> = new Map();
+  private readonly nodes = new Map<string, ContainerNode>();
+  private readonly bootMs = bootTimeMs();
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly sessions: Sessions,
+  ) {}
+
+  /** Scans /proc and repaints what changed; returns the new model. */
+  refresh(): ContainerModel {
+    return this.rescan(true);
+  }
+
+  private rescan(repaint: boolean): ContainerModel {
+    const scanner = (this.scanner ??= new ProcessScanner());
+    const snapshot = scanner.scan();
+    const previous = this.model;
+    const model = buildModel(snapshot, {
+      records: this.registry.read(),
+      rootOf: (pid) => scanner.rootOf(pid),
+      previous,
+    });
+    this.model = model;
+    this.processes = snapshot.processes;
+    if (this.registry.lastError) this.log.warn(`[tree] container records: ${this.registry.lastError.message}`);
+    if (!repaint) return model;
+    const changes = diffModels(previous, model);
+    if (!previous || changes.added.size || changes.removed.size) {
+      for (const key of changes.removed) this.nodes.delete(key);
+      this.changeEmitter.fire(undefined);
+    } else {
+      const clock = this.clock();
+      for (const key of changes.changed) {
+        const node = this.nodes.get(key);
+        const container = model.byKey.get(key);
+        if (!node || !container) continue;
+        node.update(container, this.total(container), clock);
+        this.changeEmitter.fire(node);
+      }
+    }
+    return model;
+  }
+
+  /** Drops what the scanner keeps open; the next refresh starts afresh. */
+  pause(): void {
+    this.scanner?.dispose();
+    this.scanner = undefined;
+    this.model = undefined;
+  }
+
+  get current(): ContainerModel | undefined {
+    return this.model;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node;
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    const model = this.model ?? this.rescan(false);
+    const clock = this.clock();
+    if (!node) return model.containers.filter((c) => c.parentKey === null).map((c) => this.containerNode(c, clock));
+    if (node instanceof ContainerNode) {
+      const c = model.byKey.get(node.container.key);
+      if (!c) return [];
+      const chain = this.hostChain(c);
+      const { roots, children } = processForest(c.processes);
+      const nested = model.containers.filter((n) => n.parentKey === c.key).map((n) => this.containerNode(n, clock));
+      return [
+        ...(chain.length ? [new HostSideNode(c, chain)] : []),
+        ...roots.map((p) => new ProcessNode(c, p, children.has(p.hostPid), this.bootMs)),
+        ...nested,
+      ];
+    }
+    if (node instanceof ProcessNode) {
+      const c = model.byKey.get(node.container.key);
+      if (!c) return [];
+      const { children } = processForest(c.processes);
+      return (children.get(node.process.hostPid) ?? []).map(
+        (p) => new ProcessNode(c, p, children.has(p.hostPid), this.bootMs),
+      );
+    }
+    if (node instanceof HostSideNode) return node.chain.map((p) => new HostProcessNode(node.container, p));
+    return [];
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  /** The session of this window that started a container, if any. */
+  sessionOf(c: Container) {
+    return [...this.sessions.all].find((s) => s.container?.initPid === c.initHostPid && s.container.startTime === c.startTime);
+  }
+
+  dispose(): void {
+    this.scanner?.dispose();
+    this.changeEmitter.dispose();
+  }
+
+  private containerNode(c: Container, clock: TreeClock): ContainerNode {
+    const existing = this.nodes.get(c.key);
+    if (existing) {
+      existing.update(c, this.total(c), clock);
+      return existing;
+    }
+    const node = new ContainerNode(c, this.sessionOf(c) !== undefined, this.total(c), clock);
+    this.nodes.set(c.key, node);
+    return node;
+  }
+
+  /** Processes of the container and of every container nested in it. */
+  private total(c: Container): number {
+    const model = this.model;
+    if (!model) return c.processes.length;
+    return model.containers.filter((n) => n.key === c.key || this.isInside(n, c.key)).reduce((sum, n) => sum + n.processes.length, 0);
+  }
+
+  private isInside(c: Container, ancestorKey: string): boolean {
+    for (let key = c.parentKey; key; key = this.model?.byKey.get(key)?.parentKey ?? null) {
+      if (key === ancestorKey) return true;
+    }
+    return false;
+  }
+
+  /**
+   * For a container the helper started: the processes that hold it on the host, outermost first — sudo or
+   * pkexec when used, the helper, its supervisor: the lesson's "second terminal".
+   */
+  private hostChain(c: Container): ProcessInfo[] {
+    if (c.startedBy !== 'mini-containers' || c.parentKey !== null) return [];
+    const chain: ProcessInfo[] = [];
+    let pid = this.processes.get(c.initHostPid)?.ppid ?? 0;
+    for (let depth = 0; pid > 1 && depth < 4; depth++) {
+      const parent = this.processes.get(pid);
+      if (!parent) break;
+      chain.unshift(parent);
+      if (/container-helper\.sh start\b/.test(parent.command)) {
+        const elevator = this.processes.get(parent.ppid);
+        if (elevator && (elevator.comm === 'sudo' || elevator.comm === 'pkexec')) chain.unshift(elevator);
+        break;
+      }
+      pid = parent.ppid;
+    }
+    return chain;
+  }
+
+  private clock(): TreeClock {
+    return { nowMs: Date.now(), bootMs: this.bootMs };
+  }
+}
+
+/** The Containers view: polls only while visible, and at once when a container of this window starts or ends. */
+export function registerContainersView(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  sessions: Sessions,
+): ContainersProvider {
+  const provider = new ContainersProvider(log, sessions);
+  context.subscriptions.push(provider);
+  const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
+  context.subscriptions.push(view);
+
+  let timer: NodeJS.Timeout | undefined;
+  const refresh = () => {
+    try {
+      provider.refresh();
+    } catch (error) {
+      log.error(`[tree] refresh failed: ${(error as Error).message}`);
+    }
+  };
+  const schedule = () => {
+    clearInterval(timer);
+    timer = undefined;
+    if (!view.visible) {
+      provider.pause();
+      return;
+    }
+    refresh();
+    const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('refreshInterval', 2);
+    timer = setInterval(refresh, Math.max(0.25, seconds) * 1000);
+  };
+  context.subscriptions.push(view.onDidChangeVisibility(schedule));
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('miniContainers.refreshInterval') && schedule()),
+  );
+  context.subscriptions.push(sessions.onDidChange(() => view.visible && refresh()));
+  context.subscriptions.push({ dispose: () => clearInterval(timer) });
+  schedule();
+  return provider;
+}

@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import { formatKillRequest, KillTarget, SignalEvent } from './core/helperProtocol';
+
+/** How long to wait for the helper's answer before giving up. */
+const ANSWER_TIMEOUT_MS = 5_000;
+
+/**
+ * Kill requests over the FIFO that the helper (already root) keeps for the container it started, so signalling a
+ * process of it never asks for the password again. Answers arrive in the status file, through `answer`.
+ */
+export class ControlChannel {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly fifo: string) {}
+
+  send(target: KillTarget): Promise<void> {
+    const id = this.nextId++;
+    const line = formatKillRequest(id, target);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error('The helper did not answer the kill request within 5 s; is the container still running?'));
+      }, ANSWER_TIMEOUT_MS);
+      this.pending.set(id, {
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      // Non-blocking: with no reader (the helper is gone) open fails with ENXIO instead of hanging.
+      fs.open(this.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, (openError, fd) => {
+        if (openError) return this.settle(id, new Error(`The container's control channel is closed (${openError.code}).`));
+        fs.write(fd, line, (writeError) => {
+          fs.close(fd, () => undefined);
+          if (writeError) this.settle(id, new Error(`Could not write to the control channel: ${writeError.message}`));
+        });
+      });
+    });
+  }
+
+  /** Feeds one answer line from the status file. */
+  answer(event: SignalEvent): void {
+    this.settle(event.id, event.ok ? undefined : new Error(event.error ?? 'The helper refused the request.'));
+  }
+
+  /** The container ended: nothing more will be answered. */
+  close(): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, new Error('The container ended before the helper answered.'));
+  }
+
+  private settle(id: number, error?: Error): void {
+    const waiter = this.pending.get(id);
+    if (!waiter) return;
+    this.pending.delete(id);
+    if (error) waiter.reject(error);
+    else waiter.resolve();
+  }
+}
+

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Launch, planLaunch } from './core/helperProtocol';
+import { readPrivilegeSetting } from './settings';
+
+/** The helper shipped with the extension. */
+export function helperPath(context: vscode.ExtensionContext): string {
+  return context.asAbsolutePath(path.join('src', 'helper', 'container-helper.sh'));
+}
+
+/** How to run the helper with `args` as root, per miniContainers.privilege; throws a sentence to show. */
+export function planHelperLaunch(context: vscode.ExtensionContext, args: readonly string[]): Launch {
+  return planLaunch(
+    {
+      privilege: readPrivilegeSetting(),
+      uid: process.getuid?.() ?? -1,
+      helperPath: helperPath(context),
+      sudoPath: findProgram('sudo'),
+      pkexecPath: findProgram('pkexec'),
+    },
+    args,
+  );
+}
+
+/** A helper run that ended: its exit code and its one-line error, when it gave one. */
+export interface HelperOutcome {
+  code: number;
+  error?: string;
+}
+
+/** Runs a launch without a terminal (root or pkexec) and collects the helper's error line. */
+export function runLaunch(launch: Launch): Promise<HelperOutcome> {
+  return new Promise((resolve) => {
+    execFile(launch.file, launch.args, { timeout: 30_000 }, (error, _stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      const line = stderr.split('\n').find((l) => l.startsWith('container-helper: '));
+      resolve({ code, error: line ? line.slice('container-helper: '.length) : code ? stderr.trim() || error?.message : undefined });
+    });
+  });
+}
+
+export function findProgram(name: string): string | undefined {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
