@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Container } from '../../src/core/containerModel';
+import type { ProcessInfo } from '../../src/core/processScanner';
+import {
+  bootTimeMs, containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest,
+  processTooltip, startedAtMs,
+} from '../../src/core/treeText';
+
+function proc(hostPid: number, ppid: number, extra: Partial<ProcessInfo> = {}): ProcessInfo {
+  return {
+    hostPid, ppid, nsPids: [hostPid, hostPid - 100], nsPid: hostPid - 100, state: 'S', uid: 0, user: 'root',
+    command: `cmd ${hostPid}`, comm: 'cmd', startTime: 1000, rssBytes: 4096, cpuTicks: 250, nsInode: 42,
+    kernelThread: false, ...extra,
+  };
+}
+
+const container = (extra: Partial<Container> = {}): Container => ({
+  key: '101:500', initHostPid: 101, startTime: 500, nsInode: 42, depth: 1, name: null, hostname: null, rootfs: null,
+  startedBy: 'other', parentKey: null, parentInitHostPid: null, processes: [], ...extra,
+});
+
+describe('formatDuration', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0s'], [59_999, '59s'], [60_000, '1m'], [3_599_000, '59m'], [3_600_000, '1h 00m'], [3_660_000 * 2, '2h 02m'],
+    [86_400_000 * 2 + 3_600_000 * 4, '2d 4h'], [-5, '0s'],
+  ];
+  for (const [ms, text] of cases) it(`${ms} ms → ${text}`, () => assert.equal(formatDuration(ms), text));
+});
+
+describe('formatBytes', () => {
+  const cases: Array<[number, string]> = [[0, '0 B'], [1023, '1023 B'], [1024, '1.0 KiB'], [5 * 1024 * 1024, '5.0 MiB'], [300 * 1024 * 1024, '300 MiB']];
+  for (const [bytes, text] of cases) it(`${bytes} → ${text}`, () => assert.equal(formatBytes(bytes), text));
+});
+
+describe('processForest', () => {
+  it('nests by parent inside the container; a parent outside makes a root', () => {
+    const ps = [proc(101, 50), proc(102, 101), proc(103, 102), proc(104, 101), proc(105, 9999)];
+    const { roots, children } = processForest(ps);
+    assert.deepEqual(roots.map((p) => p.hostPid), [101, 105]);
+    assert.deepEqual(children.get(101)?.map((p) => p.hostPid), [102, 104]);
+    assert.deepEqual(children.get(102)?.map((p) => p.hostPid), [103]);
+  });
+  it('a process that is its own parent does not vanish', () => {
+    assert.deepEqual(processForest([proc(7, 7)]).roots.map((p) => p.hostPid), [7]);
+  });
+});
+
+describe('labels and descriptions', () => {
+  it('a container is named by its name, else hostname, else init PID', () => {
+    assert.equal(containerLabel(container({ name: 'busybox-1a2b', hostname: 'h' })), 'busybox-1a2b');
+    assert.equal(containerLabel(container({ hostname: 'h' })), 'h');
+    assert.equal(containerLabel(container()), 'container 101');
+  });
+  it('says PID 1 = host PID, the count and the uptime', () => {
+    const boot = 1_000_000;
+    const now = startedAtMs(500, boot) + 125_000;
+    assert.equal(containerDescription(container(), 3, now, boot), 'PID 1 = host PID 101 · 3 processes · up 2m');
+    assert.equal(containerDescription(container(), 1, now, boot), 'PID 1 = host PID 101 · 1 process · up 2m');
+  });
+  it('a process shows its namespace PID, host PID and user', () => {
+    assert.equal(processDescription(proc(150, 101)), 'PID 50 · host 150 · root');
+    assert.equal(processDescription(proc(150, 101, { nsPid: null, user: null })), 'PID ? · host 150 · ?');
+  });
+  it('the tooltip has the full command line, the NSpid chain, state and memory', () => {
+    const text = processTooltip(proc(150, 101, { nsPids: [150, 7, 1], command: 'sleep 1000' }), 0);
+    assert.match(text, /^sleep 1000\n/);
+    assert.match(text, /NSpid \(host → innermost\): 150 → 7 → 1/);
+    assert.match(text, /State: S \(sleeping\)/);
+    assert.match(text, /Memory \(RSS\): 4\.0 KiB · CPU time: 2\.50 s/);
+  });
+});
+
+describe('bootTimeMs', () => {
+  it('reads btime from a /proc/stat', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mc-btime-')), 'stat');
+    try {
+      fs.writeFileSync(file, 'cpu  1 2 3\nbtime 1700000000\nprocesses 5\n');
+      assert.equal(bootTimeMs(file), 1_700_000_000_000);
+      fs.writeFileSync(file, 'cpu  1 2 3\n');
+      assert.throws(() => bootTimeMs(file), /no btime/);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+  it('the real one is in the past', () => assert.ok(bootTimeMs() < Date.now()));
+});
