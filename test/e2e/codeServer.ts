@@ -7,6 +7,7 @@ import { get } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onInterrupt } from './cleanup';
 import { ensureCodeServer } from './codeServerInstall';
 
 /** Settings without which the UI cannot be read or would wander off (see E2E-NOTES.md). */
@@ -39,7 +40,7 @@ export interface CodeServerOptions {
 export class CodeServer {
   private child: ChildProcess | undefined;
   private exitPromise: Promise<string> | undefined;
-  private readonly onExit = (): void => this.killNow();
+  private unregisterCleanup: () => void = () => undefined;
 
   private constructor(
     private readonly entry: string,
@@ -70,21 +71,23 @@ export class CodeServer {
     const port = options.port ?? (await freePort());
     if (await answers(port)) throw new Error(`something already answers on 127.0.0.1:${port} (an old server?)`);
     const root = await mkdtemp(join(tmpdir(), 'mini-containers-code-server-'));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      // No extension gallery: offline, its queries only fail (open-vsx.org is code-server's default).
+      EXTENSIONS_GALLERY: '{}',
+      ...options.env,
+      // code-server writes config.yaml and logs here whatever --user-data-dir says.
+      XDG_CONFIG_HOME: join(root, 'xdg-config'),
+      XDG_DATA_HOME: join(root, 'xdg-data'),
+      // What the server and extension hosts leave in the temp dir when stopped goes with the profile.
+      TMPDIR: join(root, 'tmp'),
+    };
+    // $PORT would override --bind-addr.
+    delete env.PORT;
+    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log);
+    server.unregisterCleanup = onInterrupt(() => server.killNow());
     try {
-      const folder = options.folder ?? join(root, 'workspace');
-      await mkdir(folder, { recursive: true });
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        // No extension gallery: offline, its queries only fail (open-vsx.org is code-server's default).
-        EXTENSIONS_GALLERY: '{}',
-        ...options.env,
-        // code-server writes config.yaml and logs here whatever --user-data-dir says.
-        XDG_CONFIG_HOME: join(root, 'xdg-config'),
-        XDG_DATA_HOME: join(root, 'xdg-data'),
-      };
-      // $PORT would override --bind-addr.
-      delete env.PORT;
-      const server = new CodeServer(entry, root, folder, port, env, log);
+      await mkdir(server.folder, { recursive: true });
       const settings = JSON.stringify({ ...TESTABLE_SETTINGS, ...options.settings }, null, 2);
       // User settings, and the remote ("Machine") ones that machine-scoped settings are read from.
       for (const scope of ['User', 'Machine']) {
@@ -92,9 +95,10 @@ export class CodeServer {
         await writeFile(join(server.userDataDir, scope, 'settings.json'), settings);
       }
       await mkdir(server.extensionsDir, { recursive: true });
+      await mkdir(join(root, 'tmp'));
       return server;
     } catch (err) {
-      await rm(root, { recursive: true, force: true });
+      await server.stop();
       throw err;
     }
   }
@@ -156,7 +160,6 @@ export class CodeServer {
     }
     const child = this.child;
     this.exitPromise = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)));
-    process.on('exit', this.onExit);
     const started = Date.now();
     while (!(await healthy(this.port))) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
@@ -208,11 +211,11 @@ export class CodeServer {
       if (this.group() !== undefined) this.log(`[code-server] process group ${child.pid} survived SIGKILL`);
       else this.log(`[code-server] pid ${child.pid} and its group stopped`);
     }
-    process.removeListener('exit', this.onExit);
+    this.unregisterCleanup();
     await rm(this.root, { recursive: true, force: true });
   }
 
-  /** Last resort when Node exits without `stop()` (a crash, an uncaught error): synchronous. */
+  /** Last resort when Node exits or is interrupted without `stop()`: synchronous. */
   private killNow(): void {
     const pgid = this.group();
     if (pgid !== undefined) process.kill(-pgid, 'SIGKILL');

@@ -30,14 +30,21 @@ export function processesRootedIn(rootfs: string): HostProcess[] {
   return found;
 }
 
-/** Whether a PID still exists (a zombie counts: it has not been reaped). */
-export function pidExists(pid: number): boolean {
+/**
+ * Whether a process still runs: it exists and is not a zombie. A container's PID 1 is reparented to the host's
+ * init when its supervisor dies first, and stays a zombie until that init reaps it (on some hosts, a second
+ * later): it runs nothing any more.
+ */
+export function isRunning(pid: number): boolean {
+  let stat: string;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
   }
+  // "PID (comm) STATE ...": comm may hold spaces and parentheses, so read after the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
 }
 
 /** Last-resort cleanup for a failed test: SIGKILL what still runs in the test's own rootfs, by PID. */

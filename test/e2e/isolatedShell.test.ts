@@ -2,16 +2,15 @@
 // Run with `npm run test:e2e` (packages the VSIX, builds, then `node --test dist/test/e2e/`). Needs root.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium, type Browser } from './browser';
 import { CodeServer } from './codeServer';
 import { projectRoot } from './codeServerInstall';
-import { killProcessesRootedIn, pidExists, processesRootedIn } from './hostProcesses';
-import { makeRootfs, removeRootfsFolder } from './rootfs';
+import { isRunning, processesRootedIn } from './hostProcesses';
+import { createTestRootfs, type TestRootfs } from './rootfs';
 import * as wb from './workbench';
 
 const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
@@ -48,7 +47,7 @@ async function runInTerminal(page: Page, command: string, until: (lines: string[
 }
 
 describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout: 300_000 }, () => {
-  let workDir: string | undefined;
+  let testRootfs: TestRootfs | undefined;
   let rootfs = '';
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
@@ -59,10 +58,9 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
 
   before(async () => {
     assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
-    workDir = await mkdtemp(join(tmpdir(), 'mini-containers-e2e-'));
-    rootfs = join(workDir, 'e2e-rootfs');
+    testRootfs = await createTestRootfs('mini-containers-e2e-', 'e2e-rootfs');
+    rootfs = testRootfs.rootfs;
     namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
-    makeRootfs(rootfs);
     server = await CodeServer.create({ settings: { 'miniContainers.rootfs': rootfs } });
     await server.installExtension(vsix);
     await server.start();
@@ -76,11 +74,7 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
   after(async () => {
     await browser?.close();
     await server?.stop();
-    if (rootfs && existsSync(rootfs)) {
-      const leftovers = killProcessesRootedIn(rootfs);
-      if (leftovers.length) console.error(`killed processes left in ${rootfs}: ${leftovers.join(', ')}`);
-    }
-    if (workDir) await removeRootfsFolder(workDir);
+    await testRootfs?.dispose();
     if (Object.keys(timings).length) {
       await mkdir(wb.outputDir, { recursive: true });
       const file = join(wb.outputDir, 'timings.json');
@@ -94,11 +88,11 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
     await wb.screenshot(page, '02-palette-start-isolated-shell');
     const pressed = Date.now();
     await page.keyboard.press('Enter');
-    await wb.waitForTerminal(page, wb.endsWithPrompt, 'the shell prompt');
-    timings.paletteToPromptMs = Date.now() - pressed;
-    console.log(`palette→prompt: ${timings.paletteToPromptMs} ms`);
+    const name = await wb.waitForPromptInNewTerminal(page, [], namePattern);
+    // The first command in a fresh window also waits for the extension host to start and activate us.
+    timings.paletteToPromptFirstMs = Date.now() - pressed;
+    console.log(`palette→prompt: ${timings.paletteToPromptFirstMs} ms (first command in a fresh window)`);
     assert.equal(await row.isVisible(), false, 'the palette closed');
-    const name = await wb.waitForNewTerminal(page, [], namePattern);
     await wb.screenshot(page, '03-isolated-shell-prompt');
 
     const lines = await runInTerminal(page, 'ps aux', (l) => l.some((x) => /^\s*PID\s+USER/.test(x)));
@@ -117,6 +111,15 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
     const fromHost = processesRootedIn(rootfs);
     assert.ok(fromHost.some((p) => p.nsPids.length === 2 && p.nsPids[1] === 1), `no PID 1 of a new PID namespace in ${rootfs}`);
     console.log(`terminal "${name}" runs ${fromHost.length} process(es) rooted in ${rootfs}`);
+
+    // Once more, now that the extension host runs: what a user waits for every time after the first.
+    const known = await wb.terminalTabNames(page);
+    await wb.showInPalette(page, 'Start Isolated Shell');
+    const again = Date.now();
+    await page.keyboard.press('Enter');
+    await wb.waitForPromptInNewTerminal(page, known, namePattern);
+    timings.paletteToPromptMs = Date.now() - again;
+    console.log(`palette→prompt: ${timings.paletteToPromptMs} ms`);
   });
 
   it('(ii) the "Isolated Shell" profile from the terminal dropdown opens another isolated shell', async () => {
@@ -159,15 +162,15 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
     const closed = Date.now();
     await tab.locator('[aria-label^="Kill"]').click();
     const deadline = closed + 2000;
-    let alive = doomed.filter((p) => pidExists(p.pid));
+    let alive = doomed.filter((p) => isRunning(p.pid));
     while (alive.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
-      alive = alive.filter((p) => pidExists(p.pid));
+      alive = alive.filter((p) => isRunning(p.pid));
     }
     await wb.screenshot(page, '08-after-kill');
     assert.deepEqual(alive, [], `still running ${Date.now() - closed} ms after the terminal was killed`);
     console.log(`all ${doomed.length} processes of the container gone ${Date.now() - closed} ms after the kill`);
-    assert.ok(others.every((p) => pidExists(p.pid)), 'killing one terminal must not end the other container');
+    assert.ok(others.every((p) => isRunning(p.pid)), 'killing one terminal must not end the other container');
     assert.equal((await wb.terminalTabNames(page)).length, names.length - 1, 'the terminal closed');
   });
 });

@@ -1,9 +1,12 @@
 // A BusyBox root filesystem for the tests, made by the project's own CLI, and its safe removal.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onInterrupt } from './cleanup';
 import { projectRoot } from './codeServerInstall';
+import { killProcessesRootedIn } from './hostProcesses';
 
 export const cliPath = join(projectRoot, 'dist', 'cli.js');
 
@@ -32,13 +35,50 @@ export function mountsUnder(dir: string): string[] {
     .filter((point) => point === real || point.startsWith(`${real}/`));
 }
 
+/** Throws unless nothing is mounted at or below `dir`. */
+function assertNothingMounted(dir: string): void {
+  const mounts = mountsUnder(dir);
+  if (mounts.length) throw new Error(`not removing ${dir}: still mounted there: ${mounts.join(', ')}`);
+}
+
 /**
  * Removes a test folder holding a rootfs. Refuses while anything is mounted inside it: a recursive delete would
  * walk into a leaked proc or a bind-mounted /dev and delete the host's files.
  */
 export async function removeRootfsFolder(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
-  const mounts = mountsUnder(dir);
-  if (mounts.length) throw new Error(`not removing ${dir}: still mounted there: ${mounts.join(', ')}`);
+  assertNothingMounted(dir);
   await rm(dir, { recursive: true, force: true });
+}
+
+export interface TestRootfs {
+  /** The temp folder holding the rootfs; removed by dispose(). */
+  readonly dir: string;
+  readonly rootfs: string;
+  /** Kills what still runs chrooted in the rootfs (saying so: it means a container outlived its test), removes it all. */
+  dispose(): Promise<void>;
+}
+
+/** A fresh BusyBox rootfs in a temp folder, cleaned up by dispose() or, if interrupted, on exit. */
+export async function createTestRootfs(prefix: string, name: string): Promise<TestRootfs> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const rootfs = join(dir, name);
+  const unregister = onInterrupt(() => {
+    killProcessesRootedIn(rootfs);
+    assertNothingMounted(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const dispose = async () => {
+    unregister();
+    const leftovers = killProcessesRootedIn(rootfs);
+    if (leftovers.length) console.error(`killed processes still running in ${rootfs}: ${leftovers.join(', ')}`);
+    await removeRootfsFolder(dir);
+  };
+  try {
+    makeRootfs(rootfs);
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { dir, rootfs, dispose };
 }

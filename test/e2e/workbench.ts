@@ -119,6 +119,34 @@ export async function waitForNewTerminal(page: Page, known: string[], pattern: R
   }
 }
 
+/** The name of the terminal the panel shows, or undefined when there is none. */
+export async function activeTerminalName(page: Page): Promise<string | undefined> {
+  const rows = page.locator('.part.panel .tabs-list .monaco-list-row');
+  const name =
+    (await rows.count()) > 0
+      ? await rows.locator('.terminal-tabs-entry.is-active .label-name').allTextContents()
+      : await page.locator('.part.panel .single-terminal-tab').allTextContents();
+  return name[0]?.trim() || undefined;
+}
+
+/**
+ * Waits until a terminal not in `known`, named by `pattern`, is the active one and shows a shell prompt;
+ * returns its name. (Until then the active terminal may be an older one that already shows a prompt.)
+ */
+export async function waitForPromptInNewTerminal(page: Page, known: string[], pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const name = await activeTerminalName(page);
+    if (name && pattern.test(name) && !known.includes(name) && endsWithPrompt((await terminalLines(page)).filter(Boolean))) {
+      return name;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no new terminal with a prompt after ${timeoutMs} ms; active: ${name}; shows:\n${await terminalText(page)}`);
+    }
+    await page.waitForTimeout(20);
+  }
+}
+
 /** Saves a PNG under test-output/e2e/ and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(outputDir, { recursive: true });

@@ -47,10 +47,11 @@ function registryRecord(name: string): Started | undefined {
   return undefined;
 }
 
+/** Whether a process runs: exists and is not a zombie (an orphaned zombie waits for the host's init to reap it). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
     return false;
   }

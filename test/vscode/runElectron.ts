@@ -2,22 +2,18 @@
 // internet access: it downloads VS Code into .vscode-test/ on first use. Offline, use `npm run test:vscode`
 // (runInCodeServer.ts), which runs the same suite in code-server. `npm run test:vscode:electron` builds first.
 import { runTests } from '@vscode/test-electron';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { projectRoot } from '../e2e/codeServerInstall';
-import { killProcessesRootedIn } from '../e2e/hostProcesses';
-import { makeRootfs, removeRootfsFolder } from '../e2e/rootfs';
+import { createTestRootfs } from '../e2e/rootfs';
 
 /** The same VS Code as code-server 4.100.3 bundles, so both runners test one version. */
 const VSCODE_VERSION = '1.100.3';
 
 async function main(): Promise<number> {
-  const workDir = await mkdtemp(join(tmpdir(), 'mini-containers-electron-test-'));
-  const rootfs = join(workDir, 'test-rootfs');
+  const { dir, rootfs, dispose } = await createTestRootfs('mini-containers-electron-test-', 'test-rootfs');
   try {
-    makeRootfs(rootfs);
-    const folder = join(workDir, 'workspace');
+    const folder = join(dir, 'workspace');
     await mkdir(folder);
     return await runTests({
       version: VSCODE_VERSION,
@@ -28,14 +24,13 @@ async function main(): Promise<number> {
         folder,
         '--disable-extensions',
         '--disable-workspace-trust',
-        `--user-data-dir=${join(workDir, 'user-data')}`,
+        `--user-data-dir=${join(dir, 'user-data')}`,
         // Electron refuses to run as root with its sandbox on; the suite needs root for real containers.
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       ],
     });
   } finally {
-    killProcessesRootedIn(rootfs);
-    await removeRootfsFolder(workDir);
+    await dispose();
   }
 }
 

@@ -3,14 +3,12 @@
 // @vscode/test-web does); chromium drives the page. Exits with the suite's code.
 // `npm run test:vscode` builds first. Needs root (the suite starts real containers).
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { launchChromium, type Browser } from '../e2e/browser';
 import { CodeServer } from '../e2e/codeServer';
 import { projectRoot } from '../e2e/codeServerInstall';
-import { killProcessesRootedIn } from '../e2e/hostProcesses';
-import { makeRootfs, removeRootfsFolder } from '../e2e/rootfs';
+import { createTestRootfs } from '../e2e/rootfs';
 
 const SUITE_TIMEOUT_MS = 180_000;
 const testsEntry = join(projectRoot, 'dist', 'test', 'vscode', 'index.js');
@@ -20,15 +18,11 @@ async function main(): Promise<number> {
     if (!existsSync(built)) throw new Error(`${built} is missing: run \`node esbuild.mjs\` (npm run test:vscode does)`);
   }
   const started = Date.now();
-  const workDir = await mkdtemp(join(tmpdir(), 'mini-containers-vscode-test-'));
-  const rootfs = join(workDir, 'test-rootfs');
+  const { rootfs, dispose } = await createTestRootfs('mini-containers-vscode-test-', 'test-rootfs');
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   try {
-    makeRootfs(rootfs);
-    const folder = join(workDir, 'workspace');
-    await mkdir(folder);
-    server = await CodeServer.create({ folder, env: { MINI_CONTAINERS_TEST_ROOTFS: rootfs } });
+    server = await CodeServer.create({ env: { MINI_CONTAINERS_TEST_ROOTFS: rootfs } });
     await server.start();
     browser = await launchChromium();
     const { page } = browser;
@@ -69,11 +63,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close();
     await server?.stop();
-    if (existsSync(rootfs)) {
-      const leftovers = killProcessesRootedIn(rootfs);
-      if (leftovers.length) console.error(`killed processes left in ${rootfs}: ${leftovers.join(', ')}`);
-    }
-    await removeRootfsFolder(workDir);
+    await dispose();
   }
 }
 
