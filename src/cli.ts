@@ -1,22 +1,45 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
-// Exit status: 0 printed, 1 could not scan /proc, 2 usage error.
+// `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
+// Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
+import { buildBusyboxRootfs } from './core/busyboxRootfs';
 import { buildModel } from './core/containerModel';
 import { formatPsTable, toPsJson } from './core/format';
 import { ProcessScanner } from './core/processScanner';
 import { ContainerRegistry } from './core/registry';
 
 const USAGE = `usage: mini-containers ps [--json]
+       mini-containers make-rootfs DIR
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
   --json     print one JSON document instead of a table
+  make-rootfs DIR
+             build a BusyBox root filesystem at DIR (which must not exist) from the host's static busybox
+             (Debian package busybox-static)
 `;
 
-function main(args: string[]): number {
+async function makeRootfs(dir: string): Promise<number> {
+  try {
+    await buildBusyboxRootfs(dir, { onProgress: (step) => process.stderr.write(`${step}\n`) });
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+function main(args: string[]): number | Promise<number> {
   if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (args[0] === 'make-rootfs') {
+    if (args.length !== 2 || !args[1]) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    return makeRootfs(args[1]);
   }
   const [command, ...flags] = args;
   const json = flags.length === 1 && flags[0] === '--json';
@@ -48,4 +71,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code !== 'EPIPE') throw e;
   process.exit(0);
 });
-process.exitCode = main(process.argv.slice(2));
+void Promise.resolve(main(process.argv.slice(2))).then((code) => {
+  process.exitCode = code;
+});
