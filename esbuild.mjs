@@ -29,13 +29,15 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
   ...(existsSync('src/cli.ts') ? [{ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist' }] : []),
 ];
-if (!production) {
+// Test bundles are built in every mode, never minified: `npm run serve` runs one right after packaging.
+{
   const suites = ['unit', 'integration', 'vscode', 'e2e', 'bench'];
   // Entry points beside the *.test.ts files: the extension-host suite's mocha entry and its two runners, and the
   // e2e "main job" server. Their names do not match `node --test`'s patterns, so it never runs them as tests.
   const extraEntries = {
     vscode: ['index.ts', 'runInCodeServer.ts', 'runElectron.ts'],
     e2e: ['serve.ts'],
+    bench: ['scan.bench.ts'],
   };
   for (const suite of suites) {
     const entries = testsIn(join('test', suite));
@@ -45,7 +47,7 @@ if (!production) {
     if (!entries.length) continue;
     // The desktop-VS Code runner loads its downloader from node_modules, like mocha and playwright-core.
     const external = [...common.external, '@vscode/test-electron'];
-    builds.push({ ...common, external, entryPoints: entries, outdir: join('dist', 'test', suite) });
+    builds.push({ ...common, minify: false, sourcemap: true, external, entryPoints: entries, outdir: join('dist', 'test', suite) });
   }
 }
 
