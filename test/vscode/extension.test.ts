@@ -97,13 +97,15 @@ describe('Mini Containers extension', () => {
       await config().update('rootfs', previousRootfs, vscode.ConfigurationTarget.Global);
     });
 
-    it('opens a terminal named after the container, whose shell runs as PID 1 in the rootfs, and ends it on dispose', async () => {
+    /** Runs `open`, then checks the new terminal's container from the host and that disposing it ends it. */
+    async function checkNewIsolatedTerminal(open: () => Thenable<unknown>): Promise<void> {
       const before = new Set(vscode.window.terminals);
-      const pattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
-      await vscode.commands.executeCommand('miniContainers.startIsolatedShell');
+      await open();
       const terminal = await waitFor('a new terminal', () => vscode.window.terminals.find((t) => !before.has(t)));
       created.push(terminal);
-      assert.match(terminal.name, pattern);
+      // A terminal from a profile shows up before its provider has answered, still without a name.
+      const pattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+      await waitFor(`a name like ${pattern} (it is "${terminal.name}")`, () => pattern.test(terminal.name) || undefined);
       const record = await waitFor(`the helper's record of ${terminal.name}`, () => registryRecord(terminal.name));
       assert.ok(alive(record.initPid), `PID 1 of ${terminal.name} (host PID ${record.initPid}) is not alive`);
       assert.equal(readlinkSync(`/proc/${record.initPid}/root`), realpathSync(rootfs));
@@ -112,7 +114,18 @@ describe('Mini Containers extension', () => {
 
       terminal.dispose();
       await waitFor(`host PID ${record.initPid} to end after the terminal closed`, () => !alive(record.initPid) || undefined, 3000);
-    });
+    }
+
+    it('the command opens a terminal named after the container, whose shell is PID 1 in the rootfs; dispose ends it', () =>
+      checkNewIsolatedTerminal(() => vscode.commands.executeCommand('miniContainers.startIsolatedShell')));
+
+    it('the "Isolated Shell" terminal profile does the same', () =>
+      checkNewIsolatedTerminal(() =>
+        // What picking the profile in the terminal dropdown does: VS Code asks our profile provider.
+        vscode.commands.executeCommand('workbench.action.terminal.newWithProfile', {
+          config: { extensionIdentifier: EXTENSION_ID, id: 'miniContainers.isolatedShell', title: 'Isolated Shell' },
+        }),
+      ));
 
     it('refuses an unusable rootfs with an error naming the setting, and opens no terminal', async () => {
       const missing = '/nonexistent/mini-containers-test-rootfs';
