@@ -38,6 +38,8 @@ export async function launchChromium(): Promise<Browser> {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       args: CHROMIUM_ARGS,
+      // Chromium's crash reporter keeps its database under ~/.config/chromium whatever --user-data-dir says.
+      env: { ...process.env, XDG_CONFIG_HOME: join(profile, 'xdg-config'), XDG_CACHE_HOME: join(profile, 'xdg-cache') },
       headless: true,
       viewport: { width: 1280, height: 800 },
     });
