@@ -39,8 +39,8 @@
 #   Every helper error is one line on stderr starting "container-helper: " that says what to fix.
 #
 #   The process chain on the host: this helper (`start`) → its supervisor (new mount/UTS/IPC namespaces, host
-#   PID namespace) → PID 1 of the container. HUP, INT or TERM to the helper end the container: it SIGKILLs the
-#   supervisor, the kernel then SIGKILLs PID 1 (parent-death signal), and every process of the namespace with it.
+#   PID namespace) → PID 1 of the container. HUP, INT or TERM to the helper end the container: it TERMs the
+#   supervisor, which SIGKILLs and reaps PID 1, and the kernel kills every process of the namespace with it.
 #   The same happens if the helper itself is SIGKILLed.
 #
 #   container-helper.sh kill --container PID1 --container-start-time T1 --pid PID --start-time T --signal SIG
@@ -167,7 +167,9 @@ check_command() {
 # Run by hand it is harmless: its child is then not PID 1, and the init stage refuses to run.
 supervise() {
   init=''
-  trap 'if [ -n "$init" ]; then kill -KILL "$init" 2>/dev/null; fi; exit 137' HUP INT TERM
+  # Reap PID 1 here rather than leave it to the host's init, which may take its time: the container is gone
+  # when this process is.
+  trap 'if [ -n "$init" ]; then kill -KILL "$init" 2>/dev/null; wait "$init"; fi; exit 137' HUP INT TERM
   exec 4<&0
   setpriv --pdeathsig KILL -- /bin/sh "$0" __init "$@" <&4 4<&- &
   init=$!
@@ -348,7 +350,8 @@ start() {
 
 end_container() {
   if [ -n "$child" ]; then
-    kill -KILL "$child" 2>/dev/null || true
+    # TERM lets the supervisor kill and reap PID 1; if this helper dies instead, its parent-death signal does.
+    kill -TERM "$child" 2>/dev/null || true
   else
     exit 143
   fi
