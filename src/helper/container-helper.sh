@@ -64,6 +64,34 @@ readonly EXIT_NOTFOUND=127
 readonly REGISTRY=/run/mini-containers/containers
 readonly CONTROL_DIR=/run/mini-containers/control
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# With --init, the host's static busybox is mounted read-only at /dev/$INIT_NAME and runs INIT_SCRIPT as PID 1:
+# it starts COMMAND, forwards HUP, INT and TERM to it, reaps every orphan and exits with COMMAND's status, like
+# `docker run --init`. (BusyBox runs as the multi-call binary for any name starting with "busybox".)
+readonly STATIC_INIT=/bin/busybox
+readonly INIT_NAME=busybox-init
+# shellcheck disable=SC2016 # expanded by the init shell, not here
+readonly INIT_SCRIPT='exec 4<&0
+"$@" <&4 4<&- &
+child=$!
+exec 4<&-
+trap '"'"'kill -TERM "$child" 2>/dev/null'"'"' TERM
+trap '"'"'kill -INT "$child" 2>/dev/null'"'"' INT
+trap '"'"'kill -HUP "$child" 2>/dev/null'"'"' HUP
+code=0
+while :; do
+  wait "$child" && code=0 || code=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+exit "$code"'
+
+# Capabilities removed from the container's bounding set: all but Docker's default set, and also SYS_CHROOT (so
+# root inside cannot chroot its way out: no pivot_root here) and MKNOD (there is no device cgroup to stop a
+# block device made in /dev from opening the host's disks).
+readonly DROP_CAPS=cap_dac_read_search,cap_linux_immutable,cap_net_broadcast,cap_net_admin,cap_ipc_lock,\
+cap_ipc_owner,cap_sys_module,cap_sys_rawio,cap_sys_chroot,cap_sys_ptrace,cap_sys_pacct,cap_sys_admin,cap_sys_boot,\
+cap_sys_nice,cap_sys_resource,cap_sys_time,cap_sys_tty_config,cap_mknod,cap_lease,cap_audit_control,\
+cap_mac_override,cap_mac_admin,cap_syslog,cap_wake_alarm,cap_block_suspend,cap_audit_read,cap_perfmon,cap_bpf,\
+cap_checkpoint_restore
 
 die() {
   printf 'container-helper: %s\n' "$1" >&2
@@ -134,7 +162,8 @@ resolve_in_root() {
   printf '%s\n' "$root$path"
 }
 
-# Exits 127 or 126, as the container's exec would, before any namespace is made for a command that cannot run.
+# Prints the path inside the rootfs that COMMAND $2 runs as, or exits 127 or 126 as the container's exec would,
+# before any namespace is made for a command that cannot run. A bare name is looked up in the container's PATH.
 check_command() {
   root=$1 cmd=$2
   case "$cmd" in
@@ -143,13 +172,14 @@ check_command() {
       host=$(resolve_in_root "$root" "$cmd") || die "too many levels of links resolving '$2' in the rootfs" "$EXIT_NOTFOUND"
       [ -e "$host" ] || die "command not found in the rootfs: $2" "$EXIT_NOTFOUND"
       { [ -f "$host" ] && [ -x "$host" ]; } || die "command is not an executable file in the rootfs: $2" "$EXIT_NOEXEC"
+      printf '%s\n' "$cmd"
       ;;
     *)
       old_ifs=$IFS
       IFS=:
       for dir in $SAFE_PATH; do
         host=$(resolve_in_root "$root" "$dir/$cmd") || continue
-        if [ -f "$host" ] && [ -x "$host" ]; then IFS=$old_ifs; return 0; fi
+        if [ -f "$host" ] && [ -x "$host" ]; then IFS=$old_ifs; printf '%s\n' "$dir/$cmd"; return 0; fi
       done
       IFS=$old_ifs
       die "command not found in the rootfs's PATH ($SAFE_PATH): $cmd" "$EXIT_NOTFOUND"
@@ -203,8 +233,7 @@ init_stage() {
   while [ "$1" != -- ]; do shift; done
   shift
 
-  mount -t proc -o nosuid,nodev,noexec proc "$rootfs/proc" || die "cannot mount proc on $rootfs/proc"
-  setup_dev "$rootfs/dev"
+  confine_filesystem "$rootfs"
 
   record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"control\":\"$CONTROL_FIFO\",\"helperPid\":$HELPER_PID}"
   # The record lets the Containers view (and `ps`) name containers started here; `start` removes it.
@@ -217,27 +246,65 @@ init_stage() {
     exec 3>&-
   fi
 
-  cd /
-  exec env -i PATH="$SAFE_PATH" HOME=/root TERM="${TERM:-xterm-256color}" HOSTNAME="$host_name" \
-    chroot -- "$rootfs" "$@"
+  # capsh works in order: chroot, then drop capabilities from the bounding set (so the container's root can
+  # neither chroot again nor get them back), set no_new_privs, then exec COMMAND inside the new root.
+  cd "$rootfs"
+  if [ "$WITH_INIT" = 1 ]; then set -- "/dev/$INIT_NAME" sh -c "$INIT_SCRIPT" init "$@"; fi
+  # capsh runs --shell with the words after -- as its arguments.
+  command_path=$1
+  shift
+  if [ "$PRIVILEGED" = 1 ]; then
+    set -- --chroot="$rootfs" --shell="$command_path" -- "$@"
+  else
+    set -- --chroot="$rootfs" --drop="$DROP_CAPS" --no-new-privs --shell="$command_path" -- "$@"
+  fi
+  exec env -i PATH="$SAFE_PATH" HOME=/root TERM="${TERM:-xterm-256color}" HOSTNAME="$host_name" capsh "$@"
 }
 
-# A tmpfs /dev with the usual character devices, a private devpts and the /proc/self/fd links.
+# The rootfs bound onto itself without devices or setuid, a fresh proc with the kernel's sensitive files masked
+# or read-only (Docker's list), and a small /dev. All in this private mount namespace; none reaches the host.
+confine_filesystem() {
+  r=$1
+  if [ "$PRIVILEGED" = 1 ]; then
+    mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || die "cannot mount proc on $r/proc"
+  else
+    { mount --bind "$r" "$r" && mount -o remount,bind,nodev,nosuid "$r"; } \
+      || die "cannot bind the rootfs without devices and setuid"
+    mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || die "cannot mount proc on $r/proc"
+    for p in sys sysrq-trigger bus fs irq; do
+      [ -e "$r/proc/$p" ] || continue
+      { mount --bind "$r/proc/$p" "$r/proc/$p" && mount -o remount,bind,ro "$r/proc/$p"; } \
+        || die "cannot make /proc/$p read-only"
+    done
+    for f in kcore keys timer_list timer_stats sched_debug latency_stats; do
+      [ -f "$r/proc/$f" ] || continue
+      mount --bind /dev/null "$r/proc/$f" || die "cannot mask /proc/$f"
+    done
+    for d in acpi scsi asound; do
+      [ -d "$r/proc/$d" ] || continue
+      mount -t tmpfs -o ro,nosuid,nodev,noexec,size=4k tmpfs "$r/proc/$d" || die "cannot mask /proc/$d"
+    done
+  fi
+  setup_dev "$r/dev"
+}
+
+# A tmpfs /dev with the usual character devices (copied from the host's, modes included), a private devpts and
+# the /proc/self/fd links; with --init, the host's static busybox mounted read-only as /dev/init.
 setup_dev() {
   dev=$1
-  mount -t tmpfs -o nosuid,noexec,mode=755,size=64k tmpfs "$dev" || die "cannot mount a tmpfs on $dev"
-  for spec in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
-    node=${spec%%:*} nums=${spec#*:}
-    mknod -m 666 "$dev/$node" c "${nums%:*}" "${nums#*:}" || die "cannot create $dev/$node"
-  done
+  mount -t tmpfs -o nosuid,mode=755,size=64k tmpfs "$dev" || die "cannot mount a tmpfs on $dev"
+  # cp -a recreates the device nodes and keeps the links (fd, stdin, stdout, stderr → /proc/self/fd/…) as links.
+  cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/fd /dev/stdin /dev/stdout /dev/stderr \
+    "$dev/" || die "cannot create devices in $dev"
   { mkdir -m 755 "$dev/pts" && mkdir -m 1777 "$dev/shm"; } || die "cannot create $dev/pts and $dev/shm"
   mount -t devpts -o newinstance,ptmxmode=0666,mode=620,nosuid,noexec devpts "$dev/pts" \
     || die "cannot mount a private devpts on $dev/pts"
-  ln -s pts/ptmx "$dev/ptmx"
-  ln -s /proc/self/fd "$dev/fd"
-  ln -s /proc/self/fd/0 "$dev/stdin"
-  ln -s /proc/self/fd/1 "$dev/stdout"
-  ln -s /proc/self/fd/2 "$dev/stderr"
+  ln -s pts/ptmx "$dev/ptmx" || die "cannot create $dev/ptmx"
+  if [ "$WITH_INIT" = 1 ]; then
+    : > "$dev/$INIT_NAME"
+    { mount --bind "$STATIC_INIT" "$dev/$INIT_NAME" && mount -o remount,bind,ro,nosuid "$dev/$INIT_NAME"; } \
+      || die "cannot mount $STATIC_INIT as the container's init"
+  fi
 }
 
 # Records of containers whose init is gone (a helper that was SIGKILLed could not remove its own).
@@ -281,12 +348,20 @@ start() {
         esac
         shift 2
         ;;
+      --privileged|--init)
+        case "$seen" in *" $1 "*) die "$1 given twice" ;; esac
+        seen="$seen$1 "
+        shift
+        ;;
       --) shift; break ;;
       -*) die "unknown flag: $1 (see the usage in the helper's header)" ;;
       *) break ;;
     esac
   done
   case "$seen" in *" --rootfs "*) ;; *) die "--rootfs DIR is required" ;; esac
+  PRIVILEGED=0 WITH_INIT=0
+  case "$seen" in *" --privileged "*) PRIVILEGED=1 ;; esac
+  case "$seen" in *" --init "*) WITH_INIT=1 ;; esac
 
   [ "$(id -u)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
   rootfs=$(resolve_rootfs "$rootfs") || exit "$EXIT_HELPER"
@@ -303,7 +378,13 @@ start() {
   [ $# -gt 0 ] || set -- /bin/sh
   [ -n "$1" ] || die "COMMAND is empty"
   has_control_chars "$1" && die "COMMAND contains control characters"
-  check_command "$rootfs" "$1"
+  command_path=$(check_command "$rootfs" "$1") || exit $?
+  shift
+  set -- "$command_path" "$@"
+  if [ "$WITH_INIT" = 1 ] && [ ! -x "$STATIC_INIT" ]; then
+    die "--init needs a static busybox at $STATIC_INIT: apt-get install busybox-static"
+  fi
+  command -v capsh >/dev/null 2>&1 || die "capsh is missing: apt-get install libcap2-bin"
 
   if [ -n "$status_file" ]; then
     case "$status_file" in /*) ;; *) die "--status-file must be an absolute path: $status_file" ;; esac
@@ -317,7 +398,7 @@ start() {
   fi
   prune_records
   CONTROL_FIFO=$(make_control_fifo) || exit "$EXIT_HELPER"
-  export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$" CONTROL_FIFO
+  export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$" CONTROL_FIFO PRIVILEGED WITH_INIT
   self=$(cd -P -- "$(dirname -- "$0")" && pwd -P)/$(basename -- "$0")
   child=''
   trap 'end_container' HUP INT TERM

@@ -30,9 +30,9 @@ describe('container-helper.sh kill', () => {
   let hostSleep: ChildProcess;
   let mountsBefore: string;
 
-  async function startContainer(label: string, script: string, count: number): Promise<Running> {
+  async function startContainer(label: string, script: string, count: number, flags: string[] = []): Promise<Running> {
     const status = path.join(tmp, `${label}.jsonl`);
-    spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c', script]);
+    spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, ...flags, '--', '/bin/sh', '-c', script]);
     const started = await waitFor(() => readStarted(status));
     const all = await waitFor(() => {
       const pids = processesInNamespaceOf(started.initPid);
@@ -115,7 +115,8 @@ describe('container-helper.sh kill', () => {
   });
 
   it('kills a process of a container nested in the container', async () => {
-    const nested = await startContainer('nested', 'unshare -pf sleep 1004; exec sleep 1005', 2);
+    // Making a namespace needs CAP_SYS_ADMIN, which only a --privileged container keeps.
+    const nested = await startContainer('nested', 'unshare -pf sleep 1004; exec sleep 1005', 2, ['--privileged']);
     const unsharePid = nested.others[0];
     const inner = await waitFor(() => {
       const children = fs.readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim();
