@@ -7,12 +7,19 @@
 #
 # USAGE
 #   container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE]
-#                             [--] [COMMAND [ARG]...]
+#                             [--privileged] [--init] [--] [COMMAND [ARG]...]
 #
 #   Runs COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS and IPC namespaces, chrooted into DIR, with a
-#   fresh proc mounted at DIR/proc and a minimal tmpfs /dev. Mount propagation is private, so neither mount ever
-#   appears in the host's mount table, and both vanish with the namespace. The hostname defaults to NAME, which
+#   fresh proc mounted at DIR/proc and a minimal tmpfs /dev. Mount propagation is private, so no mount ever
+#   appears in the host's mount table, and all vanish with the namespace. The hostname defaults to NAME, which
 #   defaults to the rootfs folder's name plus a number.
+#
+#   Confinement (Docker's defaults are the reference): the capability bounding set is Docker's default set less
+#   SYS_CHROOT and MKNOD, no_new_privs is set, the rootfs is bound onto itself nodev,nosuid, /proc/sys,
+#   /proc/sysrq-trigger, /proc/bus, /proc/fs and /proc/irq are read-only and /proc/kcore, keys, timer_list,
+#   sched_debug, latency_stats, acpi, scsi and asound are masked. --privileged keeps every capability and
+#   leaves /proc as it is, like `docker run --privileged`. --init makes PID 1 a minimal init (the host's static
+#   busybox, read-only) that reaps orphans and forwards HUP, INT and TERM to COMMAND, like `docker run --init`.
 #
 #   DIR       absolute, a directory after resolving links, not /, no control characters; must hold proc/ and dev/
 #   NAME      [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, same for --hostname
