@@ -9,6 +9,8 @@ import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from 
 export interface ContainerPtyOptions {
   name: string;
   launch: Launch;
+  /** A line shown in yellow before anything runs, e.g. that the container is privileged. */
+  warning?: string;
   /** Folder private to this user where the helper creates the status file. */
   statusDir: string;
   statusFile: string;
@@ -43,6 +45,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
 
   open(dimensions: vscode.TerminalDimensions | undefined): void {
     const { launch, log, name } = this.options;
+    if (this.options.warning) this.writeLine(`\x1b[33m${this.options.warning}\x1b[0m`);
     if (launch.banner) this.writeLine(`\x1b[2m${launch.banner}\x1b[0m`);
     log.info(`[terminal] ${name}: ${launch.file} ${launch.args.join(' ')}`);
     this.watchStatus();

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { buildStartArgs, containerName, StartedEvent } from './core/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { planHelperLaunch } from './helperLauncher';
+import { readConfinementSettings } from './settings';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from './rootfsCommands';
 
@@ -86,11 +87,21 @@ function makeTerminalOptions(
   const name = containerName(rootfs, randomBytes(2).toString('hex'));
   const { statusDir, statusFile } = makeStatusLocation();
   try {
-    const helperArgs = buildStartArgs({ rootfs, name, statusFile });
+    const confinement = readConfinementSettings();
+    const helperArgs = buildStartArgs({ rootfs, name, statusFile, ...confinement });
     const launch = planHelperLaunch(context, helperArgs);
+    if (confinement.privileged) {
+      log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
+      vscode.window.showWarningMessage(
+        `${name} runs privileged (miniContainers.privileged): root inside keeps every capability and can take over the host.`,
+      );
+    }
     const containerPty = new ContainerPty({
       name,
       launch,
+      warning: confinement.privileged
+        ? 'Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.'
+        : undefined,
       statusDir,
       statusFile,
       pty,

@@ -15,3 +15,8 @@ export function readPrivilegeSetting(): Privilege {
   const value = vscode.workspace.getConfiguration(SECTION).get<string>('privilege', 'auto');
   return value === 'root' || value === 'sudo' || value === 'pkexec' ? value : 'auto';
 }
+
+export function readConfinementSettings(): { privileged: boolean; init: boolean } {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return { privileged: config.get<boolean>('privileged', false), init: config.get<boolean>('init', false) };
+}

@@ -31,6 +31,10 @@ export interface StartRequest {
   hostname?: string;
   /** Absolute path of a file that does not exist yet, for the JSON status lines. */
   statusFile?: string;
+  /** Keep every capability and a writable /proc (`--privileged`). */
+  privileged?: boolean;
+  /** A minimal reaping init as PID 1 (`--init`). */
+  init?: boolean;
   /** Program and arguments run as PID 1; /bin/sh when empty. */
   command?: readonly string[];
 }
@@ -40,7 +44,7 @@ export interface StartRequest {
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
 export function buildStartArgs(request: StartRequest): string[] {
-  const { rootfs, name, hostname, statusFile, command } = request;
+  const { rootfs, name, hostname, statusFile, privileged, init, command } = request;
   if (!rootfs.startsWith('/')) throw new Error(`The root filesystem must be an absolute path: ${rootfs}`);
   if (CONTROL.test(rootfs)) throw new Error('The root filesystem path contains control characters.');
   const args = ['start', '--rootfs', rootfs];
@@ -56,6 +60,8 @@ export function buildStartArgs(request: StartRequest): string[] {
     if (!statusFile.startsWith('/')) throw new Error(`The status file must be an absolute path: ${statusFile}`);
     args.push('--status-file', statusFile);
   }
+  if (privileged) args.push('--privileged');
+  if (init) args.push('--init');
   if (command && command.length) args.push('--', ...command);
   return args;
 }

@@ -36,6 +36,11 @@ describe('buildStartArgs', () => {
       ['start', '--rootfs', '/r f', '--name', 'n1', '--hostname', 'h1', '--status-file', '/t/s', '--', '/bin/sh', '-c', 'echo $HOME'],
     );
   });
+  it('adds --privileged and --init only when asked', () => {
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', privileged: true, init: true, command: ['/bin/true'] }),
+      ['start', '--rootfs', '/r', '--privileged', '--init', '--', '/bin/true']);
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', privileged: false, init: false }), ['start', '--rootfs', '/r']);
+  });
   it('leaves out what is not given, and the command when empty', () => {
     assert.deepEqual(buildStartArgs({ rootfs: '/r', command: [] }), ['start', '--rootfs', '/r']);
   });
