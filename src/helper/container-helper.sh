@@ -23,8 +23,8 @@
 #
 #   DIR       absolute, a directory after resolving links, not /, no control characters; must hold proc/ and dev/
 #   NAME      [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, same for --hostname
-#   FILE      absolute path of a file that does not exist yet, in an existing directory; it is created without
-#             following links and receives JSON lines:
+#   FILE      absolute path of a file that does not exist yet, in an existing folder that, under sudo or pkexec,
+#             belongs to the calling user; it is created without following links and receives JSON lines:
 #               {"event":"started","initPid":P,"startTime":T,"rootfs":"DIR","name":"NAME","hostname":"H"}
 #               {"event":"exited","code":N}
 #             where P is the host PID of the container's PID 1 and T field 22 of /proc/P/stat (P and T together
@@ -336,6 +336,28 @@ prune_records() {
   done
 }
 
+# Opens fd 3 on a new status file for the caller. Its folder must be the caller's own when sudo or pkexec ran
+# us, so root never writes where that user could not; we work from inside the folder (pinned by `cd`, so swapping
+# a path component for a link afterwards changes nothing), and noclobber creates the file with O_EXCL, which
+# never follows a link planted at the last moment. The same descriptor is kept: the name is never opened again.
+open_status_file() {
+  case "$1" in /*) ;; *) die "--status-file must be an absolute path: $1" ;; esac
+  has_control_chars "$1" && die "--status-file contains control characters"
+  folder=$(dirname -- "$1") file=$(basename -- "$1")
+  cd -P -- "$folder" 2>/dev/null || die "--status-file's folder does not exist: $folder"
+  uid=$(caller_uid) || exit "$EXIT_HELPER"
+  if [ "$uid" != 0 ]; then
+    owner=$(stat -c %u -- .) || die "cannot read the owner of $folder"
+    [ "$owner" = "$uid" ] || die "--status-file's folder must belong to the calling user (uid $uid): $folder"
+  fi
+  { [ ! -e "$file" ] && [ ! -L "$file" ]; } || die "--status-file already exists: $1"
+  set -C
+  # `command` keeps a failed redirection from ending the shell before die can say why.
+  { command exec 3> "./$file"; } 2>/dev/null || die "cannot create --status-file: $1"
+  set +C
+  cd /
+}
+
 # --- stage 1: `start` ---------------------------------------------------------------------------------------------
 
 start() {
@@ -394,13 +416,7 @@ start() {
   command -v capsh >/dev/null 2>&1 || die "capsh is missing: apt-get install libcap2-bin"
 
   if [ -n "$status_file" ]; then
-    case "$status_file" in /*) ;; *) die "--status-file must be an absolute path: $status_file" ;; esac
-    has_control_chars "$status_file" && die "--status-file contains control characters"
-    [ -d "$(dirname -- "$status_file")" ] || die "--status-file's folder does not exist: $(dirname -- "$status_file")"
-    { [ ! -e "$status_file" ] && [ ! -L "$status_file" ]; } || die "--status-file already exists: $status_file"
-    # noclobber creates with O_EXCL, which never follows a link planted at the last moment.
-    ( set -C; : > "$status_file" ) 2>/dev/null || die "cannot create --status-file: $status_file"
-    exec 3>> "$status_file"
+    open_status_file "$status_file"
     STATUS_FD_OPEN=1
   fi
   prune_records

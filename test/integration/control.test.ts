@@ -21,7 +21,11 @@ describe('the control channel', () => {
   const helpers: ChildProcess[] = [];
 
   async function start(label: string, env: NodeJS.ProcessEnv = {}) {
-    const status = path.join(tmp, `${label}.jsonl`);
+    // Under sudo the status file's folder must be the calling user's own.
+    const folder = path.join(tmp, label);
+    fs.mkdirSync(folder);
+    if (env.SUDO_UID) fs.chownSync(folder, Number(env.SUDO_UID), 0);
+    const status = path.join(folder, 'status.jsonl');
     const child = spawn('/bin/sh', [helperPath, 'start', '--rootfs', rootfs, '--status-file', status, '--',
       '/bin/sh', '-c', 'sleep 1001 & sleep 1002 & wait'], { stdio: 'ignore', env: { ...process.env, ...env } });
     helpers.push(child);
@@ -57,6 +61,18 @@ describe('the control channel', () => {
     const dir = fs.statSync(path.dirname(started.control!));
     assert.equal(dir.uid, 0);
     assert.equal(dir.mode & 0o022, 0, 'not group- or world-writable');
+  });
+
+  it("refuses, under sudo, a status file in a folder that is not the caller's", async () => {
+    const status = path.join(tmp, 'not-yours.jsonl');
+    const child = spawn('/bin/sh', [helperPath, 'start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/true'],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SUDO_UID: '65534' } });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 125);
+    assert.match(stderr, /must belong to the calling user \(uid 65534\)/);
+    assert.equal(fs.existsSync(status), false);
   });
 
   it('signals a process of its own container and answers; refuses the rest, which lives', async () => {
