@@ -45,7 +45,9 @@ export class ProcessNode extends vscode.TreeItem {
     bootMs: number,
   ) {
     super(processLabel(process), hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    this.id = `process:${container.key}/${process.hostPid}:${process.startTime}`;
+    // VS Code keeps the expanded state it has for an id, and a leaf's is "collapsed": a process that gains children
+    // (the shell runs `sleep 1000 &`) would hide them behind a closed twistie. A new id lets it open as asked.
+    this.id = `process:${container.key}/${process.hostPid}:${process.startTime}${hasChildren ? '' : ':leaf'}`;
     this.description = processDescription(process);
     this.tooltip = processTooltip(process, bootMs);
     this.iconPath = new vscode.ThemeIcon(process.nsPid === 1 ? 'debug-start' : process.state === 'Z' ? 'circle-slash' : 'circle-small-filled');
