@@ -107,6 +107,12 @@ describe('confinement', () => {
     const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--init', '--', '/bin/sleep', '100']);
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const started = await waitFor(() => readStarted(status));
+    // PID 1 ignores signals it has no handler for: wait until the init has installed its TERM handler.
+    const catchesTerm = () => {
+      const caught = fs.readFileSync(`/proc/${started.initPid}/status`, 'utf8').match(/SigCgt:\s+([0-9a-f]+)/)![1];
+      return (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n;
+    };
+    await waitFor(catchesTerm, 2_000);
     process.kill(started.initPid, 'SIGTERM');
     assert.equal(await exited, 143);
   });
