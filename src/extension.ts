@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerContainerCommands } from './containerCommands';
 import { registerContainersView } from './containersView';
+import { registerInstallHelper } from './installHelper';
 import { registerIsolatedShell, Sessions } from './isolatedShell';
 import { registerRootfsCommands } from './rootfsCommands';
 import { Signaller } from './signaller';
@@ -13,6 +14,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerRootfsCommands(context, log);
   registerIsolatedShell(context, log, sessions);
+  registerInstallHelper(context, log);
   const tree = registerContainersView(context, log, sessions);
   registerContainerCommands(context, log, tree, new Signaller(context, log, sessions));
 }

@@ -3,20 +3,48 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Launch, planLaunch } from './core/helperProtocol';
+import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { readPrivilegeSetting } from './settings';
 
 /** The helper shipped with the extension. */
-export function helperPath(context: vscode.ExtensionContext): string {
+export function shippedHelperPath(context: vscode.ExtensionContext): string {
   return context.asAbsolutePath(path.join('src', 'helper', 'container-helper.sh'));
+}
+
+const warned = new Set<string>();
+
+/** The system-wide copy when it is the shipped helper and only root can change it, else the shipped one. */
+export function currentHelper(context: vscode.ExtensionContext, log?: vscode.LogOutputChannel): HelperChoice {
+  const shippedPath = shippedHelperPath(context);
+  let installed: InstalledCopy | undefined;
+  try {
+    const file = fs.statSync(SYSTEM_HELPER_PATH);
+    const folder = fs.statSync(path.dirname(SYSTEM_HELPER_PATH));
+    installed = {
+      content: fs.readFileSync(SYSTEM_HELPER_PATH),
+      uid: file.uid, mode: file.mode, folderUid: folder.uid, folderMode: folder.mode,
+    };
+  } catch {
+    installed = undefined;
+  }
+  const choice = chooseHelper(shippedPath, fs.readFileSync(shippedPath), installed);
+  if (choice.warning && !warned.has(choice.warning)) {
+    warned.add(choice.warning);
+    log?.warn(`[helper] ${choice.warning}`);
+    vscode.window.showWarningMessage(choice.warning);
+  }
+  return choice;
 }
 
 /** How to run the helper with `args` as root, per miniContainers.privilege; throws a sentence to show. */
 export function planHelperLaunch(context: vscode.ExtensionContext, args: readonly string[]): Launch {
+  const helper = currentHelper(context);
   return planLaunch(
     {
       privilege: readPrivilegeSetting(),
       uid: process.getuid?.() ?? -1,
-      helperPath: helperPath(context),
+      helperPath: helper.path,
+      helperDirect: helper.direct,
       sudoPath: findProgram('sudo'),
       pkexecPath: findProgram('pkexec'),
     },

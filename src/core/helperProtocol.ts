@@ -73,6 +73,8 @@ export interface LaunchContext {
   /** Effective uid of the extension host. */
   uid: number;
   helperPath: string;
+  /** Run the helper by its own path (the root-owned system copy a sudo rule names), not through /bin/sh. */
+  helperDirect?: boolean;
   /** Absolute paths of sudo and pkexec when installed. */
   sudoPath?: string;
   pkexecPath?: string;
@@ -93,7 +95,9 @@ export interface Launch {
 /** Chooses how to run the helper with root rights, per the miniContainers.privilege setting. */
 export function planLaunch(context: LaunchContext, helperArgs: readonly string[]): Launch {
   const via = resolvePrivilege(context);
-  const helper = [HELPER_SHELL, context.helperPath, ...helperArgs];
+  const helper = context.helperDirect
+    ? [context.helperPath, ...helperArgs]
+    : [HELPER_SHELL, context.helperPath, ...helperArgs];
   const shown = helper.map(quoteForDisplay).join(' ');
   const why = 'to create PID, mount, UTS and IPC namespaces and chroot';
   switch (via) {
@@ -101,7 +105,7 @@ export function planLaunch(context: LaunchContext, helperArgs: readonly string[]
       if (context.uid !== 0) {
         throw new Error('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "sudo" or "pkexec".');
       }
-      return { file: HELPER_SHELL, args: helper.slice(1), via };
+      return { file: helper[0], args: helper.slice(1), via };
     case 'sudo':
       if (!context.sudoPath) throw new Error('sudo is not installed; install it or set miniContainers.privilege to "pkexec".');
       return {

@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { quoteForDisplay } from './core/helperProtocol';
+import { sudoersRule, SYSTEM_HELPER_PATH } from './core/systemHelper';
+import { findProgram, shippedHelperPath } from './helperLauncher';
+
+/**
+ * "Install Helper System-wide": copies the shipped helper, root-owned and mode 0755, to a fixed system path, and
+ * gives the sudoers rule that allows only that copy. A password-less rule must never name a file a user can
+ * change, such as the copy inside the extension folder.
+ */
+export function registerInstallHelper(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('miniContainers.installHelper', async () => {
+      const source = shippedHelperPath(context);
+      try {
+        if (process.getuid?.() === 0) installAsRoot(source);
+        else if (!(await installWithSudo(source))) return;
+      } catch (error) {
+        const message = `Installing the helper failed: ${(error as Error).message}`;
+        log.error(`[install] ${message}`);
+        vscode.window.showErrorMessage(message);
+        return;
+      }
+      const rule = sudoersRule(os.userInfo().username);
+      log.info(`[install] helper installed at ${SYSTEM_HELPER_PATH}; sudoers rule: ${rule}`);
+      const copy = 'Copy Sudoers Rule';
+      const answer = await vscode.window.showInformationMessage(
+        `The helper is installed at ${SYSTEM_HELPER_PATH} (root-owned) and will be used while it matches this version. ` +
+          `To start isolated shells without a password, add with "sudo visudo -f /etc/sudoers.d/mini-containers": ${rule}`,
+        copy,
+      );
+      if (answer === copy) await vscode.env.clipboard.writeText(rule);
+    }),
+  );
+}
+
+/** Writes beside the target and renames, so the path never holds a half-written or user-owned file. */
+function installAsRoot(source: string): void {
+  const folder = path.dirname(SYSTEM_HELPER_PATH);
+  fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
+  fs.chownSync(folder, 0, 0);
+  fs.chmodSync(folder, 0o755);
+  const temporary = `${SYSTEM_HELPER_PATH}.new-${process.pid}`;
+  fs.copyFileSync(source, temporary, fs.constants.COPYFILE_EXCL);
+  fs.chownSync(temporary, 0, 0);
+  fs.chmodSync(temporary, 0o755);
+  fs.renameSync(temporary, SYSTEM_HELPER_PATH);
+}
+
+/** `sudo install` in a terminal, where the user types the password; resolves true when it succeeded. */
+async function installWithSudo(source: string): Promise<boolean> {
+  const sudo = findProgram('sudo');
+  if (!sudo) throw new Error('sudo is not installed; run VS Code as root once, or copy the helper by hand.');
+  const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', source, SYSTEM_HELPER_PATH];
+  const terminal = vscode.window.createTerminal({
+    name: 'Install Mini Containers helper',
+    shellPath: sudo,
+    shellArgs: args,
+    message: `Copying the helper to ${SYSTEM_HELPER_PATH}, owned by root: sudo ${args.map(quoteForDisplay).join(' ')}`,
+  });
+  terminal.show();
+  const code = await new Promise<number | undefined>((resolve) => {
+    const listener = vscode.window.onDidCloseTerminal((closed) => {
+      if (closed !== terminal) return;
+      listener.dispose();
+      resolve(closed.exitStatus?.code);
+    });
+  });
+  if (code !== 0) throw new Error(`sudo install ended with exit code ${code ?? 'unknown'}`);
+  return true;
+}
