@@ -112,6 +112,21 @@ usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [-
 EOF
 }
 
+# The effective uid, from /proc with builtins only.
+effective_uid() {
+  while read -r key _ effective _; do
+    case "$key" in Uid:) printf '%s\n' "$effective"; return 0 ;; esac
+  done < /proc/self/status
+  return 1
+}
+
+# This script's own physical path, for the stages it runs in new namespaces.
+helper_path() {
+  case "$0" in */*) dir=${0%/*} ;; *) dir=. ;; esac
+  dir=$(cd -P -- "$dir" && pwd -P) || return 1
+  printf '%s/%s\n' "$dir" "${0##*/}"
+}
+
 # --- validation ----------------------------------------------------------------------------------------------
 
 has_control_chars() {
@@ -151,7 +166,10 @@ resolve_rootfs() {
 
 # The rootfs's path in JSON: control characters are refused above, so only \ and " need escaping.
 json_string() {
-  printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+  case "$1" in
+    *[\"\\]*) printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')" ;;
+    *) printf '"%s"' "$1" ;;
+  esac
 }
 
 # Follows links of $2 the way the container will, with $1 as its root; prints the host path or nothing.
@@ -244,7 +262,7 @@ init_stage() {
 
   record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"control\":\"$CONTROL_FIFO\",\"helperPid\":$HELPER_PID}"
   # The record lets the Containers view (and `ps`) name containers started here; `start` removes it.
-  if mkdir -p "$REGISTRY"; then
+  if [ -d "$REGISTRY" ] || mkdir -p "$REGISTRY"; then
     printf '%s\n' "$record" > "$REGISTRY/$init_pid-$start_time.json" \
       || printf 'container-helper: warning: cannot write %s; the container runs unnamed\n' "$REGISTRY" >&2
   fi
@@ -275,12 +293,12 @@ confine_filesystem() {
   if [ "$PRIVILEGED" = 1 ]; then
     mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || die "cannot mount proc on $r/proc"
   else
-    { mount --bind "$r" "$r" && mount -o remount,bind,nodev,nosuid "$r"; } \
+    mount --bind -o nodev,nosuid "$r" "$r" \
       || die "cannot bind the rootfs without devices and setuid"
     mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || die "cannot mount proc on $r/proc"
     for p in sys sysrq-trigger bus fs irq; do
       [ -e "$r/proc/$p" ] || continue
-      { mount --bind "$r/proc/$p" "$r/proc/$p" && mount -o remount,bind,ro "$r/proc/$p"; } \
+      mount --bind -o ro "$r/proc/$p" "$r/proc/$p" \
         || die "cannot make /proc/$p read-only"
     done
     for f in kcore keys timer_list timer_stats sched_debug latency_stats; do
@@ -309,7 +327,7 @@ setup_dev() {
   ln -s pts/ptmx "$dev/ptmx" || die "cannot create $dev/ptmx"
   if [ "$WITH_INIT" = 1 ]; then
     : > "$dev/$INIT_NAME"
-    { mount --bind "$STATIC_INIT" "$dev/$INIT_NAME" && mount -o remount,bind,ro,nosuid "$dev/$INIT_NAME"; } \
+    mount --bind -o ro,nosuid "$STATIC_INIT" "$dev/$INIT_NAME" \
       || die "cannot mount $STATIC_INIT as the container's init"
   fi
 }
@@ -392,7 +410,7 @@ start() {
   case "$seen" in *" --privileged "*) PRIVILEGED=1 ;; esac
   case "$seen" in *" --init "*) WITH_INIT=1 ;; esac
 
-  [ "$(id -u)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
+  [ "$(effective_uid)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
   rootfs=$(resolve_rootfs "$rootfs") || exit "$EXIT_HELPER"
 
   if [ -z "$name" ]; then
@@ -422,7 +440,7 @@ start() {
   prune_records
   CONTROL_FIFO=$(make_control_fifo) || exit "$EXIT_HELPER"
   export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$" CONTROL_FIFO PRIVILEGED WITH_INIT
-  self=$(cd -P -- "$(dirname -- "$0")" && pwd -P)/$(basename -- "$0")
+  self=$(helper_path)
   child=''
   trap 'end_container' HUP INT TERM
   # Background jobs get /dev/null as stdin unless told otherwise: keep the terminal on fd 0.
@@ -547,7 +565,7 @@ kill_command() {
   valid_start_time "$container_start" || die "--container-start-time must be a whole number: $container_start"
   valid_start_time "$target_start" || die "--start-time must be a whole number: $target_start"
   sig=$(signal_name "$sig") || die "--signal must be a signal name such as TERM or KILL, or a number 1..31: $sig"
-  [ "$(id -u)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
+  [ "$(effective_uid)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
   send_signal "$container" "$container_start" "$target" "$target_start" "$sig"
 }
 
@@ -613,9 +631,9 @@ caller_uid() {
 # Creates this helper's FIFO, owned by the caller, in a folder only root can change; prints its path.
 make_control_fifo() {
   uid=$(caller_uid) || return 1
-  mkdir -p "$CONTROL_DIR" || die "cannot create $CONTROL_DIR"
+  [ -d "$CONTROL_DIR" ] || mkdir -p "$CONTROL_DIR" || die "cannot create $CONTROL_DIR"
   fifo="$CONTROL_DIR/$$.fifo"
-  rm -f -- "$fifo"
+  if [ -e "$fifo" ] || [ -L "$fifo" ]; then rm -f -- "$fifo"; fi
   { mkfifo -m 600 "$fifo" && chown "$uid" "$fifo"; } || die "cannot create the control FIFO $fifo"
   printf '%s\n' "$fifo"
 }
