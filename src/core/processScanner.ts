@@ -83,6 +83,8 @@ interface Entry {
   info: ProcessInfo;
   /** The stat text it was made from: an identical text means nothing to re-parse. */
   statText: string;
+  /** Its `image` (where the program is mapped): another one means the process exec'd. */
+  image: string;
   /** The change probe's text: an identical text means the process did not run since. */
   probeText: string;
   /** Kept-open descriptor of the change probe, or -1. */
@@ -170,27 +172,29 @@ export class ProcessScanner {
         continue;
       }
       const statText = probe === 'stat' ? probeText : this.files.readText(`${pid}/stat`, 'latin1');
-      const info = statText === undefined ? undefined : this.update(pid, statText, old, processes, added, changed);
-      if (info === undefined) {
+      const read = statText === undefined ? undefined : this.update(pid, statText, old, processes, added, changed);
+      if (read === undefined) {
         this.files.close(keptFd); // ended meanwhile, or not a process we can model
         continue;
       }
-      next.set(pid, { info, statText: statText!, probeText, fd: keptFd });
-      processes.set(pid, info);
+      next.set(pid, { ...read, statText: statText!, probeText, fd: keptFd });
+      processes.set(pid, read.info);
     }
   }
 
-  /** The record of `pid` from its stat text: the old one, updated, or a full read for a new process. */
+  /** The record of `pid` from its stat text: the old one, updated, or a full read for a new process or an exec. */
   private update(
     pid: number, statText: string, old: Entry | undefined, processes: Map<number, ProcessInfo>,
     added: Set<number>, changed: Set<number>,
-  ): ProcessInfo | undefined {
-    if (old !== undefined && statText === old.statText) return old.info;
+  ): { info: ProcessInfo; image: string } | undefined {
+    if (old !== undefined && statText === old.statText) return { info: old.info, image: old.image };
     const stat = parseStat(statText);
     if (stat === undefined || stat.pid !== pid) return undefined;
     const comm = latin1ToUtf8(stat.comm);
     let info: ProcessInfo | undefined;
-    if (old !== undefined && old.info.startTime === stat.startTime && old.info.comm === comm) {
+    // An exec keeps PID and start time, and the comm too when the new program has the same name (a container's
+    // PID 1 goes from the helper's sh to the rootfs's /bin/sh): only the new mappings tell it.
+    if (old !== undefined && old.info.startTime === stat.startTime && old.info.comm === comm && old.image === stat.image) {
       info = this.withStat(old.info, stat);
     } else {
       info = this.readProcess(stat, comm, processes);
@@ -198,7 +202,7 @@ export class ProcessScanner {
       if (old === undefined) added.add(pid);
     }
     if (old !== undefined && info !== old.info && !added.has(pid)) changed.add(pid);
-    return info;
+    return { info, image: stat.image };
   }
 
   /**
@@ -213,11 +217,12 @@ export class ProcessScanner {
       const parent = processes.get(ppid);
       if (ppid === 0 || (parent !== undefined && parent.startTime <= startTime && parent.state !== 'Z')) continue;
       const statText = this.files.readText(`${pid}/stat`, 'latin1');
-      const info = statText === undefined ? undefined : this.update(pid, statText, entry, processes, added, changed);
-      if (info === undefined) continue; // ending right now: the next scan drops it
-      entry.info = info;
+      const read = statText === undefined ? undefined : this.update(pid, statText, entry, processes, added, changed);
+      if (read === undefined) continue; // ending right now: the next scan drops it
+      entry.info = read.info;
+      entry.image = read.image;
       entry.statText = statText!;
-      processes.set(pid, info);
+      processes.set(pid, read.info);
     }
   }
 

@@ -44,6 +44,12 @@ export interface StatFields {
   readonly startTime: number;
   /** Field 24: resident set size in pages. */
   readonly rssPages: number;
+  /**
+   * Fields 26–28 (startcode, endcode, startstack) as text, '' when the line stops before them: where the program
+   * is mapped. An exec changes them (address-space randomisation) even when the comm stays the same, as when sh
+   * execs sh. "1 1 0" when we may not see them, "0 0 0" for a zombie.
+   */
+  readonly image: string;
 }
 
 /** Reads a non-negative or negative decimal integer at `i`; NaN when there is no digit. */
@@ -84,11 +90,15 @@ export function parseStat(text: string): StatFields | undefined {
   let stime = NaN;
   let startTime = NaN;
   let rssPages = NaN;
-  // Walk the space-separated fields 4..24 and read only the ones we keep.
-  for (let field = 4; field <= 24; field++) {
-    i = text.indexOf(' ', i);
-    if (i < 0) return undefined;
-    i++;
+  let image = '';
+  // Walk the space-separated fields 4..28 and read only the ones we keep.
+  for (let field = 4, imageAt = 0; field <= 28; field++) {
+    const space = text.indexOf(' ', i);
+    if (space < 0) {
+      if (field <= 24) return undefined;
+      break;
+    }
+    i = space + 1;
     switch (field) {
       case 4: ppid = intAt(text, i); break;
       case 9: flags = intAt(text, i); break;
@@ -96,10 +106,16 @@ export function parseStat(text: string): StatFields | undefined {
       case 15: stime = intAt(text, i); break;
       case 22: startTime = intAt(text, i); break;
       case 24: rssPages = intAt(text, i); break;
+      case 26: imageAt = i; break;
+      case 28: {
+        const end = text.indexOf(' ', i);
+        image = text.slice(imageAt, end < 0 ? undefined : end).trimEnd();
+        break;
+      }
     }
   }
   if (Number.isNaN(ppid + flags + utime + stime + startTime + rssPages)) return undefined;
-  return { pid, comm: text.slice(open + 2, close), state, ppid, flags, cpuTicks: utime + stime, startTime, rssPages };
+  return { pid, comm: text.slice(open + 2, close), state, ppid, flags, cpuTicks: utime + stime, startTime, rssPages, image };
 }
 
 /** The fields of /proc/PID/status the model uses. */

@@ -287,6 +287,12 @@ describe('incremental rescans', () => {
         name: 'an exec (same start time, new comm)', act: (u) => u.update(12, { comm: 'python3', cmdline: 'python3\0app.py\0' }),
         want: { changed: [12] }, check: (p) => assert.equal(p.get(12)!.command, 'python3 app.py'), fullRead: 12,
       },
+      {
+        // A container's PID 1: the helper's `sh container-helper.sh __init` execs env, chroot, then the rootfs's sh.
+        name: 'an exec that keeps the comm (sh execs sh)',
+        act: (u) => u.update(11, { startCode: 94067004999999, cmdline: '/bin/sh\0' }),
+        want: { changed: [11] }, check: (p) => assert.equal(p.get(11)!.command, '/bin/sh'), fullRead: 11,
+      },
     ];
     for (const c of cases) {
       it(`${mode}: ${c.name}`, (t) => {

@@ -13,7 +13,12 @@ describe('parseStat', () => {
     {
       name: 'a real line of a sleeping shell',
       line: '7505 (sh) S 7496 7489 6012 0 -1 4194560 1554 100 0 0 3 2 0 0 20 0 1 0 36038 2654208 408 18446744073709551615 1 2 3 0 0 0 0 6 65536 1 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n',
-      want: { pid: 7505, comm: 'sh', state: 'S', ppid: 7496, flags: 4194560, cpuTicks: 5, startTime: 36038, rssPages: 408 },
+      want: { pid: 7505, comm: 'sh', state: 'S', ppid: 7496, flags: 4194560, cpuTicks: 5, startTime: 36038, rssPages: 408, image: '1 2 3' },
+    },
+    {
+      name: 'a line that ends after RSS has no image',
+      line: '12 (x) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 77 2654208 408\n',
+      want: { startTime: 77, rssPages: 408, image: '' },
     },
     {
       name: 'comm with spaces and parentheses is cut at the last )',
