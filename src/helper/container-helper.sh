@@ -242,8 +242,7 @@ init_stage() {
   shift 3
   { valid_name "$host_name" && valid_name "${NAME:-}"; } || die "internal stage got an invalid name or hostname"
 
-  # Private propagation first, so nothing below can leak to the host's mount table.
-  mount --make-rprivate / || die "cannot make mounts private in the new mount namespace"
+  # unshare --propagation private already made every mount private: nothing below leaks to the host's table.
   printf '%s' "$host_name" > /proc/sys/kernel/hostname || die "cannot set the hostname in the new UTS namespace"
 
   # Our host PID and start time: `read` is a shell builtin, so /proc/self here is this very process, which
@@ -258,7 +257,7 @@ init_stage() {
   while [ "$1" != -- ]; do shift; done
   shift
 
-  confine_filesystem "$rootfs"
+  confine_filesystem "$rootfs" "$init_pid"
 
   record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"control\":\"$CONTROL_FIFO\",\"helperPid\":$HELPER_PID}"
   # The record lets the Containers view (and `ps`) name containers started here; `start` removes it.
@@ -287,49 +286,52 @@ init_stage() {
 }
 
 # The rootfs bound onto itself without devices or setuid, a fresh proc with the kernel's sensitive files masked
-# or read-only (Docker's list), and a small /dev. All in this private mount namespace; none reaches the host.
+# or read-only (Docker's list), a small /dev with a private devpts and a /dev/shm. All in this private mount
+# namespace, none reaches the host; and all in one `mount -a` over a table written for it, because each
+# separate mount would cost a process. The table lives in a folder only root can write, for a moment.
 confine_filesystem() {
-  r=$1
-  if [ "$PRIVILEGED" = 1 ]; then
-    mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || die "cannot mount proc on $r/proc"
-  else
-    mount --bind -o nodev,nosuid "$r" "$r" \
-      || die "cannot bind the rootfs without devices and setuid"
-    mount -t proc -o nosuid,nodev,noexec proc "$r/proc" || die "cannot mount proc on $r/proc"
-    for p in sys sysrq-trigger bus fs irq; do
-      [ -e "$r/proc/$p" ] || continue
-      mount --bind -o ro "$r/proc/$p" "$r/proc/$p" \
-        || die "cannot make /proc/$p read-only"
-    done
-    for f in kcore keys timer_list timer_stats sched_debug latency_stats; do
-      [ -f "$r/proc/$f" ] || continue
-      mount --bind /dev/null "$r/proc/$f" || die "cannot mask /proc/$f"
-    done
-    for d in acpi scsi asound; do
-      [ -d "$r/proc/$d" ] || continue
-      mount -t tmpfs -o ro,nosuid,nodev,noexec,size=4k tmpfs "$r/proc/$d" || die "cannot mask /proc/$d"
-    done
-  fi
-  setup_dev "$r/dev"
-}
-
-# A tmpfs /dev with the usual character devices (copied from the host's, modes included), a private devpts and
-# the /proc/self/fd links; with --init, the host's static busybox mounted read-only as /dev/init.
-setup_dev() {
-  dev=$1
-  mount -t tmpfs -o nosuid,mode=755,size=64k tmpfs "$dev" || die "cannot mount a tmpfs on $dev"
+  r=$(fstab_path "$1")
+  table=/run/mini-containers/mounts.$2
+  {
+    if [ "$PRIVILEGED" != 1 ]; then
+      printf '%s %s none bind,nodev,nosuid 0 0\n' "$r" "$r"
+    fi
+    printf 'proc %s/proc proc nosuid,nodev,noexec 0 0\n' "$r"
+    if [ "$PRIVILEGED" != 1 ]; then
+      for p in sys sysrq-trigger bus fs irq; do
+        [ -e "/proc/$p" ] && printf '%s/proc/%s %s/proc/%s none bind,ro,nosuid,nodev,noexec 0 0\n' "$r" "$p" "$r" "$p"
+      done
+      for f in kcore keys timer_list timer_stats sched_debug latency_stats; do
+        [ -f "/proc/$f" ] && printf '/dev/null %s/proc/%s none bind,ro 0 0\n' "$r" "$f"
+      done
+      for d in acpi scsi asound; do
+        [ -d "/proc/$d" ] && printf 'tmpfs %s/proc/%s tmpfs ro,nosuid,nodev,noexec,size=4k 0 0\n' "$r" "$d"
+      done
+    fi
+    printf 'tmpfs %s/dev tmpfs nosuid,mode=755,size=64k 0 0\n' "$r"
+    printf 'devpts %s/dev/pts devpts newinstance,ptmxmode=0666,mode=620,nosuid,noexec,X-mount.mkdir=0755 0 0\n' "$r"
+    printf 'tmpfs %s/dev/shm tmpfs nosuid,nodev,mode=1777,size=64m,X-mount.mkdir=1777 0 0\n' "$r"
+  } > "$table" || die "cannot write $table"
+  mount -a -T "$table" || die "cannot set up the container's mounts (proc, masks, /dev)"
+  rm -f -- "$table"
+  dev=$1/dev
   # cp -a recreates the device nodes and keeps the links (fd, stdin, stdout, stderr → /proc/self/fd/…) as links.
   cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/fd /dev/stdin /dev/stdout /dev/stderr \
     "$dev/" || die "cannot create devices in $dev"
-  { mkdir -m 755 "$dev/pts" && mkdir -m 1777 "$dev/shm"; } || die "cannot create $dev/pts and $dev/shm"
-  mount -t devpts -o newinstance,ptmxmode=0666,mode=620,nosuid,noexec devpts "$dev/pts" \
-    || die "cannot mount a private devpts on $dev/pts"
   ln -s pts/ptmx "$dev/ptmx" || die "cannot create $dev/ptmx"
   if [ "$WITH_INIT" = 1 ]; then
     : > "$dev/$INIT_NAME"
     mount --bind -o ro,nosuid "$STATIC_INIT" "$dev/$INIT_NAME" \
       || die "cannot mount $STATIC_INIT as the container's init"
   fi
+}
+
+# A path as an fstab field: space, tab and backslash as octal escapes (control characters were refused).
+fstab_path() {
+  case "$1" in
+    *[\ \	\\]*) printf '%s\n' "$1" | sed 's/\\/\\134/g; s/ /\\040/g; s/\t/\\011/g' ;;
+    *) printf '%s\n' "$1" ;;
+  esac
 }
 
 # Records of containers whose init is gone (a helper that was SIGKILLed could not remove its own).
@@ -342,7 +344,7 @@ prune_records() {
       *[!0-9-]*|-*|*-|*-*-*) rm -f -- "$record"; continue ;;
     esac
     pid=${id%-*} start=${id#*-}
-    if [ -r "/proc/$pid/stat" ] && read -r stat < "/proc/$pid/stat" 2>/dev/null; then
+    if [ -r "/proc/$pid/stat" ] && read -r stat 2>/dev/null < "/proc/$pid/stat"; then
       set -f
       # shellcheck disable=SC2086 # numeric fields, split on purpose
       set -- ${stat##*) }
@@ -511,7 +513,7 @@ signal_name() {
 
 # Prints "STATE STARTTIME" of PID $1 as $2/proc shows it; fails when it is gone.
 state_and_start() {
-  read -r stat < "${2:-}/proc/$1/stat" 2>/dev/null || return 1
+  read -r stat 2>/dev/null < "${2:-}/proc/$1/stat" || return 1
   set -f
   # shellcheck disable=SC2086 # numeric fields, split on purpose
   set -- ${stat##*) }
@@ -610,7 +612,7 @@ mount -t proc -o nosuid,nodev,noexec proc /proc || fail "cannot mount the contai
 [ "$(start_of "$nspid" 2>/dev/null)" = "$start" ] || fail "process $shown is not in this container"
 while IFS= read -r line; do
   case "$line" in NSpid:*) set -f; set -- ${line#NSpid:}; set +f; found="$*" ;; esac
-done < "/proc/$nspid/status" 2>/dev/null
+done 2>/dev/null < "/proc/$nspid/status"
 [ "${found:-}" = "$chain" ] || fail "process $shown is not in this container"
 kill -s "$sig" "$nspid" 2>/dev/null || fail "could not signal process $shown"
 INSIDE
@@ -640,7 +642,7 @@ make_control_fifo() {
 
 # Prints the parent PID of host PID $1.
 ppid_of() {
-  read -r stat < "/proc/$1/stat" 2>/dev/null || return 1
+  read -r stat 2>/dev/null < "/proc/$1/stat" || return 1
   set -f
   # shellcheck disable=SC2086 # numeric fields, split on purpose
   set -- ${stat##*) }
