@@ -257,7 +257,7 @@ init_stage() {
   while [ "$1" != -- ]; do shift; done
   shift
 
-  confine_filesystem "$rootfs" "$init_pid"
+  confine_filesystem "$rootfs"
 
   record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"control\":\"$CONTROL_FIFO\",\"helperPid\":$HELPER_PID}"
   # The record lets the Containers view (and `ps`) name containers started here; `start` removes it.
@@ -288,10 +288,11 @@ init_stage() {
 # The rootfs bound onto itself without devices or setuid, a fresh proc with the kernel's sensitive files masked
 # or read-only (Docker's list), a small /dev with a private devpts and a /dev/shm. All in this private mount
 # namespace, none reaches the host; and all in one `mount -a` over a table written for it, because each
-# separate mount would cost a process. The table lives in a folder only root can write, for a moment.
+# separate mount would cost a process. The table lives in a folder only root can write.
 confine_filesystem() {
   r=$(fstab_path "$1")
-  table=/run/mini-containers/mounts.$2
+  # Named after the helper, which removes it when the container ends (it is not needed after the mount).
+  table=/run/mini-containers/mounts.$HELPER_PID
   {
     if [ "$PRIVILEGED" != 1 ]; then
       printf '%s %s none bind,nodev,nosuid 0 0\n' "$r" "$r"
@@ -313,7 +314,6 @@ confine_filesystem() {
     printf 'tmpfs %s/dev/shm tmpfs nosuid,nodev,mode=1777,size=64m,X-mount.mkdir=1777 0 0\n' "$r"
   } > "$table" || die "cannot write $table"
   mount -a -T "$table" || die "cannot set up the container's mounts (proc, masks, /dev)"
-  rm -f -- "$table"
   dev=$1/dev
   # cp -a recreates the device nodes and keeps the links (fd, stdin, stdout, stderr → /proc/self/fd/…) as links.
   cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/fd /dev/stdin /dev/stdout /dev/stderr \
@@ -334,8 +334,18 @@ fstab_path() {
   esac
 }
 
-# Records of containers whose init is gone (a helper that was SIGKILLed could not remove its own).
+# Records of containers whose init is gone, and files of helpers that are gone (a helper that was SIGKILLed could
+# not remove its own).
 prune_records() {
+  # Mount tables and control FIFOs are named after the helper that made them.
+  for left in /run/mini-containers/mounts.* "$CONTROL_DIR"/*.fifo; do
+    [ -e "$left" ] || continue
+    pid=${left##*/}
+    pid=${pid#mounts.}
+    pid=${pid%.fifo}
+    case "$pid" in ''|*[!0-9]*) continue ;; esac
+    kill -0 "$pid" 2>/dev/null || rm -f -- "$left"
+  done
   for record in "$REGISTRY"/*.json; do
     [ -f "$record" ] || continue
     id=${record##*/}
@@ -461,11 +471,14 @@ start() {
     kill -0 "$child" 2>/dev/null || break
   done
   kill -KILL "$server" 2>/dev/null || true
-  rm -f -- "$CONTROL_FIFO"
-  # The record names this helper's PID; a fixed-string match, in a folder only root writes.
-  grep -lF "\"helperPid\":$$}" "$REGISTRY"/*.json 2>/dev/null | while IFS= read -r record; do
-    rm -f -- "$record"
+  # Our record names this helper's PID (a folder only root writes); one rm for it, the FIFO and the mount table.
+  leftovers=''
+  for record in "$REGISTRY"/*.json; do
+    [ -f "$record" ] || continue
+    IFS= read -r line 2>/dev/null < "$record" || continue
+    case "$line" in *"\"helperPid\":$$}") leftovers=$record ;; esac
   done
+  rm -f -- "$CONTROL_FIFO" "/run/mini-containers/mounts.$$" ${leftovers:+"$leftovers"}
   if [ "${STATUS_FD_OPEN:-0}" = 1 ]; then
     printf '{"event":"exited","code":%s}\n' "$code" >&3
   fi
@@ -636,7 +649,8 @@ make_control_fifo() {
   [ -d "$CONTROL_DIR" ] || mkdir -p "$CONTROL_DIR" || die "cannot create $CONTROL_DIR"
   fifo="$CONTROL_DIR/$$.fifo"
   if [ -e "$fifo" ] || [ -L "$fifo" ]; then rm -f -- "$fifo"; fi
-  { mkfifo -m 600 "$fifo" && chown "$uid" "$fifo"; } || die "cannot create the control FIFO $fifo"
+  mkfifo -m 600 "$fifo" || die "cannot create the control FIFO $fifo"
+  if [ "$uid" != 0 ]; then chown "$uid" "$fifo" || die "cannot give the control FIFO to uid $uid"; fi
   printf '%s\n' "$fifo"
 }
 
