@@ -10,7 +10,7 @@ const ANSWER_TIMEOUT_MS = 5_000;
  */
 export class ControlChannel {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; toInit: boolean }>();
 
   constructor(private readonly fifo: string) {}
 
@@ -25,6 +25,7 @@ export class ControlChannel {
       this.pending.set(id, {
         resolve: () => (clearTimeout(timer), resolve()),
         reject: (e) => (clearTimeout(timer), reject(e)),
+        toInit: target.pid === target.initPid,
       });
       // Non-blocking: with no reader (the helper is gone) open fails with ENXIO instead of hanging.
       fs.open(this.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, (openError, fd) => {
@@ -42,9 +43,14 @@ export class ControlChannel {
     this.settle(event.id, event.ok ? undefined : new Error(event.error ?? 'The helper refused the request.'));
   }
 
-  /** The container ended: nothing more will be answered. */
+  /**
+   * The container ended: nothing more will be answered. A request aimed at its PID 1 (Stop, Kill Container) is
+   * done: PID 1's death ends the container, and the helper may be gone before it could write its answer.
+   */
   close(): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, new Error('The container ended before the helper answered.'));
+    for (const [id, { toInit }] of [...this.pending]) {
+      this.settle(id, toInit ? undefined : new Error('The container ended before the helper answered.'));
+    }
   }
 
   private settle(id: number, error?: Error): void {
