@@ -147,6 +147,129 @@ export async function waitForPromptInNewTerminal(page: Page, known: string[], pa
   }
 }
 
+/**
+ * Shows a view container of the side bar by its activity-bar tab (e.g. "Containers"). Clicking the tab of the
+ * container already shown would hide the side bar, so the tab is clicked only when it is not the selected one.
+ */
+export async function openSideBarView(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
+  const tab = page.locator('.part.activitybar').getByRole('tab', { name: new RegExp(`^${escapeRegExp(title)}\\b`) });
+  await tab.waitFor({ state: 'visible', timeout: timeoutMs });
+  if ((await tab.getAttribute('aria-selected')) !== 'true' || !(await page.locator('.part.sidebar').isVisible())) await tab.click();
+  await page.locator('.part.sidebar .composite.title', { hasText: title }).waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** One row of the side bar's tree as shown: `level` 1 for the top, `expanded` undefined for a leaf. */
+export interface TreeRow {
+  readonly label: string;
+  readonly description: string;
+  readonly level: number;
+  readonly expanded: boolean | undefined;
+}
+
+const SIDE_BAR_TREE = '.part.sidebar .monaco-list[role="tree"]';
+// Rows of the list itself, not the copies that sticky scroll pins above them.
+
+/** The rows the tree has rendered, by their index in the whole tree. */
+async function renderedTreeRows(page: Page): Promise<Map<number, TreeRow>> {
+  const rows = await page.locator(`${SIDE_BAR_TREE} .monaco-list-rows > .monaco-list-row`).evaluateAll((elements) =>
+    elements.map((row) => ({
+      index: Number(row.getAttribute('data-index') ?? 0),
+      label: row.querySelector('.label-name')?.textContent ?? '',
+      description: row.querySelector('.label-description')?.textContent ?? '',
+      level: Number(row.getAttribute('aria-level') ?? 0),
+      expanded: row.hasAttribute('aria-expanded') ? row.getAttribute('aria-expanded') === 'true' : undefined,
+    })),
+  );
+  return new Map(rows.map(({ index, ...row }) => [index, row]));
+}
+
+/** The tree's scrolling: how many rows it holds, how many fit in sight, its height in pixels. */
+function treeGeometry(page: Page): Promise<{ count: number; perPage: number; height: number }> {
+  return page.locator(SIDE_BAR_TREE).evaluate((list) => {
+    const rowHeight = list.querySelector('.monaco-list-rows > .monaco-list-row')?.getBoundingClientRect().height || 22;
+    // The rows' container is as high as all rows together.
+    const style = list.querySelector('.monaco-list-rows')?.getAttribute('style') ?? '';
+    const total = Number(/(?:^|;)\s*height:\s*([\d.]+)px/.exec(style)?.[1] ?? 0);
+    const height = list.getBoundingClientRect().height;
+    return { count: Math.round(total / rowHeight), perPage: Math.max(1, Math.floor(height / rowHeight) - 1), height };
+  });
+}
+
+/**
+ * Scrolls the side bar's tree (with the mouse wheel, which changes neither focus nor selection) from the top,
+ * a page at a time, until `found(rendered rows)` holds or its end is reached; returns whether it held.
+ */
+async function scrollTreeUntil(page: Page, found: (rows: Map<number, TreeRow>) => boolean): Promise<boolean> {
+  if (found(await renderedTreeRows(page))) return true;
+  const { count, perPage, height } = await treeGeometry(page);
+  if (count <= perPage) return false;
+  await page.locator(SIDE_BAR_TREE).hover({ position: { x: 5, y: 5 } });
+  await page.mouse.wheel(0, -count * 100);
+  for (let step = 0; step <= count / perPage + 1; step++) {
+    await page.waitForTimeout(30);
+    if (found(await renderedTreeRows(page))) return true;
+    await page.mouse.wheel(0, (height * perPage) / (perPage + 1));
+  }
+  return false;
+}
+
+/**
+ * Every row of the side bar's tree, top to bottom; empty when it shows its welcome content. A list renders only
+ * the rows in sight, so a long tree is scrolled through, then back to the top.
+ */
+export async function sideBarTreeRows(page: Page): Promise<TreeRow[]> {
+  if (!(await page.locator(SIDE_BAR_TREE).isVisible())) return [];
+  const { count } = await treeGeometry(page);
+  const all = new Map<number, TreeRow>();
+  const collect = (rows: Map<number, TreeRow>) => {
+    for (const [index, row] of rows) all.set(index, row);
+    return all.size >= count;
+  };
+  if (!(await scrollTreeUntil(page, collect))) throw new Error(`read ${all.size} of the tree's ${count} rows`);
+  if (!(await renderedTreeRows(page)).has(0)) await scrollTreeUntil(page, (rows) => rows.has(0));
+  return [...all.keys()].sort((a, b) => a - b).map((i) => all.get(i) as TreeRow);
+}
+
+/** Polls the side bar's tree until `done(rows)` holds; returns those rows. */
+export async function waitForSideBarTree(
+  page: Page,
+  done: (rows: TreeRow[]) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<TreeRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // The tree may change while a long one is scrolled through: then read it again.
+    const rows = await sideBarTreeRows(page).catch(() => undefined);
+    if (rows && done(rows)) return rows;
+    if (Date.now() > deadline) {
+      const shown = (rows ?? []).map((r) => `${'  '.repeat(r.level - 1)}${r.label}  ${r.description}`).join('\n');
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the tree shows:\n${shown}`);
+    }
+    await page.waitForTimeout(50);
+  }
+}
+
+/** The side bar's tree row labelled exactly `label` whose description matches, scrolled into sight. */
+export async function sideBarTreeRow(page: Page, label: string, description: RegExp) {
+  const matches = (row: TreeRow) => row.label === label && description.test(row.description);
+  if (!(await scrollTreeUntil(page, (rows) => [...rows.values()].some(matches)))) {
+    throw new Error(`no tree row "${label}" with a description matching ${description}`);
+  }
+  const row = page
+    .locator(`${SIDE_BAR_TREE} .monaco-list-rows > .monaco-list-row`)
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
+    .filter({ has: page.locator('.label-description', { hasText: description }) });
+  // The last row rendered may be cut by the bottom edge, where a click would miss it.
+  const [list, box] = [await page.locator(SIDE_BAR_TREE).boundingBox(), await row.first().boundingBox()];
+  if (list && box && box.y + box.height > list.y + list.height) {
+    await page.locator(SIDE_BAR_TREE).hover({ position: { x: 5, y: 5 } });
+    await page.mouse.wheel(0, box.y + box.height - (list.y + list.height) + box.height);
+    await page.waitForTimeout(30);
+  }
+  return row;
+}
+
 /** Saves a PNG under test-output/e2e/ and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(outputDir, { recursive: true });

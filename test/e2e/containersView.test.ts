@@ -1,0 +1,354 @@
+// End to end: the Containers view of the packaged extension in a real VS Code (code-server) driven through
+// Debian's chromium. Every PID the tree shows is checked against the host's /proc. Run with `npm run test:e2e`.
+// Needs root.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchChromium, type Browser } from './browser';
+import { CodeServer, sleep } from './codeServer';
+import { projectRoot } from './codeServerInstall';
+import { isRunning, processesRootedIn, type HostProcess } from './hostProcesses';
+import { createTestRootfs, type TestRootfs } from './rootfs';
+import * as wb from './workbench';
+
+const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
+/** The view polls this often while visible (the setting's default, written out so the waits below follow it). */
+const REFRESH_SECONDS = 2;
+/** Long enough for one poll, and the scan and repaint after it. */
+const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
+
+// --- the host's side of the story, from /proc
+
+interface Stat {
+  readonly ppid: number;
+  readonly comm: string;
+  readonly state: string;
+}
+
+function stat(pid: number): Stat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "PID (comm) STATE PPID ...": comm may hold spaces and parentheses.
+  const close = text.lastIndexOf(')');
+  const [state, ppid] = text.slice(close + 2).split(' ');
+  return { comm: text.slice(text.indexOf('(') + 1, close), state, ppid: Number(ppid) };
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Host PIDs of every running container's PID 1 on this machine: the last NSpid entry is 1, below the host. */
+function containerInitsOnHost(): number[] {
+  const inits: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const nsPids = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+      if (nsPids && nsPids.length > 1 && nsPids[nsPids.length - 1] === '1' && isRunning(Number(entry))) inits.push(Number(entry));
+    } catch {
+      // ended while read
+    }
+  }
+  return inits;
+}
+
+/** The processes of one container, as the host sees them (same rootfs, same PID namespace as its PID 1). */
+function containerProcesses(rootfs: string, initPid: number): HostProcess[] {
+  const all = processesRootedIn(rootfs);
+  const init = all.find((p) => p.pid === initPid);
+  assert.ok(init, `host PID ${initPid} is not running in ${rootfs}`);
+  return all.filter((p) => p.pidNamespace === init.pidNamespace);
+}
+
+async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (!probe()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+  return Date.now() - started;
+}
+
+// --- the tree
+
+/** The rows below the top-level row labelled `name` (its processes, host side and nested containers). */
+function rowsOf(rows: wb.TreeRow[], name: string): wb.TreeRow[] {
+  const start = rows.findIndex((r) => r.level === 1 && r.label === name);
+  if (start < 0) return [];
+  const end = rows.findIndex((r, i) => i > start && r.level === 1);
+  return rows.slice(start + 1, end < 0 ? undefined : end);
+}
+
+function render(rows: wb.TreeRow[]): string {
+  return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}  ${r.description}`).join('\n');
+}
+
+/** Gives the active terminal the keyboard (a click in the side bar took it). */
+async function focusActiveTerminal(page: Page): Promise<void> {
+  const active = page.locator('.terminal-wrapper.active');
+  await active.locator('.xterm-screen').click();
+  await active.locator('.xterm.focus').waitFor({ state: 'attached', timeout: 10_000 });
+}
+
+/** Types a command line into the active terminal and waits for the prompt after its output. */
+async function runInTerminal(page: Page, command: string, until: (lines: string[]) => boolean): Promise<string[]> {
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+  return wb.waitForTerminal(page, (l) => until(l) && wb.endsWithPrompt(l), `output of "${command}"`);
+}
+
+/** Drags the sash between side bar and editor so that the tree's descriptions show in full in screenshots. */
+async function widenSideBar(page: Page, width: number): Promise<void> {
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (!sidebar || sidebar.width >= width) return;
+  const edge = sidebar.x + sidebar.width;
+  const y = sidebar.y + sidebar.height / 2;
+  await page.mouse.move(edge - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(edge + (width - sidebar.width) / 2, y, { steps: 5 });
+  await page.mouse.move(sidebar.x + width, y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Keeps the extension's "Mini Containers" log (it says why a refresh or a kill failed) in test-output/e2e/. */
+function saveExtensionLog(root: string): void {
+  const logs = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => basename(f) === 'Mini Containers.log');
+  if (!logs.length) return;
+  mkdirSync(wb.outputDir, { recursive: true });
+  const file = join(wb.outputDir, 'containers-view-extension.log');
+  writeFileSync(file, logs.map((f) => readFileSync(join(root, f), 'utf8')).join(''));
+  console.log(`extension log: ${file}`);
+}
+
+describe('The Containers view in a real VS Code (code-server + chromium)', { timeout: 180_000 }, () => {
+  let testRootfs: TestRootfs | undefined;
+  let rootfs = '';
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  /** Terminal names look like "<rootfs folder>-<4 hex digits>"; the container has the same name. */
+  let namePattern = /^$/;
+  let name = '';
+  /** Host PID of the shell, the container's PID 1. */
+  let initPid = 0;
+  /** The `sleep 1000` started in the shell: host PID and PID in the container. */
+  let sleeper = { hostPid: 0, nsPid: 0 };
+
+  before(async () => {
+    assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
+    testRootfs = await createTestRootfs('mini-containers-e2e-view-', 'view-rootfs');
+    rootfs = testRootfs.rootfs;
+    namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+    server = await CodeServer.create({
+      settings: {
+        'miniContainers.rootfs': rootfs,
+        'miniContainers.refreshInterval': REFRESH_SECONDS,
+        // Rows pinned at the top of a scrolled tree would cover the rows under them.
+        'workbench.tree.enableStickyScroll': false,
+      },
+    });
+    await server.installExtension(vsix);
+    await server.start();
+    browser = await launchChromium();
+    page = browser.page;
+    await page.goto(server.workbenchUrl());
+    await wb.waitForWorkbench(page);
+  });
+
+  afterEach(async (t) => {
+    // TestContext.passed (Node 20.12+) is not in @types/node 20 yet.
+    if ((t as { passed?: boolean }).passed !== false || !page) return;
+    // What the test saw, for the failure's report.
+    await wb.screenshot(page, `containers-view-failed-${t.name.slice(0, 40).replace(/[^A-Za-z0-9]+/g, '-')}`).catch(() => undefined);
+    const rows = await wb.sideBarTreeRows(page).catch((err: Error) => err.message);
+    console.log(`the tree shows:\n${typeof rows === 'string' ? rows : render(rows)}`);
+    console.log(`containers' PID 1 on the host: ${containerInitsOnHost().join(', ') || 'none'}`);
+  });
+
+  after(async () => {
+    if (server) saveExtensionLog(server.root);
+    // Stopping the server ends its extension host, whose terminals end their containers; dispose() then kills
+    // (and reports) anything still running in the rootfs.
+    await browser?.close();
+    await server?.stop();
+    await testRootfs?.dispose();
+  });
+
+  it('with no container on the machine, the view shows its welcome content with "Start Isolated Shell"', async (t: TestContext) => {
+    const opening = Date.now();
+    await wb.openSideBarView(page, 'Containers');
+    console.log(`the Containers view opened ${Date.now() - opening} ms after the workbench showed`);
+    await widenSideBar(page, 560);
+    // Its Refresh action activates the extension if the view has not yet, and rescans.
+    await page.locator('.part.sidebar .composite.title [aria-label="Refresh Containers"]').click();
+    const welcome = page.locator('.part.sidebar .welcome-view-content');
+    // Containers of other tests may come and go: wait until the host and the view agree.
+    const deadline = Date.now() + POLL_WAIT_MS;
+    for (;;) {
+      const others = containerInitsOnHost();
+      const rows = await wb.sideBarTreeRows(page).catch(() => undefined);
+      const welcomeShown = await welcome.isVisible();
+      if (others.length === 0 && rows?.length === 0 && welcomeShown) break;
+      if (others.length > 0 && rows?.some((r) => r.level === 1) && !welcomeShown) {
+        t.skip(`containers already run on this machine (PID 1 = host PIDs ${others.join(', ')}): no empty tree to check`);
+        return;
+      }
+      if (Date.now() > deadline) {
+        assert.fail(`containers on the host: ${others.join(', ') || 'none'}; welcome content shown: ${welcomeShown}; ` +
+          `the tree shows:\n${rows ? render(rows) : '(unreadable)'}`);
+      }
+      await sleep(100);
+    }
+    assert.match(await welcome.innerText(), /No container is running/);
+    const button = welcome.locator('.monaco-button', { hasText: /^Start Isolated Shell$/ });
+    assert.equal(await button.isVisible(), true, 'the welcome content has a "Start Isolated Shell" button');
+  });
+
+  it('an isolated shell appears as a container named like its terminal, PID 1 = the host PID of the shell', async () => {
+    await wb.runCommand(page, 'Start Isolated Shell');
+    name = await wb.waitForPromptInNewTerminal(page, [], namePattern);
+    const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
+    assert.equal(inits.length, 1, `expected one PID 1 in ${rootfs}: ${JSON.stringify(inits)}`);
+    initPid = inits[0].pid;
+    assert.equal(cmdline(initPid), '/bin/sh');
+
+    // A container of this window repaints the view at once, without waiting for the next poll.
+    const rows = await wb.waitForSideBarTree(
+      page,
+      (r) => rowsOf(r, name).some((x) => x.label === '/bin/sh'),
+      `the container ${name} and its shell`,
+      POLL_WAIT_MS,
+    );
+    const container = rows.find((r) => r.level === 1 && r.label === name);
+    assert.ok(container, `no container row "${name}":\n${render(rows)}`);
+    assert.match(container.description, new RegExp(`^PID 1 = host PID ${initPid} · \\d+ process(es)? · up \\d+s$`));
+    assert.equal(container.expanded, true, 'a container started here shows its processes');
+    const shell = rowsOf(rows, name).find((r) => r.label === '/bin/sh');
+    assert.deepEqual(shell, { label: '/bin/sh', description: `PID 1 · host ${initPid} · root`, level: 2, expanded: undefined });
+  });
+
+  it('a background "sleep 1000" shows under the shell, with its PID inside and its host PID', async () => {
+    await focusActiveTerminal(page);
+    // Interactive BusyBox ash prints no job number for `&`: the prompt comes back at once.
+    await runInTerminal(page, 'sleep 1000 &', (l) => l.length >= 2 && l[l.length - 2].endsWith('# sleep 1000 &'));
+    const sleeps = containerProcesses(rootfs, initPid).filter((p) => p.command === 'sleep 1000');
+    assert.equal(sleeps.length, 1, `expected one "sleep 1000" in the container: ${JSON.stringify(sleeps)}`);
+    const [sleepProcess] = sleeps;
+    sleeper = { hostPid: sleepProcess.pid, nsPid: sleepProcess.nsPids[sleepProcess.nsPids.length - 1] };
+    assert.equal(stat(sleeper.hostPid)?.ppid, initPid, 'the shell is the parent of the sleep');
+    assert.notEqual(sleeper.nsPid, sleeper.hostPid, 'the PID inside differs from the host PID');
+
+    // Nothing tells the view about this process: the poll (every 2 s while visible) must find it.
+    const started = Date.now();
+    const rows = await wb.waitForSideBarTree(
+      page,
+      (r) => rowsOf(r, name).some((x) => x.label === 'sleep 1000'),
+      'the sleep row',
+      POLL_WAIT_MS,
+    );
+    console.log(`the sleep row showed ${Date.now() - started} ms after the prompt returned`);
+    const mine = rowsOf(rows, name);
+    const sleepRow = mine.find((r) => r.label === 'sleep 1000');
+    assert.deepEqual(sleepRow, {
+      label: 'sleep 1000',
+      description: `PID ${sleeper.nsPid} · host ${sleeper.hostPid} · root`,
+      level: 3,
+      expanded: undefined,
+    });
+    // Nested under the shell, which opened to show it.
+    const shell = mine.find((r) => r.label === '/bin/sh');
+    assert.equal(shell?.expanded, true, `the shell row is not expanded:\n${render(mine)}`);
+    assert.ok(mine.indexOf(shell) < mine.indexOf(sleepRow), 'the sleep row is below the shell');
+    const container = rows.find((r) => r.level === 1 && r.label === name);
+    assert.match(container?.description ?? '', / · 2 processes · /);
+  });
+
+  it('"host side" lists the helper chain holding the container, which are the shell\'s ancestors on the host', async () => {
+    const supervisor = stat(initPid)?.ppid ?? 0;
+    const helper = stat(supervisor)?.ppid ?? 0;
+    assert.match(cmdline(supervisor), /container-helper\.sh __supervise /, `host PID ${supervisor} is not the supervisor`);
+    assert.match(cmdline(helper), /container-helper\.sh start /, `host PID ${helper} is not the helper`);
+    const chain = [helper, supervisor].map((pid) => `${stat(pid)?.comm} ${pid}`).join(' → ');
+
+    await wb.waitForSideBarTree(page, (r) => rowsOf(r, name).some((x) => x.label === 'host side'), 'the host side row');
+    const hostSide = await wb.sideBarTreeRow(page, 'host side', new RegExp(`^${chain}$`));
+    await hostSide.click();
+    const rows = await wb.waitForSideBarTree(
+      page,
+      (r) => rowsOf(r, name).some((x) => x.level === 3 && x.description.startsWith('host PID ')),
+      'the host side to open',
+    );
+    const mine = rowsOf(rows, name);
+    const start = mine.findIndex((r) => r.label === 'host side');
+    assert.deepEqual(mine[start], { label: 'host side', description: chain, level: 2, expanded: true });
+    const listed = mine.slice(start + 1).filter((r) => r.level === 3 && r.description.startsWith('host PID '));
+    assert.deepEqual(
+      listed.map((r) => r.description),
+      [helper, supervisor].map((pid) => `host PID ${pid} · root`),
+      `host side rows:\n${render(mine)}`,
+    );
+    // Labels are the command lines, cut at 80 characters.
+    assert.ok(listed[0].label.startsWith(cmdline(helper).slice(0, 79)), `"${listed[0].label}" is not the helper's command line`);
+    assert.ok(listed[1].label.startsWith(cmdline(supervisor).slice(0, 79)), `"${listed[1].label}" is not the supervisor's`);
+    await wb.screenshot(page, '09-containers-tree');
+  });
+
+  it('the inline "Kill (SIGTERM)" action ends the sleep: gone from the host and the tree, and the shell says so', async () => {
+    const row = await wb.sideBarTreeRow(page, 'sleep 1000', new RegExp(`^PID ${sleeper.nsPid} · host ${sleeper.hostPid} · `));
+    await row.hover();
+    const kill = row.locator('.actions .action-label[aria-label="Kill (SIGTERM)"]');
+    await kill.waitFor({ state: 'visible', timeout: 5000 });
+    await kill.click();
+    const endedMs = await waitUntil(`host PID ${sleeper.hostPid} to end`, () => !isRunning(sleeper.hostPid), 5000);
+    console.log(`sleep (host PID ${sleeper.hostPid}) ended ${endedMs} ms after the click`);
+    assert.ok(isRunning(initPid), 'the shell still runs');
+
+    // BusyBox ash reports (and reaps) a finished job before its next prompt.
+    await focusActiveTerminal(page);
+    await page.keyboard.press('Enter');
+    await wb.waitForTerminal(
+      page,
+      (l) => l.some((x) => /^\[1\]\+?\s+Terminated\s+sleep 1000$/.test(x)) && wb.endsWithPrompt(l),
+      'the shell\'s "Terminated" job notice',
+    );
+    await waitUntil(`host PID ${sleeper.hostPid} to be reaped`, () => stat(sleeper.hostPid) === undefined, 5000);
+
+    const rows = await wb.waitForSideBarTree(
+      page,
+      (r) => !rowsOf(r, name).some((x) => x.description.includes(` host ${sleeper.hostPid} `)),
+      'the sleep row to go',
+      POLL_WAIT_MS,
+    );
+    const mine = rowsOf(rows, name);
+    assert.deepEqual(mine.find((r) => r.level === 2 && r.label === '/bin/sh')?.description, `PID 1 · host ${initPid} · root`);
+    assert.match(rows.find((r) => r.level === 1 && r.label === name)?.description ?? '', / · 1 process · /);
+    await wb.sideBarTreeRow(page, name, /^PID 1 = host PID /);
+    await wb.screenshot(page, '10-containers-tree-after-kill');
+  });
+
+  it('closing the terminal ends the container and removes it from the view', async () => {
+    await wb.runCommand(page, 'Kill the Active Terminal Instance');
+    await waitUntil(`the shell (host PID ${initPid}) to end`, () => !isRunning(initPid), 5000);
+    // A container of this window that ends repaints the view at once.
+    await wb.waitForSideBarTree(page, (r) => !r.some((x) => x.level === 1 && x.label === name), `${name} to leave the tree`, 5000);
+    assert.deepEqual(processesRootedIn(rootfs), [], 'nothing runs in the rootfs any more');
+    // With no other container on the machine, the view is empty again and shows its welcome content.
+    const welcome = page.locator('.part.sidebar .welcome-view-content');
+    const deadline = Date.now() + POLL_WAIT_MS;
+    while (containerInitsOnHost().length === 0 && !(await welcome.isVisible())) {
+      assert.ok(Date.now() < deadline, `no container runs, yet no welcome content after ${POLL_WAIT_MS} ms`);
+      await sleep(100);
+    }
+  });
+});
