@@ -3,6 +3,8 @@ import { formatKillRequest, KillTarget, SignalEvent } from './core/helperProtoco
 
 /** How long to wait for the helper's answer before giving up. */
 const ANSWER_TIMEOUT_MS = 5_000;
+/** How often to try the FIFO again while nobody reads it yet. */
+const NO_READER_RETRY_MS = 50;
 
 /**
  * Kill requests over the FIFO that the helper (already root) keeps for the container it started, so signalling a
@@ -27,14 +29,25 @@ export class ControlChannel {
         reject: (e) => (clearTimeout(timer), reject(e)),
         toInit: target.pid === target.initPid,
       });
-      // Non-blocking: with no reader (the helper is gone) open fails with ENXIO instead of hanging.
-      fs.open(this.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, (openError, fd) => {
+      // Non-blocking: with no reader open fails with ENXIO instead of hanging. The helper starts reading a moment
+      // after the container runs, so try again until it does, the container ends (close) or the answer times out.
+      const write = () => fs.open(this.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, (openError, fd) => {
+        if (!this.pending.has(id)) {
+          // Settled meanwhile: the container ended, or the answer timed out.
+          if (!openError) fs.close(fd, () => undefined);
+          return;
+        }
+        if (openError?.code === 'ENXIO') {
+          setTimeout(write, NO_READER_RETRY_MS);
+          return;
+        }
         if (openError) return this.settle(id, new Error(`The container's control channel is closed (${openError.code}).`));
         fs.write(fd, line, (writeError) => {
           fs.close(fd, () => undefined);
           if (writeError) this.settle(id, new Error(`Could not write to the control channel: ${writeError.message}`));
         });
       });
+      write();
     });
   }
 

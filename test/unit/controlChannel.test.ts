@@ -7,14 +7,19 @@ import { describe, it } from 'node:test';
 import { ControlChannel } from '../../src/controlChannel';
 import type { KillTarget } from '../../src/core/helperProtocol';
 
-/** A FIFO with its read end open (as the helper keeps it), removed after the test. */
-function fifo(t: { after: (fn: () => void) => void }): { path: string; lines: () => string } {
+/**
+ * A FIFO, removed after the test, with its read end open as the helper keeps it (`open()` opens it when the test
+ * says so, as a helper that starts reading late).
+ */
+function fifo(t: { after: (fn: () => void) => void }, readNow = true): { path: string; lines: () => string; open: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-containers-fifo-'));
   const file = path.join(dir, 'control.fifo');
   assert.equal(spawnSync('mkfifo', ['-m', '600', file]).status, 0, 'mkfifo failed');
-  const reader = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  let reader = -1;
+  const open = () => (reader = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+  if (readNow) open();
   t.after(() => {
-    fs.closeSync(reader);
+    if (reader >= 0) fs.closeSync(reader);
     fs.rmSync(dir, { recursive: true, force: true });
   });
   const lines = () => {
@@ -22,10 +27,10 @@ function fifo(t: { after: (fn: () => void) => void }): { path: string; lines: ()
     try {
       return buffer.toString('utf8', 0, fs.readSync(reader, buffer));
     } catch {
-      return ''; // EAGAIN: nothing written
+      return ''; // EAGAIN: nothing written (or no reader yet)
     }
   };
-  return { path: file, lines };
+  return { path: file, lines, open };
 }
 
 const init = { initPid: 4000, initStartTime: 900 };
@@ -54,6 +59,26 @@ describe('ControlChannel', () => {
     await sent(lines);
     channel.answer({ event: 'signal', id: 2, ok: false, error: 'process 4010 is not in container 4000' });
     await assert.rejects(refused, /not in container 4000/);
+  });
+
+  it('waits for a helper that does not read its FIFO yet (right after the container started)', async (t) => {
+    const { path: file, lines, open } = fifo(t, false);
+    const channel = new ControlChannel(file);
+    const done = channel.send(toChild);
+    await new Promise((r) => setTimeout(r, 200));
+    open();
+    assert.equal(await sent(lines), 'kill 1 4000 900 4010 950 TERM\n');
+    channel.answer({ event: 'signal', id: 1, ok: true });
+    await done;
+  });
+
+  it('stops waiting for a reader when the container ends', async (t) => {
+    const { path: file } = fifo(t, false);
+    const channel = new ControlChannel(file);
+    const request = channel.send(toChild);
+    await new Promise((r) => setTimeout(r, 100));
+    channel.close();
+    await assert.rejects(request, /container ended before the helper answered/);
   });
 
   it('when the container ends first, a request to another process fails: it may not have been signalled', async (t) => {
