@@ -108,7 +108,9 @@ describe('Mini Containers extension', () => {
       await waitFor(`a name like ${pattern} (it is "${terminal.name}")`, () => pattern.test(terminal.name) || undefined);
       const record = await waitFor(`the helper's record of ${terminal.name}`, () => registryRecord(terminal.name));
       assert.ok(alive(record.initPid), `PID 1 of ${terminal.name} (host PID ${record.initPid}) is not alive`);
-      assert.equal(readlinkSync(`/proc/${record.initPid}/root`), realpathSync(rootfs));
+      // The record is written just before the chroot: wait for PID 1 to be in the rootfs.
+      await waitFor(`PID 1 of ${terminal.name} to be chrooted in ${rootfs}`, () =>
+        readlinkSync(`/proc/${record.initPid}/root`) === realpathSync(rootfs) || undefined, 3000);
       const nsPids = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${record.initPid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
       assert.deepEqual(nsPids, [String(record.initPid), '1']);
 
