@@ -9,50 +9,7 @@ import * as vscode from 'vscode';
 import type { Container } from '../../src/core/containerModel';
 import type { ProcessInfo } from '../../src/core/processScanner';
 import { containerKey } from '../../src/core/registry';
-
-/** Where the helper records each running container (see src/helper/container-helper.sh). */
-const REGISTRY = '/run/mini-containers/containers';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-// --- the host's /proc
-
-interface Stat {
-  state: string;
-  ppid: number;
-  /** Field 22: clock ticks after boot. */
-  startTime: number;
-  comm: string;
-}
-
-function readStat(pid: number): Stat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const close = text.lastIndexOf(')');
-  // Fields from 3 (state) on; field 22 is at index 19.
-  const fields = text.slice(close + 2).split(' ');
-  return { state: fields[0], ppid: Number(fields[1]), startTime: Number(fields[19]), comm: text.slice(text.indexOf('(') + 1, close) };
-}
-
-/** Runs: exists and is not a zombie (a killed child of the shell stays one until the shell reaps it). */
-function alive(pid: number): boolean {
-  const stat = readStat(pid);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
-}
+import { alive, HelperRecord, readStat, registryRecord, sleep, waitFor } from './hostState';
 
 function commandOf(pid: number): string {
   try {
@@ -85,33 +42,6 @@ function processInfo(pid: number): ProcessInfo {
     nsInode: statSync(`/proc/${pid}/ns/pid`).ino,
     kernelThread: false,
   };
-}
-
-interface HelperRecord {
-  initPid: number;
-  startTime: number;
-  name: string;
-  rootfs: string;
-  hostname: string;
-}
-
-/** The helper's record of the container called `name`, if it runs. */
-function registryRecord(name: string): HelperRecord | undefined {
-  let files: string[];
-  try {
-    files = readdirSync(REGISTRY);
-  } catch {
-    return undefined;
-  }
-  for (const file of files) {
-    try {
-      const record = JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as HelperRecord;
-      if (record.name === name) return record;
-    } catch {
-      // half-written or removed meanwhile
-    }
-  }
-  return undefined;
 }
 
 /** A container as the tree's model describes it, from the helper's record and /proc. */

@@ -1,62 +1,13 @@
 // Extension-host suite: runs inside a real VS Code (code-server offline, or desktop via @vscode/test-electron).
 // MINI_CONTAINERS_TEST_ROOTFS names a BusyBox root filesystem; both runners make one and set it.
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
+import { alive, registryRecord, sleep, waitFor } from './hostState';
 
 const EXTENSION_ID = 'mini-containers.mini-containers';
 const COMMANDS = ['miniContainers.startIsolatedShell', 'miniContainers.chooseRootfs', 'miniContainers.createBusyboxRootfs'];
-/** Where the helper records each running container (see src/helper/container-helper.sh). */
-const REGISTRY = '/run/mini-containers/containers';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-interface Started {
-  initPid: number;
-  name: string;
-  rootfs: string;
-}
-
-/** The helper's record of the container called `name`, if it runs. */
-function registryRecord(name: string): Started | undefined {
-  let files: string[];
-  try {
-    files = readdirSync(REGISTRY);
-  } catch {
-    return undefined;
-  }
-  for (const file of files) {
-    try {
-      const record = JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as Started;
-      if (record.name === name) return record;
-    } catch {
-      // half-written or removed meanwhile
-    }
-  }
-  return undefined;
-}
-
-/** Whether a process runs: exists and is not a zombie (an orphaned zombie waits for the host's init to reap it). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
-
 const config = () => vscode.workspace.getConfiguration('miniContainers');
 
 describe('Mini Containers extension', () => {
