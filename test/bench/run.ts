@@ -1,0 +1,123 @@
+// `npm run bench`: every benchmark in one run, each in its own Node process (one crashing or hanging does not
+// take the others with it), then one table of every figure beside the baseline it was measured against in the
+// same run. Needs root. The VSIX must be packaged first (the npm script does it).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { printTable, ratio, type SummaryRow } from './report';
+
+interface Bench {
+  readonly title: string;
+  readonly script: string;
+  readonly timeoutMs: number;
+  /** Rows taken from the output of a benchmark that does not write summary rows itself. */
+  readonly rowsFromOutput?: (stdout: string) => SummaryRow[];
+}
+
+const BENCHES: readonly Bench[] = [
+  { title: '/proc scanner vs ps, 2,000 processes', script: 'scan.bench.js', timeoutMs: 180_000, rowsFromOutput: scannerRows },
+  { title: 'helper start vs unshare+chroot vs bubblewrap', script: 'helperStart.bench.js', timeoutMs: 180_000 },
+  { title: 'the extension in code-server: palette → prompt, activation, idle CPU, bundle', script: 'extension.bench.js', timeoutMs: 300_000 },
+];
+
+/** The scanner bench prints "label   X ms   Y ms/1000   ps/this Z×" rows and a "ps …" row: its own baseline. */
+function scannerRows(stdout: string): SummaryRow[] {
+  const rows = [...stdout.matchAll(/^(\S.*?)\s{2,}([\d.]+) ms\s+([\d.]+) ms\/1000/gm)].map((m) => ({ label: m[1].trim(), ms: Number(m[2]), per1000: m[3] }));
+  const ps = rows.find((r) => r.label.startsWith('ps '));
+  if (!ps) return [];
+  return rows
+    .filter((r) => r !== ps)
+    .map((r) => ({
+      group: 'scanner',
+      figure: r.label,
+      value: `${r.ms.toFixed(2)} ms (${r.per1000}/1000)`,
+      baseline: `ps -e -o … ${ps.ms.toFixed(2)} ms`,
+      ratio: ratio(r.ms, ps.ms, 3),
+    }));
+}
+
+/** The benchmark running now: a SIGTERM or SIGINT to this runner is passed on, so that it can clean up. */
+let current: ChildProcess | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    current?.kill('SIGTERM');
+    process.exitCode = 130;
+  });
+}
+
+/** Runs one benchmark, echoing its output; resolves with its stdout and whether it succeeded. */
+function runBench(bench: Bench, summaryFile: string): Promise<{ ok: boolean; stdout: string; seconds: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', join(__dirname, bench.script)], {
+      env: { ...process.env, BENCH_SUMMARY: summaryFile },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    current = child;
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      process.stdout.write(chunk);
+    });
+    // SIGTERM first: every benchmark cleans up its containers, servers and browsers on it.
+    const timer = setTimeout(() => {
+      console.error(`\n${bench.script}: no end after ${bench.timeoutMs / 1000} s, stopping it (PID ${child.pid})`);
+      child.kill('SIGTERM');
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 15_000).unref();
+    }, bench.timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      current = undefined;
+      if (code !== 0) console.error(`${bench.script} failed (${signal ?? `exit ${code}`})`);
+      resolve({ ok: code === 0, stdout, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    console.error('npm run bench needs root: containers, PID namespaces, the privileged helper');
+    return 1;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mini-containers-bench-'));
+  const started = Date.now();
+  try {
+    const rows: SummaryRow[] = [];
+    const failed: string[] = [];
+    const scannerTargets: string[] = [];
+    for (const bench of BENCHES) {
+      if (process.exitCode === 130) break;
+      console.log(`\n=== ${bench.title} (${bench.script}) ===\n`);
+      const summaryFile = join(dir, `${bench.script}.jsonl`);
+      const result = await runBench(bench, summaryFile);
+      if (!result.ok) failed.push(bench.script);
+      console.log(`(${result.seconds.toFixed(0)} s)`);
+      if (bench.rowsFromOutput) {
+        rows.push(...bench.rowsFromOutput(result.stdout));
+        scannerTargets.push(...result.stdout.split('\n').filter((l) => /^\s+(met|MISSED)\s/.test(l)));
+      }
+      try {
+        rows.push(...readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SummaryRow));
+      } catch {
+        // wrote no rows
+      }
+    }
+    console.log(`\n=== summary: every figure against a baseline measured in this run (${((Date.now() - started) / 1000).toFixed(0)} s, ${process.version}) ===\n`);
+    printTable(rows);
+    if (scannerTargets.length) console.log(`\nscanner targets (scan.bench):\n${scannerTargets.join('\n')}`);
+    if (failed.length) {
+      console.error(`\nfailed: ${failed.join(', ')} (figures above are missing theirs)`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then((code) => (process.exitCode = code), (e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

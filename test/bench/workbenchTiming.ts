@@ -1,0 +1,120 @@
+// Timing the workbench from inside the page: the clock starts at the keydown (Enter) or mousedown that runs the
+// palette's command, as the user's own key press, and stops in the first animation frame whose active terminal
+// ends with a shell prompt. Playwright's round trips fall outside the measurement, alike for every side.
+
+import type { Page } from 'playwright-core';
+import * as wb from '../e2e/workbench';
+
+/** The little of the page's globals that the functions run in it use (the tsconfig has no DOM library). */
+interface PageGlobals {
+  readonly document: {
+    querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
+  addEventListener(type: string, listener: (e: { type: string; key?: string }) => void, capture: boolean): void;
+  removeEventListener(type: string, listener: (e: { type: string; key?: string }) => void, capture: boolean): void;
+  __benchT0?: number;
+  __benchDisarm?: () => void;
+}
+
+/** Number of terminals in the panel (their DOM goes with them when killed). */
+function terminalCount(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('.terminal-wrapper').length);
+}
+
+/** Waits until the panel holds no terminal. */
+export async function waitForNoTerminal(page: Page, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await terminalCount(page)) > 0) {
+    if (Date.now() > deadline) throw new Error(`a terminal is still open after ${timeoutMs} ms`);
+    await page.waitForTimeout(25);
+  }
+}
+
+/** Kills every terminal, through the palette, one at a time. */
+export async function killAllTerminals(page: Page): Promise<void> {
+  for (let n = await terminalCount(page); n > 0; n = await terminalCount(page)) {
+    await wb.runCommand(page, 'Kill the Active Terminal Instance');
+    const deadline = Date.now() + 10_000;
+    while ((await terminalCount(page)) >= n && Date.now() < deadline) await page.waitForTimeout(25);
+  }
+}
+
+/**
+ * Run in the page each frame: once armed, whether the active terminal, named by `pattern`, ends with a prompt;
+ * then the ms since the key press.
+ */
+function promptShown(pattern: string): false | { ms: number } {
+  const w = globalThis as unknown as PageGlobals;
+  if (w.__benchT0 === undefined) return false;
+  let last = '';
+  for (const row of Array.from(w.document.querySelectorAll('.terminal-wrapper.active .xterm-rows > div'))) {
+    const text = (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd();
+    if (text) last = text;
+  }
+  if (!/[#$]$/.test(last)) return false;
+  const tab =
+    w.document.querySelector('.part.panel .tabs-list .terminal-tabs-entry.is-active .label-name') ??
+    w.document.querySelector('.part.panel .single-terminal-tab');
+  if (!new RegExp(pattern).test((tab?.textContent ?? '').trim())) return false;
+  w.__benchDisarm?.();
+  return { ms: performance.now() - w.__benchT0 };
+}
+
+/**
+ * Runs the palette command `title` with no terminal open and returns the ms from its key press to the first
+ * frame showing a prompt in a terminal whose name matches `name`.
+ */
+export async function paletteToPrompt(page: Page, title: string, name: RegExp, timeoutMs = 30_000): Promise<number> {
+  await waitForNoTerminal(page);
+  const row = await wb.showInPalette(page, title);
+  await page.evaluate(() => {
+    const w = globalThis as unknown as PageGlobals;
+    w.__benchT0 = undefined;
+    const arm = (e: { type: string; key?: string }) => {
+      if (w.__benchT0 === undefined && (e.type === 'mousedown' || e.key === 'Enter')) w.__benchT0 = performance.now();
+    };
+    w.addEventListener('keydown', arm, true);
+    w.addEventListener('mousedown', arm, true);
+    w.__benchDisarm = () => {
+      w.removeEventListener('keydown', arm, true);
+      w.removeEventListener('mousedown', arm, true);
+    };
+  });
+  // Enter runs the focused row; recently used commands may sort above the one asked for: then click it.
+  if (await row.evaluate((el) => el.classList.contains('focused'))) await page.keyboard.press('Enter');
+  else await row.click();
+  const done = await page.waitForFunction(promptShown, name.source, { polling: 'raf', timeout: timeoutMs }).catch(async (err: Error) => {
+    const shown = `terminal "${await wb.activeTerminalName(page).catch(() => '?')}" shows:\n${await wb.terminalText(page).catch(() => '?')}`;
+    throw new Error(`"${title}": no prompt in a terminal named ${name} within ${timeoutMs} ms (${err.message.split('\n')[0]}); ${shown}`);
+  });
+  return ((await done.jsonValue()) as { ms: number }).ms;
+}
+
+/**
+ * The activation times the "Running Extensions" editor shows (code loading + activate() call, as VS Code measures
+ * them in the extension host), by extension display name, once `mustShow` has one; then closes the editor.
+ */
+export async function runningExtensions(page: Page, mustShow: string, timeoutMs = 15_000): Promise<Map<string, { ms: number; startup: boolean }>> {
+  await wb.runCommand(page, 'Show Running Extensions');
+  const rows = page.locator('.runtime-extensions-editor .monaco-list-row');
+  await rows.filter({ hasText: mustShow }).filter({ hasText: /Activation: \d+/ }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  const found = new Map<string, { ms: number; startup: boolean }>();
+  const texts = await rows.evaluateAll((els) =>
+    els.map((el) => [el.querySelector('.name')?.textContent ?? '', el.querySelector('.activation-time')?.textContent ?? '']),
+  );
+  for (const [name, time] of texts) {
+    const m = /(Startup )?Activation: (\d+)\s*ms/.exec(time);
+    if (m) found.set(name.trim(), { ms: Number(m[2]), startup: m[1] !== undefined });
+  }
+  await wb.runCommand(page, 'Close All Editors');
+  return found;
+}
+
+/** Shows a view container by its activity-bar tab ("Containers", "Explorer"). */
+export async function showSideBar(page: Page, title: string): Promise<void> {
+  const tab = page.locator('.part.activitybar').getByRole('tab', { name: new RegExp(`^${title}\\b`) });
+  await tab.waitFor({ state: 'visible', timeout: 15_000 });
+  if ((await tab.getAttribute('aria-selected')) !== 'true' || !(await page.locator('.part.sidebar').isVisible())) await tab.click();
+  await page.locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') }).waitFor({ state: 'visible', timeout: 15_000 });
+}
