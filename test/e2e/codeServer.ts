@@ -2,7 +2,7 @@
 // XDG folders and the user settings that make the workbench testable. Always stopped by PID and process group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,7 +34,19 @@ export interface CodeServerOptions {
   readonly folder?: string;
   /** Extra environment for the server and so for its extension hosts. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Run code-server (and so its extension hosts) as this user instead of ours: the whole profile, and a HOME, XDG
+   * folders and TMPDIR inside it, are given to that user. Default: run as we do.
+   */
+  readonly user?: RunAs;
   readonly log?: (line: string) => void;
+}
+
+/** A user to run code-server as; the name is what USER and LOGNAME say. */
+export interface RunAs {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
 }
 
 export class CodeServer {
@@ -50,6 +62,7 @@ export class CodeServer {
     readonly port: number,
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (line: string) => void,
+    private readonly user: RunAs | undefined,
   ) {}
 
   get userDataDir(): string {
@@ -84,7 +97,20 @@ export class CodeServer {
     };
     // $PORT would override --bind-addr.
     delete env.PORT;
-    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log);
+    const user = options.user;
+    if (user) {
+      // Nothing of ours: a home, caches and a runtime folder of the user's own, inside the profile.
+      Object.assign(env, {
+        HOME: join(root, 'home'),
+        USER: user.name,
+        LOGNAME: user.name,
+        XDG_CACHE_HOME: join(root, 'xdg-cache'),
+        XDG_STATE_HOME: join(root, 'xdg-state'),
+        XDG_RUNTIME_DIR: join(root, 'xdg-runtime'),
+      });
+      for (const key of ['SUDO_UID', 'SUDO_GID', 'SUDO_USER', 'SUDO_COMMAND', 'MAIL']) delete env[key];
+    }
+    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log, user);
     server.unregisterCleanup = onInterrupt(() => server.killNow());
     try {
       await mkdir(server.folder, { recursive: true });
@@ -96,6 +122,11 @@ export class CodeServer {
       }
       await mkdir(server.extensionsDir, { recursive: true });
       await mkdir(join(root, 'tmp'));
+      if (user) {
+        for (const dir of ['home', 'xdg-config', 'xdg-data', 'xdg-cache', 'xdg-state']) await mkdir(join(root, dir), { recursive: true });
+        await mkdir(join(root, 'xdg-runtime'), { mode: 0o700 });
+        await chownTree(root, user.uid, user.gid);
+      }
       return server;
     } catch (err) {
       await server.stop();
@@ -113,6 +144,11 @@ export class CodeServer {
     return `${this.url}?${params.toString()}`;
   }
 
+  /** spawn()'s uid and gid when running as another user (Node then drops our supplementary groups too). */
+  private identity(): { uid?: number; gid?: number } {
+    return this.user ? { uid: this.user.uid, gid: this.user.gid } : {};
+  }
+
   private args(): string[] {
     return ['--user-data-dir', this.userDataDir, '--extensions-dir', this.extensionsDir];
   }
@@ -121,6 +157,7 @@ export class CodeServer {
   async installExtension(vsix: string): Promise<void> {
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [this.entry, ...this.args(), '--install-extension', vsix, '--force'], {
+        ...this.identity(),
         env: this.env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -154,7 +191,12 @@ export class CodeServer {
       this.folder,
     ];
     try {
-      this.child = spawn(process.execPath, args, { env: this.env, detached: true, stdio: ['ignore', logFd, logFd] });
+      this.child = spawn(process.execPath, args, {
+        ...this.identity(),
+        env: this.env,
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+      });
     } finally {
       closeSync(logFd);
     }
@@ -220,6 +262,16 @@ export class CodeServer {
     const pgid = this.group();
     if (pgid !== undefined) process.kill(-pgid, 'SIGKILL');
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** chown -R, without following links. */
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(path, uid, gid);
+    else if (!entry.isSymbolicLink()) await chown(path, uid, gid);
   }
 }
 
