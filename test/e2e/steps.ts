@@ -1,0 +1,160 @@
+// Steps and host-side checks shared by the scenario tests (unprivileged.test.ts, reload.test.ts): reading one
+// process from /proc, typing into the active terminal, reading the Containers view's rows.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { sleep } from './codeServer';
+import * as wb from './workbench';
+
+// --- one process, from the host's /proc
+
+export interface Stat {
+  readonly ppid: number;
+  readonly comm: string;
+  readonly state: string;
+  /** Field 22: with the PID, the process's identity. */
+  readonly startTime: number;
+}
+
+export function stat(pid: number): Stat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "PID (comm) STATE PPID ...": comm may hold spaces and parentheses.
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  return { comm: text.slice(text.indexOf('(') + 1, close), state: fields[0], ppid: Number(fields[1]), startTime: Number(fields[19]) };
+}
+
+export function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Real and effective UID from /proc/PID/status. */
+export function uidsOf(pid: number): { real: number; effective: number } | undefined {
+  try {
+    const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return uids ? { real: Number(uids[1]), effective: Number(uids[2]) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Host PIDs whose parent is `pid`. */
+export function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((p) => stat(p)?.ppid === pid);
+}
+
+/** Whether the process that was `pid` with `startTime` is gone entirely: not running, not even a zombie. */
+export function isGone(pid: number, startTime: number): boolean {
+  const now = stat(pid);
+  return now === undefined || now.startTime !== startTime;
+}
+
+export async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (!probe()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+  return Date.now() - started;
+}
+
+// --- the terminal
+
+/** Gives the active terminal the keyboard (a click in the side bar took it). */
+export async function focusActiveTerminal(page: Page): Promise<void> {
+  const active = page.locator('.terminal-wrapper.active');
+  await active.locator('.xterm-screen').click();
+  await active.locator('.xterm.focus').waitFor({ state: 'attached', timeout: 10_000 });
+}
+
+/** Types a command line into the active terminal and waits for the prompt after its output. */
+export async function runInTerminal(page: Page, command: string, until: (lines: string[]) => boolean): Promise<string[]> {
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+  return wb.waitForTerminal(page, (l) => until(l) && wb.endsWithPrompt(l), `output of "${command}"`);
+}
+
+/** The PIDs and commands of the last `ps` table in the terminal ("PID USER [TIME] COMMAND", one row a process). */
+export function lastPsTable(lines: string[]): { pid: number; command: string }[] {
+  let header = -1;
+  lines.forEach((l, i) => /^\s*PID\s+USER\b/.test(l) && (header = i));
+  if (header < 0) throw new Error(`no ps header in the terminal:\n${lines.join('\n')}`);
+  const rows: { pid: number; command: string }[] = [];
+  for (const line of lines.slice(header + 1)) {
+    const match = /^\s*(\d+)\s+\S+\s+(?:\d+:\d+\s+)?(.+)$/.exec(line);
+    if (!match) break;
+    rows.push({ pid: Number(match[1]), command: match[2].trim() });
+  }
+  return rows;
+}
+
+// --- the Containers view
+
+/** The rows below the top-level row labelled `name` (its processes, host side and nested containers). */
+export function rowsOf(rows: wb.TreeRow[], name: string): wb.TreeRow[] {
+  const start = rows.findIndex((r) => r.level === 1 && r.label === name);
+  if (start < 0) return [];
+  const end = rows.findIndex((r, i) => i > start && r.level === 1);
+  return rows.slice(start + 1, end < 0 ? undefined : end);
+}
+
+export function render(rows: wb.TreeRow[]): string {
+  return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}  ${r.description}`).join('\n');
+}
+
+/**
+ * Shows a view container of the side bar, also while the workbench is still restoring its layout (after a
+ * reload): a click on a tab that the restore selects a moment later would hide the side bar again, so retry.
+ */
+export async function showSideBarView(page: Page, title: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await wb.openSideBarView(page, title, 2000);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
+
+/** Drags the sash between side bar and editor so that the tree's descriptions show in full in screenshots. */
+export async function widenSideBar(page: Page, width: number): Promise<void> {
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (!sidebar || sidebar.width >= width) return;
+  const edge = sidebar.x + sidebar.width;
+  const y = sidebar.y + sidebar.height / 2;
+  await page.mouse.move(edge - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(edge + (width - sidebar.width) / 2, y, { steps: 5 });
+  await page.mouse.move(sidebar.x + width, y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** The extension's "Mini Containers" logs under a code-server profile, concatenated ('' when none yet). */
+export function extensionLog(root: string): string {
+  const logs = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => basename(f) === 'Mini Containers.log');
+  return logs.map((f) => readFileSync(join(root, f), 'utf8')).join('');
+}
+
+/** Keeps the extension's log (it says why a start or a kill failed) as test-output/e2e/`name`. */
+export function saveExtensionLog(root: string, name: string): void {
+  const text = extensionLog(root);
+  if (!text) return;
+  mkdirSync(wb.outputDir, { recursive: true });
+  const file = join(wb.outputDir, name);
+  writeFileSync(file, text);
+  console.log(`extension log: ${file}`);
+}

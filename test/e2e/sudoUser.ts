@@ -1,0 +1,154 @@
+// What the unprivileged scenario needs from the machine, made as root and always taken back: a throw-away user
+// with a password, a sudoers drop-in that lets that user run only the system-wide helper (with the password),
+// and that system-wide helper installed the way "Install Helper System-wide" installs it. Every step is
+// synchronous so that the same code undoes it from `after` and from an interrupt (./cleanup).
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync, chownSync, copyFileSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync,
+  statSync, writeFileSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { onInterrupt } from './cleanup';
+
+/** Runs a system tool as root; throws with its output when it fails. */
+function run(file: string, args: string[], input?: string): string {
+  const result = spawnSync(file, args, { input, encoding: 'utf8', timeout: 30_000 });
+  if (result.error) throw new Error(`${file} ${args.join(' ')} could not run: ${result.error.message}`);
+  if (result.status !== 0) {
+    throw new Error(`${file} ${args.join(' ')} failed (${result.signal ?? `exit ${result.status}`}): ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
+
+/** Collects undo steps; runs them newest first, each even if an earlier one failed. */
+class Undo {
+  private readonly steps: { what: string; undo: () => void }[] = [];
+  private readonly unregister = onInterrupt(() => this.runAll());
+
+  push(what: string, undo: () => void): void {
+    this.steps.push({ what, undo });
+  }
+
+  runAll(): void {
+    this.unregister();
+    for (const { what, undo } of this.steps.splice(0).reverse()) {
+      try {
+        undo();
+      } catch (err) {
+        console.error(`cleanup: ${what} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+export interface SudoUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly password: string;
+  /** The drop-in in /etc/sudoers.d that allows the user the system-wide helper, and only it. */
+  readonly sudoersFile: string;
+  /** Deletes the drop-in, sudo's timestamps of the user and the user with its home. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * A new user `mc-e2e-<random>` (own group and home, a random password) who may run SYSTEM_HELPER_PATH — with any
+ * arguments, as root, after typing the password: the rule "Install Helper System-wide" prints, without NOPASSWD.
+ * Nothing else of sudo is touched: the drop-in's Defaults apply to this user only.
+ */
+export function createSudoUser(): SudoUser {
+  const suffix = randomBytes(3).toString('hex');
+  const name = `mc-e2e-${suffix}`;
+  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  const sudoersFile = `/etc/sudoers.d/mini-containers-e2e-${suffix}`;
+  const undo = new Undo();
+  try {
+    run('useradd', ['--create-home', '--user-group', '--shell', '/bin/sh', name]);
+    undo.push(`userdel ${name}`, () => {
+      // Its sudo timestamps (per terminal) outlive the user otherwise; a lecture mark too, were one made.
+      rmSync(`/run/sudo/ts/${name}`, { force: true });
+      rmSync(`/var/lib/sudo/lectured/${name}`, { force: true });
+      if (spawnSync('id', ['-u', name]).status === 0) run('userdel', ['--remove', name]);
+    });
+    run('chpasswd', [], `${name}:${password}\n`);
+    const uid = Number(run('id', ['-u', name]).trim());
+    const gid = Number(run('id', ['-g', name]).trim());
+
+    const rule = [
+      '# Mini Containers e2e (test/e2e/unprivileged.test.ts); removed when the test ends.',
+      `Defaults:${name} !lecture`,
+      `${name} ALL=(root) ${SYSTEM_HELPER_PATH}`,
+      '',
+    ].join('\n');
+    // Validated before sudo ever reads it: a broken drop-in would break sudo for everyone.
+    const draft = `/tmp/.mini-containers-e2e-sudoers-${suffix}`;
+    writeFileSync(draft, rule, { mode: 0o440, flag: 'wx' });
+    try {
+      run('visudo', ['-cf', draft]);
+    } finally {
+      rmSync(draft, { force: true });
+    }
+    writeFileSync(sudoersFile, rule, { mode: 0o440, flag: 'wx' });
+    undo.push(`rm ${sudoersFile}`, () => rmSync(sudoersFile, { force: true }));
+    chownSync(sudoersFile, 0, 0);
+    chmodSync(sudoersFile, 0o440);
+    run('visudo', ['-cf', sudoersFile]);
+    return { name, uid, gid, password, sudoersFile, dispose: () => undo.runAll() };
+  } catch (err) {
+    undo.runAll();
+    throw err;
+  }
+}
+
+export interface SystemHelper {
+  readonly path: string;
+  /** Puts back what was there before: removes the copy (and the folder when it was made here), or restores it. */
+  dispose(): void;
+}
+
+/**
+ * Installs `source` at SYSTEM_HELPER_PATH exactly as "Install Helper System-wide" does as root (src/installHelper.ts):
+ * the folder root-owned 0755, the file written beside the target, made root-owned 0755, then renamed into place.
+ * A folder that already existed is left as it was; a helper that was already there is restored afterwards.
+ */
+export function installSystemHelper(source: string): SystemHelper {
+  const folder = dirname(SYSTEM_HELPER_PATH);
+  const undo = new Undo();
+  try {
+    if (!existsSync(folder)) {
+      mkdirSync(folder, { recursive: true, mode: 0o755 });
+      undo.push(`rmdir ${folder}`, () => rmdirSync(folder));
+      chownSync(folder, 0, 0);
+      chmodSync(folder, 0o755);
+    }
+    if (existsSync(SYSTEM_HELPER_PATH)) {
+      const previous = readFileSync(SYSTEM_HELPER_PATH);
+      const { mode, uid, gid } = statSync(SYSTEM_HELPER_PATH);
+      undo.push(`restore ${SYSTEM_HELPER_PATH}`, () => {
+        const temporary = `${SYSTEM_HELPER_PATH}.restore-${process.pid}`;
+        writeFileSync(temporary, previous, { mode: 0o700, flag: 'wx' });
+        chownSync(temporary, uid, gid);
+        chmodSync(temporary, mode & 0o7777);
+        renameSync(temporary, SYSTEM_HELPER_PATH);
+      });
+    } else {
+      undo.push(`rm ${SYSTEM_HELPER_PATH}`, () => rmSync(SYSTEM_HELPER_PATH, { force: true }));
+    }
+    const temporary = `${SYSTEM_HELPER_PATH}.new-${process.pid}`;
+    copyFileSync(source, temporary, constants.COPYFILE_EXCL);
+    try {
+      chownSync(temporary, 0, 0);
+      chmodSync(temporary, 0o755);
+      renameSync(temporary, SYSTEM_HELPER_PATH);
+    } finally {
+      rmSync(temporary, { force: true });
+    }
+    return { path: SYSTEM_HELPER_PATH, dispose: () => undo.runAll() };
+  } catch (err) {
+    undo.runAll();
+    throw err;
+  }
+}

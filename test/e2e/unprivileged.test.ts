@@ -1,0 +1,252 @@
+// End to end as an unprivileged user: code-server (so the extension host and every terminal) runs as a fresh
+// user who may run only the system-wide helper with sudo, and must type the password for it. The scenario shows
+// that the password is asked exactly once: the kill from the Containers view goes through the container's
+// control channel (a FIFO the helper gave that user), not through a second sudo. Run by `npm run test:e2e`;
+// the test itself runs as root, to set up and take back the user, the sudoers drop-in and the system helper.
+import assert from 'node:assert/strict';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { launchChromium, type Browser } from './browser';
+import { CodeServer } from './codeServer';
+import { projectRoot } from './codeServerInstall';
+import { isRunning, processesRootedIn } from './hostProcesses';
+import { createTestRootfs, type TestRootfs } from './rootfs';
+import * as steps from './steps';
+import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
+import * as wb from './workbench';
+
+const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
+const REGISTRY = '/run/mini-containers/containers';
+const REFRESH_SECONDS = 2;
+const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
+/** What the terminal says before sudo asks (src/core/helperProtocol.ts, planLaunch). */
+const BANNER = 'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces and chroot: sudo';
+
+const squeeze = (text: string) => text.replace(/\s+/g, '');
+
+/** The helper's copy inside the installed extension: what "Install Helper System-wide" copies. */
+function installedHelper(extensionsDir: string): string {
+  const folder = readdirSync(extensionsDir).find((f) => f.startsWith('mini-containers.mini-containers-'));
+  assert.ok(folder, `the extension is not in ${extensionsDir}: ${readdirSync(extensionsDir).join(', ')}`);
+  return join(extensionsDir, folder, 'src', 'helper', 'container-helper.sh');
+}
+
+describe('An unprivileged user: one sudo password, then everything through the control channel', { timeout: 180_000 }, () => {
+  let testRootfs: TestRootfs | undefined;
+  let rootfs = '';
+  let user: SudoUser | undefined;
+  let helper: SystemHelper | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let name = '';
+  /** The container: its PID 1, and the host processes that hold it (sudo, sudo's monitor, helper, supervisor, server). */
+  let init = { pid: 0, startTime: 0 };
+  let hostChain: { pid: number; startTime: number; what: string }[] = [];
+  let sleeper = { hostPid: 0, nsPid: 0 };
+
+  before(async () => {
+    assert.equal(process.getuid?.(), 0, 'this test sets up a user and a sudoers rule: run it as root');
+    assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
+    testRootfs = await createTestRootfs('mini-containers-e2e-u-', 'u-rootfs');
+    rootfs = testRootfs.rootfs;
+    // The user's extension host checks the rootfs before asking sudo: it must be able to read it.
+    await chmod(testRootfs.dir, 0o755);
+    user = createSudoUser();
+    console.log(`test user ${user.name} (uid ${user.uid}), sudoers drop-in ${user.sudoersFile}`);
+    server = await CodeServer.create({
+      user: { name: user.name, uid: user.uid, gid: user.gid },
+      settings: {
+        'miniContainers.rootfs': rootfs,
+        'miniContainers.privilege': 'auto',
+        'miniContainers.refreshInterval': REFRESH_SECONDS,
+        'workbench.tree.enableStickyScroll': false,
+      },
+    });
+    await server.installExtension(vsix);
+    // Installed from the extension's own copy, as the command does: the extension uses it only when identical.
+    helper = installSystemHelper(installedHelper(server.extensionsDir));
+    await server.start();
+    browser = await launchChromium();
+    page = browser.page;
+    await page.goto(server.workbenchUrl());
+    await wb.waitForWorkbench(page);
+    await wb.screenshot(page, 'u-01-workbench-as-user');
+  });
+
+  after(async () => {
+    if (server) steps.saveExtensionLog(server.root, 'u-extension.log');
+    await browser?.close();
+    // The server first: the user cannot be deleted while its processes run.
+    await server?.stop();
+    user?.dispose();
+    helper?.dispose();
+    await testRootfs?.dispose();
+  });
+
+  it('"Start Isolated Shell" says what sudo will run and why, asks the password once, then the shell is PID 1', async () => {
+    assert.ok(user);
+    const namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+    await wb.runCommand(page, 'Start Isolated Shell');
+    const passwordLine = `[sudo] password for ${user.name}:`;
+    let lines: string[] = [];
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const active = await wb.activeTerminalName(page);
+      lines = (await wb.terminalLines(page)).filter(Boolean);
+      if (active && namePattern.test(active) && lines.some((l) => l.startsWith(passwordLine))) {
+        name = active;
+        break;
+      }
+      assert.ok(Date.now() < deadline, `no password prompt; active terminal ${active}, showing:\n${lines.join('\n')}`);
+      await page.waitForTimeout(50);
+    }
+    await wb.screenshot(page, 'u-02-sudo-password-prompt');
+    // The banner (one line, wrapped by the terminal's width) comes before sudo's prompt, and names the system copy.
+    const prompt = lines.findIndex((l) => l.startsWith(passwordLine));
+    const before = squeeze(lines.slice(0, prompt).join(''));
+    const expected = `${BANNER} ${SYSTEM_HELPER_PATH} start --rootfs ${rootfs} --name ${name} --status-file `;
+    assert.ok(before.startsWith(squeeze(expected)), `the terminal does not start with the banner "${expected}…":\n${lines.join('\n')}`);
+    // Nothing runs as root yet: sudo waits for the password.
+    assert.deepEqual(processesRootedIn(rootfs), [], 'a container started before the password was typed');
+
+    await page.keyboard.type(user.password);
+    await page.keyboard.press('Enter');
+    lines = await wb.waitForTerminal(page, wb.endsWithPrompt, 'the BusyBox prompt after the password', 20_000);
+    await wb.screenshot(page, 'u-03-shell-after-password');
+    assert.equal(lines.filter((l) => l.includes('[sudo] password')).length, 1, `one password prompt:\n${lines.join('\n')}`);
+    assert.ok(!lines.some((l) => /Sorry, try again|incorrect password/.test(l)), `sudo refused the password:\n${lines.join('\n')}`);
+
+    lines = await steps.runInTerminal(page, 'ps', (l) => l.some((x) => /^\s*PID\s+USER/.test(x)));
+    await wb.screenshot(page, 'u-04-ps-in-container');
+    const table = steps.lastPsTable(lines);
+    assert.match(table.find((r) => r.pid === 1)?.command ?? '', /^(\/bin\/)?-?sh\b/, `PID 1 is not the shell:\n${lines.join('\n')}`);
+    assert.ok(table.length <= 3, `the container sees more than sh and ps:\n${lines.join('\n')}`);
+
+    // The host's side: PID 1 ← supervisor ← helper (the system copy, root) ← sudo … ← the user's extension host.
+    const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
+    assert.equal(inits.length, 1, `one PID 1 in ${rootfs}: ${JSON.stringify(inits)}`);
+    init = { pid: inits[0].pid, startTime: steps.stat(inits[0].pid)?.startTime ?? 0 };
+    const supervisor = steps.stat(init.pid)?.ppid ?? 0;
+    const helperPid = steps.stat(supervisor)?.ppid ?? 0;
+    const helperArgs = steps.cmdline(helperPid);
+    assert.deepEqual(helperArgs.slice(0, 3), ['/bin/sh', SYSTEM_HELPER_PATH, 'start'], `host PID ${helperPid} is not the system helper`);
+    assert.equal(steps.uidsOf(helperPid)?.effective, 0, 'the helper runs as root');
+    hostChain = [{ pid: helperPid, what: 'helper' }, { pid: supervisor, what: 'supervisor' }].map((p) => ({
+      ...p, startTime: steps.stat(p.pid)?.startTime ?? 0,
+    }));
+    for (const child of steps.childrenOf(helperPid).filter((p) => steps.cmdline(p).includes('__serve'))) {
+      hostChain.push({ pid: child, startTime: steps.stat(child)?.startTime ?? 0, what: 'control channel server' });
+    }
+    // sudo (and, with use_pty, its monitor) up to the process that spawned it: the extension host, as the user.
+    let pid = steps.stat(helperPid)?.ppid ?? 0;
+    while (steps.stat(pid)?.comm === 'sudo') {
+      hostChain.push({ pid, startTime: steps.stat(pid)?.startTime ?? 0, what: 'sudo' });
+      pid = steps.stat(pid)?.ppid ?? 0;
+    }
+    const sudos = hostChain.filter((p) => p.what === 'sudo');
+    assert.ok(sudos.length, `the helper was not started by sudo: ${JSON.stringify(hostChain)}`);
+    for (const sudo of sudos) assert.equal(steps.uidsOf(sudo.pid)?.real, user.uid, `sudo ${sudo.pid} keeps ${user.name} as its real UID`);
+    assert.equal(steps.uidsOf(pid)?.effective, user.uid, `sudo's parent (host PID ${pid}, ${steps.cmdline(pid).join(' ')}) runs as ${user.name}`);
+    console.log(`host side: ${hostChain.map((p) => `${p.what} ${p.pid}`).join(', ')}; spawned by ${steps.stat(pid)?.comm} ${pid}`);
+
+    // The status file is created by root in a folder the extension made, which belongs to the user.
+    const statusFile = helperArgs[helperArgs.indexOf('--status-file') + 1];
+    const folder = statSync(dirname(statusFile));
+    assert.equal(folder.uid, user.uid, `${dirname(statusFile)} belongs to ${user.name}`);
+    assert.equal(folder.mode & 0o077, 0, `${dirname(statusFile)} is private to ${user.name}`);
+    // The helper's record names the control FIFO: the user's, 0600.
+    const record = JSON.parse(readFileSync(join(REGISTRY, `${init.pid}-${init.startTime}.json`), 'utf8')) as { control?: string };
+    assert.ok(record.control, `no control FIFO in the record: ${JSON.stringify(record)}`);
+    const fifo = lstatSync(record.control);
+    assert.ok(fifo.isFIFO(), `${record.control} is a FIFO`);
+    assert.equal(fifo.uid, user.uid, `${record.control} belongs to ${user.name}`);
+    assert.equal(fifo.mode & 0o777, 0o600, `${record.control} has mode 0600`);
+  });
+
+  it('Kill (SIGTERM) from the Containers view ends the sleep without asking for the password again', async () => {
+    assert.ok(server && init.pid);
+    await steps.runInTerminal(page, 'sleep 1000 &', (l) => l.length >= 2 && l[l.length - 2].endsWith('# sleep 1000 &'));
+    const sleeps = processesRootedIn(rootfs).filter((p) => p.command === 'sleep 1000');
+    assert.equal(sleeps.length, 1, `one "sleep 1000" in the container: ${JSON.stringify(sleeps)}`);
+    sleeper = { hostPid: sleeps[0].pid, nsPid: sleeps[0].nsPids[sleeps[0].nsPids.length - 1] };
+
+    await wb.openSideBarView(page, 'Containers');
+    await steps.widenSideBar(page, 560);
+    const rows = await wb.waitForSideBarTree(
+      page,
+      (r) => steps.rowsOf(r, name).some((x) => x.label === 'sleep 1000'),
+      `the container ${name} with its sleep`,
+      POLL_WAIT_MS,
+    );
+    assert.match(rows.find((r) => r.level === 1 && r.label === name)?.description ?? '', new RegExp(`^PID 1 = host PID ${init.pid} · `));
+    const mine = steps.rowsOf(rows, name);
+    assert.equal(mine.find((r) => r.label === '/bin/sh')?.description, `PID 1 · host ${init.pid} · root`);
+    assert.equal(mine.find((r) => r.label === 'sleep 1000')?.description, `PID ${sleeper.nsPid} · host ${sleeper.hostPid} · root`);
+    await wb.screenshot(page, 'u-05-containers-view');
+
+    // Only what comes after the kill is left on screen, so a second prompt could not hide in the scrollback.
+    await steps.focusActiveTerminal(page);
+    await page.keyboard.type('clear');
+    await page.keyboard.press('Enter');
+    await wb.waitForTerminal(page, (l) => l.length === 1 && wb.endsWithPrompt(l), 'the cleared terminal');
+    const terminalsBefore = await wb.terminalTabNames(page);
+    const logBefore = steps.extensionLog(server.root).length;
+
+    const row = await wb.sideBarTreeRow(page, 'sleep 1000', new RegExp(`^PID ${sleeper.nsPid} · host ${sleeper.hostPid} · `));
+    await row.hover();
+    const kill = row.locator('.actions .action-label[aria-label="Kill (SIGTERM)"]');
+    await kill.waitFor({ state: 'visible', timeout: 5000 });
+    await kill.click();
+    const endedMs = await steps.waitUntil(`the sleep (host PID ${sleeper.hostPid}) to end`, () => !isRunning(sleeper.hostPid), 5000);
+    console.log(`sleep ended ${endedMs} ms after the click`);
+    assert.ok(isRunning(init.pid), 'the shell still runs');
+
+    // It went through the control channel: the log says so, and no sudo (terminal, dialog) was involved.
+    await steps.waitUntil(
+      'the log line of the kill',
+      () => steps.extensionLog(server!.root).slice(logBefore).includes(`SIGTERM to host PID ${sleeper.hostPid} in ${name} through the container's control channel`),
+      5000,
+    );
+    await steps.focusActiveTerminal(page);
+    await page.keyboard.press('Enter');
+    const after = await wb.waitForTerminal(
+      page,
+      (l) => l.some((x) => /^\[1\]\+?\s+Terminated\s+sleep 1000$/.test(x)) && wb.endsWithPrompt(l),
+      'the shell\'s "Terminated" notice',
+    );
+    await wb.screenshot(page, 'u-06-after-kill-no-password');
+    assert.deepEqual(after.filter((l) => /\[sudo\] password|password for/i.test(l)), [], 'a password prompt after the kill');
+    assert.deepEqual(await wb.terminalTabNames(page), terminalsBefore, 'a terminal was opened for the kill');
+    assert.equal(await page.locator('.monaco-dialog-box').isVisible(), false, 'a dialog asked to run the kill with sudo');
+    // And no other sudo of the user's runs (sudo keeps the caller's UID as its real one).
+    const sudos = readdirSync('/proc').filter((e) => /^\d+$/.test(e) && steps.stat(Number(e))?.comm === 'sudo').map(Number);
+    const extra = sudos.filter((p) => !hostChain.some((h) => h.pid === p) && steps.uidsOf(p)?.real === user?.uid);
+    assert.deepEqual(extra, [], `another sudo of ${user?.name} runs`);
+  });
+
+  it('closing the terminal ends the container and its host processes within 2 s', async () => {
+    assert.ok(init.pid);
+    const container = processesRootedIn(rootfs).map((p) => ({ pid: p.pid, startTime: steps.stat(p.pid)?.startTime ?? 0, what: p.command }));
+    const all = [...container, ...hostChain];
+    const record = join(REGISTRY, `${init.pid}-${init.startTime}.json`);
+    const control = (JSON.parse(readFileSync(record, 'utf8')) as { control: string }).control;
+
+    const row = await wb.showInPalette(page, 'Kill the Active Terminal Instance');
+    const closed = Date.now();
+    await row.click();
+    await steps.waitUntil(
+      `all of ${all.map((p) => `${p.what} ${p.pid}`).join(', ')} to end`,
+      () => all.every((p) => !isRunning(p.pid) || steps.stat(p.pid)?.startTime !== p.startTime),
+      2000,
+    );
+    console.log(`the container and its ${hostChain.length} host processes ended ${Date.now() - closed} ms after "Kill the Active Terminal"`);
+    await steps.waitUntil('the record and the control FIFO to go', () => !existsSync(record) && !existsSync(control), 2000);
+    await wb.screenshot(page, 'u-07-terminal-closed');
+    assert.deepEqual(processesRootedIn(rootfs), [], 'nothing runs in the rootfs');
+  });
+});
