@@ -101,7 +101,10 @@ cap_mac_override,cap_mac_admin,cap_syslog,cap_wake_alarm,cap_block_suspend,cap_a
 cap_checkpoint_restore
 
 die() {
-  printf 'container-helper: %s\n' "$1" >&2
+  message=$1
+  # A refused value is shown, but never its control characters: they could drive the user's terminal.
+  case "$message" in *[[:cntrl:]]*) message=$(printf '%s' "$message" | tr '[:cntrl:]' '?') ;; esac
+  printf 'container-helper: %s\n' "$message" >&2
   exit "${2:-$EXIT_HELPER}"
 }
 
@@ -174,17 +177,35 @@ json_string() {
 
 # Follows links of $2 the way the container will, with $1 as its root; prints the host path or nothing.
 resolve_in_root() {
-  root=$1 path=$2 hops=0
+  root=$1 path=$(clamp_path "$2") hops=0
   while [ -L "$root$path" ]; do
     hops=$((hops + 1))
     [ "$hops" -le 40 ] || return 1
     target=$(readlink -- "$root$path") || return 1
     case "$target" in
-      /*) path=$target ;;
-      *) path=${path%/*}/$target ;;
+      /*) path=$(clamp_path "$target") ;;
+      *) path=$(clamp_path "${path%/*}/$target") ;;
     esac
   done
   printf '%s\n' "$root$path"
+}
+
+# An absolute path with ".", ".." and empty segments resolved, ".." stopping at "/", as inside a chroot.
+clamp_path() {
+  out=''
+  old_ifs=$IFS
+  IFS=/
+  set -f
+  for part in $1; do
+    case "$part" in
+      ''|.) ;;
+      ..) out=${out%/*} ;;
+      *) out=$out/$part ;;
+    esac
+  done
+  set +f
+  IFS=$old_ifs
+  printf '%s\n' "${out:-/}"
 }
 
 # Prints the path inside the rootfs that COMMAND $2 runs as, or exits 127 or 126 as the container's exec would,
@@ -212,6 +233,18 @@ check_command() {
   esac
 }
 
+# The parent-death signal is set after the fork (by setpriv): a parent that died before that would go unnoticed,
+# and the stage would outlive it. So each stage checks, once the signal is armed, that its parent is still the
+# process that started it, and ends otherwise.
+still_child_of() {
+  read -r stat 2>/dev/null < /proc/self/stat || exit "$EXIT_HELPER"
+  set -f
+  # shellcheck disable=SC2086 # numeric fields, split on purpose
+  set -- "$1" ${stat##*) }
+  set +f
+  { [ -n "$1" ] && [ "$3" = "$1" ]; } || die "internal stage not started by 'start', or its parent has ended"
+}
+
 # --- inside: two internal stages, run by `start` only ------------------------------------------------------------
 
 # __supervise ROOTFS HOSTNAME -- COMMAND...: runs in the new mount, UTS and IPC namespaces, but still in the host's
@@ -221,12 +254,13 @@ check_command() {
 # PID 1 (pdeathsig) and with it every process of the namespace.
 # Run by hand it is harmless: its child is then not PID 1, and the init stage refuses to run.
 supervise() {
+  still_child_of "${HELPER_PID:-}"
   init=''
   # Reap PID 1 here rather than leave it to the host's init, which may take its time: the container is gone
   # when this process is.
   trap 'if [ -n "$init" ]; then kill -KILL "$init" 2>/dev/null; wait "$init"; fi; exit 137' HUP INT TERM
   exec 4<&0
-  setpriv --pdeathsig KILL -- /bin/sh "$0" __init "$@" <&4 4<&- &
+  SUPERVISOR_PID=$$ setpriv --pdeathsig KILL -- /bin/sh "$0" __init "$@" <&4 4<&- &
   init=$!
   exec 4<&-
   code=0
@@ -238,6 +272,7 @@ supervise() {
 # the status file. Arguments were validated by `start`; the names are checked again, cheaply.
 init_stage() {
   [ "$$" = 1 ] || die "internal stage run outside a new PID namespace; use 'start'"
+  still_child_of "${SUPERVISOR_PID:-}"
   rootfs=$1 host_name=$2
   shift 3
   { valid_name "$host_name" && valid_name "${NAME:-}"; } || die "internal stage got an invalid name or hostname"
@@ -399,6 +434,7 @@ start() {
         case "$seen" in *" $1 "*) die "$1 given twice" ;; esac
         seen="$seen$1 "
         [ $# -ge 2 ] || die "$1 needs a value"
+        case "$1" in --rootfs) ;; *) [ -n "$2" ] || die "$1 is empty" ;; esac
         case "$1" in
           --rootfs) rootfs=$2 ;;
           --name) name=$2 ;;
@@ -445,6 +481,8 @@ start() {
   fi
   command -v capsh >/dev/null 2>&1 || die "capsh is missing: apt-get install libcap2-bin"
 
+  # Before any cd: $0 may be relative.
+  self=$(helper_path) || die "cannot find the helper's own path from $0"
   if [ -n "$status_file" ]; then
     open_status_file "$status_file"
     STATUS_FD_OPEN=1
@@ -452,7 +490,6 @@ start() {
   prune_records
   CONTROL_FIFO=$(make_control_fifo) || exit "$EXIT_HELPER"
   export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$" CONTROL_FIFO PRIVILEGED WITH_INIT
-  self=$(helper_path)
   child=''
   trap 'end_container' HUP INT TERM
   # Background jobs get /dev/null as stdin unless told otherwise: keep the terminal on fd 0.
@@ -470,7 +507,10 @@ start() {
     # wait returns >128 when a trapped signal interrupted it; loop until the supervisor itself is gone.
     kill -0 "$child" 2>/dev/null || break
   done
+  # If the interrupted wait had already reaped the supervisor, asking again gives its own status, not 128+N.
+  if wait "$child" 2>/dev/null; then code=0; else last=$?; [ "$last" = 127 ] || code=$last; fi
   kill -KILL "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
   # Our record names this helper's PID (a folder only root writes); one rm for it, the FIFO and the mount table.
   leftovers=''
   for record in "$REGISTRY"/*.json; do
@@ -668,6 +708,7 @@ ppid_of() {
 # container, where its root could reach it). Run by hand it refuses: the supervisor must be its sibling.
 serve_control() {
   fifo=$1 supervisor=$2
+  still_child_of "${HELPER_PID:-}"
   valid_pid "$supervisor" || die "internal stage got an invalid supervisor PID"
   parent=$(ppid_of "$$") || die "internal stage cannot read its parent"
   sibling_parent=$(ppid_of "$supervisor") || die "internal stage cannot read the supervisor's parent"
@@ -704,6 +745,8 @@ check_request() {
   supervisor=$1
   shift
   { [ $# = 7 ] && [ "$1" = kill ]; } || die "a request is: kill ID PID1 T1 PID T SIGNAL"
+  case "$2" in [1-9]*) ;; *) die "ID must be 1 to 9 digits: $2" ;; esac
+  case "$2" in *[!0-9]*|??????????*) die "ID must be 1 to 9 digits: $2" ;; esac
   valid_pid "$3" || die "PID1 must be a PID: $3"
   valid_start_time "$4" || die "T1 must be a whole number: $4"
   valid_pid "$5" || die "PID must be a PID: $5"

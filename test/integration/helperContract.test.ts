@@ -132,7 +132,7 @@ describe('container-helper.sh: refusals are 125, say what to fix, and create not
       const mounts = mountTable();
       const result = await runHelper([stage, rootfs, 'h', '--', '/bin/sh']);
       assert.equal(result.code, 125);
-      assert.match(result.stderr, /outside a new PID namespace/);
+      assert.match(result.stderr, /outside a new PID namespace|not started by .start./);
       assert.equal(mountTable(), mounts, 'nothing mounted');
     });
   }

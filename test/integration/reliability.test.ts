@@ -109,7 +109,7 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
     }
     const got = await exit;
     if (ending === 'SIGTERM to the helper' && got.code === 143) {
-      wrongCodes.push(`cycle ${i}: 143`); // see the todo test below
+      wrongCodes.push(`cycle ${i}: 143`); // asserted by the exit-code test below
       want.code = 143;
     }
     assert.deepEqual(got, want, `cycle ${i} (${ending})`);
@@ -149,18 +149,12 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
       `${(CYCLES / (ms / 1000)).toFixed(1)} cycles/s (mean per cycle: ${each.join(', ')})`);
   });
 
-  it('reaps its own processes: leaves no zombie to the host\'s init unless it was SIGKILLed', {
-    todo: 'helper bug: `start` SIGKILLs its control server at exit but never waits for it: when the server has not died ' +
-      'by the time `rm` returns, the helper exits first and the server stays a zombie until the host\'s init reaps it',
-  }, () => {
+  it('reaps its own processes: leaves no zombie to the host\'s init unless it was SIGKILLed', () => {
     console.log(`[reliability] zombies left to the host's init by helpers that were not SIGKILLed: ${orphaned.length}`);
     assert.deepEqual(orphaned, []);
   });
 
-  it('exits with 137 when sent SIGTERM: PID 1 was SIGKILLed', {
-    todo: 'helper bug: when the supervisor is already reaped by the interrupted `wait`, `kill -0` ends the loop and the ' +
-      "helper exits with the trap's 143 instead of the supervisor's 137 (a second `wait` would return it)",
-  }, () => {
+  it('exits with 137 when sent SIGTERM: PID 1 was SIGKILLed', () => {
     console.log(`[reliability] helpers sent SIGTERM that exited 143 instead of 137: ${wrongCodes.length} of ` +
       `${Math.ceil(CYCLES / ENDINGS.length)}`);
     assert.deepEqual(wrongCodes, []);
@@ -393,11 +387,7 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
     assert.deepEqual(staleFilesOf(killed), [], 'FIFOs and mount tables pruned by the next start');
   });
 
-  it('a helper SIGKILLed mid-start leaves no living process after 1 s', {
-    todo: 'helper bug: setpriv --pdeathsig sets the parent-death signal in the child, after the fork; a parent that dies ' +
-      'in between is never noticed, so the supervisor and its container, PID 1 alone, or the control server run on ' +
-      "for ever (the server's sibling check passes when both are orphans of PID 1)",
-  }, () => {
+  it('a helper SIGKILLed mid-start leaves no living process after 1 s', () => {
     console.log(`[reliability] moments after which processes outlived the SIGKILLed helper: ${outlived.length}`);
     assert.deepEqual(outlived, []);
   });
