@@ -12,6 +12,7 @@ import { projectRoot } from './codeServerInstall';
 import { isRunning, processesRootedIn, type HostProcess } from './hostProcesses';
 import { createTestRootfs, type TestRootfs } from './rootfs';
 import * as wb from './workbench';
+import { focusActiveTerminal, render, rowsOf, runInTerminal, widenSideBar } from './steps';
 
 const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
 /** The view polls this often while visible (the setting's default, written out so the waits below follow it). */
@@ -81,45 +82,6 @@ async function waitUntil(what: string, probe: () => boolean, timeoutMs: number):
 }
 
 // --- the tree
-
-/** The rows below the top-level row labelled `name` (its processes, host side and nested containers). */
-function rowsOf(rows: wb.TreeRow[], name: string): wb.TreeRow[] {
-  const start = rows.findIndex((r) => r.level === 1 && r.label === name);
-  if (start < 0) return [];
-  const end = rows.findIndex((r, i) => i > start && r.level === 1);
-  return rows.slice(start + 1, end < 0 ? undefined : end);
-}
-
-function render(rows: wb.TreeRow[]): string {
-  return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}  ${r.description}`).join('\n');
-}
-
-/** Gives the active terminal the keyboard (a click in the side bar took it). */
-async function focusActiveTerminal(page: Page): Promise<void> {
-  const active = page.locator('.terminal-wrapper.active');
-  await active.locator('.xterm-screen').click();
-  await active.locator('.xterm.focus').waitFor({ state: 'attached', timeout: 10_000 });
-}
-
-/** Types a command line into the active terminal and waits for the prompt after its output. */
-async function runInTerminal(page: Page, command: string, until: (lines: string[]) => boolean): Promise<string[]> {
-  await page.keyboard.type(command);
-  await page.keyboard.press('Enter');
-  return wb.waitForTerminal(page, (l) => until(l) && wb.endsWithPrompt(l), `output of "${command}"`);
-}
-
-/** Drags the sash between side bar and editor so that the tree's descriptions show in full in screenshots. */
-async function widenSideBar(page: Page, width: number): Promise<void> {
-  const sidebar = await page.locator('.part.sidebar').boundingBox();
-  if (!sidebar || sidebar.width >= width) return;
-  const edge = sidebar.x + sidebar.width;
-  const y = sidebar.y + sidebar.height / 2;
-  await page.mouse.move(edge - 1, y);
-  await page.mouse.down();
-  await page.mouse.move(edge + (width - sidebar.width) / 2, y, { steps: 5 });
-  await page.mouse.move(sidebar.x + width, y, { steps: 5 });
-  await page.mouse.up();
-}
 
 /** Keeps the extension's "Mini Containers" log (it says why a refresh or a kill failed) in test-output/e2e/. */
 function saveExtensionLog(root: string): void {

@@ -12,6 +12,7 @@ import { projectRoot } from './codeServerInstall';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import { createTestRootfs, type TestRootfs } from './rootfs';
 import * as wb from './workbench';
+import { runInTerminal } from './steps';
 
 const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
 
@@ -37,13 +38,6 @@ function lastPsTable(lines: string[]): PsRow[] {
 function lastIndex(lines: string[], test: (line: string) => boolean): number {
   for (let i = lines.length - 1; i >= 0; i--) if (test(lines[i])) return i;
   return -1;
-}
-
-/** Types a command line into the active terminal and waits for the prompt after its output. */
-async function runInTerminal(page: Page, command: string, until: (lines: string[]) => boolean): Promise<string[]> {
-  await page.keyboard.type(command);
-  await page.keyboard.press('Enter');
-  return wb.waitForTerminal(page, (l) => until(l) && wb.endsWithPrompt(l), `output of "${command}"`);
 }
 
 describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout: 300_000 }, () => {
