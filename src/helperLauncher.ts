@@ -69,6 +69,22 @@ export function runLaunch(launch: Launch): Promise<HelperOutcome> {
   });
 }
 
+/**
+ * Runs a program in a terminal of its own — where sudo can ask for the password — after a line saying what runs;
+ * resolves with its exit code once the terminal closes (undefined when VS Code does not know it).
+ */
+export function runInTerminal(name: string, file: string, args: string[], message: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const terminal = vscode.window.createTerminal({ name, shellPath: file, shellArgs: args, message });
+    terminal.show();
+    const listener = vscode.window.onDidCloseTerminal((closed) => {
+      if (closed !== terminal) return;
+      listener.dispose();
+      resolve(closed.exitStatus?.code);
+    });
+  });
+}
+
 export function findProgram(name: string): string | undefined {
   for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']) {
     const candidate = path.join(dir, name);

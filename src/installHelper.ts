@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { quoteForDisplay } from './core/helperProtocol';
 import { sudoersRule, SYSTEM_HELPER_PATH } from './core/systemHelper';
-import { findProgram, shippedHelperPath } from './helperLauncher';
+import { findProgram, runInTerminal, shippedHelperPath } from './helperLauncher';
 
 /**
  * "Install Helper System-wide": copies the shipped helper, root-owned and mode 0755, to a fixed system path, and
@@ -55,20 +55,8 @@ async function installWithSudo(source: string): Promise<boolean> {
   const sudo = findProgram('sudo');
   if (!sudo) throw new Error('sudo is not installed; run VS Code as root once, or copy the helper by hand.');
   const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', source, SYSTEM_HELPER_PATH];
-  const terminal = vscode.window.createTerminal({
-    name: 'Install Mini Containers helper',
-    shellPath: sudo,
-    shellArgs: args,
-    message: `Copying the helper to ${SYSTEM_HELPER_PATH}, owned by root: sudo ${args.map(quoteForDisplay).join(' ')}`,
-  });
-  terminal.show();
-  const code = await new Promise<number | undefined>((resolve) => {
-    const listener = vscode.window.onDidCloseTerminal((closed) => {
-      if (closed !== terminal) return;
-      listener.dispose();
-      resolve(closed.exitStatus?.code);
-    });
-  });
+  const code = await runInTerminal('Install Mini Containers helper', sudo, args,
+    `Copying the helper to ${SYSTEM_HELPER_PATH}, owned by root: sudo ${args.map(quoteForDisplay).join(' ')}`);
   if (code !== 0) throw new Error(`sudo install ended with exit code ${code ?? 'unknown'}`);
   return true;
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
-import { planHelperLaunch, runLaunch } from './helperLauncher';
+import { planHelperLaunch, runInTerminal, runLaunch } from './helperLauncher';
 import type { Sessions } from './isolatedShell';
 
 /**
@@ -49,21 +49,8 @@ export class Signaller {
       if (outcome.code !== 0) throw new Error(outcome.error ?? `pkexec ended with exit code ${outcome.code}.`);
       return;
     }
-    await runInTerminal(launch.file, launch.args, launch.banner ?? '', `Kill in ${containerLabel}`);
+    const name = `Kill in ${containerLabel}`;
+    const code = await runInTerminal(name, launch.file, launch.args, launch.banner ?? '');
+    if (code !== 0) throw new Error(`The helper ended with exit code ${code ?? 'unknown'}; its message is in the "${name}" terminal.`);
   }
-}
-
-/** sudo needs a terminal for its password prompt; resolves when it exits 0. */
-function runInTerminal(file: string, args: string[], banner: string, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const terminal = vscode.window.createTerminal({ name, shellPath: file, shellArgs: args, message: banner });
-    terminal.show();
-    const listener = vscode.window.onDidCloseTerminal((closed) => {
-      if (closed !== terminal) return;
-      listener.dispose();
-      const code = closed.exitStatus?.code ?? 1;
-      if (code === 0) resolve();
-      else reject(new Error(`The helper ended with exit code ${code}; its message is in the "${name}" terminal.`));
-    });
-  });
 }
