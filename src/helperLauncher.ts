@@ -14,7 +14,7 @@ export function shippedHelperPath(context: vscode.ExtensionContext): string {
 const warned = new Set<string>();
 
 /** The system-wide copy when it is the shipped helper and only root can change it, else the shipped one. */
-export function currentHelper(context: vscode.ExtensionContext, log?: vscode.LogOutputChannel): HelperChoice {
+export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): HelperChoice {
   const shippedPath = shippedHelperPath(context);
   let installed: InstalledCopy | undefined;
   try {
@@ -30,15 +30,19 @@ export function currentHelper(context: vscode.ExtensionContext, log?: vscode.Log
   const choice = chooseHelper(shippedPath, fs.readFileSync(shippedPath), installed);
   if (choice.warning && !warned.has(choice.warning)) {
     warned.add(choice.warning);
-    log?.warn(`[helper] ${choice.warning}`);
+    log.warn(`[helper] ${choice.warning}`);
     vscode.window.showWarningMessage(choice.warning);
   }
   return choice;
 }
 
 /** How to run the helper with `args` as root, per miniContainers.privilege; throws a sentence to show. */
-export function planHelperLaunch(context: vscode.ExtensionContext, args: readonly string[]): Launch {
-  const helper = currentHelper(context);
+export function planHelperLaunch(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  args: readonly string[],
+): Launch {
+  const helper = currentHelper(context, log);
   return planLaunch(
     {
       privilege: readPrivilegeSetting(),

@@ -89,7 +89,7 @@ function makeTerminalOptions(
   try {
     const confinement = readConfinementSettings();
     const helperArgs = buildStartArgs({ rootfs, name, statusFile, ...confinement });
-    const launch = planHelperLaunch(context, helperArgs);
+    const launch = planHelperLaunch(context, log, helperArgs);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
       vscode.window.showWarningMessage(

@@ -27,7 +27,7 @@ export class Signaller {
       await session.pty.signal(target);
       return;
     }
-    const launch = planHelperLaunch(this.context, buildKillArgs(target));
+    const launch = planHelperLaunch(this.context, this.log, buildKillArgs(target));
     if (launch.via === 'root') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);
