@@ -12,7 +12,7 @@ import { projectRoot } from './codeServerInstall';
 import { isRunning, processesRootedIn, type HostProcess } from './hostProcesses';
 import { createTestRootfs, type TestRootfs } from './rootfs';
 import * as wb from './workbench';
-import { focusActiveTerminal, render, rowsOf, runInTerminal, widenSideBar } from './steps';
+import { cmdline, focusActiveTerminal, render, rowsOf, runInTerminal, stat, widenSideBar } from './steps';
 
 const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
 /** The view polls this often while visible (the setting's default, written out so the waits below follow it). */
@@ -22,32 +22,8 @@ const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
 
 // --- the host's side of the story, from /proc
 
-interface Stat {
-  readonly ppid: number;
-  readonly comm: string;
-  readonly state: string;
-}
-
-function stat(pid: number): Stat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // "PID (comm) STATE PPID ...": comm may hold spaces and parentheses.
-  const close = text.lastIndexOf(')');
-  const [state, ppid] = text.slice(close + 2).split(' ');
-  return { comm: text.slice(text.indexOf('(') + 1, close), state, ppid: Number(ppid) };
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return '';
-  }
-}
+/** The process's command line, arguments joined by spaces, as the tree shows it. */
+const commandLine = (pid: number): string => cmdline(pid).join(' ');
 
 /** Host PIDs of every running container's PID 1 on this machine: the last NSpid entry is 1, below the host. */
 function containerInitsOnHost(): number[] {
@@ -183,7 +159,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
     assert.equal(inits.length, 1, `expected one PID 1 in ${rootfs}: ${JSON.stringify(inits)}`);
     initPid = inits[0].pid;
-    assert.equal(cmdline(initPid), '/bin/sh');
+    assert.equal(commandLine(initPid), '/bin/sh');
 
     // A container of this window repaints the view at once, without waiting for the next poll.
     const rows = await wb.waitForSideBarTree(
@@ -239,8 +215,8 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
   it('"host side" lists the helper chain holding the container, which are the shell\'s ancestors on the host', async () => {
     const supervisor = stat(initPid)?.ppid ?? 0;
     const helper = stat(supervisor)?.ppid ?? 0;
-    assert.match(cmdline(supervisor), /container-helper\.sh __supervise /, `host PID ${supervisor} is not the supervisor`);
-    assert.match(cmdline(helper), /container-helper\.sh start /, `host PID ${helper} is not the helper`);
+    assert.match(commandLine(supervisor), /container-helper\.sh __supervise /, `host PID ${supervisor} is not the supervisor`);
+    assert.match(commandLine(helper), /container-helper\.sh start /, `host PID ${helper} is not the helper`);
     const chain = [helper, supervisor].map((pid) => `${stat(pid)?.comm} ${pid}`).join(' → ');
 
     await wb.waitForSideBarTree(page, (r) => rowsOf(r, name).some((x) => x.label === 'host side'), 'the host side row');
@@ -261,8 +237,8 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
       `host side rows:\n${render(mine)}`,
     );
     // Labels are the command lines, cut at 80 characters.
-    assert.ok(listed[0].label.startsWith(cmdline(helper).slice(0, 79)), `"${listed[0].label}" is not the helper's command line`);
-    assert.ok(listed[1].label.startsWith(cmdline(supervisor).slice(0, 79)), `"${listed[1].label}" is not the supervisor's`);
+    assert.ok(listed[0].label.startsWith(commandLine(helper).slice(0, 79)), `"${listed[0].label}" is not the helper's command line`);
+    assert.ok(listed[1].label.startsWith(commandLine(supervisor).slice(0, 79)), `"${listed[1].label}" is not the supervisor's`);
     await wb.screenshot(page, '09-containers-tree');
   });
 
