@@ -108,30 +108,6 @@ die() {
   exit "${2:-$EXIT_HELPER}"
 }
 
-usage() {
-  cat >&2 <<'EOF'
-usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE] [--] [COMMAND [ARG]...]
-       container-helper.sh kill --container PID1 --container-start-time T1 --pid PID --start-time T --signal SIG
-EOF
-}
-
-# The effective uid, from /proc with builtins only.
-effective_uid() {
-  while read -r key _ effective _; do
-    case "$key" in Uid:) printf '%s\n' "$effective"; return 0 ;; esac
-  done < /proc/self/status
-  return 1
-}
-
-# This script's own physical path, for the stages it runs in new namespaces.
-helper_path() {
-  case "$0" in */*) dir=${0%/*} ;; *) dir=. ;; esac
-  dir=$(cd -P -- "$dir" && pwd -P) || return 1
-  printf '%s/%s\n' "$dir" "${0##*/}"
-}
-
-# --- validation ----------------------------------------------------------------------------------------------
-
 has_control_chars() {
   case "$1" in
     *[[:cntrl:]]*) return 0 ;;
@@ -149,87 +125,12 @@ valid_name() {
   return 0
 }
 
-# Prints the physical path of rootfs $1, or dies saying what is wrong with it.
-resolve_rootfs() {
-  case "$1" in
-    /*) ;;
-    '') die "--rootfs is empty: give the absolute path of a root filesystem folder" ;;
-    *) die "--rootfs must be an absolute path, got a relative one: $1" ;;
-  esac
-  has_control_chars "$1" && die "--rootfs contains control characters; rename the folder"
-  [ -e "$1" ] || die "--rootfs does not exist: $1"
-  [ -d "$1" ] || die "--rootfs is not a directory: $1"
-  resolved=$(cd -P -- "$1" && pwd -P) || die "--rootfs cannot be entered: $1"
-  [ "$resolved" != / ] || die "--rootfs resolves to the host's / : give a separate root filesystem folder"
-  has_control_chars "$resolved" && die "--rootfs resolves to a path with control characters; rename the folder"
-  { [ -d "$resolved/proc" ] && [ ! -L "$resolved/proc" ]; } || die "the rootfs has no proc/ folder: mkdir '$resolved/proc'"
-  { [ -d "$resolved/dev" ] && [ ! -L "$resolved/dev" ]; } || die "the rootfs has no dev/ folder: mkdir '$resolved/dev'"
-  printf '%s\n' "$resolved"
-}
-
-# The rootfs's path in JSON: control characters are refused above, so only \ and " need escaping.
+# Sets json to $1 as a JSON string. Control characters are refused before any value gets here, so only \ and "
+# need escaping; a value without them (the usual case) costs no process.
 json_string() {
   case "$1" in
-    *[\"\\]*) printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')" ;;
-    *) printf '"%s"' "$1" ;;
-  esac
-}
-
-# Follows links of $2 the way the container will, with $1 as its root; prints the host path or nothing.
-resolve_in_root() {
-  root=$1 path=$(clamp_path "$2") hops=0
-  while [ -L "$root$path" ]; do
-    hops=$((hops + 1))
-    [ "$hops" -le 40 ] || return 1
-    target=$(readlink -- "$root$path") || return 1
-    case "$target" in
-      /*) path=$(clamp_path "$target") ;;
-      *) path=$(clamp_path "${path%/*}/$target") ;;
-    esac
-  done
-  printf '%s\n' "$root$path"
-}
-
-# An absolute path with ".", ".." and empty segments resolved, ".." stopping at "/", as inside a chroot.
-clamp_path() {
-  out=''
-  old_ifs=$IFS
-  IFS=/
-  set -f
-  for part in $1; do
-    case "$part" in
-      ''|.) ;;
-      ..) out=${out%/*} ;;
-      *) out=$out/$part ;;
-    esac
-  done
-  set +f
-  IFS=$old_ifs
-  printf '%s\n' "${out:-/}"
-}
-
-# Prints the path inside the rootfs that COMMAND $2 runs as, or exits 127 or 126 as the container's exec would,
-# before any namespace is made for a command that cannot run. A bare name is looked up in the container's PATH.
-check_command() {
-  root=$1 cmd=$2
-  case "$cmd" in
-    */*)
-      case "$cmd" in /*) ;; *) cmd=/$cmd ;; esac
-      host=$(resolve_in_root "$root" "$cmd") || die "too many levels of links resolving '$2' in the rootfs" "$EXIT_NOTFOUND"
-      [ -e "$host" ] || die "command not found in the rootfs: $2" "$EXIT_NOTFOUND"
-      { [ -f "$host" ] && [ -x "$host" ]; } || die "command is not an executable file in the rootfs: $2" "$EXIT_NOEXEC"
-      printf '%s\n' "$cmd"
-      ;;
-    *)
-      old_ifs=$IFS
-      IFS=:
-      for dir in $SAFE_PATH; do
-        host=$(resolve_in_root "$root" "$dir/$cmd") || continue
-        if [ -f "$host" ] && [ -x "$host" ]; then IFS=$old_ifs; printf '%s\n' "$dir/$cmd"; return 0; fi
-      done
-      IFS=$old_ifs
-      die "command not found in the rootfs's PATH ($SAFE_PATH): $cmd" "$EXIT_NOTFOUND"
-      ;;
+    *[\"\\]*) json=\"$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')\" ;;
+    *) json=\"$1\" ;;
   esac
 }
 
@@ -243,6 +144,15 @@ still_child_of() {
   set -- "$1" ${stat##*) }
   set +f
   { [ -n "$1" ] && [ "$3" = "$1" ]; } || die "internal stage not started by 'start', or its parent has ended"
+}
+
+# Sets fstab to path $1 as an fstab field: space, tab and backslash as octal escapes (control characters were
+# refused).
+fstab_path() {
+  case "$1" in
+    *[\ \	\\]*) fstab=$(printf '%s\n' "$1" | sed 's/\\/\\134/g; s/ /\\040/g; s/\t/\\011/g') ;;
+    *) fstab=$1 ;;
+  esac
 }
 
 # --- inside: two internal stages, run by `start` only ------------------------------------------------------------
@@ -294,7 +204,8 @@ init_stage() {
 
   confine_filesystem "$rootfs"
 
-  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$(json_string "$rootfs"),\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"control\":\"$CONTROL_FIFO\",\"helperPid\":$HELPER_PID}"
+  json_string "$rootfs"
+  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$NAME\",\"hostname\":\"$host_name\",\"control\":\"$CONTROL_FIFO\",\"helperPid\":$HELPER_PID}"
   # The record lets the Containers view (and `ps`) name containers started here; `start` removes it.
   if [ -d "$REGISTRY" ] || mkdir -p "$REGISTRY"; then
     printf '%s\n' "$record" > "$REGISTRY/$init_pid-$start_time.json" \
@@ -317,7 +228,32 @@ init_stage() {
   else
     set -- --chroot="$rootfs" --drop="$DROP_CAPS" --no-new-privs --shell="$command_path" -- "$@"
   fi
-  exec env -i PATH="$SAFE_PATH" HOME=/root TERM="${TERM:-xterm-256color}" HOSTNAME="$host_name" capsh "$@"
+  clean_environment
+  export PATH="$SAFE_PATH" HOME=/root TERM="${term:-xterm-256color}" HOSTNAME="$host_name"
+  exec capsh "$@"
+}
+
+# Empties the environment COMMAND will get, as `env -i` would, without the cost of running it: every exported
+# variable is unset. `export -p` prints one "export NAME[=VALUE]" line each; a value's own lines may start with
+# "export" too, which only unsets one more name. The lines are split by the shell, not read one by one: `read`
+# takes a byte per system call from a pipe.
+clean_environment() {
+  term=${TERM:-}
+  exported=$(export -p)
+  old_ifs=$IFS
+  IFS='
+'
+  set -f
+  for line in $exported; do
+    case "$line" in export\ *) ;; *) continue ;; esac
+    var=${line#export }
+    var=${var%%=*}
+    case "$var" in [A-Za-z_]*) ;; *) continue ;; esac
+    case "$var" in *[!A-Za-z0-9_]*) continue ;; esac
+    unset "$var" 2>/dev/null || true
+  done
+  set +f
+  IFS=$old_ifs
 }
 
 # The rootfs bound onto itself without devices or setuid, a fresh proc with the kernel's sensitive files masked
@@ -325,7 +261,8 @@ init_stage() {
 # namespace, none reaches the host; and all in one `mount -a` over a table written for it, because each
 # separate mount would cost a process. The table lives in a folder only root can write.
 confine_filesystem() {
-  r=$(fstab_path "$1")
+  fstab_path "$1"
+  r=$fstab
   # Named after the helper, which removes it when the container ends (it is not needed after the mount).
   table=/run/mini-containers/mounts.$HELPER_PID
   {
@@ -351,9 +288,9 @@ confine_filesystem() {
   mount -a -T "$table" || die "cannot set up the container's mounts (proc, masks, /dev)"
   dev=$1/dev
   # cp -a recreates the device nodes and keeps the links (fd, stdin, stdout, stderr → /proc/self/fd/…) as links.
-  cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/fd /dev/stdin /dev/stdout /dev/stderr \
-    "$dev/" || die "cannot create devices in $dev"
-  ln -s pts/ptmx "$dev/ptmx" || die "cannot create $dev/ptmx"
+  # The ptmx node opens the devpts instance mounted beside it at pts/ (Linux ≥ 4.7), so it needs no link.
+  cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx /dev/fd /dev/stdin /dev/stdout \
+    /dev/stderr "$dev/" || die "cannot create devices in $dev"
   if [ "$WITH_INIT" = 1 ]; then
     : > "$dev/$INIT_NAME"
     mount --bind -o ro,nosuid "$STATIC_INIT" "$dev/$INIT_NAME" \
@@ -361,11 +298,137 @@ confine_filesystem() {
   fi
 }
 
-# A path as an fstab field: space, tab and backslash as octal escapes (control characters were refused).
-fstab_path() {
+# The internal stages are dispatched here, before the shell has read the rest of this file: each stage is a
+# fresh sh, and reading the whole file three times per start would cost about 2 ms.
+case "${1:-}" in
+  __supervise) shift; supervise "$@" ;;
+  __init) shift; init_stage "$@" ;;
+esac
+
+usage() {
+  cat >&2 <<'EOF'
+usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE] [--] [COMMAND [ARG]...]
+       container-helper.sh kill --container PID1 --container-start-time T1 --pid PID --start-time T --signal SIG
+EOF
+}
+
+# Sets euid to the effective uid, read from /proc with builtins only.
+read_effective_uid() {
+  euid=''
+  while read -r key _ effective _; do
+    case "$key" in Uid:) euid=$effective; return 0 ;; esac
+  done < /proc/self/status
+  return 1
+}
+
+# Sets self to this script's own physical path, for the stages it runs in new namespaces. It changes directory:
+# run it first, while a relative $0 still means something.
+find_self() {
+  case "$0" in */*) dir=${0%/*} ;; *) dir=. ;; esac
+  cd -P -- "${dir:-/}" 2>/dev/null || return 1
+  self=$PWD/${0##*/}
+}
+
+# --- validation ----------------------------------------------------------------------------------------------
+# Validation runs on every start, so it uses shell builtins only: each extra process would cost about a
+# millisecond, a quarter of a whole raw `unshare … chroot` start. Results come back in variables, not through
+# command substitutions, which would fork.
+
+# Sets rootfs to the physical path of rootfs $1, or dies saying what is wrong with it. Leaves the working
+# directory there.
+resolve_rootfs() {
   case "$1" in
-    *[\ \	\\]*) printf '%s\n' "$1" | sed 's/\\/\\134/g; s/ /\\040/g; s/\t/\\011/g' ;;
-    *) printf '%s\n' "$1" ;;
+    /*) ;;
+    '') die "--rootfs is empty: give the absolute path of a root filesystem folder" ;;
+    *) die "--rootfs must be an absolute path, got a relative one: $1" ;;
+  esac
+  has_control_chars "$1" && die "--rootfs contains control characters; rename the folder"
+  [ -e "$1" ] || die "--rootfs does not exist: $1"
+  [ -d "$1" ] || die "--rootfs is not a directory: $1"
+  # cd -P leaves the physical path, every link resolved, in PWD.
+  cd -P -- "$1" 2>/dev/null || die "--rootfs cannot be entered: $1"
+  rootfs=$PWD
+  [ "$rootfs" != / ] || die "--rootfs resolves to the host's / : give a separate root filesystem folder"
+  has_control_chars "$rootfs" && die "--rootfs resolves to a path with control characters; rename the folder"
+  { [ -d "$rootfs/proc" ] && [ ! -L "$rootfs/proc" ]; } || die "the rootfs has no proc/ folder: mkdir '$rootfs/proc'"
+  { [ -d "$rootfs/dev" ] && [ ! -L "$rootfs/dev" ]; } || die "the rootfs has no dev/ folder: mkdir '$rootfs/dev'"
+}
+
+# Sets name to the default container name: the rootfs folder's name with every byte outside [A-Za-z0-9_.-]
+# replaced by "-", cut to 50 bytes, "c" in front when it does not start with a letter or digit, then "-PID".
+default_name() {
+  rest=${1##*/} base=''
+  while [ -n "$rest" ] && [ "${#base}" -lt 50 ]; do
+    tail=${rest#?}
+    char=${rest%"$tail"}
+    rest=$tail
+    case "$char" in [A-Za-z0-9_.-]) ;; *) char=- ;; esac
+    base=$base$char
+  done
+  case "$base" in [A-Za-z0-9]*) ;; *) base="c$base" ;; esac
+  name="$base-$$"
+}
+
+# Sets in_root to the host path that $2 names inside root $1, following links the way the container will.
+resolve_in_root() {
+  clamp_path "$2"
+  hops=0
+  while [ -L "$1$clamped" ]; do
+    hops=$((hops + 1))
+    [ "$hops" -le 40 ] || return 1
+    # The one process validation may run: there is no builtin that reads a link.
+    target=$(readlink -- "$1$clamped") || return 1
+    case "$target" in
+      /*) clamp_path "$target" ;;
+      *) clamp_path "${clamped%/*}/$target" ;;
+    esac
+  done
+  in_root=$1$clamped
+}
+
+# Sets clamped to absolute path $1 with ".", ".." and empty segments resolved, ".." stopping at "/", as inside a
+# chroot.
+clamp_path() {
+  clamped=''
+  old_ifs=$IFS
+  IFS=/
+  set -f
+  for part in $1; do
+    case "$part" in
+      ''|.) ;;
+      ..) clamped=${clamped%/*} ;;
+      *) clamped=$clamped/$part ;;
+    esac
+  done
+  set +f
+  IFS=$old_ifs
+  clamped=${clamped:-/}
+}
+
+# Sets command_path to the path inside the rootfs that COMMAND $2 runs as, or exits 127 or 126 as the container's
+# exec would, before any namespace is made for a command that cannot run. A bare name is looked up in the
+# container's PATH.
+check_command() {
+  root=$1 cmd=$2
+  case "$cmd" in
+    */*)
+      case "$cmd" in /*) ;; *) cmd=/$cmd ;; esac
+      resolve_in_root "$root" "$cmd" || die "too many levels of links resolving '$2' in the rootfs" "$EXIT_NOTFOUND"
+      [ -e "$in_root" ] || die "command not found in the rootfs: $2" "$EXIT_NOTFOUND"
+      { [ -f "$in_root" ] && [ -x "$in_root" ]; } || die "command is not an executable file in the rootfs: $2" "$EXIT_NOEXEC"
+      command_path=$cmd
+      ;;
+    *)
+      old_path_ifs=$IFS
+      IFS=:
+      for dir in $SAFE_PATH; do
+        IFS=$old_path_ifs
+        resolve_in_root "$root" "$dir/$cmd" || continue
+        if [ -f "$in_root" ] && [ -x "$in_root" ]; then command_path=$dir/$cmd; return 0; fi
+      done
+      IFS=$old_path_ifs
+      die "command not found in the rootfs's PATH ($SAFE_PATH): $cmd" "$EXIT_NOTFOUND"
+      ;;
   esac
 }
 
@@ -408,9 +471,10 @@ prune_records() {
 open_status_file() {
   case "$1" in /*) ;; *) die "--status-file must be an absolute path: $1" ;; esac
   has_control_chars "$1" && die "--status-file contains control characters"
-  folder=$(dirname -- "$1") file=$(basename -- "$1")
-  cd -P -- "$folder" 2>/dev/null || die "--status-file's folder does not exist: $folder"
-  uid=$(caller_uid) || exit "$EXIT_HELPER"
+  case "$1" in */) die "--status-file must name a file, not a folder: $1" ;; esac
+  folder=${1%/*} file=${1##*/}
+  cd -P -- "${folder:-/}" 2>/dev/null || die "--status-file's folder does not exist: ${folder:-/}"
+  caller_uid
   if [ "$uid" != 0 ]; then
     owner=$(stat -c %u -- .) || die "cannot read the owner of $folder"
     [ "$owner" = "$uid" ] || die "--status-file's folder must belong to the calling user (uid $uid): $folder"
@@ -458,14 +522,12 @@ start() {
   case "$seen" in *" --privileged "*) PRIVILEGED=1 ;; esac
   case "$seen" in *" --init "*) WITH_INIT=1 ;; esac
 
-  [ "$(effective_uid)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
-  rootfs=$(resolve_rootfs "$rootfs") || exit "$EXIT_HELPER"
+  { read_effective_uid && [ "$euid" = 0 ]; } || die "must run as root (directly, with sudo or with pkexec)"
+  # Before any other cd: $0 may be relative.
+  find_self || die "cannot find the helper's own path from $0"
+  resolve_rootfs "$rootfs"
 
-  if [ -z "$name" ]; then
-    base=$(basename -- "$rootfs" | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-50)
-    case "$base" in [A-Za-z0-9]*) ;; *) base="c$base" ;; esac
-    name="$base-$$"
-  fi
+  [ -n "$name" ] || default_name "$rootfs"
   valid_name "$name" || die "--name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}: $name"
   [ -n "$host_name" ] || host_name=$name
   valid_name "$host_name" || die "--hostname must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}: $host_name"
@@ -473,7 +535,7 @@ start() {
   [ $# -gt 0 ] || set -- /bin/sh
   [ -n "$1" ] || die "COMMAND is empty"
   has_control_chars "$1" && die "COMMAND contains control characters"
-  command_path=$(check_command "$rootfs" "$1") || exit $?
+  check_command "$rootfs" "$1"
   shift
   set -- "$command_path" "$@"
   if [ "$WITH_INIT" = 1 ] && [ ! -x "$STATIC_INIT" ]; then
@@ -481,14 +543,13 @@ start() {
   fi
   command -v capsh >/dev/null 2>&1 || die "capsh is missing: apt-get install libcap2-bin"
 
-  # Before any cd: $0 may be relative.
-  self=$(helper_path) || die "cannot find the helper's own path from $0"
   if [ -n "$status_file" ]; then
     open_status_file "$status_file"
     STATUS_FD_OPEN=1
   fi
   prune_records
-  CONTROL_FIFO=$(make_control_fifo) || exit "$EXIT_HELPER"
+  make_control_fifo
+  cd /
   export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$" CONTROL_FIFO PRIVILEGED WITH_INIT
   child=''
   trap 'end_container' HUP INT TERM
@@ -620,7 +681,7 @@ kill_command() {
   valid_start_time "$container_start" || die "--container-start-time must be a whole number: $container_start"
   valid_start_time "$target_start" || die "--start-time must be a whole number: $target_start"
   sig=$(signal_name "$sig") || die "--signal must be a signal name such as TERM or KILL, or a number 1..31: $sig"
-  [ "$(effective_uid)" = 0 ] || die "must run as root (directly, with sudo or with pkexec)"
+  { read_effective_uid && [ "$euid" = 0 ]; } || die "must run as root (directly, with sudo or with pkexec)"
   send_signal "$container" "$container_start" "$target" "$target_start" "$sig"
 }
 
@@ -676,22 +737,21 @@ INSIDE
 
 # --- the control channel --------------------------------------------------------------------------------------
 
-# The calling user's uid: sudo and pkexec set these; run directly, root.
+# Sets uid to the calling user's uid: sudo and pkexec set these; run directly, root.
 caller_uid() {
   uid=${SUDO_UID:-${PKEXEC_UID:-0}}
   case "$uid" in ''|*[!0-9]*) die "SUDO_UID or PKEXEC_UID is not a number: $uid" ;; esac
-  printf '%s\n' "$uid"
 }
 
-# Creates this helper's FIFO, owned by the caller, in a folder only root can change; prints its path.
+# Creates this helper's FIFO, owned by the caller, in a folder only root can change; sets CONTROL_FIFO to it.
 make_control_fifo() {
-  uid=$(caller_uid) || return 1
+  caller_uid
   [ -d "$CONTROL_DIR" ] || mkdir -p "$CONTROL_DIR" || die "cannot create $CONTROL_DIR"
   fifo="$CONTROL_DIR/$$.fifo"
   if [ -e "$fifo" ] || [ -L "$fifo" ]; then rm -f -- "$fifo"; fi
   mkfifo -m 600 "$fifo" || die "cannot create the control FIFO $fifo"
   if [ "$uid" != 0 ]; then chown "$uid" "$fifo" || die "cannot give the control FIFO to uid $uid"; fi
-  printf '%s\n' "$fifo"
+  CONTROL_FIFO=$fifo
 }
 
 # Prints the parent PID of host PID $1.
@@ -737,7 +797,8 @@ answer_request() {
     respond "{\"event\":\"signal\",\"id\":$id,\"ok\":true}"
   else
     error=${error#container-helper: }
-    respond "{\"event\":\"signal\",\"id\":$id,\"ok\":false,\"error\":$(json_string "$(printf '%s' "$error" | tr -d '[:cntrl:]')")}"
+    json_string "$(printf '%s' "$error" | tr -d '[:cntrl:]')"
+    respond "{\"event\":\"signal\",\"id\":$id,\"ok\":false,\"error\":$json}"
   fi
 }
 
@@ -762,8 +823,6 @@ respond() {
 
 case "${1:-}" in
   start) shift; start "$@" ;;
-  __supervise) shift; supervise "$@" ;;
-  __init) shift; init_stage "$@" ;;
   kill) shift; kill_command "$@" ;;
   __serve) shift; serve_control "$@" ;;
   -h|--help|help) usage; exit 0 ;;
