@@ -3,7 +3,7 @@ import { formatKillRequest, KillTarget, SignalEvent } from './core/helperProtoco
 
 /** How long to wait for the helper's answer before giving up. */
 const ANSWER_TIMEOUT_MS = 5_000;
-/** How often to try the FIFO again while nobody reads it yet. */
+/** How often to try the FIFO again while it is not there or nobody reads it yet. */
 const NO_READER_RETRY_MS = 50;
 
 /**
@@ -29,15 +29,16 @@ export class ControlChannel {
         reject: (e) => (clearTimeout(timer), reject(e)),
         toInit: target.pid === target.initPid,
       });
-      // Non-blocking: with no reader open fails with ENXIO instead of hanging. The helper starts reading a moment
-      // after the container runs, so try again until it does, the container ends (close) or the answer times out.
+      // Non-blocking: with no reader open fails with ENXIO instead of hanging. The helper makes the FIFO (ENOENT
+      // until then) and starts reading it beside the container's start, so try again until it does, the container
+      // ends (close) or the answer times out. Only root can create files in the FIFO's folder.
       const write = () => fs.open(this.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK, (openError, fd) => {
         if (!this.pending.has(id)) {
           // Settled meanwhile: the container ended, or the answer timed out.
           if (!openError) fs.close(fd, () => undefined);
           return;
         }
-        if (openError?.code === 'ENXIO') {
+        if (openError?.code === 'ENXIO' || openError?.code === 'ENOENT') {
           setTimeout(write, NO_READER_RETRY_MS);
           return;
         }

@@ -32,7 +32,9 @@
 #   A record with the "started" line is also kept in /run/mini-containers/containers/P-T.json while it runs.
 #
 #   Control channel: the "started" line names "control", a FIFO in /run/mini-containers/control (a folder only
-#   root can change) owned by the calling user (SUDO_UID or PKEXEC_UID, else root), mode 0600. While the container
+#   root can change) owned by the calling user (SUDO_UID or PKEXEC_UID, else root), mode 0600. It is made beside
+#   the container's start, not before it, so it may appear a moment after the "started" line: a writer that finds
+#   no FIFO yet (ENOENT) or no reader yet (ENXIO with O_NONBLOCK) tries again. While the container
 #   runs, the helper reads lines `kill ID PID1 T1 PID T SIG` from it (ID: 1 to 9 digits) and answers each in the
 #   status file with {"event":"signal","id":ID,"ok":true} or {"event":"signal","id":ID,"ok":false,"error":"…"}.
 #   Only the helper's own container can be named; every check of `kill` below applies. So a user who started a
@@ -548,7 +550,8 @@ start() {
     STATUS_FD_OPEN=1
   fi
   prune_records
-  make_control_fifo
+  # The control server makes the FIFO beside the container's start, off its critical path.
+  CONTROL_FIFO=$CONTROL_DIR/$$.fifo
   cd /
   export NAME="$name" STATUS_FD_OPEN="${STATUS_FD_OPEN:-0}" HELPER_PID="$$" CONTROL_FIFO PRIVILEGED WITH_INIT
   child=''
@@ -743,15 +746,14 @@ caller_uid() {
   case "$uid" in ''|*[!0-9]*) die "SUDO_UID or PKEXEC_UID is not a number: $uid" ;; esac
 }
 
-# Creates this helper's FIFO, owned by the caller, in a folder only root can change; sets CONTROL_FIFO to it.
+# Creates FIFO $1, owned by the caller, in a folder only root can change. A file left there under that name by
+# a helper that had the same PID and was SIGKILLed is replaced.
 make_control_fifo() {
   caller_uid
   [ -d "$CONTROL_DIR" ] || mkdir -p "$CONTROL_DIR" || die "cannot create $CONTROL_DIR"
-  fifo="$CONTROL_DIR/$$.fifo"
-  if [ -e "$fifo" ] || [ -L "$fifo" ]; then rm -f -- "$fifo"; fi
-  mkfifo -m 600 "$fifo" || die "cannot create the control FIFO $fifo"
-  if [ "$uid" != 0 ]; then chown "$uid" "$fifo" || die "cannot give the control FIFO to uid $uid"; fi
-  CONTROL_FIFO=$fifo
+  if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1"; fi
+  mkfifo -m 600 "$1" || die "cannot create the control FIFO $1"
+  if [ "$uid" != 0 ]; then chown "$uid" "$1" || die "cannot give the control FIFO to uid $uid"; fi
 }
 
 # Prints the parent PID of host PID $1.
@@ -773,7 +775,8 @@ serve_control() {
   parent=$(ppid_of "$$") || die "internal stage cannot read its parent"
   sibling_parent=$(ppid_of "$supervisor") || die "internal stage cannot read the supervisor's parent"
   [ "$parent" = "$sibling_parent" ] || die "internal stage run by hand; use 'start'"
-  case "$fifo" in "$CONTROL_DIR"/*.fifo) ;; *) die "internal stage got a FIFO outside $CONTROL_DIR" ;; esac
+  case "$fifo" in "$CONTROL_DIR/$HELPER_PID.fifo") ;; *) die "internal stage got a FIFO other than its helper's" ;; esac
+  make_control_fifo "$fifo"
   { [ -p "$fifo" ] && [ ! -L "$fifo" ]; } || die "internal stage got no FIFO"
   # Read-write, so the read end never sees end-of-file while no writer is connected.
   exec 5<> "$fifo"

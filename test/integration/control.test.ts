@@ -9,6 +9,7 @@ import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '.
 import {
   helperPath, isAlive, makeRootfs, makeTempDir, processesInNamespaceOf, readStarted, requireRoot, stopAllHelpers, waitFor,
 } from './harness';
+import { controlServerUp } from '../stress/kit';
 
 function startTime(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -30,6 +31,9 @@ describe('the control channel', () => {
       '/bin/sh', '-c', 'sleep 1001 & sleep 1002 & wait'], { stdio: 'ignore', env: { ...process.env, ...env } });
     helpers.push(child);
     const started: StartedEvent = await waitFor(() => readStarted(status));
+    // The server makes the FIFO beside the container's start, so it may appear just after the "started" line; and
+    // appendFileSync would create a plain file where it is still missing.
+    await controlServerUp(child.pid!);
     const pids = await waitFor(() => {
       const found = processesInNamespaceOf(started.initPid);
       return found.length === 3 ? found.filter((p) => p !== started.initPid) : undefined;
