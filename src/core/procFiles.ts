@@ -16,6 +16,7 @@ export class ProcFiles {
   private buf = Buffer.allocUnsafe(4096);
   private openFiles = 0;
   private lastPid: number | undefined;
+  private lastThreads: number | undefined;
   private unlistedScans = 0;
   /** Whether /proc/loadavg's last PID is this root's namespace's: we are at its top level. */
   private lastPidUsable: boolean | undefined;
@@ -38,25 +39,33 @@ export class ProcFiles {
    * few new ones are probed directly and `previous` (the last scan's PIDs, all read) supplies the rest. New
    * candidates may be threads (TIDs share the PID space): the scanner drops those. Undefined `previous`, many
    * new PIDs, a wrap-around of PID numbers or LIST_AT_LEAST_EVERY scans without a listing make it list.
+   *
+   * `quiet`: loadavg's last PID and its count of threads are both as at the last call, so no process (or
+   * thread) was created, and none was reaped, in between.
    */
-  pids(previous: number[] | undefined): { pids: number[]; listed: boolean } {
+  pids(previous: number[] | undefined): { pids: number[]; listed: boolean; quiet: boolean } {
     this.lastPidUsable ??= parseStatus(this.readText('self/status', 'latin1') ?? '').nsPids?.length === 1;
+    // "0.10 0.20 0.30 RUNNING/THREADS LASTPID"
     const loadavg = this.lastPidUsable ? this.readText('loadavg', 'latin1')?.trimEnd() : undefined;
     const lastPid = loadavg === undefined ? undefined : +loadavg.slice(loadavg.lastIndexOf(' ') + 1);
+    const threads = loadavg === undefined ? undefined : +loadavg.slice(loadavg.indexOf('/') + 1, loadavg.lastIndexOf(' '));
     const since = this.lastPid;
+    const quiet = previous !== undefined && lastPid !== undefined && lastPid === since &&
+      Number.isInteger(threads) && threads === this.lastThreads;
     // Read before listing: a process created in between is listed now and is a candidate next time too.
     this.lastPid = lastPid;
+    this.lastThreads = threads;
     if (
       previous !== undefined && lastPid !== undefined && since !== undefined && lastPid >= since &&
       lastPid - since <= MAX_CANDIDATES && ++this.unlistedScans < LIST_AT_LEAST_EVERY
     ) {
-      if (lastPid === since) return { pids: previous, listed: false };
+      if (lastPid === since) return { pids: previous, listed: false, quiet };
       const pids = new Set(previous);
       for (let pid = since + 1; pid <= lastPid; pid++) pids.add(pid);
-      return { pids: [...pids].sort((a, b) => a - b), listed: false };
+      return { pids: [...pids].sort((a, b) => a - b), listed: false, quiet };
     }
     this.unlistedScans = 0;
-    return { pids: this.listPids(), listed: true };
+    return { pids: this.listPids(), listed: true, quiet };
   }
 
   /** The PIDs listed in the root, ascending (parents usually come before their children). */

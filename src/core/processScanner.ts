@@ -77,6 +77,15 @@ export interface ScannerOptions {
    * exit (reparenting) is caught separately. Only RSS may go stale while a process sleeps (memory reclaim).
    */
   readonly changeProbe?: 'schedstat' | 'stat';
+  /**
+   * While /proc/loadavg shows that no process was created or reaped since the last scan, skip probing each
+   * process, except that every process is probed at least this often (ms). What such a skip can miss, an exec
+   * or setuid without a fork, a state change, a zombie not yet reaped, shows at the latest after this long.
+   * Default 0: probe every process on every scan.
+   */
+  readonly quietProbeIntervalMs?: number;
+  /** Milliseconds of a monotonic clock; default performance.now. */
+  readonly now?: () => number;
 }
 
 interface Entry {
@@ -92,6 +101,7 @@ interface Entry {
 }
 
 const KTHREADD = 2;
+const NONE: ReadonlySet<number> = new Set();
 
 /** Scans a /proc tree; keeps the previous result so that each rescan reads as little as possible. */
 export class ProcessScanner {
@@ -106,6 +116,10 @@ export class ProcessScanner {
   private probe: 'schedstat' | 'stat' | undefined;
   /** Whether every PID of the last listing was read: only then may the next scan skip listing. */
   private complete = false;
+  private readonly quietProbeIntervalMs: number;
+  private readonly now: () => number;
+  /** The last scan's processes, and when every one of them was last probed. */
+  private last: { processes: ReadonlyMap<number, ProcessInfo>; probedAt: number } | undefined;
 
   constructor(options: ScannerOptions = {}) {
     this.probe = options.changeProbe;
@@ -114,11 +128,20 @@ export class ProcessScanner {
     this.files = new ProcFiles(root, this.fs, options.maxOpenFiles ?? defaultMaxOpenFiles());
     this.passwdPath = options.passwdPath ?? '/etc/passwd';
     this.pageSize = options.pageSize ?? systemPageSize();
+    this.quietProbeIntervalMs = options.quietProbeIntervalMs ?? 0;
+    this.now = options.now ?? (() => performance.now());
   }
 
-  /** Reads every process. Throws only when the /proc directory itself cannot be listed. */
-  scan(): ProcessSnapshot {
-    const { pids, listed } = this.files.pids(this.complete ? [...this.entries.keys()] : undefined);
+  /**
+   * Reads every process. Throws only when the /proc directory itself cannot be listed. `probeAll` probes every
+   * process even when the host looks quiet (see `quietProbeIntervalMs`): for a refresh the user asked for.
+   */
+  scan({ probeAll = false }: { probeAll?: boolean } = {}): ProcessSnapshot {
+    const { pids, listed, quiet } = this.files.pids(this.complete ? [...this.entries.keys()] : undefined);
+    const now = this.now();
+    if (!probeAll && quiet && this.last !== undefined && now - this.last.probedAt < this.quietProbeIntervalMs) {
+      return { processes: this.last.processes, hostNsInode: this.hostNsInode, added: NONE, removed: NONE, changed: NONE };
+    }
     if (this.hostNsInode === null) this.hostNsInode = this.findHostNsInode();
     this.probe ??= ['self', '1'].some((dir) => this.files.readText(`${dir}/schedstat`, 'latin1') !== undefined)
       ? 'schedstat'
@@ -137,6 +160,7 @@ export class ProcessScanner {
       for (const entry of new Set([...previous.values(), ...next.values()])) this.files.close(entry.fd);
       this.entries = new Map();
       this.complete = false;
+      this.last = undefined;
       throw e;
     }
     const removed = new Set<number>();
@@ -149,6 +173,7 @@ export class ProcessScanner {
     // A listed PID that could not be read may be readable next time: list again. Unlisted candidates that
     // were not read were threads or have ended.
     if (listed) this.complete = next.size === pids.length;
+    this.last = { processes, probedAt: now };
     return { processes, hostNsInode: this.hostNsInode, added, removed, changed };
   }
 
@@ -236,6 +261,7 @@ export class ProcessScanner {
     for (const entry of this.entries.values()) this.files.close(entry.fd);
     this.entries = new Map();
     this.complete = false;
+    this.last = undefined;
   }
 
   // --- reading

@@ -221,6 +221,50 @@ describe('incremental rescans', () => {
     assert.equal(listings(), 4, 'and it lists at least every tenth scan');
   });
 
+  it('skips probing each process while loadavg shows no process created or reaped, up to quietProbeIntervalMs', (t) => {
+    const procs = base();
+    const tree = tempProc(procs, 1);
+    t.after(tree.cleanup);
+    const loadavg = (threads: number, last: number) =>
+      fs.writeFileSync(path.join(tree.root, 'loadavg'), `0.10 0.20 0.30 1/${threads} ${last}\n`);
+    loadavg(90, 13);
+    const spy = spyFs(tree.root);
+    let clock = 0;
+    // Descriptors are not kept: a kept one of the fake /proc would still read after its process "ended".
+    const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 0, quietProbeIntervalMs: 10_000, now: () => clock });
+    t.after(() => scanner.dispose());
+    const first = scanner.scan();
+    const probed = () => [...new Set(spy.calls.filter((c) => /^(open|read) \d+\//.test(c)).map((c) => +c.split(' ')[1].split('/')[0]))].sort((a, b) => a - b);
+    const exec = (pid: number, comm: string) => {
+      const p = procs.find((q) => q.pid === pid)!;
+      Object.assign(p, { comm, runs: p.runs! + 1 });
+      writeProc(tree.root, [p]);
+    };
+    const steps: { name: string; act: () => void; probed: number[]; changed?: number[]; removed?: number[] }[] = [
+      { name: 'quiet: no process is read, the same records come back', act: () => (clock += 2_000), probed: [] },
+      { name: 'an exec without a fork waits for the next full probe', act: () => (exec(12, 'top'), (clock += 2_000)), probed: [] },
+      { name: `after ${10_000} ms every process is probed again`, act: () => (clock += 6_000), probed: [1, 10, 11, 12, 13], changed: [12] },
+      { name: 'a reaped process (one thread fewer) makes the scan probe at once', act: () => (removeProc(tree.root, [13]), loadavg(89, 13), (clock += 1)), probed: [1, 10, 11, 12, 13], removed: [13] },
+      { name: 'and quiet again', act: () => (clock += 1), probed: [] },
+      { name: 'a new PID makes it probe', act: () => (writeProc(tree.root, [{ pid: 14, ppid: 1, runs: 1 }]), loadavg(90, 14), (clock += 1)), probed: [1, 10, 11, 12, 14] },
+    ];
+    let previous = first;
+    for (const step of steps) {
+      step.act();
+      spy.calls.length = 0;
+      const snap = scanner.scan();
+      assert.deepEqual(probed(), step.probed, step.name);
+      assert.deepEqual([[...snap.changed], [...snap.removed]], [step.changed ?? [], step.removed ?? []], step.name);
+      if (!step.probed.length) assert.equal(snap.processes, previous.processes, `${step.name}: the same map`);
+      previous = snap;
+    }
+    exec(11, 'bash');
+    spy.calls.length = 0;
+    const asked = scanner.scan({ probeAll: true });
+    assert.deepEqual(probed(), [1, 10, 11, 12, 14], 'probeAll probes a quiet host too');
+    assert.deepEqual([...asked.changed], [11]);
+  });
+
   for (const { changeProbe, maxOpenFiles } of modes) {
     const mode = `${changeProbe}, ${maxOpenFiles ? 'kept open' : 'reopened'}`;
     const setup = (t: { after: (fn: () => void) => void }) => {
