@@ -105,9 +105,6 @@ function analyseStart(procs: Map<number, Proc>, helper: Proc): HelperTrace | und
   const kids = helper.children.map(proc);
 
   const supervisor = kids.find((k) => programsOf(k).has('unshare'));
-  const beforeSupervisor = supervisor ? kids.slice(0, kids.indexOf(supervisor)) : kids;
-  // Validation comes first; then bookkeeping: pruning old records, the control FIFO.
-  const bookkeeping = beforeSupervisor.find((k) => ['rm', 'mkdir', 'mkfifo', 'chown'].some((x) => programsOf(k).has(x)));
   const server = supervisor && kids[kids.indexOf(supervisor) + 1];
   const init = supervisor?.children.map(proc).find((c) => c.execs.length > 0);
   const initKids = init?.children.map(proc) ?? [];
@@ -117,12 +114,11 @@ function analyseStart(procs: Map<number, Proc>, helper: Proc): HelperTrace | und
   const lastExec = init?.execs[init.execs.length - 1];
   const commandExec = lastExec && !['setpriv', 'sh', 'env', 'capsh'].includes(basename(lastExec.file)) ? lastExec : undefined;
   const landmarks: [string, number | undefined][] = [
-    ['argument validation (shell start, flags, uid, rootfs, name, command lookup, status file)', t0],
-    ['bookkeeping before the start (prune old records, control FIFO, own path)', bookkeeping?.forkedAt],
+    ['validation (shell start, flags, uid, own path, rootfs, name, command lookup, status file, stale records)', t0],
     ['namespace creation (setpriv → unshare → sh __supervise → setpriv → sh __init, to its 1st command)', supervisor?.forkedAt],
     ['mounts (rootfs bind, proc, /proc masks, /dev, devpts, shm; device nodes)', initKids[0]?.forkedAt],
-    ['bookkeeping in PID 1 (started record, registry, status line)', initKids[lastMount + 1]?.forkedAt ?? ownExec('env')],
-    ['capsh/chroot (env -i → capsh: chroot, drop caps, no_new_privs → exec)', ownExec('env') ?? ownExec('capsh')],
+    ['bookkeeping in PID 1 (started record, registry, status line, environment)', lastMount >= 0 ? initKids[lastMount].exitAt : undefined],
+    ['capsh/chroot (capsh: chroot, drop caps, no_new_privs → exec)', ownExec('env') ?? ownExec('capsh')],
     ['COMMAND itself (/bin/true)', commandExec?.time],
     ['teardown bookkeeping (supervisor exits, server killed, FIFO/table/record removed)', init?.exitAt],
   ];
