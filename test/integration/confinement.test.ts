@@ -75,6 +75,25 @@ describe('confinement', () => {
     for (const line of result.stdout.trim().split('\n')) assert.equal(line.trim(), '0', result.stdout);
   });
 
+  it('gives the command an environment of PATH, HOME, TERM and HOSTNAME only, as env -i would', async () => {
+    // A value whose second line looks like another variable's export must not smuggle it in.
+    const result = await runHelper(['start', '--rootfs', rootfs, '--', 'env'], {
+      env: { MC_SECRET: 'host-only', MC_TRICKY: 'a\nexport PATH=/evil', TERM: 'xterm-mc' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const vars = Object.fromEntries(result.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    assert.deepEqual(Object.keys(vars).sort(), ['HOME', 'HOSTNAME', 'PATH', 'TERM'], result.stdout);
+    assert.equal(vars.PATH, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    assert.equal(vars.TERM, 'xterm-mc');
+    assert.equal(vars.HOME, '/root');
+  });
+
+  it('has its own devpts: /dev/ptmx opens a new pty numbered from 0, and no host pty shows', async () => {
+    const result = await inside('exec 3<>/dev/ptmx && ls /dev/pts && stat -c "%F %t:%T" /dev/ptmx');
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split('\n'), ['0', 'ptmx', 'character special file 5:2'], result.stdout);
+  });
+
   it('--privileged keeps every capability and a writable /proc/sys, and says so in its flags only', async () => {
     const result = await inside('grep CapBnd /proc/self/status; grep NoNewPrivs /proc/self/status', ['--privileged']);
     assert.equal(result.code, 0, result.stderr);

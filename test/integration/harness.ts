@@ -32,8 +32,10 @@ export interface HelperResult {
 const running = new Set<ChildProcess>();
 
 /** Runs the helper to completion; the child is tracked so a failed test cannot leave it behind. */
-export function runHelper(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<HelperResult> {
-  const child = spawnHelper(args);
+export function runHelper(
+  args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<HelperResult> {
+  const child = spawnHelper(args, options.env);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => (stdout += d));
@@ -48,8 +50,9 @@ export function runHelper(args: readonly string[], options: { timeoutMs?: number
   });
 }
 
-export function spawnHelper(args: readonly string[]): ChildProcess {
-  const child = spawn('/bin/sh', [helperPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the helper with this process's environment plus `env`. */
+export function spawnHelper(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn('/bin/sh', [helperPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   running.add(child);
   child.on('exit', () => running.delete(child));
   return child;
