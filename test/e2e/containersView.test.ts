@@ -2,19 +2,15 @@
 // Debian's chromium. Every PID the tree shows is checked against the host's /proc. Run with `npm run test:e2e`.
 // Needs root.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium, type Browser } from './browser';
-import { CodeServer, sleep } from './codeServer';
-import { projectRoot } from './codeServerInstall';
+import { sleep } from './codeServer';
 import { isRunning, processesRootedIn, type HostProcess } from './hostProcesses';
-import { createTestRootfs, type TestRootfs } from './rootfs';
 import * as wb from './workbench';
 import { cmdline, focusActiveTerminal, render, rowsOf, runInTerminal, stat, widenSideBar } from './steps';
-
-const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
+import { WorkbenchSession } from './workbenchSession';
 /** The view polls this often while visible (the setting's default, written out so the waits below follow it). */
 const REFRESH_SECONDS = 2;
 /** Long enough for one poll, and the scan and repaint after it. */
@@ -59,21 +55,9 @@ async function waitUntil(what: string, probe: () => boolean, timeoutMs: number):
 
 // --- the tree
 
-/** Keeps the extension's "Mini Containers" log (it says why a refresh or a kill failed) in test-output/e2e/. */
-function saveExtensionLog(root: string): void {
-  const logs = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => basename(f) === 'Mini Containers.log');
-  if (!logs.length) return;
-  mkdirSync(wb.outputDir, { recursive: true });
-  const file = join(wb.outputDir, 'containers-view-extension.log');
-  writeFileSync(file, logs.map((f) => readFileSync(join(root, f), 'utf8')).join(''));
-  console.log(`extension log: ${file}`);
-}
-
 describe('The Containers view in a real VS Code (code-server + chromium)', { timeout: 180_000 }, () => {
-  let testRootfs: TestRootfs | undefined;
+  let session: WorkbenchSession | undefined;
   let rootfs = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   /** Terminal names look like "<rootfs folder>-<4 hex digits>"; the container has the same name. */
   let namePattern = /^$/;
@@ -84,24 +68,18 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
   let sleeper = { hostPid: 0, nsPid: 0 };
 
   before(async () => {
-    assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
-    testRootfs = await createTestRootfs('mini-containers-e2e-view-', 'view-rootfs');
-    rootfs = testRootfs.rootfs;
-    namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
-    server = await CodeServer.create({
-      settings: {
-        'miniContainers.rootfs': rootfs,
+    session = await WorkbenchSession.open({
+      rootfsPrefix: 'mini-containers-e2e-view-',
+      rootfsName: 'view-rootfs',
+      settings: (r) => ({
+        'miniContainers.rootfs': r,
         'miniContainers.refreshInterval': REFRESH_SECONDS,
         // Rows pinned at the top of a scrolled tree would cover the rows under them.
         'workbench.tree.enableStickyScroll': false,
-      },
+      }),
     });
-    await server.installExtension(vsix);
-    await server.start();
-    browser = await launchChromium();
-    page = browser.page;
-    await page.goto(server.workbenchUrl());
-    await wb.waitForWorkbench(page);
+    ({ rootfs, page } = session);
+    namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
   });
 
   afterEach(async (t) => {
@@ -115,12 +93,9 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
   });
 
   after(async () => {
-    if (server) saveExtensionLog(server.root);
-    // Stopping the server ends its extension host, whose terminals end their containers; dispose() then kills
+    // Stopping the server ends its extension host, whose terminals end their containers; removing the rootfs kills
     // (and reports) anything still running in the rootfs.
-    await browser?.close();
-    await server?.stop();
-    await testRootfs?.dispose();
+    await session?.close('containers-view-extension.log');
   });
 
   it('with no container on the machine, the view shows its welcome content with "Start Isolated Shell"', async (t: TestContext) => {

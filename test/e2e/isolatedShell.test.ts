@@ -1,20 +1,14 @@
 // End to end: the packaged extension in a real VS Code (code-server) driven through Debian's chromium.
 // Run with `npm run test:e2e` (packages the VSIX, builds, then `node --test dist/test/e2e/`). Needs root.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium, type Browser } from './browser';
-import { CodeServer } from './codeServer';
-import { projectRoot } from './codeServerInstall';
 import { isRunning, processesRootedIn } from './hostProcesses';
-import { createTestRootfs, type TestRootfs } from './rootfs';
 import * as wb from './workbench';
 import { runInTerminal } from './steps';
-
-const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
+import { WorkbenchSession } from './workbenchSession';
 
 interface PsRow {
   pid: number;
@@ -41,34 +35,24 @@ function lastIndex(lines: string[], test: (line: string) => boolean): number {
 }
 
 describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout: 300_000 }, () => {
-  let testRootfs: TestRootfs | undefined;
+  let session: WorkbenchSession | undefined;
   let rootfs = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   /** Terminal names look like "<rootfs folder>-<4 hex digits>". */
   let namePattern = /^$/;
   const timings: Record<string, number> = {};
 
   before(async () => {
-    assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
-    testRootfs = await createTestRootfs('mini-containers-e2e-', 'e2e-rootfs');
-    rootfs = testRootfs.rootfs;
+    session = await WorkbenchSession.open({
+      rootfsPrefix: 'mini-containers-e2e-', rootfsName: 'e2e-rootfs', settings: (r) => ({ 'miniContainers.rootfs': r }),
+    });
+    ({ rootfs, page } = session);
     namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
-    server = await CodeServer.create({ settings: { 'miniContainers.rootfs': rootfs } });
-    await server.installExtension(vsix);
-    await server.start();
-    browser = await launchChromium();
-    page = browser.page;
-    await page.goto(server.workbenchUrl());
-    await wb.waitForWorkbench(page);
     await wb.screenshot(page, '01-workbench-loaded');
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
-    await testRootfs?.dispose();
+    await session?.close('isolated-shell-extension.log');
     if (Object.keys(timings).length) {
       await mkdir(wb.outputDir, { recursive: true });
       const file = join(wb.outputDir, 'timings.json');

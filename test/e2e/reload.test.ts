@@ -18,16 +18,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchChromium, type Browser } from './browser';
 import { onInterrupt } from './cleanup';
-import { CodeServer, sleep } from './codeServer';
+import { sleep } from './codeServer';
 import { projectRoot } from './codeServerInstall';
 import { isRunning, processesRootedIn } from './hostProcesses';
-import { createTestRootfs, mountsUnder, type TestRootfs } from './rootfs';
+import { mountsUnder } from './rootfs';
 import * as steps from './steps';
 import * as wb from './workbench';
+import { WorkbenchSession } from './workbenchSession';
 
-const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
 const helperScript = join(projectRoot, 'src', 'helper', 'container-helper.sh');
 const RUN_DIR = '/run/mini-containers';
 const REGISTRY = join(RUN_DIR, 'containers');
@@ -89,10 +88,8 @@ async function chooseFromContextMenu(page: Page, label: string, description: Reg
 }
 
 describe('Reload Window: containers are rediscovered, and a terminal\'s container ends with it', { timeout: 180_000 }, () => {
-  let testRootfs: TestRootfs | undefined;
+  let session: WorkbenchSession | undefined;
   let rootfs = '';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let outside: ChildProcess | undefined;
   let outsideExit: Promise<number | string> | undefined;
@@ -105,36 +102,30 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
   let shell: { init: Pinned; hostSide: Pinned[]; files: string[] } | undefined;
 
   before(async () => {
-    assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
-    testRootfs = await createTestRootfs('mini-containers-e2e-r-', 'r-rootfs');
-    rootfs = testRootfs.rootfs;
-    server = await CodeServer.create({
-      settings: {
-        'miniContainers.rootfs': rootfs,
+    session = await WorkbenchSession.open({
+      rootfsPrefix: 'mini-containers-e2e-r-',
+      rootfsName: 'r-rootfs',
+      settings: (r) => ({
+        'miniContainers.rootfs': r,
         'miniContainers.refreshInterval': REFRESH_SECONDS,
         'workbench.tree.enableStickyScroll': false,
-      },
+      }),
     });
-    await server.installExtension(vsix);
-    await server.start();
-    browser = await launchChromium();
-    page = browser.page;
-    await page.goto(server.workbenchUrl());
-    await wb.waitForWorkbench(page);
+    ({ rootfs, page } = session);
   });
 
   after(async () => {
-    if (server) steps.saveExtensionLog(server.root, 'r-extension.log');
-    await browser?.close();
-    await server?.stop();
     // The outside container, if a failure left it running: TERM to its helper ends it, by PID.
-    if (outside?.pid !== undefined && outside.exitCode === null && outside.signalCode === null) {
-      outside.kill('SIGTERM');
-      await Promise.race([outsideExit, sleep(3000)]);
-      if (outside.exitCode === null && outside.signalCode === null) outside.kill('SIGKILL');
-    }
-    unregisterOutside();
-    await testRootfs?.dispose();
+    const endOutside = async () => {
+      if (outside?.pid !== undefined && outside.exitCode === null && outside.signalCode === null) {
+        outside.kill('SIGTERM');
+        await Promise.race([outsideExit, sleep(3000)]);
+        if (outside.exitCode === null && outside.signalCode === null) outside.kill('SIGKILL');
+      }
+      unregisterOutside();
+    };
+    if (session) await session.close('r-extension.log', endOutside);
+    else await endOutside();
   });
 
   it('before the reload, the view lists the window\'s isolated shell and a container started outside VS Code', async () => {

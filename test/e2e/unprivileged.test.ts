@@ -10,16 +10,12 @@ import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
-import { launchChromium, type Browser } from './browser';
-import { CodeServer } from './codeServer';
-import { projectRoot } from './codeServerInstall';
+import type { CodeServer } from './codeServer';
 import { isRunning, processesRootedIn } from './hostProcesses';
-import { createTestRootfs, type TestRootfs } from './rootfs';
 import * as steps from './steps';
 import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
 import * as wb from './workbench';
-
-const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
+import { WorkbenchSession } from './workbenchSession';
 const REGISTRY = '/run/mini-containers/containers';
 const REFRESH_SECONDS = 2;
 const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
@@ -36,12 +32,11 @@ function installedHelper(extensionsDir: string): string {
 }
 
 describe('An unprivileged user: one sudo password, then everything through the control channel', { timeout: 180_000 }, () => {
-  let testRootfs: TestRootfs | undefined;
+  let session: WorkbenchSession | undefined;
   let rootfs = '';
   let user: SudoUser | undefined;
   let helper: SystemHelper | undefined;
   let server: CodeServer | undefined;
-  let browser: Browser | undefined;
   let page: Page;
   let name = '';
   /** The container: its PID 1, and the host processes that hold it (sudo, sudo's monitor, helper, supervisor, server). */
@@ -51,41 +46,34 @@ describe('An unprivileged user: one sudo password, then everything through the c
 
   before(async () => {
     assert.equal(process.getuid?.(), 0, 'this test sets up a user and a sudoers rule: run it as root');
-    assert.ok(existsSync(vsix), `${vsix} is missing: run \`npm run package\` (npm run test:e2e does it first)`);
-    testRootfs = await createTestRootfs('mini-containers-e2e-u-', 'u-rootfs');
-    rootfs = testRootfs.rootfs;
-    // The user's extension host checks the rootfs before asking sudo: it must be able to read it.
-    await chmod(testRootfs.dir, 0o755);
-    user = createSudoUser();
+    const sudoUser = (user = createSudoUser());
     console.log(`test user ${user.name} (uid ${user.uid}), sudoers drop-in ${user.sudoersFile}`);
-    server = await CodeServer.create({
-      user: { name: user.name, uid: user.uid, gid: user.gid },
-      settings: {
-        'miniContainers.rootfs': rootfs,
+    session = await WorkbenchSession.open({
+      rootfsPrefix: 'mini-containers-e2e-u-',
+      rootfsName: 'u-rootfs',
+      user: { name: sudoUser.name, uid: sudoUser.uid, gid: sudoUser.gid },
+      settings: (r) => ({
+        'miniContainers.rootfs': r,
         'miniContainers.privilege': 'auto',
         'miniContainers.refreshInterval': REFRESH_SECONDS,
         'workbench.tree.enableStickyScroll': false,
+      }),
+      // The user's extension host checks the rootfs before asking sudo: it must be able to read it.
+      prepare: (t) => chmod(t.dir, 0o755),
+      // Installed from the extension's own copy, as the command does: the extension uses it only when identical.
+      beforeStart: (s) => {
+        helper = installSystemHelper(installedHelper(s.extensionsDir));
       },
     });
-    await server.installExtension(vsix);
-    // Installed from the extension's own copy, as the command does: the extension uses it only when identical.
-    helper = installSystemHelper(installedHelper(server.extensionsDir));
-    await server.start();
-    browser = await launchChromium();
-    page = browser.page;
-    await page.goto(server.workbenchUrl());
-    await wb.waitForWorkbench(page);
+    ({ rootfs, page, server } = session);
     await wb.screenshot(page, 'u-01-workbench-as-user');
   });
 
   after(async () => {
-    if (server) steps.saveExtensionLog(server.root, 'u-extension.log');
-    await browser?.close();
     // The server first: the user cannot be deleted while its processes run.
-    await server?.stop();
+    await session?.close('u-extension.log');
     user?.dispose();
     helper?.dispose();
-    await testRootfs?.dispose();
   });
 
   it('"Start Isolated Shell" says what sudo will run and why, asks the password once, then the shell is PID 1', async () => {
