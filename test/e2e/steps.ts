@@ -5,29 +5,13 @@ import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { sleep } from './codeServer';
 import * as wb from './workbench';
+import { readStat as stat } from '../vscode/hostState';
 
 // --- one process, from the host's /proc
 
-export interface Stat {
-  readonly ppid: number;
-  readonly comm: string;
-  readonly state: string;
-  /** Field 22: with the PID, the process's identity. */
-  readonly startTime: number;
-}
-
-export function stat(pid: number): Stat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // "PID (comm) STATE PPID ...": comm may hold spaces and parentheses.
-  const close = text.lastIndexOf(')');
-  const fields = text.slice(close + 2).split(' ');
-  return { comm: text.slice(text.indexOf('(') + 1, close), state: fields[0], ppid: Number(fields[1]), startTime: Number(fields[19]) };
-}
+// The extension-host suite reads stat the same way; one copy, independent of the parser under test.
+export { stat };
+export type { Stat } from '../vscode/hostState';
 
 export function cmdline(pid: number): string[] {
   try {
