@@ -20,12 +20,24 @@ const TRACED = 12;
 const HELPER = join(projectRoot, 'src', 'helper', 'container-helper.sh');
 const GROUP = 'helper start';
 
+/** The helper's own list of capabilities to drop, so that the sh floor below drops the same. */
+function helperDropCaps(): string {
+  const match = /^readonly DROP_CAPS=((?:.*\\\n)*.*)$/m.exec(readFileSync(HELPER, 'utf8'));
+  if (!match) throw new Error(`no DROP_CAPS in ${HELPER}`);
+  return match[1].replace(/\\\n/g, '');
+}
+
 /** The commands compared, each a function giving the argv of one start. */
 function commands(rootfs: string, tmp: string): Record<string, () => string[]> {
   let n = 0;
+  const drop = helperDropCaps();
   return {
     floor: () => ['/bin/true'],
     raw: () => ['unshare', '-pfmui', `--mount-proc=${rootfs}/proc`, 'chroot', rootfs, '/bin/true'],
+    // The fewest processes a sh helper that confines can run: a shell, the namespaces, chroot plus dropped
+    // capabilities and no_new_privs. Nothing else of the helper: no checks, masks, /dev, supervisor or records.
+    shFloor: () => ['sh', '-c', 'exec unshare -pfmui --mount-proc="$1/proc" capsh --chroot="$1" --drop="$2" --no-new-privs --shell=/bin/true --',
+      'sh', rootfs, drop],
     bwrap: () => ['bwrap', '--bind', rootfs, '/', '--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '/bin/true'],
     helper: () => ['sh', HELPER, 'start', '--rootfs', rootfs, '--', '/bin/true'],
     // As the extension runs it: a name, and a status file that must not exist yet.
@@ -74,6 +86,7 @@ async function main(): Promise<number> {
     const labels: Record<string, string> = {
       floor: 'spawn floor: /bin/true from Node',
       raw: 'raw: unshare -pfmui --mount-proc chroot',
+      shFloor: 'sh floor: sh → unshare → capsh, nothing else',
       bwrap: 'bubblewrap (--unshare-pid/ipc/uts)',
       helper: 'helper: container-helper.sh start',
       helperExt: 'helper + --name, --status-file (as the extension)',
@@ -92,6 +105,10 @@ async function main(): Promise<number> {
     summarize({
       group: GROUP, figure: 'helper start as the extension runs it, median', value: ms(med('helperExt')), baseline: `raw ${ms(med('raw'), 2)}`,
       ratio: ratio(med('helperExt'), med('raw')), target: '≤ 1.3× raw', met: med('helperExt') / med('raw') <= 1.3,
+    });
+    summarize({
+      group: GROUP, figure: 'sh floor (sh → unshare → capsh, no checks), median', value: ms(med('shFloor'), 2), baseline: `raw ${ms(med('raw'), 2)}`,
+      ratio: ratio(med('shFloor'), med('raw')),
     });
     summarize({ group: GROUP, figure: 'bubblewrap start, median', value: ms(med('bwrap'), 2), baseline: `raw ${ms(med('raw'), 2)}`, ratio: ratio(med('bwrap'), med('raw')) });
     summarize({ group: GROUP, figure: 'raw start, median', value: ms(med('raw'), 2), baseline: `spawn floor ${ms(med('floor'), 2)}`, ratio: ratio(med('raw'), med('floor')) });
