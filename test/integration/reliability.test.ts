@@ -404,9 +404,9 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
       terminals.push(term);
       const s = await waitFor(() => readStarted(status));
       term.write(TYPED);
-      // Ready when its four sleeps run (the shell may not have reaped setsid's parent yet).
-      const sleeps = () => processesInNamespaceOf(s.initPid)
-        .filter((pid) => /^sleep\x00100[0-3]\x00$/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1')));
+      // Ready when its four sleeps run (the shell may not have reaped setsid's parent yet). A process listed a
+      // moment ago may be gone when its command line is read: commandOf says "?" for it.
+      const sleeps = () => processesInNamespaceOf(s.initPid).filter((pid) => /^sleep 100[0-3]$/.test(commandOf(pid)));
       await waitFor(() => sleeps().length === 4, 5_000);
       const pinned = await pinRunning(term.pid, s.initPid);
       assert.ok(pinned.container.length >= 5 && pinned.helper.length === 3, 'PID 1, four sleeps; helper, supervisor, server');
