@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { buildModel, Container, ContainerModel, diffModels } from './core/containerModel';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
-import { ContainerRegistry, DEFAULT_REGISTRY_DIR } from './core/registry';
+import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR } from './core/registry';
 import { bootTimeMs, processForest } from './core/treeText';
 import {
   ContainerNode, HostProcessNode, HostSideNode, ProcessNode, TreeClock, TreeNode,
@@ -24,6 +24,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private scanner: ProcessScanner | undefined;
   private readonly registry = new ContainerRegistry(DEFAULT_REGISTRY_DIR);
   private model: ContainerModel | undefined;
+  private records: ReadonlyMap<string, ContainerRecord> = new Map();
   private processes: ReadonlyMap<number, ProcessInfo> = new Map();
   private readonly nodes = new Map<string, ContainerNode>();
   private readonly bootMs = bootTimeMs();
@@ -34,9 +35,9 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   ) {}
 
   /**
-   * Scans /proc and repaints what changed; returns the new model. A poll (`probeAll` false) on a quiet host,
-   * where no process was created or reaped since the last scan, reads almost nothing: with 2,000 idle processes
-   * probing each would cost about 10 ms of CPU every 2 s. Every process is still probed every
+   * Scans /proc and repaints what changed; returns the new model. A poll (`probeAll` false) reads only the
+   * processes created since the last scan and checks that the known ones still exist: with 2,000 idle
+   * processes, probing each would cost about 10 ms of CPU every 2 s. Every process is still probed every
    * QUIET_PROBE_INTERVAL_MS, for what changes without a fork or an exit (an exec, a state).
    */
   refresh({ probeAll = true }: { probeAll?: boolean } = {}): ContainerModel {
@@ -47,14 +48,21 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const scanner = (this.scanner ??= new ProcessScanner({ quietProbeIntervalMs: QUIET_PROBE_INTERVAL_MS }));
     const snapshot = scanner.scan({ probeAll });
     const previous = this.model;
+    const records = this.registry.read();
+    if (this.registry.lastError) this.log.warn(`[tree] container records: ${this.registry.lastError.message}`);
+    if (previous && !snapshot.fullProbe && !snapshot.added.size && !snapshot.removed.size && !snapshot.changed.size &&
+      sameRecords(records, this.records)) {
+      // A poll that found nothing new: the model would come out the same, and nothing needs repainting.
+      return previous;
+    }
+    this.records = records;
     const model = buildModel(snapshot, {
-      records: this.registry.read(),
+      records,
       rootOf: (pid) => scanner.rootOf(pid),
       previous,
     });
     this.model = model;
     this.processes = snapshot.processes;
-    if (this.registry.lastError) this.log.warn(`[tree] container records: ${this.registry.lastError.message}`);
     if (!repaint) return model;
     const changes = diffModels(previous, model);
     if (!previous || changes.added.size || changes.removed.size) {
@@ -180,6 +188,13 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private clock(): TreeClock {
     return { nowMs: Date.now(), bootMs: this.bootMs };
   }
+}
+
+/** Whether two reads of the registry gave the same records (the registry hands back the same objects). */
+function sameRecords(a: ReadonlyMap<string, ContainerRecord>, b: ReadonlyMap<string, ContainerRecord>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, record] of a) if (b.get(key) !== record) return false;
+  return true;
 }
 
 /** The Containers view: polls only while visible, and at once when a container of this window starts or ends. */

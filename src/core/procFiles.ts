@@ -41,9 +41,11 @@ export class ProcFiles {
    * new PIDs, a wrap-around of PID numbers or LIST_AT_LEAST_EVERY scans without a listing make it list.
    *
    * `quiet`: loadavg's last PID and its count of threads are both as at the last call, so no process (or
-   * thread) was created, and none was reaped, in between.
+   * thread) was created, and none was reaped, in between. `newAfter`, when known (no wrap-around of PID numbers
+   * since the last call): the PIDs above it are the ones allocated since (so a PID of `previous` above it was
+   * reused).
    */
-  pids(previous: number[] | undefined): { pids: number[]; listed: boolean; quiet: boolean } {
+  pids(previous: number[] | undefined): { pids: number[]; listed: boolean; quiet: boolean; newAfter?: number } {
     this.lastPidUsable ??= parseStatus(this.readText('self/status', 'latin1') ?? '').nsPids?.length === 1;
     // "0.10 0.20 0.30 RUNNING/THREADS LASTPID"
     const loadavg = this.lastPidUsable ? this.readText('loadavg', 'latin1')?.trimEnd() : undefined;
@@ -59,13 +61,36 @@ export class ProcFiles {
       previous !== undefined && lastPid !== undefined && since !== undefined && lastPid >= since &&
       lastPid - since <= MAX_CANDIDATES && ++this.unlistedScans < LIST_AT_LEAST_EVERY
     ) {
-      if (lastPid === since) return { pids: previous, listed: false, quiet };
+      if (lastPid === since) return { pids: previous, listed: false, quiet, newAfter: since };
       const pids = new Set(previous);
       for (let pid = since + 1; pid <= lastPid; pid++) pids.add(pid);
-      return { pids: [...pids].sort((a, b) => a - b), listed: false, quiet };
+      return { pids: [...pids].sort((a, b) => a - b), listed: false, quiet, newAfter: since };
     }
     this.unlistedScans = 0;
-    return { pids: this.listPids(), listed: true, quiet };
+    const newAfter = previous !== undefined && lastPid !== undefined && since !== undefined && lastPid >= since ? since : undefined;
+    return { pids: this.listPids(), listed: true, quiet, newAfter };
+  }
+
+  /**
+   * Whether process `pid` still exists (a zombie does), for less than the cost of reading any file of it. In the
+   * real /proc of our own PID namespace (the only case where `pids` reads loadavg) that is kill(pid, 0).
+   */
+  exists(pid: number): boolean {
+    if (this.root === '/proc' && this.fs === nodeFs) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    try {
+      this.fs.readdirSync(`${this.root}/${pid}`);
+      return true;
+    } catch (e) {
+      if (isGone(e)) return false;
+      throw e;
+    }
   }
 
   /** The PIDs listed in the root, ascending (parents usually come before their children). */

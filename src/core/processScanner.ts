@@ -52,6 +52,8 @@ export interface ProcessSnapshot {
   readonly removed: ReadonlySet<number>;
   /** PIDs whose record was replaced: some field changed, the process exec'd, or its PID was reused. */
   readonly changed: ReadonlySet<number>;
+  /** Whether every process was probed (false: see `quietProbeIntervalMs`). */
+  readonly fullProbe: boolean;
 }
 
 /** Where and how the scanner reads. */
@@ -78,10 +80,11 @@ export interface ScannerOptions {
    */
   readonly changeProbe?: 'schedstat' | 'stat';
   /**
-   * While /proc/loadavg shows that no process was created or reaped since the last scan, skip probing each
-   * process, except that every process is probed at least this often (ms). What such a skip can miss, an exec
-   * or setuid without a fork, a state change, a zombie not yet reaped, shows at the latest after this long.
-   * Default 0: probe every process on every scan.
+   * Probe every known process at most this often (ms); in between, a scan reads only the processes created
+   * since the last one and asks the kernel whether each known one still exists (kill(pid, 0), about a third of
+   * a probe), or, while /proc/loadavg shows that nothing was created or reaped at all, reads nothing more. What
+   * that can miss until the next full probe: an exec or setuid without a fork, a change of state (a zombie not
+   * yet reaped), CPU time and memory. Default 0: probe every process on every scan.
    */
   readonly quietProbeIntervalMs?: number;
   /** Milliseconds of a monotonic clock; default performance.now. */
@@ -137,10 +140,12 @@ export class ProcessScanner {
    * process even when the host looks quiet (see `quietProbeIntervalMs`): for a refresh the user asked for.
    */
   scan({ probeAll = false }: { probeAll?: boolean } = {}): ProcessSnapshot {
-    const { pids, listed, quiet } = this.files.pids(this.complete ? [...this.entries.keys()] : undefined);
+    const { pids, listed, quiet, newAfter } = this.files.pids(this.complete ? [...this.entries.keys()] : undefined);
     const now = this.now();
-    if (!probeAll && quiet && this.last !== undefined && now - this.last.probedAt < this.quietProbeIntervalMs) {
-      return { processes: this.last.processes, hostNsInode: this.hostNsInode, added: NONE, removed: NONE, changed: NONE };
+    const light = !probeAll && newAfter !== undefined && this.last !== undefined &&
+      now - this.last.probedAt < this.quietProbeIntervalMs;
+    if (light && quiet) {
+      return { processes: this.last!.processes, hostNsInode: this.hostNsInode, added: NONE, removed: NONE, changed: NONE, fullProbe: false };
     }
     if (this.hostNsInode === null) this.hostNsInode = this.findHostNsInode();
     this.probe ??= ['self', '1'].some((dir) => this.files.readText(`${dir}/schedstat`, 'latin1') !== undefined)
@@ -153,7 +158,7 @@ export class ProcessScanner {
     const added = new Set<number>();
     const changed = new Set<number>();
     try {
-      this.readAll(pids, previous, next, processes, added, changed);
+      this.readAll(pids, previous, next, processes, added, changed, light ? { newAfter: newAfter!, listed } : undefined);
       if (this.probe === 'schedstat') this.rereadOrphans(next, processes, added, changed);
     } catch (e) {
       // Unexpected (EIO…): drop all state, descriptors included, so the next scan starts clean.
@@ -173,17 +178,28 @@ export class ProcessScanner {
     // A listed PID that could not be read may be readable next time: list again. Unlisted candidates that
     // were not read were threads or have ended.
     if (listed) this.complete = next.size === pids.length;
-    this.last = { processes, probedAt: now };
-    return { processes, hostNsInode: this.hostNsInode, added, removed, changed };
+    this.last = { processes, probedAt: light ? this.last!.probedAt : now };
+    return { processes, hostNsInode: this.hostNsInode, added, removed, changed, fullProbe: !light };
   }
 
+  /**
+   * `light`: a known PID up to `newAfter` is only checked to exist, or taken as existing when `pids` was listed
+   * just now (see `quietProbeIntervalMs`).
+   */
   private readAll(
     pids: number[], previous: Map<number, Entry>, next: Map<number, Entry>, processes: Map<number, ProcessInfo>,
-    added: Set<number>, changed: Set<number>,
+    added: Set<number>, changed: Set<number>, light?: { newAfter: number; listed: boolean },
   ): void {
     const probe = this.probe!;
     for (const pid of pids) {
       const old = previous.get(pid);
+      if (light !== undefined && old !== undefined && pid <= light.newAfter) {
+        if (light.listed || this.files.exists(pid)) {
+          next.set(pid, old);
+          processes.set(pid, old.info);
+        }
+        continue;
+      }
       // The descriptor passes to readKept, which closes it if its process ended; keptFd is the one to keep.
       const fd = old?.fd ?? -1;
       if (old !== undefined) old.fd = -1;

@@ -120,6 +120,36 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     assert.ok(stopped.changed.has(sleepPid));
     assert.equal(stopped.processes.get(sleepPid)!.state, 'T');
   });
+
+  it('polls between full probes (as the view does) without missing a process that ended or started', async (t) => {
+    const polling = new ProcessScanner({ quietProbeIntervalMs: 3_600_000 });
+    const full = new ProcessScanner();
+    let joined = 0;
+    let nsenterPid = 0;
+    t.after(() => {
+      polling.dispose();
+      full.dispose();
+      for (const pid of [joined, nsenterPid]) if (pid) tryKill(pid);
+    });
+    polling.scan();
+    nsenterPid = spawn('nsenter', ['--target', String(started[1].initHostPid), '--pid', '--mount', '--', 'sleep', '1001'], { stdio: 'ignore' }).pid!;
+    const victim = started[COUNT - 2];
+    const victimPids = container(victim)!.processes.map((p) => p.hostPid);
+    await namespaces.kill(victim);
+    await until(() => (joined = +fs.readFileSync(`/proc/${nsenterPid}/task/${nsenterPid}/children`, 'latin1').trim()) > 0);
+
+    const polled = polling.scan();
+    for (const pid of victimPids) assert.ok(polled.removed.has(pid) && !polled.processes.has(pid), `${pid} of the ended container dropped`);
+    assert.ok(polled.added.has(joined), 'the joined sleep found');
+    // The same processes in this suite's containers as a scan that probes every process, made right after.
+    const truth = full.scan();
+    const inOurs = (snap: ProcessSnapshot) => {
+      const m = buildModel(snap, {});
+      const ours = new Set(started.map((s) => m.containers.find((c) => c.initHostPid === s.initHostPid)?.key));
+      return [...snap.processes.keys()].filter((pid) => ours.has(m.containerOf.get(pid) ?? undefined)).sort((a, b) => a - b);
+    };
+    assert.deepEqual(inOurs(polled), inOurs(truth));
+  });
 });
 
 /** Polls `check` until it is true, for at most 5 s. */

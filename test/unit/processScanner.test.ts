@@ -221,7 +221,7 @@ describe('incremental rescans', () => {
     assert.equal(listings(), 4, 'and it lists at least every tenth scan');
   });
 
-  it('skips probing each process while loadavg shows no process created or reaped, up to quietProbeIntervalMs', (t) => {
+  it('between full probes (quietProbeIntervalMs) reads only new PIDs and checks that known ones exist', (t) => {
     const procs = base();
     const tree = tempProc(procs, 1);
     t.after(tree.cleanup);
@@ -234,34 +234,49 @@ describe('incremental rescans', () => {
     const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 0, quietProbeIntervalMs: 10_000, now: () => clock });
     t.after(() => scanner.dispose());
     const first = scanner.scan();
-    const probed = () => [...new Set(spy.calls.filter((c) => /^(open|read) \d+\//.test(c)).map((c) => +c.split(' ')[1].split('/')[0]))].sort((a, b) => a - b);
+    /** PIDs whose files were opened or read; existence checks (readdir) are not reads. */
+    const read = () => [...new Set(spy.calls.filter((c) => /^(open|read) \d+\//.test(c)).map((c) => +c.split(' ')[1].split('/')[0]))].sort((a, b) => a - b);
+    const checked = () => spy.calls.filter((c) => /^readdir \d+$/.test(c)).map((c) => +c.split(' ')[1]).sort((a, b) => a - b);
     const exec = (pid: number, comm: string) => {
       const p = procs.find((q) => q.pid === pid)!;
       Object.assign(p, { comm, runs: p.runs! + 1 });
       writeProc(tree.root, [p]);
     };
-    const steps: { name: string; act: () => void; probed: number[]; changed?: number[]; removed?: number[] }[] = [
-      { name: 'quiet: no process is read, the same records come back', act: () => (clock += 2_000), probed: [] },
-      { name: 'an exec without a fork waits for the next full probe', act: () => (exec(12, 'top'), (clock += 2_000)), probed: [] },
-      { name: `after ${10_000} ms every process is probed again`, act: () => (clock += 6_000), probed: [1, 10, 11, 12, 13], changed: [12] },
-      { name: 'a reaped process (one thread fewer) makes the scan probe at once', act: () => (removeProc(tree.root, [13]), loadavg(89, 13), (clock += 1)), probed: [1, 10, 11, 12, 13], removed: [13] },
-      { name: 'and quiet again', act: () => (clock += 1), probed: [] },
-      { name: 'a new PID makes it probe', act: () => (writeProc(tree.root, [{ pid: 14, ppid: 1, runs: 1 }]), loadavg(90, 14), (clock += 1)), probed: [1, 10, 11, 12, 14] },
+    const steps: { name: string; act: () => void; read: number[]; checked: number[]; added?: number[]; changed?: number[]; removed?: number[] }[] = [
+      { name: 'nothing created or reaped: nothing read or checked, the same records', act: () => (clock += 2_000), read: [], checked: [] },
+      {
+        name: 'a PID allocated elsewhere and gone: only it is read, the known ones are checked',
+        act: () => (loadavg(90, 14), (clock += 2_000)), read: [14], checked: [1, 10, 11, 12, 13],
+      },
+      { name: 'an exec without a fork waits for the next full probe', act: () => (exec(12, 'top'), loadavg(90, 15), (clock += 2_000)), read: [15], checked: [1, 10, 11, 12, 13] },
+      {
+        name: 'an ended process is dropped without reading the others',
+        act: () => (removeProc(tree.root, [13]), loadavg(89, 16), (clock += 2_000)), read: [16], checked: [1, 10, 11, 12, 13], removed: [13],
+      },
+      {
+        name: 'a new process is read in full',
+        act: () => (writeProc(tree.root, [{ pid: 17, ppid: 1, runs: 1 }]), loadavg(90, 17), (clock += 1)), read: [17], checked: [1, 10, 11, 12], added: [17],
+      },
+      {
+        name: 'many new PIDs: /proc is listed, which shows the known ones exist; only the new one is read',
+        act: () => (writeProc(tree.root, [{ pid: 90, ppid: 1, runs: 1 }]), loadavg(91, 17 + 73), (clock += 1)), read: [90], checked: [], added: [90],
+      },
+      { name: `${10_000} ms after the last full probe, every process is probed again`, act: () => (clock += 2_000), read: [1, 10, 11, 12, 17, 90], checked: [], changed: [12] },
     ];
     let previous = first;
     for (const step of steps) {
       step.act();
       spy.calls.length = 0;
       const snap = scanner.scan();
-      assert.deepEqual(probed(), step.probed, step.name);
-      assert.deepEqual([[...snap.changed], [...snap.removed]], [step.changed ?? [], step.removed ?? []], step.name);
-      if (!step.probed.length) assert.equal(snap.processes, previous.processes, `${step.name}: the same map`);
+      assert.deepEqual([read(), checked()], [step.read, step.checked], step.name);
+      assert.deepEqual([[...snap.added], [...snap.changed], [...snap.removed]], [step.added ?? [], step.changed ?? [], step.removed ?? []], step.name);
+      if (!step.read.length && !step.checked.length) assert.equal(snap.processes, previous.processes, `${step.name}: the same map`);
       previous = snap;
     }
     exec(11, 'bash');
     spy.calls.length = 0;
     const asked = scanner.scan({ probeAll: true });
-    assert.deepEqual(probed(), [1, 10, 11, 12, 14], 'probeAll probes a quiet host too');
+    assert.deepEqual(read(), [1, 10, 11, 12, 17, 90], 'probeAll probes every process, quiet host or not');
     assert.deepEqual([...asked.changed], [11]);
   });
 
