@@ -221,6 +221,24 @@ describe('incremental rescans', () => {
     assert.equal(listings(), 4, 'and it lists at least every tenth scan');
   });
 
+  it('releaseDescriptors closes every kept descriptor; the next scan reopens only the probe file of each process', (t) => {
+    const tree = tempProc(base(), 1);
+    t.after(tree.cleanup);
+    const spy = spyFs(tree.root);
+    const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 64, quietProbeIntervalMs: 60_000 });
+    t.after(() => scanner.dispose());
+    const first = scanner.scan();
+    assert.equal(spy.open.size, 5);
+    scanner.releaseDescriptors();
+    assert.equal(spy.open.size, 0, 'nothing held while the view is hidden');
+    spy.calls.length = 0;
+    const next = scanner.scan();
+    const perProcess = spy.calls.filter((c) => /^(open|read) \d+\//.test(c)).map((c) => c.replace(/^(\w+) \d+/, '$1 N'));
+    assert.deepEqual([...new Set(perProcess)], ['open N/schedstat', 'read N/schedstat'], 'no stat, status or cmdline read again');
+    for (const [pid, info] of first.processes) assert.equal(next.processes.get(pid), info, `PID ${pid} kept its record`);
+    assert.equal(spy.open.size, 5, 'descriptors kept again');
+  });
+
   it('between full probes (quietProbeIntervalMs) reads only new PIDs and checks that known ones exist', (t) => {
     const procs = base();
     const tree = tempProc(procs, 1);
