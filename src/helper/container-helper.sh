@@ -378,7 +378,7 @@ resolve_in_root() {
   while [ -L "$1$clamped" ]; do
     hops=$((hops + 1))
     [ "$hops" -le 40 ] || return 1
-    # The one process validation may run: there is no builtin that reads a link.
+    # A process, because no builtin reads a link (the only other one validation runs is stat, under sudo).
     target=$(readlink -- "$1$clamped") || return 1
     case "$target" in
       /*) clamp_path "$target" ;;
@@ -478,8 +478,8 @@ open_status_file() {
   cd -P -- "${folder:-/}" 2>/dev/null || die "--status-file's folder does not exist: ${folder:-/}"
   caller_uid
   if [ "$uid" != 0 ]; then
-    owner=$(stat -c %u -- .) || die "cannot read the owner of $folder"
-    [ "$owner" = "$uid" ] || die "--status-file's folder must belong to the calling user (uid $uid): $folder"
+    owner=$(stat -c %u -- .) || die "cannot read the owner of ${folder:-/}"
+    [ "$owner" = "$uid" ] || die "--status-file's folder must belong to the calling user (uid $uid): ${folder:-/}"
   fi
   { [ ! -e "$file" ] && [ ! -L "$file" ]; } || die "--status-file already exists: $1"
   set -C
