@@ -9,12 +9,16 @@ import type { KillTarget } from '../../src/core/helperProtocol';
 
 /**
  * A FIFO, removed after the test, with its read end open as the helper keeps it (`open()` opens it when the test
- * says so, as a helper that starts reading late).
+ * says so, as a helper that starts reading late; `make()` makes it, as the helper's server does a moment after the
+ * container started).
  */
-function fifo(t: { after: (fn: () => void) => void }, readNow = true): { path: string; lines: () => string; open: () => void } {
+function fifo(
+  t: { after: (fn: () => void) => void }, readNow = true, makeNow = true,
+): { path: string; lines: () => string; open: () => void; make: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-containers-fifo-'));
   const file = path.join(dir, 'control.fifo');
-  assert.equal(spawnSync('mkfifo', ['-m', '600', file]).status, 0, 'mkfifo failed');
+  const make = () => assert.equal(spawnSync('mkfifo', ['-m', '600', file]).status, 0, 'mkfifo failed');
+  if (makeNow) make();
   let reader = -1;
   const open = () => (reader = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
   if (readNow) open();
@@ -30,7 +34,7 @@ function fifo(t: { after: (fn: () => void) => void }, readNow = true): { path: s
       return ''; // EAGAIN: nothing written (or no reader yet)
     }
   };
-  return { path: file, lines, open };
+  return { path: file, lines, open, make };
 }
 
 const init = { initPid: 4000, initStartTime: 900 };
@@ -66,6 +70,19 @@ describe('ControlChannel', () => {
     const channel = new ControlChannel(file);
     const done = channel.send(toChild);
     await new Promise((r) => setTimeout(r, 200));
+    open();
+    assert.equal(await sent(lines), 'kill 1 4000 900 4010 950 TERM\n');
+    channel.answer({ event: 'signal', id: 1, ok: true });
+    await done;
+  });
+
+  it('waits for the FIFO itself, which the helper makes beside the container\'s start, and never creates it', async (t) => {
+    const { path: file, lines, open, make } = fifo(t, false, false);
+    const channel = new ControlChannel(file);
+    const done = channel.send(toChild);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(fs.existsSync(file), false, 'the channel made nothing in its place');
+    make();
     open();
     assert.equal(await sent(lines), 'kill 1 4000 900 4010 950 TERM\n');
     channel.answer({ event: 'signal', id: 1, ok: true });
