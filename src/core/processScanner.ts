@@ -81,10 +81,12 @@ export interface ScannerOptions {
   readonly changeProbe?: 'schedstat' | 'stat';
   /**
    * Probe every known process at most this often (ms); in between, a scan reads only the processes created
-   * since the last one and asks the kernel whether each known one still exists (kill(pid, 0), about a third of
-   * a probe), or, while /proc/loadavg shows that nothing was created or reaped at all, reads nothing more. What
-   * that can miss until the next full probe: an exec or setuid without a fork, a change of state (a zombie not
-   * yet reaped), CPU time and memory. Default 0: probe every process on every scan.
+   * since the last one, probes those first seen less than this long ago (a new process usually execs right
+   * away: a container's PID 1 goes from the helper to the rootfs's shell), and asks the kernel whether each
+   * other one still exists (kill(pid, 0), about a third of a probe); while /proc/loadavg shows that nothing was
+   * created or reaped and no process is that young, it reads nothing more. What that can miss until the next full
+   * probe, in a process older than this: an exec or setuid without a fork, a change of state (a zombie not yet
+   * reaped), CPU time and memory. Default 0: probe every process on every scan.
    */
   readonly quietProbeIntervalMs?: number;
   /** Milliseconds of a monotonic clock; default performance.now. */
@@ -101,6 +103,8 @@ interface Entry {
   probeText: string;
   /** Kept-open descriptor of the change probe, or -1. */
   fd: number;
+  /** When this process was first read (the scanner's clock): a young process is probed on every scan. */
+  seenAt: number;
 }
 
 const KTHREADD = 2;
@@ -121,8 +125,8 @@ export class ProcessScanner {
   private complete = false;
   private readonly quietProbeIntervalMs: number;
   private readonly now: () => number;
-  /** The last scan's processes, and when every one of them was last probed. */
-  private last: { processes: ReadonlyMap<number, ProcessInfo>; probedAt: number } | undefined;
+  /** The last scan's processes, when every one of them was last probed, and when its youngest was first read. */
+  private last: { processes: ReadonlyMap<number, ProcessInfo>; probedAt: number; youngestSeenAt: number } | undefined;
 
   constructor(options: ScannerOptions = {}) {
     this.probe = options.changeProbe;
@@ -144,7 +148,7 @@ export class ProcessScanner {
     const now = this.now();
     const light = !probeAll && newAfter !== undefined && this.last !== undefined &&
       now - this.last.probedAt < this.quietProbeIntervalMs;
-    if (light && quiet) {
+    if (light && quiet && now - this.last!.youngestSeenAt >= this.quietProbeIntervalMs) {
       return { processes: this.last!.processes, hostNsInode: this.hostNsInode, added: NONE, removed: NONE, changed: NONE, fullProbe: false };
     }
     if (this.hostNsInode === null) this.hostNsInode = this.findHostNsInode();
@@ -158,7 +162,8 @@ export class ProcessScanner {
     const added = new Set<number>();
     const changed = new Set<number>();
     try {
-      this.readAll(pids, previous, next, processes, added, changed, light ? { newAfter: newAfter!, listed } : undefined);
+      this.readAll(pids, previous, next, processes, added, changed, now,
+        light ? { newAfter: newAfter!, known: listed || quiet, youngAfter: now - this.quietProbeIntervalMs } : undefined);
       if (this.probe === 'schedstat') this.rereadOrphans(next, processes, added, changed);
     } catch (e) {
       // Unexpected (EIO…): drop all state, descriptors included, so the next scan starts clean.
@@ -178,23 +183,26 @@ export class ProcessScanner {
     // A listed PID that could not be read may be readable next time: list again. Unlisted candidates that
     // were not read were threads or have ended.
     if (listed) this.complete = next.size === pids.length;
-    this.last = { processes, probedAt: light ? this.last!.probedAt : now };
+    let youngestSeenAt = -Infinity;
+    for (const entry of next.values()) if (entry.seenAt > youngestSeenAt) youngestSeenAt = entry.seenAt;
+    this.last = { processes, probedAt: light ? this.last!.probedAt : now, youngestSeenAt };
     return { processes, hostNsInode: this.hostNsInode, added, removed, changed, fullProbe: !light };
   }
 
   /**
-   * `light`: a known PID up to `newAfter` is only checked to exist, or taken as existing when `pids` was listed
-   * just now (see `quietProbeIntervalMs`).
+   * `light`: a known PID up to `newAfter`, first seen before `youngAfter`, is only checked to exist, or taken as
+   * existing when `known` (`pids` was listed just now, or nothing was reaped since the last scan); see
+   * `quietProbeIntervalMs`.
    */
   private readAll(
     pids: number[], previous: Map<number, Entry>, next: Map<number, Entry>, processes: Map<number, ProcessInfo>,
-    added: Set<number>, changed: Set<number>, light?: { newAfter: number; listed: boolean },
+    added: Set<number>, changed: Set<number>, now: number, light?: { newAfter: number; known: boolean; youngAfter: number },
   ): void {
     const probe = this.probe!;
     for (const pid of pids) {
       const old = previous.get(pid);
-      if (light !== undefined && old !== undefined && pid <= light.newAfter) {
-        if (light.listed || this.files.exists(pid)) {
+      if (light !== undefined && old !== undefined && pid <= light.newAfter && old.seenAt <= light.youngAfter) {
+        if (light.known || this.files.exists(pid)) {
           next.set(pid, old);
           processes.set(pid, old.info);
         }
@@ -218,7 +226,9 @@ export class ProcessScanner {
         this.files.close(keptFd); // ended meanwhile, or not a process we can model
         continue;
       }
-      next.set(pid, { ...read, statText: statText!, probeText, fd: keptFd });
+      // A PID reused by another process (another start time) starts a new life.
+      const seenAt = old !== undefined && old.info.startTime === read.info.startTime ? old.seenAt : now;
+      next.set(pid, { ...read, statText: statText!, probeText, fd: keptFd, seenAt });
       processes.set(pid, read.info);
     }
   }

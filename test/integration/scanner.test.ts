@@ -150,6 +150,22 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     };
     assert.deepEqual(inOurs(polled), inOurs(truth));
   });
+
+  it('between full probes, still sees a young process exec (as a container\'s PID 1 goes from the helper to the shell)', async (t) => {
+    const polling = new ProcessScanner({ quietProbeIntervalMs: 3_600_000 });
+    const child = spawn('sh', ['-c', 'sleep 0.3; exec sleep 1002'], { stdio: 'ignore' });
+    t.after(() => {
+      polling.dispose();
+      if (child.pid) tryKill(child.pid);
+    });
+    polling.scan();
+    const pid = child.pid!;
+    await until(() => polling.scan().processes.get(pid)?.command.startsWith('sh -c') === true);
+    await until(() => fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\x001002\x00');
+    const after = polling.scan();
+    assert.equal(after.processes.get(pid)?.command, 'sleep 1002');
+    assert.ok(after.changed.has(pid), 'reported as changed, so the view repaints it');
+  });
 });
 
 /** Polls `check` until it is true, for at most 5 s. */

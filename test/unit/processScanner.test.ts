@@ -239,7 +239,7 @@ describe('incremental rescans', () => {
     assert.equal(spy.open.size, 5, 'descriptors kept again');
   });
 
-  it('between full probes (quietProbeIntervalMs) reads only new PIDs and checks that known ones exist', (t) => {
+  it('between full probes (quietProbeIntervalMs) reads only new and young processes, and checks that the others exist', (t) => {
     const procs = base();
     const tree = tempProc(procs, 1);
     t.after(tree.cleanup);
@@ -251,35 +251,46 @@ describe('incremental rescans', () => {
     // Descriptors are not kept: a kept one of the fake /proc would still read after its process "ended".
     const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 0, quietProbeIntervalMs: 10_000, now: () => clock });
     t.after(() => scanner.dispose());
+    scanner.scan();
+    // 10 s on, a full probe; the first five processes are no longer young.
+    clock = 10_000;
     const first = scanner.scan();
     /** PIDs whose files were opened or read; existence checks (readdir) are not reads. */
     const read = () => [...new Set(spy.calls.filter((c) => /^(open|read) \d+\//.test(c)).map((c) => +c.split(' ')[1].split('/')[0]))].sort((a, b) => a - b);
     const checked = () => spy.calls.filter((c) => /^readdir \d+$/.test(c)).map((c) => +c.split(' ')[1]).sort((a, b) => a - b);
     const exec = (pid: number, comm: string) => {
       const p = procs.find((q) => q.pid === pid)!;
-      Object.assign(p, { comm, runs: p.runs! + 1 });
+      Object.assign(p, { comm, runs: (p.runs ?? 1) + 1 });
       writeProc(tree.root, [p]);
     };
     const steps: { name: string; act: () => void; read: number[]; checked: number[]; added?: number[]; changed?: number[]; removed?: number[] }[] = [
-      { name: 'nothing created or reaped: nothing read or checked, the same records', act: () => (clock += 2_000), read: [], checked: [] },
+      { name: 'nothing created or reaped, nobody young: nothing read or checked, the same records', act: () => (clock += 2_000), read: [], checked: [] },
       {
         name: 'a PID allocated elsewhere and gone: only it is read, the known ones are checked',
         act: () => (loadavg(90, 14), (clock += 2_000)), read: [14], checked: [1, 10, 11, 12, 13],
       },
-      { name: 'an exec without a fork waits for the next full probe', act: () => (exec(12, 'top'), loadavg(90, 15), (clock += 2_000)), read: [15], checked: [1, 10, 11, 12, 13] },
+      {
+        name: 'an exec without a fork in an old process waits for the next full probe',
+        act: () => (exec(12, 'top'), loadavg(90, 15), (clock += 2_000)), read: [15], checked: [1, 10, 11, 12, 13],
+      },
       {
         name: 'an ended process is dropped without reading the others',
         act: () => (removeProc(tree.root, [13]), loadavg(89, 16), (clock += 2_000)), read: [16], checked: [1, 10, 11, 12, 13], removed: [13],
       },
       {
         name: 'a new process is read in full',
-        act: () => (writeProc(tree.root, [{ pid: 17, ppid: 1, runs: 1 }]), loadavg(90, 17), (clock += 1)), read: [17], checked: [1, 10, 11, 12], added: [17],
+        act: () => (procs.push({ pid: 17, ppid: 1, runs: 1 }), writeProc(tree.root, [procs[procs.length - 1]]), loadavg(90, 17), (clock += 1)),
+        read: [17], checked: [1, 10, 11, 12], added: [17],
       },
       {
-        name: 'many new PIDs: /proc is listed, which shows the known ones exist; only the new one is read',
-        act: () => (writeProc(tree.root, [{ pid: 90, ppid: 1, runs: 1 }]), loadavg(91, 17 + 73), (clock += 1)), read: [90], checked: [], added: [90],
+        name: 'a young process is probed on every scan: its exec shows at once, even on a quiet host',
+        act: () => (exec(17, 'ls'), (clock += 1_000)), read: [17], checked: [], changed: [17],
       },
-      { name: `${10_000} ms after the last full probe, every process is probed again`, act: () => (clock += 2_000), read: [1, 10, 11, 12, 17, 90], checked: [], changed: [12] },
+      {
+        name: 'many new PIDs: /proc is listed, which shows the known ones exist; the new and the young are read',
+        act: () => (writeProc(tree.root, [{ pid: 90, ppid: 1, runs: 1 }]), loadavg(91, 17 + 73), (clock += 1)), read: [17, 90], checked: [], added: [90],
+      },
+      { name: '10 s after the last full probe, every process is probed again', act: () => (clock += 1_000), read: [1, 10, 11, 12, 17, 90], checked: [], changed: [12] },
     ];
     let previous = first;
     for (const step of steps) {
