@@ -36,9 +36,10 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   /**
    * Scans /proc and repaints what changed; returns the new model. A poll (`probeAll` false) reads only the
-   * processes created since the last scan and checks that the known ones still exist: with 2,000 idle
-   * processes, probing each would cost about 10 ms of CPU every 2 s. Every process is still probed every
-   * QUIET_PROBE_INTERVAL_MS, for what changes without a fork or an exit (an exec, a state).
+   * processes created since the last scan or first seen less than QUIET_PROBE_INTERVAL_MS ago (a new process
+   * usually execs at once), and checks that the others still exist: with 2,000 idle processes, probing each
+   * would cost about 10 ms of CPU every 2 s. Every process is still probed every QUIET_PROBE_INTERVAL_MS, for
+   * what changes in an older process without a fork or an exit (an exec, a state).
    */
   refresh({ probeAll = true }: { probeAll?: boolean } = {}): ContainerModel {
     return this.rescan(true, probeAll);
