@@ -136,16 +136,25 @@ json_string() {
   esac
 }
 
+# Sets stat_pid, stat_state, stat_ppid and stat_start to fields 1, 3, 4 and 22 of /proc/$1/stat ($1 a PID or
+# "self"; under root $2 when given); fails when the process is gone. Builtins only, and the command name, which
+# may hold spaces and parentheses, is skipped by cutting at the last ")".
+read_stat() {
+  read -r stat 2>/dev/null < "${2:-}/proc/$1/stat" || return 1
+  stat_pid=${stat%% *}
+  set -f
+  # shellcheck disable=SC2086 # numeric fields and one state letter, split on purpose
+  set -- ${stat##*) }
+  set +f
+  stat_state=$1 stat_ppid=$2 stat_start=${20}
+}
+
 # The parent-death signal is set after the fork (by setpriv): a parent that died before that would go unnoticed,
 # and the stage would outlive it. So each stage checks, once the signal is armed, that its parent is still the
 # process that started it, and ends otherwise.
 still_child_of() {
-  read -r stat 2>/dev/null < /proc/self/stat || exit "$EXIT_HELPER"
-  set -f
-  # shellcheck disable=SC2086 # numeric fields, split on purpose
-  set -- "$1" ${stat##*) }
-  set +f
-  { [ -n "$1" ] && [ "$3" = "$1" ]; } || die "internal stage not started by 'start', or its parent has ended"
+  read_stat self || exit "$EXIT_HELPER"
+  { [ -n "$1" ] && [ "$stat_ppid" = "$1" ]; } || die "internal stage not started by 'start', or its parent has ended"
 }
 
 # Sets fstab to path $1 as an fstab field: space, tab and backslash as octal escapes (control characters were
@@ -194,15 +203,8 @@ init_stage() {
 
   # Our host PID and start time: `read` is a shell builtin, so /proc/self here is this very process, which
   # becomes the container's PID 1 through the execs below. /proc is still the host's proc at this point.
-  read -r stat < /proc/self/stat
-  set -f
-  # shellcheck disable=SC2086 # split on purpose: fields after "comm)" are numbers and one state letter
-  set -- ${stat##*) } -- "$@"
-  set +f
-  init_pid=${stat%% *}
-  start_time=${20}
-  while [ "$1" != -- ]; do shift; done
-  shift
+  read_stat self || die "cannot read /proc/self/stat"
+  init_pid=$stat_pid start_time=$stat_start
 
   confine_filesystem "$rootfs"
 
@@ -454,14 +456,8 @@ prune_records() {
       *[!0-9-]*|-*|*-|*-*-*) rm -f -- "$record"; continue ;;
     esac
     pid=${id%-*} start=${id#*-}
-    if [ -r "/proc/$pid/stat" ] && read -r stat 2>/dev/null < "/proc/$pid/stat"; then
-      set -f
-      # shellcheck disable=SC2086 # numeric fields, split on purpose
-      set -- ${stat##*) }
-      set +f
-      # A zombie init is a container that has ended.
-      [ "${20:-}" = "$start" ] && [ "$1" != Z ] && continue
-    fi
+    # A zombie init is a container that has ended.
+    if read_stat "$pid" && [ "$stat_start" = "$start" ] && [ "$stat_state" != Z ]; then continue; fi
     rm -f -- "$record"
   done
 }
@@ -628,16 +624,6 @@ signal_name() {
   esac
 }
 
-# Prints "STATE STARTTIME" of PID $1 as $2/proc shows it; fails when it is gone.
-state_and_start() {
-  read -r stat 2>/dev/null < "${2:-}/proc/$1/stat" || return 1
-  set -f
-  # shellcheck disable=SC2086 # numeric fields, split on purpose
-  set -- ${stat##*) }
-  set +f
-  printf '%s %s\n' "$1" "${20}"
-}
-
 # Prints the PIDs of the NSpid line of PID $1 (as $2/proc shows it), outermost first, space-separated.
 ns_pids() {
   while IFS= read -r line; do
@@ -690,9 +676,9 @@ kill_command() {
 
 # send_signal PID1 T1 PID T SIG, all validated. Shared by `kill` and the supervisor's control channel.
 send_signal() {
-  init_state=$(state_and_start "$1") || die "container $1 is not running"
-  [ "${init_state#* }" = "$2" ] || die "container $1 has ended (that PID now names another process)"
-  [ "${init_state%% *}" != Z ] || die "container $1 has ended"
+  read_stat "$1" || die "container $1 is not running"
+  [ "$stat_start" = "$2" ] || die "container $1 has ended (that PID now names another process)"
+  [ "$stat_state" != Z ] || die "container $1 has ended"
   init_chain=$(ns_pids "$1") || die "cannot read the PID namespaces of $1"
   level=0 last=''
   for n in $init_chain; do level=$((level + 1)) last=$n; done
@@ -705,9 +691,9 @@ send_signal() {
     return 0
   fi
 
-  target_state=$(state_and_start "$3") || die "process $3 is not running"
-  [ "${target_state#* }" = "$4" ] || die "process $3 has ended (that PID now names another process)"
-  [ "${target_state%% *}" != Z ] || die "process $3 has already exited"
+  read_stat "$3" || die "process $3 is not running"
+  [ "$stat_start" = "$4" ] || die "process $3 has ended (that PID now names another process)"
+  [ "$stat_state" != Z ] || die "process $3 has already exited"
   target_chain=$(ns_pids "$3") || die "cannot read the PID namespaces of $3"
   # The target's PIDs from the container's namespace inward: drop the outer levels above PID 1's.
   skip=$((level - 1)) inner=''
@@ -756,25 +742,16 @@ make_control_fifo() {
   if [ "$uid" != 0 ]; then chown "$uid" "$1" || die "cannot give the control FIFO to uid $uid"; fi
 }
 
-# Prints the parent PID of host PID $1.
-ppid_of() {
-  read -r stat 2>/dev/null < "/proc/$1/stat" || return 1
-  set -f
-  # shellcheck disable=SC2086 # numeric fields, split on purpose
-  set -- ${stat##*) }
-  set +f
-  printf '%s\n' "$2"
-}
-
 # __serve FIFO SUPERVISOR: started by `start` beside the supervisor, in the host's namespaces (never inside the
 # container, where its root could reach it). Run by hand it refuses: the supervisor must be its sibling.
 serve_control() {
   fifo=$1 supervisor=$2
   still_child_of "${HELPER_PID:-}"
   valid_pid "$supervisor" || die "internal stage got an invalid supervisor PID"
-  parent=$(ppid_of "$$") || die "internal stage cannot read its parent"
-  sibling_parent=$(ppid_of "$supervisor") || die "internal stage cannot read the supervisor's parent"
-  [ "$parent" = "$sibling_parent" ] || die "internal stage run by hand; use 'start'"
+  read_stat "$$" || die "internal stage cannot read its parent"
+  parent=$stat_ppid
+  read_stat "$supervisor" || die "internal stage cannot read the supervisor's parent"
+  [ "$parent" = "$stat_ppid" ] || die "internal stage run by hand; use 'start'"
   case "$fifo" in "$CONTROL_DIR/$HELPER_PID.fifo") ;; *) die "internal stage got a FIFO other than its helper's" ;; esac
   make_control_fifo "$fifo"
   { [ -p "$fifo" ] && [ ! -L "$fifo" ]; } || die "internal stage got no FIFO"
@@ -816,7 +793,7 @@ check_request() {
   valid_pid "$5" || die "PID must be a PID: $5"
   valid_start_time "$6" || die "T must be a whole number: $6"
   sig=$(signal_name "$7") || die "not a signal: $7"
-  [ "$(ppid_of "$3")" = "$supervisor" ] || die "$3 is not the PID 1 of this channel's container"
+  { read_stat "$3" && [ "$stat_ppid" = "$supervisor" ]; } || die "$3 is not the PID 1 of this channel's container"
   send_signal "$3" "$4" "$5" "$6" "$sig"
 }
 
