@@ -3,7 +3,7 @@
 // anything else (EIO, a missing /proc) is thrown, because hiding it would show an empty tree for no reason.
 
 import {
-  ProcFs, isDenied, isGone, nodeFs, parseAuxvPageSize, parseNsLink, parseOpenFilesLimit, parseStatus,
+  ProcFs, errorCode, isDenied, isGone, nodeFs, parseAuxvPageSize, parseNsLink, parseOpenFilesLimit, parseStatus,
 } from './procfs';
 
 /** Every so many scans lists /proc even when loadavg says nothing new, in case a kernel counts otherwise. */
@@ -57,17 +57,16 @@ export class ProcFiles {
     // Read before listing: a process created in between is listed now and is a candidate next time too.
     this.lastPid = lastPid;
     this.lastThreads = threads;
-    if (
-      previous !== undefined && lastPid !== undefined && since !== undefined && lastPid >= since &&
-      lastPid - since <= MAX_CANDIDATES && ++this.unlistedScans < LIST_AT_LEAST_EVERY
-    ) {
-      if (lastPid === since) return { pids: previous, listed: false, quiet, newAfter: since };
+    // The PIDs above `since` are the new ones, unless there was no last scan or the numbers wrapped around.
+    const sequential = previous !== undefined && lastPid !== undefined && since !== undefined && lastPid >= since;
+    const newAfter = sequential ? since : undefined;
+    if (sequential && lastPid - since <= MAX_CANDIDATES && ++this.unlistedScans < LIST_AT_LEAST_EVERY) {
+      if (lastPid === since) return { pids: previous, listed: false, quiet, newAfter };
       const pids = new Set(previous);
       for (let pid = since + 1; pid <= lastPid; pid++) pids.add(pid);
-      return { pids: [...pids].sort((a, b) => a - b), listed: false, quiet, newAfter: since };
+      return { pids: [...pids].sort((a, b) => a - b), listed: false, quiet, newAfter };
     }
     this.unlistedScans = 0;
-    const newAfter = previous !== undefined && lastPid !== undefined && since !== undefined && lastPid >= since ? since : undefined;
     return { pids: this.listPids(), listed: true, quiet, newAfter };
   }
 
@@ -81,7 +80,7 @@ export class ProcFiles {
         process.kill(pid, 0);
         return true;
       } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'EPERM';
+        return errorCode(e) === 'EPERM'; // there, but not ours to signal
       }
     }
     try {
@@ -213,7 +212,7 @@ export class ProcFiles {
 }
 
 function isOutOfDescriptors(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
+  const code = errorCode(e);
   return code === 'EMFILE' || code === 'ENFILE';
 }
 
