@@ -7,9 +7,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  helperPath, isAlive, makeRootfs, makeTempDir, processesInNamespaceOf, readStarted, requireRoot, stopAllHelpers, waitFor,
+  helperPath, isAlive, makeRootfs, makeTempDir, processesInNamespaceOf, readStarted, requireRoot, stopAllHelpers, waitFor, writeFifo,
 } from './harness';
-import { controlServerUp } from '../stress/kit';
 
 function startTime(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -31,9 +30,6 @@ describe('the control channel', () => {
       '/bin/sh', '-c', 'sleep 1001 & sleep 1002 & wait'], { stdio: 'ignore', env: { ...process.env, ...env } });
     helpers.push(child);
     const started: StartedEvent = await waitFor(() => readStarted(status));
-    // The server makes the FIFO beside the container's start, so it may appear just after the "started" line; and
-    // appendFileSync would create a plain file where it is still missing.
-    await controlServerUp(child.pid!);
     const pids = await waitFor(() => {
       const found = processesInNamespaceOf(started.initPid);
       return found.length === 3 ? found.filter((p) => p !== started.initPid) : undefined;
@@ -58,6 +54,8 @@ describe('the control channel', () => {
 
   it('is a FIFO owned by the calling user, mode 0600, in a folder only root can change', async () => {
     const { started } = await start('owner', { SUDO_UID: '65534' });
+    // The server makes the FIFO beside the container's start: it may appear just after the "started" line.
+    await waitFor(() => fs.existsSync(started.control!));
     const stat = fs.lstatSync(started.control!);
     assert.ok(stat.isFIFO());
     assert.equal(stat.uid, 65534);
@@ -82,16 +80,16 @@ describe('the control channel', () => {
   it('signals a process of its own container and answers; refuses the rest, which lives', async () => {
     const a = await start('a');
     const b = await start('b');
-    const write = (line: string) => fs.appendFileSync(a.started.control!, line);
+    const write = (line: string) => writeFifo(a.started.control!, line);
     const target = (pid: number, signal: 'TERM' | 'KILL' = 'TERM') => ({
       initPid: a.started.initPid, initStartTime: a.started.startTime, pid, startTime: startTime(pid), signal,
     });
-    write(formatKillRequest(1, target(a.pids[0])));
-    write(formatKillRequest(2, target(b.pids[0])));
-    write(formatKillRequest(3, { ...target(b.started.initPid), initPid: b.started.initPid, initStartTime: b.started.startTime }));
-    write(formatKillRequest(4, target(process.pid)));
-    write('kill 5 $(id) 1 2 3 TERM\n');
-    write('rm -rf /\n');
+    await write(formatKillRequest(1, target(a.pids[0])));
+    await write(formatKillRequest(2, target(b.pids[0])));
+    await write(formatKillRequest(3, { ...target(b.started.initPid), initPid: b.started.initPid, initStartTime: b.started.startTime }));
+    await write(formatKillRequest(4, target(process.pid)));
+    await write('kill 5 $(id) 1 2 3 TERM\n');
+    await write('rm -rf /\n');
     const got = await waitFor(() => (answers(a.status).length === 6 ? answers(a.status) : undefined), 5_000);
     assert.deepEqual(got.map((r) => [r.id, r.ok]), [[1, true], [2, false], [3, false], [4, false], [5, false], [0, false]]);
     assert.match(got[1].error!, /not in this container/);
@@ -104,7 +102,7 @@ describe('the control channel', () => {
   it('goes away with its container', async () => {
     const c = await start('gone');
     const exited = new Promise((resolve) => c.child.on('close', resolve));
-    fs.appendFileSync(c.started.control!, formatKillRequest(1, {
+    await writeFifo(c.started.control!, formatKillRequest(1, {
       initPid: c.started.initPid, initStartTime: c.started.startTime, pid: c.started.initPid,
       startTime: c.started.startTime, signal: 'KILL',
     }));

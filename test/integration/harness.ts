@@ -77,6 +77,26 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs =
   }
 }
 
+/**
+ * Writes to a FIFO once it exists and has a reader, as a client of the helper's control channel must: the server
+ * makes it beside the container's start. Non-blocking, so a dead reader never blocks the event loop, and never
+ * creating anything where the FIFO is still missing (appendFileSync would make a plain file there).
+ */
+export async function writeFifo(fifo: string, text: string): Promise<void> {
+  const fd = await waitFor(() => {
+    try {
+      return fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch {
+      return undefined;
+    }
+  }, 5_000, 1);
+  try {
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function readStarted(statusFile: string): StartedEvent | undefined {
   let text: string;
   try {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
 import {
   makeRootfs, makeTempDir, nsPids, processesInNamespaceOf, readStarted, requireRoot, runHelper, spawnHelper,
-  stopAllHelpers, waitFor,
+  stopAllHelpers, waitFor, writeFifo,
 } from './harness';
 import { controlServerUp, killEverythingOf, living, pin, Pinned, sized, sleep, stillThere } from '../stress/kit';
 
@@ -38,22 +38,6 @@ function hostPidOf(initPid: number, nsPid: number): number | undefined {
 /** Sets the host's ns_last_pid so that the next PID the host hands out is `pid` when it is free. */
 function nextHostPid(pid: number): void {
   fs.writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
-}
-
-/** Opens a FIFO for writing once its reader is there (never blocking the event loop on a dead reader). */
-async function writeFifo(fifo: string, text: string): Promise<void> {
-  const fd = await waitFor(() => {
-    try {
-      return fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
-    } catch {
-      return undefined;
-    }
-  }, 5_000, 1);
-  try {
-    fs.writeSync(fd, text);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 interface Reuse {
@@ -172,13 +156,13 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
         const request = (id: number, pid: number, startTime: number) => formatKillRequest(id, {
           initPid: r.started.initPid, initStartTime: r.started.startTime, pid, startTime, signal: 'KILL',
         });
-        fs.appendFileSync(control, request(1, r.victim.pid, r.victim.startTime) + request(2, r.successor.pid, r.victim.startTime));
+        await writeFifo(control, request(1, r.victim.pid, r.victim.startTime) + request(2, r.successor.pid, r.victim.startTime));
         const got = await waitFor(() => (answers(r.status).length === 2 ? answers(r.status) : undefined));
         assert.deepEqual(got.map((a) => [a.id, a.ok]), [[1, false], [2, false]]);
         assert.match(got[0].error!, refused);
         assert.match(got[1].error!, /has ended/);
         assert.ok(living(r.successor), 'the successor lives after the refused requests');
-        fs.appendFileSync(control, request(3, r.successor.pid, r.successor.startTime));
+        await writeFifo(control, request(3, r.successor.pid, r.successor.startTime));
         await waitFor(() => answers(r.status).length === 3);
         assert.deepEqual(answers(r.status)[2], { event: 'signal', id: 3, ok: true });
         await waitFor(() => !living(r.successor), 1_000);
