@@ -1,5 +1,6 @@
 // The host's view of a container: the processes whose root directory is the container's rootfs.
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { alive } from '../vscode/hostState';
 
 export interface HostProcess {
   readonly pid: number;
@@ -36,15 +37,7 @@ export function processesRootedIn(rootfs: string): HostProcess[] {
  * later): it runs nothing any more.
  */
 export function isRunning(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  // "PID (comm) STATE ...": comm may hold spaces and parentheses, so read after the last ')'.
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return state !== 'Z' && state !== 'X';
+  return alive(pid);
 }
 
 /** Last-resort cleanup for a failed test: SIGKILL what still runs in the test's own rootfs, by PID. */

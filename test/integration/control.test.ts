@@ -9,11 +9,7 @@ import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '.
 import {
   helperPath, isAlive, makeRootfs, makeTempDir, processesInNamespaceOf, readStarted, requireRoot, stopAllHelpers, waitFor, writeFifo,
 } from './harness';
-
-function startTime(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-}
+import { startTimeOf } from '../stress/kit';
 
 describe('the control channel', () => {
   let tmp: string;
@@ -82,7 +78,7 @@ describe('the control channel', () => {
     const b = await start('b');
     const write = (line: string) => writeFifo(a.started.control!, line);
     const target = (pid: number, signal: 'TERM' | 'KILL' = 'TERM') => ({
-      initPid: a.started.initPid, initStartTime: a.started.startTime, pid, startTime: startTime(pid), signal,
+      initPid: a.started.initPid, initStartTime: a.started.startTime, pid, startTime: startTimeOf(pid), signal,
     });
     await write(formatKillRequest(1, target(a.pids[0])));
     await write(formatKillRequest(2, target(b.pids[0])));

@@ -107,20 +107,8 @@ export function readStarted(statusFile: string): StartedEvent | undefined {
   return parseStatusText(text).find((e): e is StartedEvent => e.event === 'started');
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie still answers kill(0); it is gone for our purposes.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Exists and is not a zombie: one reader of /proc/PID/stat for every suite. */
+export { alive as isAlive } from '../vscode/hostState';
 
 /** NSpid of a host process: [host PID, …, PID in its own namespace]. */
 export function nsPids(pid: number): number[] {

@@ -10,11 +10,10 @@ import {
   isAlive, makeRootfs, makeTempDir, mountTable, nsPids, processesInNamespaceOf, readStarted, requireRoot, runHelper,
   spawnHelper, stopAllHelpers, waitFor,
 } from './harness';
+import { startTimeOf } from '../stress/kit';
 
-function startTime(pid: number): string {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-}
+/** Start time as the helper's argument. */
+const startTime = (pid: number): string => String(startTimeOf(pid));
 
 interface Running {
   started: StartedEvent;

@@ -3,6 +3,7 @@
 // started (found by a path only this suite's temp folder has), by PID.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readStat, type Stat } from '../vscode/hostState';
 
 /** `npm run stress` sets MC_STRESS=1: full size. Otherwise a size that keeps `npm run test:integration` short. */
 export const FULL = process.env.MC_STRESS === '1';
@@ -15,24 +16,9 @@ export const RUN_DIR = '/run/mini-containers';
 export const CONTROL_DIR = '/run/mini-containers/control';
 export const REGISTRY_DIR = '/run/mini-containers/containers';
 
-/** The fields of /proc/PID/stat the suites need. */
-export interface Stat {
-  pid: number;
-  ppid: number;
-  state: string;
-  startTime: number;
-}
-
-export function readStat(pid: number): Stat | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: fields[0], ppid: Number(fields[1]), startTime: Number(fields[19]) };
-}
+// /proc/PID/stat as every suite reads it: one reader, independent of the parser under test.
+export { readStat };
+export type { Stat };
 
 export function startTimeOf(pid: number): number {
   const stat = readStat(pid);

@@ -21,6 +21,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 // --- the host's /proc
 
 export interface Stat {
+  pid: number;
   state: string;
   ppid: number;
   /** Field 22: clock ticks after boot. */
@@ -38,7 +39,7 @@ export function readStat(pid: number): Stat | undefined {
   const close = text.lastIndexOf(')');
   // Fields from 3 (state) on; field 22 is at index 19.
   const fields = text.slice(close + 2).split(' ');
-  return { state: fields[0], ppid: Number(fields[1]), startTime: Number(fields[19]), comm: text.slice(text.indexOf('(') + 1, close) };
+  return { pid, state: fields[0], ppid: Number(fields[1]), startTime: Number(fields[19]), comm: text.slice(text.indexOf('(') + 1, close) };
 }
 
 /** Runs: exists and is not a zombie (a killed child of the shell stays one until the shell reaps it). */
