@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProcessInfo, ProcessScanner, ScannerOptions } from '../../src/core/processScanner';
 import type { ProcFs } from '../../src/core/procfs';
-import { FakeProc, HOST_NS, fixturesDir, removeProc, tempProc, writeProc } from './fixtures/fakeProc';
+import { FakeProc, HOST_NS, fixturesDir, removeProc, tempProc, writeLoadavg, writeProc } from './fixtures/fakeProc';
 
 const C = 4026532201; // the fixture container's namespace
 const N = 4026532204; // the one nested in it
@@ -184,7 +184,7 @@ describe('incremental rescans', () => {
   it('probes the PIDs allocated since the last scan (loadavg) instead of listing /proc', (t) => {
     const tree = tempProc(base(), 1);
     t.after(tree.cleanup);
-    const loadavg = (last: number) => fs.writeFileSync(path.join(tree.root, 'loadavg'), `0.10 0.20 0.30 1/90 ${last}\n`);
+    const loadavg = (last: number) => writeLoadavg(tree.root, last);
     loadavg(13);
     const spy = spyFs(tree.root);
     const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 0 });
@@ -243,8 +243,7 @@ describe('incremental rescans', () => {
     const procs = base();
     const tree = tempProc(procs, 1);
     t.after(tree.cleanup);
-    const loadavg = (threads: number, last: number) =>
-      fs.writeFileSync(path.join(tree.root, 'loadavg'), `0.10 0.20 0.30 1/${threads} ${last}\n`);
+    const loadavg = (threads: number, last: number) => writeLoadavg(tree.root, last, threads);
     loadavg(90, 13);
     const spy = spyFs(tree.root);
     let clock = 0;
