@@ -22,7 +22,7 @@ export class ControlChannel {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error('The helper did not answer the kill request within 5 s; is the container still running?'));
+        reject(new Error(`The helper did not answer the kill request within ${ANSWER_TIMEOUT_MS / 1000} s; is the container still running?`));
       }, ANSWER_TIMEOUT_MS);
       this.pending.set(id, {
         resolve: () => (clearTimeout(timer), resolve()),

@@ -17,7 +17,7 @@ export function registerInstallHelper(context: vscode.ExtensionContext, log: vsc
       const source = shippedHelperPath(context);
       try {
         if (process.getuid?.() === 0) installAsRoot(source);
-        else if (!(await installWithSudo(source))) return;
+        else await installWithSudo(source);
       } catch (error) {
         const message = `Installing the helper failed: ${(error as Error).message}`;
         log.error(`[install] ${message}`);
@@ -50,13 +50,12 @@ function installAsRoot(source: string): void {
   fs.renameSync(temporary, SYSTEM_HELPER_PATH);
 }
 
-/** `sudo install` in a terminal, where the user types the password; resolves true when it succeeded. */
-async function installWithSudo(source: string): Promise<boolean> {
+/** `sudo install` in a terminal, where the user types the password; rejects with why when it did not succeed. */
+async function installWithSudo(source: string): Promise<void> {
   const sudo = findProgram('sudo');
   if (!sudo) throw new Error('sudo is not installed; run VS Code as root once, or copy the helper by hand.');
   const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', source, SYSTEM_HELPER_PATH];
   const code = await runInTerminal('Install Mini Containers helper', sudo, args,
     `Copying the helper to ${SYSTEM_HELPER_PATH}, owned by root: sudo ${args.map(quoteForDisplay).join(' ')}`);
   if (code !== 0) throw new Error(`sudo install ended with exit code ${code ?? 'unknown'}`);
-  return true;
 }

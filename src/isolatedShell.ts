@@ -12,8 +12,8 @@ export const PROFILE_ID = 'miniContainers.isolatedShell';
 
 /** A container started from this window, for the features that list or stop them. */
 export interface Session {
+  /** The container's name, which is also its terminal's. */
   name: string;
-  rootfs: string;
   pty: ContainerPty;
   container?: StartedEvent;
 }
@@ -112,7 +112,7 @@ function makeTerminalOptions(
       },
       onEnded: () => sessions.remove(session),
     });
-    const session: Session = { name, rootfs, pty: containerPty };
+    const session: Session = { name, pty: containerPty };
     sessions.add(session);
     return { name, pty: containerPty, iconPath: new vscode.ThemeIcon('vm') };
   } catch (error) {
