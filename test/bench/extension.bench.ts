@@ -21,7 +21,7 @@ import { cpuOver, readyExtensionHost } from './extensionHost';
 import { PidNamespaces } from './pidNamespaces';
 import { kib, median, ms, quantile, ratio, summarize } from './report';
 import { zipEntries, zipEntryContent } from './vsix';
-import { killAllTerminals, paletteToPrompt, runningExtensions, showSideBar } from './workbenchTiming';
+import { killAllTerminals, paletteToPrompt, runningExtensions } from './workbenchTiming';
 
 const ROUNDS = Number(process.env.BENCH_PALETTE_ROUNDS ?? 10);
 // As long as the view's full probe period (10 s), so that every window pays for one.
@@ -108,10 +108,10 @@ async function activationBench(page: Page, server: CodeServer, hostId: string): 
       await wb.runCommand(page, 'Reload Window');
       await wb.waitForWorkbench(page);
       hostId = (await readyExtensionHost(server.userDataDir, hostId)).id;
-      await showSideBar(page, 'Containers');
+      await wb.openSideBarView(page, 'Containers');
     }
     for (const [name, t] of await runningExtensions(page, 'Mini Containers')) all.set(name, [...(all.get(name) ?? []), t.ms]);
-    await showSideBar(page, 'Explorer');
+    await wb.openSideBarView(page, 'Explorer');
   }
   console.log(`\nactivation, as VS Code's "Running Extensions" editor reports it (code loading + activate() call), ${ACTIVATIONS} windows:`);
   for (const [name, times] of all) console.log(`  ${name.padEnd(50)}median ${ms(median(times), 0).padStart(7)}   (${times.join(', ')})`);
@@ -135,14 +135,14 @@ async function idleCpuBench(page: Page, host: number): Promise<void> {
     // Warm-up, not measured: the first scan of the new processes, the first release of the scanner when the view
     // hides, and whatever the processes' start stirred up.
     for (const title of ['Containers', 'Explorer']) {
-      await showSideBar(page, title);
+      await wb.openSideBarView(page, title);
       await page.waitForTimeout(SETTLE_MS);
     }
     const windows = { shown: [] as number[], hidden: [] as number[] };
     const totals = { shown: { cpu: 0, wall: 0 }, hidden: { cpu: 0, wall: 0 } };
     for (let round = 0; round < CPU_ROUNDS; round++) {
       for (const which of ['hidden', 'shown'] as const) {
-        await showSideBar(page, which === 'shown' ? 'Containers' : 'Explorer');
+        await wb.openSideBarView(page, which === 'shown' ? 'Containers' : 'Explorer');
         if (which === 'shown') await page.locator('.part.sidebar .monaco-list-row').first().waitFor({ state: 'visible', timeout: 15_000 });
         await page.waitForTimeout(SETTLE_MS);
         const { cpu, wall } = await cpuOver(host, CPU_WINDOW_MS);
@@ -161,7 +161,7 @@ async function idleCpuBench(page: Page, host: number): Promise<void> {
       group: 'idle CPU', figure: `extension host, Containers view shown (median of ${CPU_ROUNDS}×${CPU_WINDOW_MS / 1000} s)`, value: `${shown.toFixed(2)} %`,
       baseline: `view hidden ${hidden.toFixed(2)} %`, ratio: hidden > 0 ? ratio(shown, hidden, 1) : 'n/a (hidden: 0)', target: '< 1 % of a core', met: shown < 1,
     });
-    await showSideBar(page, 'Explorer');
+    await wb.openSideBarView(page, 'Explorer');
   } finally {
     await namespaces.stop();
   }

@@ -110,11 +110,3 @@ export async function runningExtensions(page: Page, mustShow: string, timeoutMs 
   await wb.runCommand(page, 'Close All Editors');
   return found;
 }
-
-/** Shows a view container by its activity-bar tab ("Containers", "Explorer"). */
-export async function showSideBar(page: Page, title: string): Promise<void> {
-  const tab = page.locator('.part.activitybar').getByRole('tab', { name: new RegExp(`^${title}\\b`) });
-  await tab.waitFor({ state: 'visible', timeout: 15_000 });
-  if ((await tab.getAttribute('aria-selected')) !== 'true' || !(await page.locator('.part.sidebar').isVisible())) await tab.click();
-  await page.locator('.part.sidebar .composite.title', { hasText: new RegExp(title, 'i') }).waitFor({ state: 'visible', timeout: 15_000 });
-}
