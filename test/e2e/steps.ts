@@ -127,10 +127,19 @@ export async function widenSideBar(page: Page, width: number): Promise<void> {
   await page.mouse.up();
 }
 
-/** The extension's "Mini Containers" logs under a code-server profile, concatenated ('' when none yet). */
+/**
+ * The extension's "Mini Containers" logs of a code-server profile, concatenated ('' when none yet). Only the logs
+ * folder is listed, not the whole profile with its extensions: tests poll this.
+ */
 export function extensionLog(root: string): string {
-  const logs = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => basename(f) === 'Mini Containers.log');
-  return logs.map((f) => readFileSync(join(root, f), 'utf8')).join('');
+  const dir = join(root, 'user-data', 'logs');
+  let files: string[];
+  try {
+    files = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return ''; // no log written yet
+  }
+  return files.filter((f) => basename(f) === 'Mini Containers.log').map((f) => readFileSync(join(dir, f), 'utf8')).join('');
 }
 
 /** Keeps the extension's log (it says why a start or a kill failed) as test-output/e2e/`name`. */
