@@ -6,37 +6,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { printTable, ratio, type SummaryRow } from './report';
+import { printTable, type SummaryRow } from './report';
 
 interface Bench {
   readonly title: string;
   readonly script: string;
   readonly timeoutMs: number;
-  /** Rows taken from the output of a benchmark that does not write summary rows itself. */
-  readonly rowsFromOutput?: (stdout: string) => SummaryRow[];
 }
 
 const BENCHES: readonly Bench[] = [
-  { title: '/proc scanner vs ps, 2,000 processes', script: 'scan.bench.js', timeoutMs: 180_000, rowsFromOutput: scannerRows },
+  { title: '/proc scanner vs ps, 2,000 processes', script: 'scan.bench.js', timeoutMs: 180_000 },
   { title: 'helper start vs unshare+chroot vs bubblewrap', script: 'helperStart.bench.js', timeoutMs: 180_000 },
   { title: 'the extension in code-server: palette → prompt, activation, idle CPU, bundle', script: 'extension.bench.js', timeoutMs: 300_000 },
 ];
-
-/** The scanner bench prints "label   X ms   Y ms/1000   ps/this Z×" rows and a "ps …" row: its own baseline. */
-function scannerRows(stdout: string): SummaryRow[] {
-  const rows = [...stdout.matchAll(/^(\S.*?)\s{2,}([\d.]+) ms\s+([\d.]+) ms\/1000/gm)].map((m) => ({ label: m[1].trim(), ms: Number(m[2]), per1000: m[3] }));
-  const ps = rows.find((r) => r.label.startsWith('ps '));
-  if (!ps) return [];
-  return rows
-    .filter((r) => r !== ps)
-    .map((r) => ({
-      group: 'scanner',
-      figure: r.label,
-      value: `${r.ms.toFixed(2)} ms (${r.per1000}/1000)`,
-      baseline: `ps -e -o … ${ps.ms.toFixed(2)} ms`,
-      ratio: ratio(r.ms, ps.ms, 3),
-    }));
-}
 
 /** The benchmark running now: a SIGTERM or SIGINT to this runner is passed on, so that it can clean up. */
 let current: ChildProcess | undefined;
@@ -47,20 +29,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Runs one benchmark, echoing its output; resolves with its stdout and whether it succeeded. */
-function runBench(bench: Bench, summaryFile: string): Promise<{ ok: boolean; stdout: string; seconds: number }> {
+/** Runs one benchmark, its output going to ours; resolves with whether it succeeded. Its figures go to summaryFile. */
+function runBench(bench: Bench, summaryFile: string): Promise<{ ok: boolean; seconds: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--enable-source-maps', join(__dirname, bench.script)], {
       env: { ...process.env, BENCH_SUMMARY: summaryFile },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'inherit', 'inherit'],
     });
     current = child;
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      process.stdout.write(chunk);
-    });
     // SIGTERM first: every benchmark cleans up its containers, servers and browsers on it.
     const timer = setTimeout(() => {
       console.error(`\n${bench.script}: no end after ${bench.timeoutMs / 1000} s, stopping it (PID ${child.pid})`);
@@ -71,7 +48,7 @@ function runBench(bench: Bench, summaryFile: string): Promise<{ ok: boolean; std
       clearTimeout(timer);
       current = undefined;
       if (code !== 0) console.error(`${bench.script} failed (${signal ?? `exit ${code}`})`);
-      resolve({ ok: code === 0, stdout, seconds: (Date.now() - started) / 1000 });
+      resolve({ ok: code === 0, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
@@ -86,7 +63,6 @@ async function main(): Promise<number> {
   try {
     const rows: SummaryRow[] = [];
     const failed: string[] = [];
-    const scannerTargets: string[] = [];
     for (const bench of BENCHES) {
       if (process.exitCode === 130) break;
       console.log(`\n=== ${bench.title} (${bench.script}) ===\n`);
@@ -94,10 +70,6 @@ async function main(): Promise<number> {
       const result = await runBench(bench, summaryFile);
       if (!result.ok) failed.push(bench.script);
       console.log(`(${result.seconds.toFixed(0)} s)`);
-      if (bench.rowsFromOutput) {
-        rows.push(...bench.rowsFromOutput(result.stdout));
-        scannerTargets.push(...result.stdout.split('\n').filter((l) => /^\s+(met|MISSED)\s/.test(l)));
-      }
       try {
         rows.push(...readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SummaryRow));
       } catch {
@@ -106,7 +78,6 @@ async function main(): Promise<number> {
     }
     console.log(`\n=== summary: every figure against a baseline measured in this run (${((Date.now() - started) / 1000).toFixed(0)} s, ${process.version}) ===\n`);
     printTable(rows);
-    if (scannerTargets.length) console.log(`\nscanner targets (scan.bench):\n${scannerTargets.join('\n')}`);
     if (failed.length) {
       console.error(`\nfailed: ${failed.join(', ')} (figures above are missing theirs)`);
       return 1;
