@@ -7,26 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import * as wb from './workbench';
-import { runInTerminal } from './steps';
+import { lastPsTable, runInTerminal } from './steps';
 import { WorkbenchSession } from './workbenchSession';
-
-interface PsRow {
-  pid: number;
-  command: string;
-}
-
-/** The rows of the last `ps` table in the terminal: "PID USER [TIME] COMMAND" then one line per process. */
-function lastPsTable(lines: string[]): PsRow[] {
-  const header = lastIndex(lines, (l) => /^\s*PID\s+USER\b/.test(l));
-  assert.ok(header >= 0, `no ps header in the terminal:\n${lines.join('\n')}`);
-  const rows: PsRow[] = [];
-  for (const line of lines.slice(header + 1)) {
-    const match = /^\s*(\d+)\s+\S+\s+(?:\d+:\d+\s+)?(.+)$/.exec(line);
-    if (!match) break;
-    rows.push({ pid: Number(match[1]), command: match[2].trim() });
-  }
-  return rows;
-}
 
 /** Array.prototype.findLastIndex, which our ES2022 lib does not declare. */
 function lastIndex(lines: string[], test: (line: string) => boolean): number {
