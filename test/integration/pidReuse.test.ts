@@ -54,7 +54,6 @@ type Method = 'PID 1 of a --privileged container' | 'nsenter from the host, into
 describe('PID reuse: a kill aimed at a process that exited never hits its successor', { timeout: 120_000 }, () => {
   let tmp: string;
   let rootfs: string;
-  const helpers: ChildProcess[] = [];
   const nsenters: ChildProcess[] = [];
   let hostReuses = 0;
   let rounds = 0;
@@ -88,7 +87,6 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
     });
     const helper = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, ...(privileged ? ['--privileged'] : []),
       '--', '/bin/sh', '-c', script]);
-    helpers.push(helper);
     const out = lines(helper);
     const started = await waitFor(() => readStarted(status));
     await controlServerUp(helper.pid!);
