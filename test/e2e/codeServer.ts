@@ -1,14 +1,14 @@
 // Runs code-server (installed by ./codeServerInstall) on 127.0.0.1 with a fresh profile: user data, extensions,
 // XDG folders and the user settings that make the workbench testable. Always stopped by PID and process group.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { openSync, closeSync, rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onInterrupt } from './cleanup';
-import { ensureCodeServer } from './codeServerInstall';
+import { ensureCodeServer, tail } from './codeServerInstall';
 
 /** Settings without which the UI cannot be read or would wander off (see E2E-NOTES.md). */
 export const TESTABLE_SETTINGS: Readonly<Record<string, unknown>> = {
@@ -220,11 +220,7 @@ export class CodeServer {
   }
 
   logTail(lines = 30): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
+    return tail(this.logFile, lines);
   }
 
   /** The server's process group (ours: it was started detached), or undefined when it is gone. */

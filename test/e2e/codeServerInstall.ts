@@ -152,7 +152,8 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   });
 }
 
-function tail(file: string, lines: number): string {
+/** The last `lines` lines of a log file, for an error message. */
+export function tail(file: string, lines: number): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
   } catch {
