@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -26,10 +26,10 @@ import { mountsUnder } from './rootfs';
 import * as steps from './steps';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
+import { REGISTRY, registryRecord } from '../vscode/hostState';
 
 const helperScript = join(projectRoot, 'src', 'helper', 'container-helper.sh');
 const RUN_DIR = '/run/mini-containers';
-const REGISTRY = join(RUN_DIR, 'containers');
 const REFRESH_SECONDS = 2;
 const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
 /** PID 1 of the outside container. */
@@ -47,18 +47,6 @@ function pin(pid: number, what: string): Pinned {
   return { pid, startTime: now.startTime, what };
 }
 
-/** The helper's record of the container named `name`, once it runs. */
-function recordNamed(name: string): { initPid: number; startTime: number; control?: string; helperPid?: number } | undefined {
-  for (const file of existsSync(REGISTRY) ? readdirSync(REGISTRY) : []) {
-    try {
-      const record = JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as { name?: string; initPid: number; startTime: number };
-      if (record.name === name) return record;
-    } catch {
-      // being written or removed
-    }
-  }
-  return undefined;
-}
 
 /**
  * Right-clicks the tree row and picks `item` from its context menu; returns the modal dialog that opens. Now and
@@ -131,7 +119,7 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
   it('before the reload, the view lists the window\'s isolated shell and a container started outside VS Code', async () => {
     await wb.runCommand(page, 'Start Isolated Shell');
     shellName = await wb.waitForPromptInNewTerminal(page, [], new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`));
-    const record = recordNamed(shellName);
+    const record = registryRecord(shellName);
     assert.ok(record?.control && record.helperPid, `no record with a control FIFO for ${shellName}`);
     const init = pin(record.initPid, 'PID 1 of the shell');
     const supervisor = pin(steps.stat(init.pid)!.ppid, 'supervisor');
@@ -153,8 +141,8 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
     const child = outside;
     unregisterOutside = onInterrupt(() => child.kill('SIGKILL'));
     outsideExit = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-    await steps.waitUntil(`the record of ${outsideName}`, () => recordNamed(outsideName) !== undefined, 10_000);
-    outsideInit = pin(recordNamed(outsideName)!.initPid, `PID 1 of ${outsideName}`);
+    await steps.waitUntil(`the record of ${outsideName}`, () => registryRecord(outsideName) !== undefined, 10_000);
+    outsideInit = pin(registryRecord(outsideName)!.initPid, `PID 1 of ${outsideName}`);
     const sleepOf = () => steps.childrenOf(outsideInit!.pid).find((p) => steps.cmdline(p).join(' ') === 'sleep 1000');
     await steps.waitUntil(`the sleeps of ${outsideName}`, () => steps.childrenOf(outsideInit!.pid).length === 2 && sleepOf() !== undefined, 5000);
     outsideSleep = pin(sleepOf()!, `sleep 1000 of ${outsideName}`);
@@ -242,7 +230,7 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
     console.log(`${outsideName}: ended ${initMs} ms after "Kill"`);
     // Its helper saw PID 1 die of SIGKILL, removed its record and exited with 128 + 9.
     assert.equal(await Promise.race([outsideExit, sleep(5000).then(() => 'still running')]), 137);
-    assert.equal(recordNamed(outsideName), undefined, `the record of ${outsideName} is still there`);
+    assert.equal(registryRecord(outsideName), undefined, `the record of ${outsideName} is still there`);
     await wb.waitForSideBarTree(page, (r) => !r.some((x) => x.label === outsideName), `${outsideName} to leave the view`, POLL_WAIT_MS);
     await wb.screenshot(page, 'r-05-outside-container-killed');
     assert.deepEqual(processesRootedIn(rootfs), [], 'nothing runs in the rootfs');

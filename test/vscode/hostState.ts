@@ -54,6 +54,10 @@ export interface HelperRecord {
   name: string;
   rootfs: string;
   hostname: string;
+  /** The container's control FIFO. */
+  control?: string;
+  /** The host PID of the helper that started it. */
+  helperPid?: number;
 }
 
 /** The helper's record of the container called `name`, if it runs. */
