@@ -25,20 +25,45 @@ export async function checkRootfs(dir: string, shell = '/bin/sh'): Promise<strin
   return [`${dir} is not a usable root filesystem: ${problems.join(', ')}.`];
 }
 
-/** Follows links in `inside` as the chroot will see them, with `root` as `/`. */
+/**
+ * The host path that `inside` names in the chroot at `root`, resolved as the container's kernel will: component by
+ * component, so a link in any folder of the path is followed inside the root (an absolute target starts again at
+ * `root`, ".." stops there and applies to the resolved parent), never through the host's own folders. Undefined
+ * after 40 links or when a link cannot be read. Like the helper's own check, whose logic it mirrors.
+ */
 export async function resolveInRoot(root: string, inside: string): Promise<string | undefined> {
-  let current = path.posix.normalize('/' + inside);
-  for (let hops = 0; hops < 40; hops++) {
-    const host = path.join(root, current);
-    let target: string;
-    try {
-      target = await fs.readlink(host);
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EINVAL' ? host : undefined;
+  const rest = inside.split('/').reverse();
+  let resolved = '';
+  let hops = 0;
+  while (rest.length) {
+    const part = rest.pop()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      resolved = resolved.slice(0, Math.max(0, resolved.lastIndexOf('/')));
+      continue;
     }
-    current = target.startsWith('/') ? path.posix.normalize(target) : path.posix.join(path.posix.dirname(current), target);
+    const candidate = `${resolved}/${part}`;
+    const target = await linkTarget(root + candidate);
+    if (target === false) return undefined;
+    if (target === undefined) {
+      resolved = candidate;
+      continue;
+    }
+    if (++hops > 40) return undefined;
+    if (target.startsWith('/')) resolved = '';
+    rest.push(...target.split('/').reverse());
   }
-  return undefined;
+  return root + (resolved || '/');
+}
+
+/** A link's target; undefined when `p` is not a link (or does not exist); false when the link cannot be read. */
+async function linkTarget(p: string): Promise<string | false | undefined> {
+  try {
+    return await fs.readlink(p);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EINVAL' || code === 'ENOENT' || code === 'ENOTDIR' ? undefined : false;
+  }
 }
 
 async function isRealDirectory(p: string): Promise<boolean> {

@@ -373,40 +373,32 @@ default_name() {
   name="$base-$$"
 }
 
-# Sets in_root to the host path that $2 names inside root $1, following links the way the container will.
+# Sets in_root to the host path that $2 names inside root $1, resolving it the way the container's kernel will:
+# component by component, so a link anywhere in the path is followed inside the root (an absolute target starts
+# again at the root, ".." stops there and applies to the resolved parent); the host never resolves a link of the
+# rootfs, which could point at its own files. Fails after 40 links, as the kernel does.
 resolve_in_root() {
-  clamp_path "$2"
-  hops=0
-  while [ -L "$1$clamped" ]; do
-    hops=$((hops + 1))
-    [ "$hops" -le 40 ] || return 1
-    # A process, because no builtin reads a link (the only other one validation runs is stat, under sudo).
-    target=$(readlink -- "$1$clamped") || return 1
-    case "$target" in
-      /*) clamp_path "$target" ;;
-      *) clamp_path "${clamped%/*}/$target" ;;
-    esac
-  done
-  in_root=$1$clamped
-}
-
-# Sets clamped to absolute path $1 with ".", ".." and empty segments resolved, ".." stopping at "/", as inside a
-# chroot.
-clamp_path() {
-  clamped=''
-  old_ifs=$IFS
-  IFS=/
-  set -f
-  for part in $1; do
+  rest=$2 resolved='' hops=0
+  while [ -n "$rest" ]; do
+    part=${rest%%/*}
+    case "$rest" in */*) rest=${rest#*/} ;; *) rest='' ;; esac
     case "$part" in
-      ''|.) ;;
-      ..) clamped=${clamped%/*} ;;
-      *) clamped=$clamped/$part ;;
+      ''|.) continue ;;
+      ..) resolved=${resolved%/*}; continue ;;
     esac
+    # Every component before this one is a real folder or file of the root, so only this one can be a link.
+    if [ -L "$1$resolved/$part" ]; then
+      hops=$((hops + 1))
+      [ "$hops" -le 40 ] || return 1
+      # A process, because no builtin reads a link (the only other one validation runs is stat, under sudo).
+      target=$(readlink -- "$1$resolved/$part") || return 1
+      case "$target" in /*) resolved='' ;; esac
+      rest=$target${rest:+/$rest}
+    else
+      resolved=$resolved/$part
+    fi
   done
-  set +f
-  IFS=$old_ifs
-  clamped=${clamped:-/}
+  in_root=$1${resolved:-/}
 }
 
 # Sets command_path to the path inside the rootfs that COMMAND $2 runs as, or exits 127 or 126 as the container's

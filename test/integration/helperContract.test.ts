@@ -59,6 +59,40 @@ describe('container-helper.sh start: exit codes', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, 'found\n');
   });
+
+  // The check before any namespace is made must resolve each link of the path inside the rootfs, as the
+  // container's kernel will: a link in a folder component resolved by the host would name the host's files.
+  describe('links anywhere in the path resolve inside the rootfs', () => {
+    before(() => {
+      fs.mkdirSync(path.join(rootfs, 'inside', 'deep'), { recursive: true });
+      fs.writeFileSync(path.join(rootfs, 'inside', 'hello.sh'), '#!/bin/sh\necho hello from inside\n', { mode: 0o755 });
+      fs.symlinkSync('/inside', path.join(rootfs, 'apps'));
+      fs.symlinkSync('/inside/deep', path.join(rootfs, 'deep-link'));
+      const hostOnly = path.join(tmp, 'host-only');
+      fs.mkdirSync(hostOnly);
+      fs.writeFileSync(path.join(hostOnly, 'prog'), '#!/bin/sh\necho host\n', { mode: 0o755 });
+      fs.symlinkSync(hostOnly, path.join(rootfs, 'host-folder'));
+    });
+
+    it('a command under an absolute link to a folder the host does not have runs', async () => {
+      const result = await runHelper(['start', '--rootfs', rootfs, '--', '/apps/hello.sh']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'hello from inside\n');
+    });
+
+    it('.. after a link goes up from the link target, not from the link', async () => {
+      const result = await runHelper(['start', '--rootfs', rootfs, '--', '/deep-link/../hello.sh']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'hello from inside\n');
+    });
+
+    it('a command under a link to a folder only the host has: 127, said before the start', async () => {
+      const result = await runHelper(['start', '--rootfs', rootfs, '--', '/host-folder/prog']);
+      assert.equal(result.code, 127, result.stderr);
+      assert.equal(result.stderr, 'container-helper: command not found in the rootfs: /host-folder/prog\n');
+      assert.equal(result.stdout, '');
+    });
+  });
 });
 
 describe('container-helper.sh: refusals are 125, say what to fix, and create nothing', () => {

@@ -105,4 +105,36 @@ describe('building and checking a rootfs', () => {
     assert.equal(await resolveInRoot(root, '/bin/up'), path.join(root, 'bin/real'));
     assert.equal(await resolveInRoot(root, '/bin/loop'), undefined);
   });
+
+  it('resolveInRoot follows a link in a folder of the path inside the root too, and .. from its target', async () => {
+    const root = path.join(tmp, 'folder-links');
+    fs.mkdirSync(path.join(root, 'inside/deep'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'inside/prog'), '');
+    fs.symlinkSync('/inside', path.join(root, 'apps'));
+    fs.symlinkSync('/inside/deep', path.join(root, 'deep-link'));
+    const hostOnly = path.join(tmp, 'host-only');
+    fs.mkdirSync(hostOnly);
+    fs.writeFileSync(path.join(hostOnly, 'prog'), '');
+    fs.symlinkSync(hostOnly, path.join(root, 'host-folder'));
+    assert.equal(await resolveInRoot(root, '/apps/prog'), path.join(root, 'inside/prog'));
+    assert.equal(await resolveInRoot(root, '/deep-link/../prog'), path.join(root, 'inside/prog'));
+    // The host's folder of that name is not the container's: the path stays inside the root, where it is missing.
+    assert.equal(await resolveInRoot(root, '/host-folder/prog'), path.join(root, hostOnly, 'prog'));
+    assert.equal(fs.existsSync(path.join(root, hostOnly, 'prog')), false);
+  });
+
+  it('checkRootfs finds the shell through a merged /usr, and not through a link to the host', async () => {
+    const merged = path.join(tmp, 'merged-usr');
+    for (const dir of ['proc', 'dev', 'usr/bin']) fs.mkdirSync(path.join(merged, dir), { recursive: true });
+    fs.writeFileSync(path.join(merged, 'usr/bin/dash'), '', { mode: 0o755 });
+    fs.symlinkSync('usr/bin', path.join(merged, 'bin'));
+    fs.symlinkSync('dash', path.join(merged, 'usr/bin/sh'));
+    assert.deepEqual(await checkRootfs(merged), []);
+    const borrowed = path.join(tmp, 'borrowed-bin');
+    for (const dir of ['proc', 'dev']) fs.mkdirSync(path.join(borrowed, dir), { recursive: true });
+    fs.symlinkSync(path.dirname(fakeBusybox), path.join(borrowed, 'bin'));
+    fs.copyFileSync(fakeBusybox, path.join(tmp, 'sh'));
+    fs.chmodSync(path.join(tmp, 'sh'), 0o755);
+    assert.match((await checkRootfs(borrowed))[0], /no executable \/bin\/sh/);
+  });
 });
