@@ -34,6 +34,18 @@ describe('parseAppletList', () => {
   });
 });
 
+/** Makes a small tree under `root`: a name ending in / is a folder, a value "-> target" a link, any other value the
+ * content of an executable file. */
+function makeTree(root: string, entries: Record<string, string>): string {
+  for (const [name, value] of Object.entries(entries)) {
+    const p = path.join(root, name);
+    fs.mkdirSync(name.endsWith('/') ? p : path.dirname(p), { recursive: true });
+    if (value.startsWith('-> ')) fs.symlinkSync(value.slice(3), p);
+    else if (!name.endsWith('/')) fs.writeFileSync(p, value, { mode: 0o755 });
+  }
+  return root;
+}
+
 describe('building and checking a rootfs', () => {
   let tmp: string;
   let fakeBusybox: string;
@@ -95,27 +107,19 @@ describe('building and checking a rootfs', () => {
   });
 
   it('resolveInRoot follows absolute links inside the root, never out of it', async () => {
-    const root = path.join(tmp, 'links');
-    fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'bin/real'), '');
-    fs.symlinkSync('/bin/real', path.join(root, 'bin/abs'));
-    fs.symlinkSync('../../../../bin/real', path.join(root, 'bin/up'));
-    fs.symlinkSync('loop', path.join(root, 'bin/loop'));
+    const root = makeTree(path.join(tmp, 'links'), {
+      'bin/real': '', 'bin/abs': '-> /bin/real', 'bin/up': '-> ../../../../bin/real', 'bin/loop': '-> loop',
+    });
     assert.equal(await resolveInRoot(root, '/bin/abs'), path.join(root, 'bin/real'));
     assert.equal(await resolveInRoot(root, '/bin/up'), path.join(root, 'bin/real'));
     assert.equal(await resolveInRoot(root, '/bin/loop'), undefined);
   });
 
   it('resolveInRoot follows a link in a folder of the path inside the root too, and .. from its target', async () => {
-    const root = path.join(tmp, 'folder-links');
-    fs.mkdirSync(path.join(root, 'inside/deep'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'inside/prog'), '');
-    fs.symlinkSync('/inside', path.join(root, 'apps'));
-    fs.symlinkSync('/inside/deep', path.join(root, 'deep-link'));
-    const hostOnly = path.join(tmp, 'host-only');
-    fs.mkdirSync(hostOnly);
-    fs.writeFileSync(path.join(hostOnly, 'prog'), '');
-    fs.symlinkSync(hostOnly, path.join(root, 'host-folder'));
+    const hostOnly = makeTree(path.join(tmp, 'host-only'), { prog: '' });
+    const root = makeTree(path.join(tmp, 'folder-links'), {
+      'inside/deep/': '', 'inside/prog': '', apps: '-> /inside', 'deep-link': '-> /inside/deep', 'host-folder': `-> ${hostOnly}`,
+    });
     assert.equal(await resolveInRoot(root, '/apps/prog'), path.join(root, 'inside/prog'));
     assert.equal(await resolveInRoot(root, '/deep-link/../prog'), path.join(root, 'inside/prog'));
     // The host's folder of that name is not the container's: the path stays inside the root, where it is missing.
@@ -124,17 +128,12 @@ describe('building and checking a rootfs', () => {
   });
 
   it('checkRootfs finds the shell through a merged /usr, and not through a link to the host', async () => {
-    const merged = path.join(tmp, 'merged-usr');
-    for (const dir of ['proc', 'dev', 'usr/bin']) fs.mkdirSync(path.join(merged, dir), { recursive: true });
-    fs.writeFileSync(path.join(merged, 'usr/bin/dash'), '', { mode: 0o755 });
-    fs.symlinkSync('usr/bin', path.join(merged, 'bin'));
-    fs.symlinkSync('dash', path.join(merged, 'usr/bin/sh'));
+    const merged = makeTree(path.join(tmp, 'merged-usr'), {
+      'proc/': '', 'dev/': '', 'usr/bin/dash': '', 'usr/bin/sh': '-> dash', bin: '-> usr/bin',
+    });
     assert.deepEqual(await checkRootfs(merged), []);
-    const borrowed = path.join(tmp, 'borrowed-bin');
-    for (const dir of ['proc', 'dev']) fs.mkdirSync(path.join(borrowed, dir), { recursive: true });
-    fs.symlinkSync(path.dirname(fakeBusybox), path.join(borrowed, 'bin'));
-    fs.copyFileSync(fakeBusybox, path.join(tmp, 'sh'));
-    fs.chmodSync(path.join(tmp, 'sh'), 0o755);
+    const hostBin = makeTree(path.join(tmp, 'host-bin'), { sh: '' });
+    const borrowed = makeTree(path.join(tmp, 'borrowed-bin'), { 'proc/': '', 'dev/': '', bin: `-> ${hostBin}` });
     assert.match((await checkRootfs(borrowed))[0], /no executable \/bin\/sh/);
   });
 });
