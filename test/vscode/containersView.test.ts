@@ -10,6 +10,7 @@ import type { Container } from '../../src/core/containerModel';
 import type { ProcessInfo } from '../../src/core/processScanner';
 import { containerKey } from '../../src/core/registry';
 import { alive, HelperRecord, readStat, registryRecord, sleep, waitFor } from './hostState';
+import { capture } from './messages';
 
 function commandOf(pid: number): string {
   try {
@@ -80,20 +81,6 @@ function inContainer(record: HelperRecord, command: string): number[] {
 }
 
 // --- what the extension shows
-
-type Show = (message: string, ...rest: unknown[]) => Thenable<unknown>;
-const ui = vscode.window as unknown as { showErrorMessage: Show; showWarningMessage: Show };
-
-/** Replaces `vscode.window[which]` (the extension shares this API object) until restore(); records each message. */
-function capture(which: 'showErrorMessage' | 'showWarningMessage', answer: () => string | undefined = () => undefined) {
-  const original = ui[which];
-  const messages: string[] = [];
-  ui[which] = (message: string) => {
-    messages.push(message);
-    return Promise.resolve(answer());
-  };
-  return { messages, restore: () => (ui[which] = original) };
-}
 
 const config = () => vscode.workspace.getConfiguration('miniContainers');
 

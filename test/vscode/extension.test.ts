@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import { alive, registryRecord, sleep, waitFor } from './hostState';
+import { capture } from './messages';
 
 const EXTENSION_ID = 'mini-containers.mini-containers';
 const COMMANDS = ['miniContainers.startIsolatedShell', 'miniContainers.chooseRootfs', 'miniContainers.createBusyboxRootfs'];
@@ -83,14 +84,8 @@ describe('Mini Containers extension', () => {
     it('refuses an unusable rootfs with an error naming the setting, and opens no terminal', async () => {
       const missing = '/nonexistent/mini-containers-test-rootfs';
       await config().update('rootfs', missing, vscode.ConfigurationTarget.Global);
-      const errors: string[] = [];
-      // The extension shares this API object: answer its error (it offers buttons) as if dismissed.
-      const window = vscode.window as { showErrorMessage: (message: string, ...items: string[]) => Thenable<string | undefined> };
-      const original = window.showErrorMessage;
-      window.showErrorMessage = (message: string) => {
-        errors.push(message);
-        return Promise.resolve(undefined);
-      };
+      // The error offers buttons: answer it as dismissed.
+      const { messages: errors, restore } = capture('showErrorMessage');
       try {
         const before = vscode.window.terminals.length;
         await vscode.commands.executeCommand('miniContainers.startIsolatedShell');
@@ -100,7 +95,7 @@ describe('Mini Containers extension', () => {
         assert.match(errors[0], /miniContainers\.rootfs/);
         assert.ok(errors[0].includes(missing), `the error does not name ${missing}: ${errors[0]}`);
       } finally {
-        window.showErrorMessage = original;
+        restore();
         await config().update('rootfs', rootfs, vscode.ConfigurationTarget.Global);
       }
     });

@@ -60,21 +60,24 @@ export interface HelperRecord {
   helperPid?: number;
 }
 
-/** The helper's record of the container called `name`, if it runs. */
-export function registryRecord(name: string): HelperRecord | undefined {
+/** The helper's records of the containers that run now (other suites may run some at the same time). */
+export function registryRecords(): HelperRecord[] {
   let files: string[];
   try {
     files = readdirSync(REGISTRY);
   } catch {
-    return undefined;
+    return [];
   }
-  for (const file of files) {
+  return files.flatMap((file) => {
     try {
-      const record = JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as HelperRecord;
-      if (record.name === name) return record;
+      return [JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as HelperRecord];
     } catch {
-      // half-written or removed meanwhile
+      return []; // half-written or removed meanwhile
     }
-  }
-  return undefined;
+  });
+}
+
+/** The helper's record of the container called `name`, if it runs. */
+export function registryRecord(name: string): HelperRecord | undefined {
+  return registryRecords().find((record) => record.name === name);
 }

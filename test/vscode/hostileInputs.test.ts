@@ -2,41 +2,23 @@
 // nothing runs — no terminal, no container, no file written, no process signalled.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { registryRecords, sleep } from './hostState';
+import { capture } from './messages';
 
-const REGISTRY = '/run/mini-containers/containers';
 const config = () => vscode.workspace.getConfiguration('miniContainers');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Root filesystems of the running containers the helper started (other suites may run some at the same time). */
-const runningRootfs = (): string[] =>
-  (existsSync(REGISTRY) ? readdirSync(REGISTRY) : []).flatMap((file) => {
-    try {
-      return [(JSON.parse(readFileSync(join(REGISTRY, file), 'utf8')) as { rootfs: string }).rootfs];
-    } catch {
-      return [];
-    }
-  });
-
-type Shower = (message: string, ...rest: unknown[]) => Thenable<unknown>;
 
 /** Runs `action` while error (and warning) messages are answered as dismissed, and returns them. */
 async function collectMessages(action: () => Thenable<unknown> | Promise<unknown>): Promise<string[]> {
-  const window = vscode.window as unknown as { showErrorMessage: Shower; showWarningMessage: Shower };
-  const [error, warning] = [window.showErrorMessage, window.showWarningMessage];
-  const messages: string[] = [];
-  window.showErrorMessage = window.showWarningMessage = (message: string) => {
-    messages.push(message);
-    return Promise.resolve(undefined);
-  };
+  const { messages, restore } = capture(['showErrorMessage', 'showWarningMessage']);
   try {
     await action();
     await sleep(300);
   } finally {
-    window.showErrorMessage = error;
-    window.showWarningMessage = warning;
+    restore();
   }
   return messages;
 }
@@ -86,7 +68,7 @@ describe('hostile inputs to the extension', () => {
       assert.match(messages[0], reason, title);
       assert.equal(vscode.window.terminals.length, terminals, `${title}: a terminal was opened`);
       const resolved = [value, '/', join(tmp, 'no-shell'), join(tmp, 'a-file')];
-      assert.deepEqual(runningRootfs().filter((r) => resolved.includes(r)), [], `${title}: a container was started`);
+      assert.deepEqual(registryRecords().map((r) => r.rootfs).filter((r) => resolved.includes(r)), [], `${title}: a container was started`);
       assert.equal(existsSync(canary), false, `${title}: something ran the input`);
     }
   });
