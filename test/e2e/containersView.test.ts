@@ -218,11 +218,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
   });
 
   it('the inline "Kill (SIGTERM)" action ends the sleep: gone from the host and the tree, and the shell says so', async () => {
-    const row = await wb.sideBarTreeRow(page, 'sleep 1000', new RegExp(`^PID ${sleeper.nsPid} · host ${sleeper.hostPid} · `));
-    await row.hover();
-    const kill = row.locator('.actions .action-label[aria-label="Kill (SIGTERM)"]');
-    await kill.waitFor({ state: 'visible', timeout: 5000 });
-    await kill.click();
+    await wb.clickTreeRowAction(page, 'sleep 1000', new RegExp(`^PID ${sleeper.nsPid} · host ${sleeper.hostPid} · `), 'Kill (SIGTERM)');
     const endedMs = await waitUntil(`host PID ${sleeper.hostPid} to end`, () => !isRunning(sleeper.hostPid), 5000);
     console.log(`sleep (host PID ${sleeper.hostPid}) ended ${endedMs} ms after the click`);
     assert.ok(isRunning(initPid), 'the shell still runs');

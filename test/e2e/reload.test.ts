@@ -167,7 +167,7 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
     await wb.runCommand(page, 'Reload Window');
     await loaded;
     await wb.waitForWorkbench(page);
-    await steps.showSideBarView(page, 'Containers');
+    await wb.openSideBarView(page, 'Containers');
     const rows = await wb.waitForSideBarTree(
       page,
       (r) => steps.rowsOf(r, outsideName).some((x) => x.label === 'sleep 1000'),
@@ -205,11 +205,7 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
 
   it('the outside container is still killable: Kill (SIGTERM) on its sleep, then "Kill Container"', async () => {
     assert.ok(outsideInit && outsideSleep && outsideExit);
-    const sleepRow = await wb.sideBarTreeRow(page, 'sleep 1000', new RegExp(`^PID \\d+ · host ${outsideSleep.pid} · `));
-    await sleepRow.hover();
-    const kill = sleepRow.locator('.actions .action-label[aria-label="Kill (SIGTERM)"]');
-    await kill.waitFor({ state: 'visible', timeout: 5000 });
-    await kill.click();
+    await wb.clickTreeRowAction(page, 'sleep 1000', new RegExp(`^PID \\d+ · host ${outsideSleep.pid} · `), 'Kill (SIGTERM)');
     const sleepMs = await steps.waitUntil(`the sleep (host PID ${outsideSleep.pid}) to end`, () => !isRunning(outsideSleep!.pid), 5000);
     console.log(`${outsideName}: sleep ended ${sleepMs} ms after Kill (SIGTERM)`);
     assert.ok(isRunning(outsideInit.pid), 'the container still runs');

@@ -98,22 +98,6 @@ export function render(rows: wb.TreeRow[]): string {
   return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}  ${r.description}`).join('\n');
 }
 
-/**
- * Shows a view container of the side bar, also while the workbench is still restoring its layout (after a
- * reload): a click on a tab that the restore selects a moment later would hide the side bar again, so retry.
- */
-export async function showSideBarView(page: Page, title: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await wb.openSideBarView(page, title, 2000);
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
-  }
-}
-
 /** Drags the sash between side bar and editor so that the tree's descriptions show in full in screenshots. */
 export async function widenSideBar(page: Page, width: number): Promise<void> {
   const sidebar = await page.locator('.part.sidebar').boundingBox();

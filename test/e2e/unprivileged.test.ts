@@ -185,11 +185,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
     const terminalsBefore = await wb.terminalTabNames(page);
     const logBefore = steps.extensionLog(server.root).length;
 
-    const row = await wb.sideBarTreeRow(page, 'sleep 1000', new RegExp(`^PID ${sleeper.nsPid} · host ${sleeper.hostPid} · `));
-    await row.hover();
-    const kill = row.locator('.actions .action-label[aria-label="Kill (SIGTERM)"]');
-    await kill.waitFor({ state: 'visible', timeout: 5000 });
-    await kill.click();
+    await wb.clickTreeRowAction(page, 'sleep 1000', new RegExp(`^PID ${sleeper.nsPid} · host ${sleeper.hostPid} · `), 'Kill (SIGTERM)');
     const endedMs = await steps.waitUntil(`the sleep (host PID ${sleeper.hostPid}) to end`, () => !isRunning(sleeper.hostPid), 5000);
     console.log(`sleep ended ${endedMs} ms after the click`);
     assert.ok(isRunning(init.pid), 'the shell still runs');

@@ -35,7 +35,7 @@ export async function showInPalette(page: Page, title: string, timeoutMs = 30_00
 }
 
 /** The visible quick-pick row whose label is exactly `label` (rows may show a title without its category). */
-export async function waitForQuickPickRow(page: Page, label: string, timeoutMs = 15_000) {
+async function waitForQuickPickRow(page: Page, label: string, timeoutMs = 15_000) {
   const row = page
     .locator('.quick-input-widget .quick-input-list .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^(\\w+: )?${escapeRegExp(label)}$`) }) })
@@ -94,7 +94,7 @@ export async function terminalTabNames(page: Page): Promise<string[]> {
 }
 
 /** The terminal tab (tabs list row) named `name`; the list shows once there are two terminals. */
-export function terminalTab(page: Page, name: string) {
+function terminalTab(page: Page, name: string) {
   return page.locator('.part.panel .tabs-list .monaco-list-row').filter({ hasText: name });
 }
 
@@ -150,12 +150,24 @@ export async function waitForPromptInNewTerminal(page: Page, known: string[], pa
 /**
  * Shows a view container of the side bar by its activity-bar tab (e.g. "Containers"). Clicking the tab of the
  * container already shown would hide the side bar, so the tab is clicked only when it is not the selected one.
+ * While the workbench still restores its layout (after a load or a reload), the restore may select another tab a
+ * moment after the click and hide the side bar again: then it tries again, until `timeoutMs`.
  */
-export async function openSideBarView(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
+export async function openSideBarView(page: Page, title: string, timeoutMs = 20_000): Promise<void> {
   const tab = page.locator('.part.activitybar').getByRole('tab', { name: new RegExp(`^${escapeRegExp(title)}\\b`) });
-  await tab.waitFor({ state: 'visible', timeout: timeoutMs });
-  if ((await tab.getAttribute('aria-selected')) !== 'true' || !(await page.locator('.part.sidebar').isVisible())) await tab.click();
-  await page.locator('.part.sidebar .composite.title', { hasText: title }).waitFor({ state: 'visible', timeout: timeoutMs });
+  const shown = page.locator('.part.sidebar .composite.title', { hasText: title });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = Math.max(1, deadline - Date.now());
+    try {
+      await tab.waitFor({ state: 'visible', timeout: left });
+      if ((await tab.getAttribute('aria-selected')) !== 'true' || !(await page.locator('.part.sidebar').isVisible())) await tab.click();
+      await shown.waitFor({ state: 'visible', timeout: Math.min(2000, left) });
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+  }
 }
 
 /** One row of the side bar's tree as shown: `level` 1 for the top, `expanded` undefined for a leaf. */
@@ -268,6 +280,16 @@ export async function sideBarTreeRow(page: Page, label: string, description: Reg
     await page.waitForTimeout(30);
   }
   return row;
+}
+
+/** Clicks the inline action `action` (its label, e.g. "Kill (SIGTERM)") of a tree row found as sideBarTreeRow does. */
+export async function clickTreeRowAction(page: Page, label: string, description: RegExp, action: string): Promise<void> {
+  const row = await sideBarTreeRow(page, label, description);
+  // Inline actions show only while the row is hovered.
+  await row.hover();
+  const button = row.locator(`.actions .action-label[aria-label="${action}"]`);
+  await button.waitFor({ state: 'visible', timeout: 5000 });
+  await button.click();
 }
 
 /** Saves a PNG under test-output/e2e/ and returns its path. */
