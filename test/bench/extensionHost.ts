@@ -17,7 +17,7 @@ function ticksPerSecond(): number {
 }
 
 /** utime + stime of `pid` (all its threads) in ms. */
-export function cpuMs(pid: number): number {
+function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // "PID (comm) S PPID …": comm may hold spaces and parentheses; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -19,7 +19,7 @@ interface Proc {
 }
 
 /** One traced start of the helper. */
-export interface HelperTrace {
+interface HelperTrace {
   /** Phase name → ms, in critical-path order. */
   readonly phases: [string, number][];
   readonly totalMs: number;

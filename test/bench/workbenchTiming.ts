@@ -23,7 +23,7 @@ function terminalCount(page: Page): Promise<number> {
 }
 
 /** Waits until the panel holds no terminal. */
-export async function waitForNoTerminal(page: Page, timeoutMs = 10_000): Promise<void> {
+async function waitForNoTerminal(page: Page, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await terminalCount(page)) > 0) {
     if (Date.now() > deadline) throw new Error(`a terminal is still open after ${timeoutMs} ms`);

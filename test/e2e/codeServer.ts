@@ -11,7 +11,7 @@ import { onInterrupt } from './cleanup';
 import { ensureCodeServer, tail } from './codeServerInstall';
 
 /** Settings without which the UI cannot be read or would wander off (see E2E-NOTES.md). */
-export const TESTABLE_SETTINGS: Readonly<Record<string, unknown>> = {
+const TESTABLE_SETTINGS: Readonly<Record<string, unknown>> = {
   'terminal.integrated.gpuAcceleration': 'off',
   'workbench.startupEditor': 'none',
   'telemetry.telemetryLevel': 'off',
@@ -25,7 +25,7 @@ export const TESTABLE_SETTINGS: Readonly<Record<string, unknown>> = {
   'extensions.ignoreRecommendations': true,
 };
 
-export interface CodeServerOptions {
+interface CodeServerOptions {
   /** User settings, merged over {@link TESTABLE_SETTINGS}. */
   readonly settings?: Record<string, unknown>;
   /** Port on 127.0.0.1; default: a free one. Starting fails if something answers there already. */
@@ -276,7 +276,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);

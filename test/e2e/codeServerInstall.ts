@@ -6,7 +6,7 @@ import { accessSync, constants, createWriteStream, existsSync, readFileSync } fr
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 
-export const CODE_SERVER_VERSION = '4.100.3';
+const CODE_SERVER_VERSION = '4.100.3';
 /** The @vscode/ripgrep that code-server 4.100.3 bundles, and the release it would fetch from GitHub. */
 const RIPGREP_CACHE = 'vscode-ripgrep-cache-1.15.11';
 const RIPGREP_ASSET = 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz';
@@ -14,10 +14,10 @@ const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
 /** The project root: dist/test/e2e/*.js and test/e2e/*.ts both sit three levels below it. */
 export const projectRoot = resolve(__dirname, '..', '..', '..');
-export const cacheDir = join(projectRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
+const cacheDir = join(projectRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
 const codeServerDir = join(cacheDir, 'node_modules', 'code-server');
 /** The script code-server's `bin` points at; run it with this Node (code-server 4.100 needs Node 20). */
-export const codeServerEntry = join(codeServerDir, 'out', 'node', 'entry.js');
+const codeServerEntry = join(codeServerDir, 'out', 'node', 'entry.js');
 const completeMarker = join(cacheDir, '.complete');
 
 /** Files that exist only when the install (including code-server's own postinstall) fully succeeded. */
@@ -51,7 +51,7 @@ function findOnPath(command: string): string | undefined {
 const onPath = (command: string): boolean => findOnPath(command) !== undefined;
 
 /** Node's own headers, for node-gyp: without them it would download them from nodejs.org. */
-export function nodeHeadersDir(): string | undefined {
+function nodeHeadersDir(): string | undefined {
   const prefix = dirname(dirname(process.execPath));
   return existsSync(join(prefix, 'include', 'node', 'node.h')) ? prefix : undefined;
 }
@@ -83,7 +83,7 @@ const prerequisites: readonly Prerequisite[] = [
 ];
 
 /** Throws one error naming every missing Debian package, so a fresh machine is fixed in one apt-get. */
-export function checkInstallPrerequisites(): void {
+function checkInstallPrerequisites(): void {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`code-server tests run on linux-x64 only, not ${process.platform}-${process.arch}`);
   }
@@ -100,7 +100,7 @@ export function checkInstallPrerequisites(): void {
 
 // --- install
 
-export function isCodeServerInstalled(): boolean {
+function isCodeServerInstalled(): boolean {
   return existsSync(completeMarker) && expectedFiles.every((f) => existsSync(f));
 }
 

@@ -8,7 +8,7 @@ import { onInterrupt } from './cleanup';
 import { projectRoot } from './codeServerInstall';
 import { killProcessesRootedIn } from './hostProcesses';
 
-export const cliPath = join(projectRoot, 'dist', 'cli.js');
+const cliPath = join(projectRoot, 'dist', 'cli.js');
 
 /** `node dist/cli.js make-rootfs DIR`, or an error saying what is missing. */
 export function makeRootfs(dir: string): void {
@@ -45,7 +45,7 @@ function assertNothingMounted(dir: string): void {
  * Removes a test folder holding a rootfs. Refuses while anything is mounted inside it: a recursive delete would
  * walk into a leaked proc or a bind-mounted /dev and delete the host's files.
  */
-export async function removeRootfsFolder(dir: string): Promise<void> {
+async function removeRootfsFolder(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
   assertNothingMounted(dir);
   await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import * as wb from './workbench';
 
 export const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
 
-export interface WorkbenchOptions {
+interface WorkbenchOptions {
   /** mkdtemp prefix of the folder that holds the rootfs, and the rootfs folder's name (it names the containers). */
   readonly rootfsPrefix: string;
   readonly rootfsName: string;
