@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  isAlive, makeRootfs, makeTempDir, mountTable, processesInNamespaceOf, readStarted, requireRoot, runHelper,
-  spawnHelper, stopAllHelpers, waitFor,
+  makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
 } from './harness';
+import { isAlive, processesInNamespaceOf } from './hostProcs';
 
 /** Bits of the capabilities Docker keeps by default, less SYS_CHROOT (18) and MKNOD (27). */
 const DOCKER_DEFAULT_LESS_CHROOT_MKNOD = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 29, 31].reduce((m, bit) => m | (1n << BigInt(bit)), 0n);

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  helperPath, isAlive, makeRootfs, makeTempDir, processesInNamespaceOf, readStarted, requireRoot, stopAllHelpers, waitFor, writeFifo,
+  helperPath, makeRootfs, makeTempDir, readStarted, requireRoot, stopAllHelpers, waitFor, writeFifo,
 } from './harness';
-import { startTimeOf } from '../stress/kit';
+import { isAlive, processesInNamespaceOf, startTimeOf } from './hostProcs';
 
 describe('the control channel', () => {
   let tmp: string;

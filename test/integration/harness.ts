@@ -5,9 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfs } from '../../src/core/busyboxRootfs';
 import { parseStatusText, StartedEvent } from '../../src/core/helperProtocol';
+import { allPids, childrenOf, commandOf } from './hostProcs';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
 export const helperPath = path.join(projectRoot, 'src', 'helper', 'container-helper.sh');
+
+export const RUN_DIR = '/run/mini-containers';
+export const CONTROL_DIR = `${RUN_DIR}/control`;
+export const REGISTRY_DIR = `${RUN_DIR}/containers`;
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('The integration tests need root: run them as root (CI does).');
@@ -73,8 +78,19 @@ export async function waitFor<T>(check: () => T | undefined | false, timeoutMs =
     const value = check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
+    await sleep(stepMs);
   }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Spins (blocking) until `check` is true or `timeoutMs` passes: for hitting a moment a few milliseconds wide. */
+export function spinUntil(check: () => boolean, timeoutMs: number): boolean {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) if (check()) return true;
+  return false;
 }
 
 /**
@@ -107,40 +123,122 @@ export function readStarted(statusFile: string): StartedEvent | undefined {
   return parseStatusText(text).find((e): e is StartedEvent => e.event === 'started');
 }
 
-/** Exists and is not a zombie: one reader of /proc/PID/stat for every suite. */
-export { alive as isAlive } from '../vscode/hostState';
-
-/** NSpid of a host process: [host PID, …, PID in its own namespace]. */
-export function nsPids(pid: number): number[] {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const line = status.split('\n').find((l) => l.startsWith('NSpid:'));
-  return line ? line.slice(6).trim().split(/\s+/).map(Number) : [];
-}
-
-/** Host PIDs whose PID namespace is that of `initPid`, found by walking /proc. */
-export function processesInNamespaceOf(initPid: number): number[] {
-  const ns = fs.readlinkSync(`/proc/${initPid}/ns/pid`);
-  const found: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) found.push(Number(entry));
-    } catch {
-      // vanished while we looked
-    }
-  }
-  return found;
-}
-
 export function mountTable(): string {
   // Mount IDs and the lines of our own namespace: what a leaked proc or tmpfs would change.
   return fs.readFileSync('/proc/self/mountinfo', 'utf8');
 }
 
-export function registryRecords(): string[] {
+/** Mount points (field 5 of mountinfo) under `folder`, as the host sees them. */
+export function hostMountsUnder(folder: string): string[] {
+  return mountTable().split('\n').map((l) => l.split(' ')[4])
+    .filter((m) => m !== undefined && (m === folder || m.startsWith(`${folder}/`)));
+}
+
+/** A recursive listing of a folder (path, type, size, mode, mtime), to show that nothing in it changed. */
+export function treeSnapshot(root: string, skip: (relative: string) => boolean = () => false): string {
+  const lines: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      const relative = path.relative(root, full);
+      if (skip(relative)) continue;
+      const st = fs.lstatSync(full);
+      const kind = st.isDirectory() ? 'd' : st.isSymbolicLink() ? `l->${fs.readlinkSync(full)}` : st.isFIFO() ? 'p' : 'f';
+      lines.push(`${JSON.stringify(relative)} ${kind} ${st.size} ${st.mode.toString(8)} ${st.mtimeMs}`);
+      if (st.isDirectory()) walk(full);
+    }
+  };
+  walk(root);
+  return lines.join('\n');
+}
+
+/** Lines of `after` not in `before` and the reverse, for a readable assertion message. */
+export function lineDiff(before: string, after: string): string {
+  const a = new Set(before.split('\n'));
+  const b = new Set(after.split('\n'));
+  return [...[...a].filter((l) => !b.has(l)).map((l) => `- ${l}`), ...[...b].filter((l) => !a.has(l)).map((l) => `+ ${l}`)]
+    .join('\n');
+}
+
+/** The names in a folder, sorted; none when it does not exist. */
+function listDir(dir: string): string[] {
   try {
-    return fs.readdirSync('/run/mini-containers/containers').sort();
+    return fs.readdirSync(dir).sort();
   } catch {
     return [];
+  }
+}
+
+/** Names of the helper's registry records (INITPID-STARTTIME.json). */
+export function registryRecords(): string[] {
+  return listDir(REGISTRY_DIR);
+}
+
+/** Registry records whose content names helper PID `helperPid`. */
+export function recordsOfHelper(helperPid: number): string[] {
+  return registryRecords().filter((name) => {
+    try {
+      return fs.readFileSync(path.join(REGISTRY_DIR, name), 'utf8').includes(`"helperPid":${helperPid}}`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether a helper is running as PID `pid` now (its FIFO, `PID.fifo`, is then legitimately there). */
+export function helperRunningAs(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('container-helper');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Files named after one of `helperPids` whose helper is not running any more: control FIFOs
+ * (control/PID.fifo) and mount tables (mounts.PID). A helper that was SIGKILLed leaves them; the next start prunes them.
+ */
+export function staleFilesOf(helperPids: Iterable<number>): string[] {
+  const fifos = new Set(listDir(CONTROL_DIR));
+  const run = new Set(listDir(RUN_DIR));
+  return [...helperPids].filter((pid) => !helperRunningAs(pid)).flatMap((pid) => [
+    ...(fifos.has(`${pid}.fifo`) ? [`${CONTROL_DIR}/${pid}.fifo`] : []),
+    ...(run.has(`mounts.${pid}`) ? [`${RUN_DIR}/mounts.${pid}`] : []),
+  ]);
+}
+
+/** Living control servers (`__serve …/control/PID.fifo`) of the helpers `helperPids`. */
+export function controlServersOf(helperPids: Iterable<number>): number[] {
+  const fifos = [...helperPids].map((pid) => `/control/${pid}.fifo\0`);
+  return allPids().filter((pid) => {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      return cmdline.includes('\0__serve\0') && fifos.some((f) => cmdline.includes(f));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Waits until the control server of helper `helperPid` reads its FIFO: its parent-death signal is set by then (a
+ * helper can bring a container up before it even forks the server), and it has no short-lived subshells left from
+ * its checks. Returns the server's PID.
+ */
+export async function controlServerUp(helperPid: number, timeoutMs = 5_000): Promise<number> {
+  const fifo = `${CONTROL_DIR}/${helperPid}.fifo`;
+  const reading = (pid: number) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/fd/5`) === fifo;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const server = childrenOf(helperPid).find((pid) => / __serve \//.test(commandOf(pid)) && reading(pid));
+    if (server !== undefined && childrenOf(server).length === 0) return server;
+    if (Date.now() > deadline) throw new Error(`helper ${helperPid} has no control server reading its FIFO after ${timeoutMs} ms`);
+    await sleep(5);
   }
 }

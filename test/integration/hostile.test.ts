@@ -10,13 +10,12 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  helperPath, makeRootfs, makeTempDir, mountTable, processesInNamespaceOf, readStarted, requireRoot, spawnHelper,
-  stopAllHelpers, waitFor,
+  CONTROL_DIR, controlServerUp, helperPath, lineDiff, makeRootfs, makeTempDir, mountTable, readStarted,
+  recordsOfHelper, requireRoot, spawnHelper, stopAllHelpers, treeSnapshot, waitFor,
 } from './harness';
 import {
-  CONTROL_DIR, controlServerUp, killEverythingOf, lineDiff, living, pin, Pinned, pinTree, readStat, recordsOfHelper, startTimeOf,
-  treeSnapshot,
-} from '../stress/kit';
+  killEverythingOf, living, pin, Pinned, pinTree, processesInNamespaceOf, readStat, startTimeOf,
+} from './hostProcs';
 
 
 const TOKEN = `pwned-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;

@@ -7,9 +7,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as pty from 'node-pty';
 import {
-  helperPath, isAlive, makeRootfs, makeTempDir, mountTable, nsPids, processesInNamespaceOf, readStarted,
-  registryRecords, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
+  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, registryRecords, requireRoot, runHelper, spawnHelper,
+  stopAllHelpers, waitFor,
 } from './harness';
+import { isAlive, nsPids, processesInNamespaceOf } from './hostProcs';
 
 describe('an isolated shell, as in the lesson', () => {
   let tmp: string;

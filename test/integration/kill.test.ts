@@ -7,10 +7,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StartedEvent } from '../../src/core/helperProtocol';
 import {
-  isAlive, makeRootfs, makeTempDir, mountTable, nsPids, processesInNamespaceOf, readStarted, requireRoot, runHelper,
-  spawnHelper, stopAllHelpers, waitFor,
+  makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
 } from './harness';
-import { startTimeOf } from '../stress/kit';
+import { isAlive, nsPids, processesInNamespaceOf, startTimeOf } from './hostProcs';
 
 /** Start time as the helper's argument. */
 const startTime = (pid: number): string => String(startTimeOf(pid));

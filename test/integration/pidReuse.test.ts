@@ -9,10 +9,11 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  makeRootfs, makeTempDir, nsPids, processesInNamespaceOf, readStarted, requireRoot, runHelper, spawnHelper,
-  stopAllHelpers, waitFor, writeFifo,
+  controlServerUp, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, sleep, spawnHelper, stopAllHelpers,
+  waitFor, writeFifo,
 } from './harness';
-import { controlServerUp, killEverythingOf, living, pin, Pinned, sized, sleep, stillThere } from '../stress/kit';
+import { killEverythingOf, living, nsPids, pin, Pinned, processesInNamespaceOf, stillThere } from './hostProcs';
+import { sized } from '../stress/kit';
 
 const ROUNDS = sized(1, 10);
 

@@ -13,14 +13,15 @@ import { StartedEvent } from '../../src/core/helperProtocol';
 import { ProcessScanner } from '../../src/core/processScanner';
 import { ContainerRegistry, containerKey } from '../../src/core/registry';
 import {
-  helperPath, makeRootfs, makeTempDir, mountTable, nsPids, processesInNamespaceOf, readStarted, requireRoot, runHelper,
-  spawnHelper, stopAllHelpers, waitFor,
+  CONTROL_DIR, controlServersOf, controlServerUp, helperPath, helperRunningAs, hostMountsUnder, lineDiff, makeRootfs,
+  makeTempDir, mountTable, readStarted, recordsOfHelper, requireRoot, runHelper, sleep, spawnHelper, spinUntil,
+  staleFilesOf, stopAllHelpers, waitFor,
 } from './harness';
 import {
-  childrenOf, commandOf as commandLine, CONTROL_DIR, controlServersOf, controlServerUp, FULL, helperRunningAs,
-  hostMountsUnder, killEverythingOf, killPinned, lineDiff, living, pin, Pinned, pinTree, processesMentioning,
-  processesWithRootUnder, readStat, recordsOfHelper, sized, sleep, spinUntil, staleFilesOf, stillThere, zombiesOf,
-} from '../stress/kit';
+  childrenOf, commandOf as commandLine, killEverythingOf, killPinned, living, nsPids, pin, Pinned, pinTree,
+  processesInNamespaceOf, processesMentioning, processesWithRootUnder, readStat, stillThere, zombiesOf,
+} from './hostProcs';
+import { FULL, sized } from '../stress/kit';
 
 const CYCLES = sized(40, 500);
 const LISTED_CONTAINERS = 20;

@@ -1,0 +1,159 @@
+// What /proc shows about the host's processes, for the integration suites. Every check reads /proc directly, never
+// through the code under test, and every process these helpers end is one the suite started, by PID.
+import * as fs from 'node:fs';
+import { alive, readStat, type Stat } from '../vscode/hostState';
+
+// /proc/PID/stat as every suite reads it: one reader, independent of the parser under test.
+export { readStat };
+export type { Stat };
+
+/** Exists and is not a zombie. */
+export { alive as isAlive };
+
+export function startTimeOf(pid: number): number {
+  const stat = readStat(pid);
+  if (stat === undefined) throw new Error(`process ${pid} is gone`);
+  return stat.startTime;
+}
+
+/** A process pinned by its start time, so that a reused PID is never mistaken for it. */
+export interface Pinned {
+  pid: number;
+  startTime: number;
+}
+
+export function pin(pid: number): Pinned | undefined {
+  const stat = readStat(pid);
+  return stat && { pid, startTime: stat.startTime };
+}
+
+/** Whether the pinned process still has an entry in /proc, zombie or not. */
+export function stillThere(p: Pinned): boolean {
+  return readStat(p.pid)?.startTime === p.startTime;
+}
+
+/** Whether the pinned process is still there and not a zombie. */
+export function living(p: Pinned): boolean {
+  const stat = readStat(p.pid);
+  return stat?.startTime === p.startTime && stat.state !== 'Z';
+}
+
+export function allPids(): number[] {
+  return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+}
+
+/** NSpid of a host process: [host PID, …, PID in its own namespace]. */
+export function nsPids(pid: number): number[] {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const line = status.split('\n').find((l) => l.startsWith('NSpid:'));
+  return line ? line.slice(6).trim().split(/\s+/).map(Number) : [];
+}
+
+/** Host PIDs whose PID namespace is that of `initPid`, found by walking /proc. */
+export function processesInNamespaceOf(initPid: number): number[] {
+  const ns = fs.readlinkSync(`/proc/${initPid}/ns/pid`);
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) found.push(Number(entry));
+    } catch {
+      // vanished while we looked
+    }
+  }
+  return found;
+}
+
+/** Every process whose root directory (readlink /proc/PID/root) is `root` or lies under it. */
+export function processesWithRootUnder(root: string): number[] {
+  return allPids().filter((pid) => {
+    try {
+      const link = fs.readlinkSync(`/proc/${pid}/root`);
+      return link === root || link.startsWith(`${root}/`) || link.startsWith(`${root} (deleted)`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Every process whose command line contains `text` (e.g. a temp folder of this suite). */
+export function processesMentioning(text: string): number[] {
+  return allPids().filter((pid) => {
+    if (pid === process.pid) return false;
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(text);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Zombies whose parent is one of `parents`. */
+export function zombiesOf(parents: ReadonlySet<number>): Stat[] {
+  return allPids().map(readStat).filter((s): s is Stat => s !== undefined && s.state === 'Z' && parents.has(s.ppid));
+}
+
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const task of tasks) {
+    try {
+      const text = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').trim();
+      if (text) out.push(...text.split(' ').map(Number));
+    } catch {
+      // the task ended
+    }
+  }
+  return out;
+}
+
+/** `pid` and all its descendants, pinned. */
+export function pinTree(pid: number): Pinned[] {
+  const out: Pinned[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const next = queue.shift()!;
+    const p = pin(next);
+    if (p === undefined) continue;
+    out.push(p);
+    queue.push(...childrenOf(next));
+  }
+  return out;
+}
+
+/** The command line of a process with spaces for NULs, for messages; '?' when it is gone. */
+export function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** SIGKILLs process `pid`, one the suite started, if it is still there; for cleanup. */
+export function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ended meanwhile
+  }
+}
+
+/** SIGKILLs, by PID, each process of `pids` that is still there; for cleanup of processes the suite started. */
+export function killPinned(pids: readonly Pinned[]): void {
+  for (const p of pids) if (stillThere(p)) killPid(p.pid);
+}
+
+/**
+ * Cleanup after a failure: SIGKILLs every process rooted in `folder` or whose command line names it. `folder` is
+ * a fresh mkdtemp of this suite, so each such process was started by it (a container, a helper, a supervisor).
+ */
+export function killEverythingOf(folder: string): void {
+  const pids = new Set([...processesWithRootUnder(folder), ...processesMentioning(folder)]);
+  killPinned([...pids].map(pin).filter((p): p is Pinned => p !== undefined));
+}
