@@ -225,7 +225,7 @@ export function controlServersOf(helperPids: Iterable<number>): number[] {
  * helper can bring a container up before it even forks the server), and it has no short-lived subshells left from
  * its checks. Returns the server's PID.
  */
-export async function controlServerUp(helperPid: number, timeoutMs = 5_000): Promise<number> {
+export function controlServerUp(helperPid: number, timeoutMs = 5_000): Promise<number> {
   const fifo = `${CONTROL_DIR}/${helperPid}.fifo`;
   const reading = (pid: number) => {
     try {
@@ -234,11 +234,10 @@ export async function controlServerUp(helperPid: number, timeoutMs = 5_000): Pro
       return false;
     }
   };
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return waitFor(() => {
     const server = childrenOf(helperPid).find((pid) => / __serve \//.test(commandOf(pid)) && reading(pid));
-    if (server !== undefined && childrenOf(server).length === 0) return server;
-    if (Date.now() > deadline) throw new Error(`helper ${helperPid} has no control server reading its FIFO after ${timeoutMs} ms`);
-    await sleep(5);
-  }
+    return server !== undefined && childrenOf(server).length === 0 ? server : undefined;
+  }, timeoutMs, 5).catch(() => {
+    throw new Error(`helper ${helperPid} has no control server reading its FIFO after ${timeoutMs} ms`);
+  });
 }

@@ -9,6 +9,8 @@ import { buildModel, ContainerModel, diffModels } from '../../src/core/container
 import { ProcessScanner, ProcessSnapshot } from '../../src/core/processScanner';
 import { parseStat, parseStatus } from '../../src/core/procfs';
 import { PidNamespaces, StartedNamespace } from '../bench/pidNamespaces';
+import { waitFor } from './harness';
+import { killPid } from './hostProcs';
 
 const COUNT = 20;
 const SLEEPS = 50;
@@ -105,7 +107,7 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     const nsenter = spawn('nsenter', ['--target', String(target.initHostPid), '--pid', '--mount', '--', 'sleep', '1000'], { stdio: 'ignore' });
     let sleepPid = 0;
     t.after(() => {
-      for (const pid of [sleepPid, nsenter.pid]) if (pid) tryKill(pid);
+      for (const pid of [sleepPid, nsenter.pid]) if (pid) killPid(pid);
     });
     await until(() => (sleepPid = +fs.readFileSync(`/proc/${nsenter.pid}/task/${nsenter.pid}/children`, 'latin1').trim()) > 0);
     const snap = scanner.scan();
@@ -129,7 +131,7 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     t.after(() => {
       polling.dispose();
       full.dispose();
-      for (const pid of [joined, nsenterPid]) if (pid) tryKill(pid);
+      for (const pid of [joined, nsenterPid]) if (pid) killPid(pid);
     });
     polling.scan();
     nsenterPid = spawn('nsenter', ['--target', String(started[1].initHostPid), '--pid', '--mount', '--', 'sleep', '1001'], { stdio: 'ignore' }).pid!;
@@ -156,7 +158,7 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     const child = spawn('sh', ['-c', 'sleep 0.3; exec sleep 1002'], { stdio: 'ignore' });
     t.after(() => {
       polling.dispose();
-      if (child.pid) tryKill(child.pid);
+      if (child.pid) killPid(child.pid);
     });
     polling.scan();
     const pid = child.pid!;
@@ -168,24 +170,13 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
   });
 });
 
-/** Polls `check` until it is true, for at most 5 s. */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
+/** Polls `check` until it is true, for at most 5 s; a check that throws (its /proc file is not there yet) is false. */
+function until(check: () => boolean): Promise<boolean> {
+  return waitFor(() => {
     try {
-      if (check()) return;
+      return check();
     } catch {
-      // not there yet
+      return false;
     }
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function tryKill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
+  });
 }
