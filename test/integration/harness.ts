@@ -28,19 +28,28 @@ export async function makeRootfs(parent: string, name = 'rootfs'): Promise<strin
 }
 
 export interface HelperResult {
+  /** The helper's PID: files it leaves are named after it. */
+  pid: number;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
+export interface HelperOptions {
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** The folder it runs in; this process's by default. */
+  cwd?: string;
+}
+
 const running = new Set<ChildProcess>();
 
 /** Runs the helper to completion; the child is tracked so a failed test cannot leave it behind. */
 export function runHelper(
-  args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  args: readonly string[], options: HelperOptions & { timeoutMs?: number } = {},
 ): Promise<HelperResult> {
-  const child = spawnHelper(args, options.env);
+  const child = spawnHelper(args, options);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => (stdout += d));
@@ -50,14 +59,14 @@ export function runHelper(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ pid: child.pid!, code, signal, stdout, stderr });
     });
   });
 }
 
-/** Starts the helper with this process's environment plus `env`. */
-export function spawnHelper(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn('/bin/sh', [helperPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** Starts the helper; stdout and stderr are pipes. */
+export function spawnHelper(args: readonly string[], { env = {}, cwd }: HelperOptions = {}): ChildProcess {
+  const child = spawn('/bin/sh', [helperPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   running.add(child);
   child.on('exit', () => running.delete(child));
   return child;

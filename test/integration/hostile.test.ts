@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
 import {
   CONTROL_DIR, controlServerUp, helperPath, lineDiff, makeRootfs, makeTempDir, mountTable, readStarted,
-  recordsOfHelper, requireRoot, spawnHelper, stopAllHelpers, treeSnapshot, waitFor,
+  recordsOfHelper, requireRoot, runHelper, spawnHelper, stopAllHelpers, treeSnapshot, waitFor,
 } from './harness';
 import {
   killEverythingOf, living, pin, Pinned, pinTree, processesInNamespaceOf, readStat, startTimeOf,
@@ -22,13 +22,6 @@ const TOKEN = `pwned-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const CANARY = `/tmp/${TOKEN}`;
 const TOUCH = `$(touch ${CANARY})`;
 const BACKTICKS = `\`touch ${CANARY}\``;
-
-interface Result {
-  pid: number;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface Running {
   started: StartedEvent;
@@ -82,25 +75,6 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
       return found.length === 4 ? found : undefined;
     });
     return { started, status, sleeps: pids.filter((x) => x !== started.initPid), tree: pinTree(helper.pid!) };
-  }
-
-  /** Runs the helper with `args` (and `env` added), from an empty folder of ours, to completion. */
-  function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-    const child = spawn('/bin/sh', [helperPath, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    return new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        running.delete(child);
-        resolve({ pid: child.pid!, code, stdout, stderr });
-      });
-    });
   }
 
   before(async () => {
@@ -172,7 +146,7 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
     tried++;
     const alive = sentinels();
     const before = state();
-    const result = await run(c.args(), c.env);
+    const result = await runHelper(c.args(), { cwd, env: c.env }); // from an empty folder of ours
     const said = `${result.stdout}${result.stderr}`;
     assert.equal(result.code, c.code ?? 125, said);
     const stderr = c.usage ? result.stderr.replace(/^usage: [^]*?\n(?=container-helper: )/, '') : result.stderr;
