@@ -1,20 +1,18 @@
 // The control channel: a FIFO owned by the user who started the container, through which that user can signal
 // processes of that one container without asking for root again.
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  helperPath, makeRootfs, makeTempDir, readStarted, requireRoot, stopAllHelpers, waitFor, writeFifo,
+  makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor, writeFifo,
 } from './harness';
 import { isAlive, processesInNamespaceOf, startTimeOf } from './hostProcs';
 
 describe('the control channel', () => {
   let tmp: string;
   let rootfs: string;
-  const helpers: ChildProcess[] = [];
 
   async function start(label: string, env: NodeJS.ProcessEnv = {}) {
     // Under sudo the status file's folder must be the calling user's own.
@@ -22,9 +20,8 @@ describe('the control channel', () => {
     fs.mkdirSync(folder);
     if (env.SUDO_UID) fs.chownSync(folder, Number(env.SUDO_UID), 0);
     const status = path.join(folder, 'status.jsonl');
-    const child = spawn('/bin/sh', [helperPath, 'start', '--rootfs', rootfs, '--status-file', status, '--',
-      '/bin/sh', '-c', 'sleep 1001 & sleep 1002 & wait'], { stdio: 'ignore', env: { ...process.env, ...env } });
-    helpers.push(child);
+    const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c',
+      'sleep 1001 & sleep 1002 & wait'], { env });
     const started: StartedEvent = await waitFor(() => readStarted(status));
     const pids = await waitFor(() => {
       const found = processesInNamespaceOf(started.initPid);
@@ -43,7 +40,6 @@ describe('the control channel', () => {
     rootfs = await makeRootfs(tmp);
   });
   after(async () => {
-    for (const child of helpers) child.kill('SIGTERM');
     await stopAllHelpers();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -63,11 +59,8 @@ describe('the control channel', () => {
 
   it("refuses, under sudo, a status file in a folder that is not the caller's", async () => {
     const status = path.join(tmp, 'not-yours.jsonl');
-    const child = spawn('/bin/sh', [helperPath, 'start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/true'],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SUDO_UID: '65534' } });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, stderr } = await runHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/true'],
+      { env: { SUDO_UID: '65534' } });
     assert.equal(code, 125);
     assert.match(stderr, /must belong to the calling user \(uid 65534\)/);
     assert.equal(fs.existsSync(status), false);
