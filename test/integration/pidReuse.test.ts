@@ -7,7 +7,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
+import {
+  buildKillArgs, formatKillRequest, KillTarget, parseStatusText, SignalEvent, StartedEvent,
+} from '../../src/core/helperProtocol';
 import {
   controlServerUp, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, sleep, spawnHelper, stopAllHelpers,
   waitFor, writeFifo,
@@ -126,9 +128,11 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
     return { started, status, victim, victimNsPid, successor };
   }
 
-  const killArgs = (r: Reuse, pid: number, startTime: number, signal = 'KILL') => ['kill',
-    '--container', String(r.started.initPid), '--container-start-time', String(r.started.startTime),
-    '--pid', String(pid), '--start-time', String(startTime), '--signal', signal];
+  /** SIGKILL for the process `pid` that started at `startTime`, in the container of `r`. */
+  const target = (r: Reuse, pid: number, startTime: number): KillTarget => ({
+    initPid: r.started.initPid, initStartTime: r.started.startTime, pid, startTime, signal: 'KILL',
+  });
+  const killArgs = (r: Reuse, pid: number, startTime: number) => buildKillArgs(target(r, pid, startTime));
 
   const answers = (status: string) =>
     parseStatusText(fs.readFileSync(status, 'utf8')).filter((e): e is SignalEvent => e.event === 'signal');
@@ -152,9 +156,7 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
 
         // The same two through the control channel, then the successor by its own start time: that one is sent.
         const control = r.started.control!;
-        const request = (id: number, pid: number, startTime: number) => formatKillRequest(id, {
-          initPid: r.started.initPid, initStartTime: r.started.startTime, pid, startTime, signal: 'KILL',
-        });
+        const request = (id: number, pid: number, startTime: number) => formatKillRequest(id, target(r, pid, startTime));
         await writeFifo(control, request(1, r.victim.pid, r.victim.startTime) + request(2, r.successor.pid, r.victim.startTime));
         const got = await waitFor(() => (answers(r.status).length === 2 ? answers(r.status) : undefined));
         assert.deepEqual(got.map((a) => [a.id, a.ok]), [[1, false], [2, false]]);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as pty from 'node-pty';
 import { buildModel } from '../../src/core/containerModel';
-import { StartedEvent } from '../../src/core/helperProtocol';
+import { buildKillArgs, StartedEvent } from '../../src/core/helperProtocol';
 import { ProcessScanner } from '../../src/core/processScanner';
 import { ContainerRegistry, containerKey } from '../../src/core/registry';
 import {
@@ -440,8 +440,8 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
       assert.equal(pinned.container.length, members.length);
       const everyone = [...pinned.container, ...pinned.helper];
       const roles = new Map(everyone.map((p) => [p.pid, `${commandOf(p.pid)} ${readStat(p.pid)?.state}`]));
-      const killArgs = (signal: string) => ['kill', '--container', String(s.initPid), '--container-start-time',
-        String(s.startTime), '--pid', String(s.initPid), '--start-time', String(s.startTime), '--signal', signal];
+      const killArgs = (signal: 'TERM' | 'KILL') =>
+        buildKillArgs({ initPid: s.initPid, initStartTime: s.startTime, pid: s.initPid, startTime: s.startTime, signal });
 
       const term = await runHelper(killArgs('TERM'));
       assert.equal(term.code, 0, term.stderr);
