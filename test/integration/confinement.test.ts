@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
 } from './harness';
-import { isAlive, processesInNamespaceOf } from './hostProcs';
+import { isAlive, processesInNamespaceOf, readStat } from './hostProcs';
 
 /** Bits of the capabilities Docker keeps by default, less SYS_CHROOT (18) and MKNOD (27). */
 const DOCKER_DEFAULT_LESS_CHROOT_MKNOD = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 29, 31].reduce((m, bit) => m | (1n << BigInt(bit)), 0n);
@@ -109,10 +109,7 @@ describe('confinement', () => {
       const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, ...flags, '--', '/bin/sh', '-c', script]);
       const started = await waitFor(() => readStarted(status));
       await new Promise((r) => setTimeout(r, 600));
-      const count = processesInNamespaceOf(started.initPid).filter((pid) => {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
-      }).length;
+      const count = processesInNamespaceOf(started.initPid).filter((pid) => readStat(pid)?.state === 'Z').length;
       child.kill('SIGTERM');
       await waitFor(() => !isAlive(started.initPid), 2_000);
       return count;

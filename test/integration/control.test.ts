@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatKillRequest, parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
+import { formatKillRequest, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor, writeFifo,
+  makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, signalAnswers, spawnHelper, stopAllHelpers, waitFor,
+  waitForNamespaceSize, writeFifo,
 } from './harness';
-import { isAlive, processesInNamespaceOf, startTimeOf } from './hostProcs';
+import { isAlive, startTimeOf } from './hostProcs';
 
 describe('the control channel', () => {
   let tmp: string;
@@ -23,15 +24,8 @@ describe('the control channel', () => {
     const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c',
       'sleep 1001 & sleep 1002 & wait'], { env });
     const started: StartedEvent = await waitFor(() => readStarted(status));
-    const pids = await waitFor(() => {
-      const found = processesInNamespaceOf(started.initPid);
-      return found.length === 3 ? found.filter((p) => p !== started.initPid) : undefined;
-    });
+    const pids = (await waitForNamespaceSize(started.initPid, 3)).filter((p) => p !== started.initPid);
     return { status, started, pids, child };
-  }
-
-  function answers(status: string): SignalEvent[] {
-    return parseStatusText(fs.readFileSync(status, 'utf8')).filter((e): e is SignalEvent => e.event === 'signal');
   }
 
   before(async () => {
@@ -79,7 +73,7 @@ describe('the control channel', () => {
     await write(formatKillRequest(4, target(process.pid)));
     await write('kill 5 $(id) 1 2 3 TERM\n');
     await write('rm -rf /\n');
-    const got = await waitFor(() => (answers(a.status).length === 6 ? answers(a.status) : undefined), 5_000);
+    const got = await waitFor(() => (signalAnswers(a.status).length === 6 ? signalAnswers(a.status) : undefined), 5_000);
     assert.deepEqual(got.map((r) => [r.id, r.ok]), [[1, true], [2, false], [3, false], [4, false], [5, false], [0, false]]);
     assert.match(got[1].error!, /not in this container/);
     assert.match(got[2].error!, /not the PID 1 of this channel's container/);

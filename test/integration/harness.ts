@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfs } from '../../src/core/busyboxRootfs';
-import { parseStatusText, StartedEvent } from '../../src/core/helperProtocol';
-import { allPids, childrenOf, commandOf } from './hostProcs';
+import { parseStatusText, SignalEvent, StartedEvent, StatusEvent } from '../../src/core/helperProtocol';
+import { allPids, childrenOf, commandOf, processesInNamespaceOf } from './hostProcs';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
 export const helperPath = path.join(projectRoot, 'src', 'helper', 'container-helper.sh');
@@ -122,14 +122,30 @@ export async function writeFifo(fifo: string, text: string): Promise<void> {
   }
 }
 
-export function readStarted(statusFile: string): StartedEvent | undefined {
-  let text: string;
+/** The events of a status file so far; none while it does not exist. */
+function statusEvents(statusFile: string): StatusEvent[] {
   try {
-    text = fs.readFileSync(statusFile, 'utf8');
+    return parseStatusText(fs.readFileSync(statusFile, 'utf8'));
   } catch {
-    return undefined;
+    return [];
   }
-  return parseStatusText(text).find((e): e is StartedEvent => e.event === 'started');
+}
+
+export function readStarted(statusFile: string): StartedEvent | undefined {
+  return statusEvents(statusFile).find((e): e is StartedEvent => e.event === 'started');
+}
+
+/** The helper's answers to control-channel requests, in the order written. */
+export function signalAnswers(statusFile: string): SignalEvent[] {
+  return statusEvents(statusFile).filter((e): e is SignalEvent => e.event === 'signal');
+}
+
+/** Waits until the PID namespace of `initPid` holds exactly `count` processes; returns their host PIDs. */
+export function waitForNamespaceSize(initPid: number, count: number, timeoutMs = 5_000, stepMs = 20): Promise<number[]> {
+  return waitFor(() => {
+    const pids = processesInNamespaceOf(initPid);
+    return pids.length === count ? pids : undefined;
+  }, timeoutMs, stepMs);
 }
 
 export function mountTable(): string {

@@ -8,14 +8,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseStatusText, SignalEvent, StartedEvent } from '../../src/core/helperProtocol';
+import { StartedEvent } from '../../src/core/helperProtocol';
 import {
   CONTROL_DIR, controlServerUp, helperPath, lineDiff, makeRootfs, makeTempDir, mountTable, readStarted,
-  recordsOfHelper, requireRoot, runHelper, spawnHelper, stopAllHelpers, treeSnapshot, waitFor,
+  recordsOfHelper, requireRoot, runHelper, signalAnswers, spawnHelper, stopAllHelpers, treeSnapshot, waitFor,
+  waitForNamespaceSize,
 } from './harness';
-import {
-  killEverythingOf, living, pin, Pinned, pinTree, processesInNamespaceOf, readStat, startTimeOf,
-} from './hostProcs';
+import { killEverythingOf, living, pin, Pinned, pinTree, readStat, startTimeOf } from './hostProcs';
 
 
 const TOKEN = `pwned-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -70,10 +69,7 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
       '--', '/bin/sh', '-c', 'sleep 1001 & sleep 1002 & sleep 1003 & wait']);
     const started = await waitFor(() => readStarted(status));
     await controlServerUp(helper.pid!);
-    const pids = await waitFor(() => {
-      const found = processesInNamespaceOf(started.initPid);
-      return found.length === 4 ? found : undefined;
-    });
+    const pids = await waitForNamespaceSize(started.initPid, 4);
     return { started, status, sleeps: pids.filter((x) => x !== started.initPid), tree: pinTree(helper.pid!) };
   }
 
@@ -331,7 +327,7 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
   }
 
   // --- the control FIFO -------------------------------------------------------------------------------------------
-  const answers = () => parseStatusText(fs.readFileSync(a.status, 'utf8')).filter((e): e is SignalEvent => e.event === 'signal');
+  const answers = () => signalAnswers(a.status);
   const request = (...words: Array<string | number>) => () => `${words.join(' ')}\n`;
   const aSleep = () => [a.started.initPid, a.started.startTime, a.sleeps[0], startTimeOf(a.sleeps[0])];
   let seed = 7;

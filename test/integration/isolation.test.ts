@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import * as pty from 'node-pty';
 import {
   helperPath, makeRootfs, makeTempDir, mountTable, readStarted, registryRecords, requireRoot, runHelper, spawnHelper,
-  stopAllHelpers, waitFor,
+  stopAllHelpers, waitFor, waitForNamespaceSize,
 } from './harness';
-import { isAlive, nsPids, processesInNamespaceOf } from './hostProcs';
+import { isAlive, nsPids } from './hostProcs';
 
 describe('an isolated shell, as in the lesson', () => {
   let tmp: string;
@@ -63,10 +63,7 @@ describe('an isolated shell, as in the lesson', () => {
     child.stdout!.on('data', (d) => (out += d));
     const started = await waitFor(() => readStarted(status));
     const nsPidOfSleep = Number(await waitFor(() => out.trim() || undefined));
-    const inContainer = await waitFor(() => {
-      const pids = processesInNamespaceOf(started.initPid);
-      return pids.length === 2 ? pids : undefined;
-    });
+    const inContainer = await waitForNamespaceSize(started.initPid, 2);
     const sleepHostPid = inContainer.find((p) => p !== started.initPid)!;
     assert.deepEqual(nsPids(started.initPid), [started.initPid, 1]);
     assert.deepEqual(nsPids(sleepHostPid), [sleepHostPid, nsPidOfSleep]);
@@ -115,10 +112,7 @@ describe('an isolated shell, as in the lesson', () => {
       term.onData((d) => (screen += d));
       const started = await waitFor(() => readStarted(status));
       term.write('sleep 1000 & sleep 1001 &\r');
-      const pids = await waitFor(() => {
-        const found = processesInNamespaceOf(started.initPid);
-        return found.length === 3 ? found : undefined;
-      });
+      const pids = await waitForNamespaceSize(started.initPid, 3);
       assert.match(screen, /#|\$/, 'the shell printed a prompt');
       const closedAt = Date.now();
       term.kill('SIGHUP');

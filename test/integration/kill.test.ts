@@ -8,8 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { StartedEvent } from '../../src/core/helperProtocol';
 import {
   makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
+  waitForNamespaceSize,
 } from './harness';
-import { isAlive, nsPids, processesInNamespaceOf, startTimeOf } from './hostProcs';
+import { childrenOf, isAlive, nsPids, processesInNamespaceOf, startTimeOf } from './hostProcs';
 
 /** Start time as the helper's argument. */
 const startTime = (pid: number): string => String(startTimeOf(pid));
@@ -32,10 +33,7 @@ describe('container-helper.sh kill', () => {
     const status = path.join(tmp, `${label}.jsonl`);
     spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, ...flags, '--', '/bin/sh', '-c', script]);
     const started = await waitFor(() => readStarted(status));
-    const all = await waitFor(() => {
-      const pids = processesInNamespaceOf(started.initPid);
-      return pids.length === count ? pids : undefined;
-    });
+    const all = await waitForNamespaceSize(started.initPid, count);
     return { started, others: all.filter((p) => p !== started.initPid) };
   }
 
@@ -116,10 +114,7 @@ describe('container-helper.sh kill', () => {
     // Making a namespace needs CAP_SYS_ADMIN, which only a --privileged container keeps.
     const nested = await startContainer('nested', 'unshare -pf sleep 1004; exec sleep 1005', 2, ['--privileged']);
     const unsharePid = nested.others[0];
-    const inner = await waitFor(() => {
-      const children = fs.readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim();
-      return children ? Number(children.split(' ')[0]) : undefined;
-    });
+    const inner = await waitFor(() => childrenOf(unsharePid)[0]);
     assert.equal(nsPids(inner).length, 3, 'a process two namespaces deep');
     assert.equal(nsPids(inner)[2], 1, 'PID 1 of the nested namespace');
     const result = await runHelper(killArgs(nested, inner, 'KILL'));

@@ -7,12 +7,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildKillArgs, formatKillRequest, KillTarget, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  buildKillArgs, formatKillRequest, KillTarget, parseStatusText, SignalEvent, StartedEvent,
-} from '../../src/core/helperProtocol';
-import {
-  controlServerUp, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, sleep, spawnHelper, stopAllHelpers,
-  waitFor, writeFifo,
+  controlServerUp, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, signalAnswers, sleep, spawnHelper,
+  stopAllHelpers, waitFor, waitForNamespaceSize, writeFifo,
 } from './harness';
 import { killEverythingOf, living, nsPids, pin, Pinned, processesInNamespaceOf, stillThere } from './hostProcs';
 import { sized } from '../stress/kit';
@@ -106,7 +104,7 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
         String(victimNsPid - 1)], { stdio: ['pipe', 'pipe', 'inherit'] });
       nsenters.push(writer);
       writerOut = lines(writer);
-      await waitFor(() => processesInNamespaceOf(started.initPid).length === 3, 5_000); // PID 1, victim, the shell
+      await waitForNamespaceSize(started.initPid, 3); // PID 1, victim, the shell
     }
     process.kill(victim.pid, 'SIGKILL');
     await lineValue(out, 'reaped');
@@ -134,9 +132,6 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
   });
   const killArgs = (r: Reuse, pid: number, startTime: number) => buildKillArgs(target(r, pid, startTime));
 
-  const answers = (status: string) =>
-    parseStatusText(fs.readFileSync(status, 'utf8')).filter((e): e is SignalEvent => e.event === 'signal');
-
   for (const method of ['PID 1 of a --privileged container', 'nsenter from the host, into a default container'] as const) {
     it(`refuses the old process's PID and start time; the successor lives (${method}, ${ROUNDS} round(s))`, async () => {
       for (let round = 0; round < ROUNDS; round++) {
@@ -158,14 +153,14 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
         const control = r.started.control!;
         const request = (id: number, pid: number, startTime: number) => formatKillRequest(id, target(r, pid, startTime));
         await writeFifo(control, request(1, r.victim.pid, r.victim.startTime) + request(2, r.successor.pid, r.victim.startTime));
-        const got = await waitFor(() => (answers(r.status).length === 2 ? answers(r.status) : undefined));
+        const got = await waitFor(() => (signalAnswers(r.status).length === 2 ? signalAnswers(r.status) : undefined));
         assert.deepEqual(got.map((a) => [a.id, a.ok]), [[1, false], [2, false]]);
         assert.match(got[0].error!, refused);
         assert.match(got[1].error!, /has ended/);
         assert.ok(living(r.successor), 'the successor lives after the refused requests');
         await writeFifo(control, request(3, r.successor.pid, r.successor.startTime));
-        await waitFor(() => answers(r.status).length === 3);
-        assert.deepEqual(answers(r.status)[2], { event: 'signal', id: 3, ok: true });
+        await waitFor(() => signalAnswers(r.status).length === 3);
+        assert.deepEqual(signalAnswers(r.status)[2], { event: 'signal', id: 3, ok: true });
         await waitFor(() => !living(r.successor), 1_000);
 
         const end = await runHelper(killArgs(r, r.started.initPid, r.started.startTime));

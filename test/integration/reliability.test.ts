@@ -15,7 +15,7 @@ import { ContainerRegistry, containerKey } from '../../src/core/registry';
 import {
   CONTROL_DIR, controlServersOf, controlServerUp, helperPath, helperRunningAs, hostMountsUnder, lineDiff, makeRootfs,
   makeTempDir, mountTable, readStarted, recordsOfHelper, requireRoot, runHelper, sleep, spawnHelper, spinUntil,
-  staleFilesOf, stopAllHelpers, waitFor,
+  staleFilesOf, stopAllHelpers, waitFor, waitForNamespaceSize,
 } from './harness';
 import {
   childrenOf, commandOf as commandLine, killEverythingOf, killPinned, living, nsPids, pin, Pinned, pinTree,
@@ -79,7 +79,7 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
     const exit = exited(child);
     helperPids.push(child.pid!);
     const started: StartedEvent = await waitFor(() => readStarted(status), 10_000, 5);
-    await waitFor(() => processesInNamespaceOf(started.initPid).length === 4, 5_000, 5);
+    await waitForNamespaceSize(started.initPid, 4, 5_000, 5);
     // Under load the container can be up before the control server is: wait until it runs the helper's stage, when
     // its parent-death signal is set (a helper SIGKILLed before that is the mid-start test's business).
     await controlServerUp(child.pid!);
@@ -431,10 +431,7 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
       const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c', script]);
       const exit = exited(child);
       const s = await waitFor(() => readStarted(status));
-      const members = await waitFor(() => {
-        const pids = processesInNamespaceOf(s.initPid);
-        return pids.length === (script.includes('wait') ? 3 : 2) ? pids : undefined;
-      });
+      const members = await waitForNamespaceSize(s.initPid, script.includes('wait') ? 3 : 2);
       await waitFor(() => !script.includes('exec') || fs.readFileSync(`/proc/${s.initPid}/cmdline`, 'latin1').startsWith('sleep'));
       const pinned = await pinRunning(child.pid!, s.initPid);
       assert.equal(pinned.container.length, members.length);

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { buildModel, ContainerModel, diffModels } from '../../src/core/containerModel';
 import { ProcessScanner, ProcessSnapshot } from '../../src/core/processScanner';
-import { parseStat, parseStatus } from '../../src/core/procfs';
+import { parseStat } from '../../src/core/procfs';
 import { PidNamespaces, StartedNamespace } from '../bench/pidNamespaces';
 import { waitFor } from './harness';
-import { killPid } from './hostProcs';
+import { childrenOf, killPid, nsPids } from './hostProcs';
 
 const COUNT = 20;
 const SLEEPS = 50;
@@ -57,8 +57,8 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     for (const s of started) {
       for (const p of container(s)!.processes) {
         // NSpid read directly …
-        const nsPids = parseStatus(fs.readFileSync(`/proc/${p.hostPid}/status`, 'latin1')).nsPids!;
-        assert.deepEqual([p.nsPid, p.nsPids], [nsPids[nsPids.length - 1], nsPids]);
+        const chain = nsPids(p.hostPid);
+        assert.deepEqual([p.nsPid, p.nsPids], [chain[chain.length - 1], chain]);
         // … and the same process seen through the container's own /proc, under its namespace PID.
         const inside = parseStat(fs.readFileSync(`/proc/${s.initHostPid}/root/proc/${p.nsPid}/stat`, 'latin1'))!;
         assert.deepEqual([inside.pid, inside.startTime], [p.nsPid, p.startTime]);
@@ -109,7 +109,7 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     t.after(() => {
       for (const pid of [sleepPid, nsenter.pid]) if (pid) killPid(pid);
     });
-    await until(() => (sleepPid = +fs.readFileSync(`/proc/${nsenter.pid}/task/${nsenter.pid}/children`, 'latin1').trim()) > 0);
+    sleepPid = await waitFor(() => childrenOf(nsenter.pid!)[0]);
     const snap = scanner.scan();
     assert.ok(snap.added.has(sleepPid));
     const m = buildModel(snap, { previous: model });
@@ -138,7 +138,7 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     const victim = started[COUNT - 2];
     const victimPids = container(victim)!.processes.map((p) => p.hostPid);
     await namespaces.kill(victim);
-    await until(() => (joined = +fs.readFileSync(`/proc/${nsenterPid}/task/${nsenterPid}/children`, 'latin1').trim()) > 0);
+    joined = await waitFor(() => childrenOf(nsenterPid)[0]);
 
     const polled = polling.scan();
     for (const pid of victimPids) assert.ok(polled.removed.has(pid) && !polled.processes.has(pid), `${pid} of the ended container dropped`);
