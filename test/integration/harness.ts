@@ -1,4 +1,5 @@
-// Shared by the integration suites: a real BusyBox rootfs, the real helper, and cleanup that runs even on failure.
+// Shared by the integration suites: a real BusyBox rootfs, the real helper and the files it keeps under
+// /run/mini-containers, waiting, and cleanup that runs even on failure. What /proc shows of processes is in hostProcs.ts.
 import { spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,12 +8,12 @@ import { buildBusyboxRootfs } from '../../src/core/busyboxRootfs';
 import { parseStatusText, SignalEvent, StartedEvent, StatusEvent } from '../../src/core/helperProtocol';
 import { allPids, childrenOf, commandOf, processesInNamespaceOf } from './hostProcs';
 
-export const projectRoot = path.resolve(__dirname, '..', '..', '..');
+const projectRoot = path.resolve(__dirname, '..', '..', '..');
 export const helperPath = path.join(projectRoot, 'src', 'helper', 'container-helper.sh');
 
-export const RUN_DIR = '/run/mini-containers';
+const RUN_DIR = '/run/mini-containers';
 export const CONTROL_DIR = `${RUN_DIR}/control`;
-export const REGISTRY_DIR = `${RUN_DIR}/containers`;
+const REGISTRY_DIR = `${RUN_DIR}/containers`;
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('The integration tests need root: run them as root (CI does).');
@@ -27,7 +28,7 @@ export async function makeRootfs(parent: string, name = 'rootfs'): Promise<strin
   return buildBusyboxRootfs(path.join(parent, name));
 }
 
-export interface HelperResult {
+interface HelperResult {
   /** The helper's PID: files it leaves are named after it. */
   pid: number;
   code: number | null;
@@ -36,7 +37,7 @@ export interface HelperResult {
   stderr: string;
 }
 
-export interface HelperOptions {
+interface HelperOptions {
   /** Added to this process's environment. */
   env?: NodeJS.ProcessEnv;
   /** The folder it runs in; this process's by default. */

@@ -5,7 +5,6 @@ import { alive, readStat, type Stat } from '../vscode/hostState';
 
 // /proc/PID/stat as every suite reads it: one reader, independent of the parser under test.
 export { readStat };
-export type { Stat };
 
 /** Exists and is not a zombie. */
 export { alive as isAlive };
