@@ -340,6 +340,19 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
   ];
   const ROUNDS = sized(1, 10);
 
+  /** State, kernel wait channel and kernel stack of a process: where it waits, for a report. */
+  const whereWaiting = (pid: number): string => {
+    const read = (file: string) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/${file}`, 'latin1').trim();
+      } catch {
+        return '?';
+      }
+    };
+    const stack = read('stack').split('\n').map((l) => l.replace(/^\[<[0-9a-f]+>\] /, '').replace(/\+0x.*$/, '')).slice(0, 6);
+    return `state ${readStat(pid)?.state ?? 'gone'}, wchan ${read('wchan')}, stack ${stack.join(' < ')}`;
+  };
+
   /** What outlived a helper SIGKILLed mid-start, by moment. */
   const outlived: string[] = [];
 
@@ -364,8 +377,12 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
         await waitFor(() => livingOf(child.pid!).length === 0, 1_000, 5).catch(() => undefined);
         const left = livingOf(child.pid!).map((pid) => pin(pid)).filter((x): x is Pinned => x !== undefined);
         if (left.length) {
-          // Documented by the todo test below; ended here (they are this suite's) so the next moments start clean.
-          outlived.push(`${title}: ${left.map((x) => `${x.pid} ${commandOf(x.pid)}`).join('; ')}`);
+          // Reported by the next test, with where each one waits and whether it ends by itself within 5 s; then
+          // ended here (they are this suite's) so the next moments start clean.
+          const seen = left.map((x) => `${x.pid} ${commandOf(x.pid)} (${whereWaiting(x.pid)})`).join('; ');
+          const after = await waitFor(() => left.every((x) => !living(x)), 5_000, 5).then(() => 'all ended by themselves within 6 s',
+            () => `still living after 6 s: ${left.filter(living).map((x) => `${x.pid} (${whereWaiting(x.pid)})`).join('; ')}`);
+          outlived.push(`${title}: ${seen}; ${after}`);
           killPinned(left);
           await waitFor(() => livingOf(child.pid!).length === 0, 2_000, 5);
         } else {
