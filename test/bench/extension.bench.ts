@@ -22,6 +22,7 @@ import { PidNamespaces } from './pidNamespaces';
 import { kib, median, ms, quantile, ratio, summarize } from './report';
 import { zipEntries, zipEntryContent } from './vsix';
 import { killAllTerminals, paletteToPrompt, runningExtensions } from './workbenchTiming';
+import { runScript } from '../e2e/script';
 
 const ROUNDS = Number(process.env.BENCH_PALETTE_ROUNDS ?? 10);
 // As long as the view's full probe period (10 s), so that every window pays for one.
@@ -218,7 +219,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => (process.exitCode = code), (e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runScript(main, { stack: true });

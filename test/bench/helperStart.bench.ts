@@ -14,6 +14,7 @@ import { processesRootedIn } from '../e2e/hostProcesses';
 import { createTestRootfs, mountsUnder, type TestRootfs } from '../e2e/rootfs';
 import { perfAvailable, summarizeTraces, traceStarts } from './helperPhases';
 import { median, ms, quantile, ratio, summarize } from './report';
+import { runScript } from '../e2e/script';
 
 const ROUNDS = Number(process.env.BENCH_HELPER_ROUNDS ?? 30);
 const TRACED = 12;
@@ -170,7 +171,4 @@ function phases(cmds: Record<string, () => string[]>, helperMs: number, rawMs: n
   }
 }
 
-main().then((code) => (process.exitCode = code), (e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runScript(main, { stack: true });

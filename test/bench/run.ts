@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printTable, type SummaryRow } from './report';
+import { runScript } from '../e2e/script';
 
 interface Bench {
   readonly title: string;
@@ -88,7 +89,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => (process.exitCode = code), (e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runScript(main, { stack: true });

@@ -8,6 +8,7 @@ import { buildModel, ContainerModel } from '../../src/core/containerModel';
 import { ProcessScanner } from '../../src/core/processScanner';
 import { PidNamespaces } from './pidNamespaces';
 import { median, ratio, summarize } from './report';
+import { runScript } from '../e2e/script';
 
 const ROUNDS = 11;
 const NAMESPACES = 10;
@@ -129,7 +130,4 @@ function report(samples: Record<string, number[]>, processes: number): void {
   console.log(`  (reading every stat once costs ${per1000(m.stat).toFixed(2)} ms/1000 on this machine before any parsing)`);
 }
 
-main().then((code) => (process.exitCode = code), (e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+runScript(main, { stack: true });

@@ -7,6 +7,7 @@ import { CodeServer } from './codeServer';
 import { projectRoot } from './codeServerInstall';
 import { killProcessesRootedIn } from './hostProcesses';
 import { makeRootfs } from './rootfs';
+import { runScript } from './script';
 
 const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
 /** Kept between runs (it takes a moment to build); gitignored with the rest of .vscode-test/. */
@@ -48,10 +49,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+runScript(main);

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { projectRoot } from '../e2e/codeServerInstall';
 import { createTestRootfs } from '../e2e/rootfs';
+import { runScript } from '../e2e/script';
 
 /** The same VS Code as code-server 4.100.3 bundles, so both runners test one version. */
 const VSCODE_VERSION = '1.100.3';
@@ -34,10 +35,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+runScript(main);

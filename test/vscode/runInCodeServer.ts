@@ -9,6 +9,7 @@ import { launchChromium, type Browser } from '../e2e/browser';
 import { CodeServer } from '../e2e/codeServer';
 import { projectRoot } from '../e2e/codeServerInstall';
 import { createTestRootfs } from '../e2e/rootfs';
+import { runScript } from '../e2e/script';
 
 const SUITE_TIMEOUT_MS = 180_000;
 const testsEntry = join(projectRoot, 'dist', 'test', 'vscode', 'index.js');
@@ -67,10 +68,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+runScript(main);
