@@ -46,6 +46,9 @@ export async function resolveInRoot(root: string, inside: string): Promise<strin
     const target = await linkTarget(root + candidate);
     if (target === false) return undefined;
     if (target === undefined) {
+      // Not a folder, yet followed by a "/" (as "sh/" or "sh/."): the path names nothing, and the trailing "/"
+      // keeps the caller's test of it saying so.
+      if (rest.length && !(await isRealDirectory(root + candidate))) return `${root}${candidate}/`;
       resolved = candidate;
       continue;
     }

@@ -380,8 +380,11 @@ default_name() {
 resolve_in_root() {
   rest=$2 resolved='' hops=0
   while [ -n "$rest" ]; do
-    part=${rest%%/*}
-    case "$rest" in */*) rest=${rest#*/} ;; *) rest='' ;; esac
+    # slash: whether a "/" follows this component, which must then name a folder (as "sh/" or "sh/." does not).
+    case "$rest" in
+      */*) part=${rest%%/*} rest=${rest#*/} slash=/ ;;
+      *) part=$rest rest='' slash='' ;;
+    esac
     case "$part" in
       ''|.) continue ;;
       ..) resolved=${resolved%/*}; continue ;;
@@ -393,7 +396,12 @@ resolve_in_root() {
       # A process, because no builtin reads a link (the only other one validation runs is stat, under sudo).
       target=$(readlink -- "$1$resolved/$part") || return 1
       case "$target" in /*) resolved='' ;; esac
-      rest=$target${rest:+/$rest}
+      rest=$target$slash$rest
+    elif [ -n "$slash" ] && [ ! -d "$1$resolved/$part" ]; then
+      # Not a folder, yet followed by a "/": the path names nothing, and the trailing "/" keeps the host's test
+      # of in_root saying so.
+      in_root=$1$resolved/$part/
+      return 0
     else
       resolved=$resolved/$part
     fi

@@ -30,6 +30,8 @@ describe('container-helper.sh start: exit codes', () => {
     ['the command is a folder', ['/etc'], 126, /not an executable file/],
     ['the command is missing', ['/bin/no-such-program'], 127, /command not found/],
     ['the command is missing from PATH', ['no-such-program'], 127, /command not found in the rootfs's PATH/],
+    ['the command is a file followed by /', ['/bin/sh/'], 127, /command not found in the rootfs: \/bin\/sh\/$/m],
+    ['the command is a file followed by /.', ['/bin/true/.'], 127, /command not found in the rootfs: \/bin\/true\/\.$/m],
     ['a link to a missing target', ['/dangling'], 127, /command not found/],
   ];
   for (const [title, command, code, message] of cases) {
