@@ -9,7 +9,9 @@ import type { Page } from 'playwright-core';
 import { sleep } from './codeServer';
 import { isRunning, processesRootedIn, type HostProcess } from './hostProcesses';
 import * as wb from './workbench';
-import { cmdline, focusActiveTerminal, render, rowsOf, runInTerminal, stat, widenSideBar } from './steps';
+import {
+  cmdline, focusActiveTerminal, render, rowsOf, startBackgroundSleep, stat, waitForTerminatedSleep, waitUntil, widenSideBar,
+} from './steps';
 import { WorkbenchSession } from './workbenchSession';
 /** The view polls this often while visible (the setting's default, written out so the waits below follow it). */
 const REFRESH_SECONDS = 2;
@@ -42,15 +44,6 @@ function containerProcesses(rootfs: string, initPid: number): HostProcess[] {
   const init = all.find((p) => p.pid === initPid);
   assert.ok(init, `host PID ${initPid} is not running in ${rootfs}`);
   return all.filter((p) => p.pidNamespace === init.pidNamespace);
-}
-
-async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!probe()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-  return Date.now() - started;
 }
 
 // --- the tree
@@ -153,8 +146,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
 
   it('a background "sleep 1000" shows under the shell, with its PID inside and its host PID', async () => {
     await focusActiveTerminal(page);
-    // Interactive BusyBox ash prints no job number for `&`: the prompt comes back at once.
-    await runInTerminal(page, 'sleep 1000 &', (l) => l.length >= 2 && l[l.length - 2].endsWith('# sleep 1000 &'));
+    await startBackgroundSleep(page);
     const sleeps = containerProcesses(rootfs, initPid).filter((p) => p.command === 'sleep 1000');
     assert.equal(sleeps.length, 1, `expected one "sleep 1000" in the container: ${JSON.stringify(sleeps)}`);
     const [sleepProcess] = sleeps;
@@ -223,14 +215,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     console.log(`sleep (host PID ${sleeper.hostPid}) ended ${endedMs} ms after the click`);
     assert.ok(isRunning(initPid), 'the shell still runs');
 
-    // BusyBox ash reports (and reaps) a finished job before its next prompt.
-    await focusActiveTerminal(page);
-    await page.keyboard.press('Enter');
-    await wb.waitForTerminal(
-      page,
-      (l) => l.some((x) => /^\[1\]\+?\s+Terminated\s+sleep 1000$/.test(x)) && wb.endsWithPrompt(l),
-      'the shell\'s "Terminated" job notice',
-    );
+    await waitForTerminatedSleep(page);
     await waitUntil(`host PID ${sleeper.hostPid} to be reaped`, () => stat(sleeper.hostPid) === undefined, 5000);
 
     const rows = await wb.waitForSideBarTree(

@@ -70,6 +70,22 @@ export async function runInTerminal(page: Page, command: string, until: (lines: 
   return wb.waitForTerminal(page, (l) => until(l) && wb.endsWithPrompt(l), `output of "${command}"`);
 }
 
+/** Starts `sleep 1000 &` in the active terminal's BusyBox shell, which prints no job number: the prompt comes back at once. */
+export function startBackgroundSleep(page: Page): Promise<string[]> {
+  return runInTerminal(page, 'sleep 1000 &', (l) => l.length >= 2 && l[l.length - 2].endsWith('# sleep 1000 &'));
+}
+
+/** Presses Enter in the active terminal, where BusyBox ash reports (and reaps) the killed sleep before its next prompt. */
+export async function waitForTerminatedSleep(page: Page): Promise<string[]> {
+  await focusActiveTerminal(page);
+  await page.keyboard.press('Enter');
+  return wb.waitForTerminal(
+    page,
+    (l) => l.some((x) => /^\[1\]\+?\s+Terminated\s+sleep 1000$/.test(x)) && wb.endsWithPrompt(l),
+    'the shell\'s "Terminated" job notice',
+  );
+}
+
 /** The PIDs and commands of the last `ps` table in the terminal ("PID USER [TIME] COMMAND", one row a process). */
 export function lastPsTable(lines: string[]): { pid: number; command: string }[] {
   let header = -1;

@@ -158,7 +158,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
 
   it('Kill (SIGTERM) from the Containers view ends the sleep without asking for the password again', async () => {
     assert.ok(server && init.pid);
-    await steps.runInTerminal(page, 'sleep 1000 &', (l) => l.length >= 2 && l[l.length - 2].endsWith('# sleep 1000 &'));
+    await steps.startBackgroundSleep(page);
     const sleeps = processesRootedIn(rootfs).filter((p) => p.command === 'sleep 1000');
     assert.equal(sleeps.length, 1, `one "sleep 1000" in the container: ${JSON.stringify(sleeps)}`);
     sleeper = { hostPid: sleeps[0].pid, nsPid: sleeps[0].nsPids[sleeps[0].nsPids.length - 1] };
@@ -196,13 +196,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
       () => steps.extensionLog(server!.root).slice(logBefore).includes(`SIGTERM to host PID ${sleeper.hostPid} in ${name} through the container's control channel`),
       5000,
     );
-    await steps.focusActiveTerminal(page);
-    await page.keyboard.press('Enter');
-    const after = await wb.waitForTerminal(
-      page,
-      (l) => l.some((x) => /^\[1\]\+?\s+Terminated\s+sleep 1000$/.test(x)) && wb.endsWithPrompt(l),
-      'the shell\'s "Terminated" notice',
-    );
+    const after = await steps.waitForTerminatedSleep(page);
     await wb.screenshot(page, 'u-06-after-kill-no-password');
     assert.deepEqual(after.filter((l) => /\[sudo\] password|password for/i.test(l)), [], 'a password prompt after the kill');
     assert.deepEqual(await wb.terminalTabNames(page), terminalsBefore, 'a terminal was opened for the kill');
