@@ -24,6 +24,7 @@ import { projectRoot } from './codeServerInstall';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import { mountsUnder } from './rootfs';
 import * as steps from './steps';
+import { pin, type Pinned } from './steps';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 import { REGISTRY, registryRecord } from '../vscode/hostState';
@@ -34,19 +35,6 @@ const REFRESH_SECONDS = 2;
 const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
 /** PID 1 of the outside container. */
 const OUTSIDE_SCRIPT = 'sleep 1000 & sleep 2000 & wait';
-
-interface Pinned {
-  readonly pid: number;
-  readonly startTime: number;
-  readonly what: string;
-}
-
-function pin(pid: number, what: string): Pinned {
-  const now = steps.stat(pid);
-  assert.ok(now, `host PID ${pid} (${what}) is not running`);
-  return { pid, startTime: now.startTime, what };
-}
-
 
 /**
  * Right-clicks the tree row and picks `item` from its context menu; returns the modal dialog that opens. Now and
@@ -122,13 +110,12 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
     const record = registryRecord(shellName);
     assert.ok(record?.control && record.helperPid, `no record with a control FIFO for ${shellName}`);
     const init = pin(record.initPid, 'PID 1 of the shell');
-    const supervisor = pin(steps.stat(init.pid)!.ppid, 'supervisor');
-    const helper = pin(steps.stat(supervisor.pid)!.ppid, 'helper');
+    const hostSide = steps.hostSideOf(init.pid);
+    const [helper] = hostSide;
     assert.equal(helper.pid, record.helperPid, 'the record names the helper that holds the shell');
-    const serve = steps.childrenOf(helper.pid).filter((p) => steps.cmdline(p).includes('__serve')).map((p) => pin(p, 'control channel server'));
     shell = {
       init,
-      hostSide: [helper, supervisor, ...serve],
+      hostSide,
       files: [join(REGISTRY, `${init.pid}-${init.startTime}.json`), record.control, join(RUN_DIR, `mounts.${helper.pid}`)],
     };
 

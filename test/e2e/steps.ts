@@ -45,6 +45,30 @@ export function isGone(pid: number, startTime: number): boolean {
   return now === undefined || now.startTime !== startTime;
 }
 
+/** A host process pinned by its start time (a reused PID is not it), with what it is, for messages. */
+export interface Pinned {
+  readonly pid: number;
+  readonly startTime: number;
+  readonly what: string;
+}
+
+export function pin(pid: number, what: string): Pinned {
+  const now = stat(pid);
+  if (!now) throw new Error(`host PID ${pid} (${what}) is not running`);
+  return { pid, startTime: now.startTime, what };
+}
+
+/**
+ * The host processes that hold the container whose PID 1 is `initPid`, pinned: its helper, the helper's
+ * supervisor (PID 1's parent) and the helper's control-channel server.
+ */
+export function hostSideOf(initPid: number): Pinned[] {
+  const supervisor = pin(stat(initPid)?.ppid ?? 0, 'supervisor');
+  const helper = pin(stat(supervisor.pid)?.ppid ?? 0, 'helper');
+  const servers = childrenOf(helper.pid).filter((p) => cmdline(p).includes('__serve')).map((p) => pin(p, 'control channel server'));
+  return [helper, supervisor, ...servers];
+}
+
 export async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<number> {
   const started = Date.now();
   while (!probe()) {

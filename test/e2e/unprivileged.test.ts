@@ -41,7 +41,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
   let name = '';
   /** The container: its PID 1, and the host processes that hold it (sudo, sudo's monitor, helper, supervisor, server). */
   let init = { pid: 0, startTime: 0 };
-  let hostChain: { pid: number; startTime: number; what: string }[] = [];
+  let hostChain: steps.Pinned[] = [];
   let sleeper = { hostPid: 0, nsPid: 0 };
 
   before(async () => {
@@ -119,17 +119,11 @@ describe('An unprivileged user: one sudo password, then everything through the c
     const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
     assert.equal(inits.length, 1, `one PID 1 in ${rootfs}: ${JSON.stringify(inits)}`);
     init = { pid: inits[0].pid, startTime: steps.stat(inits[0].pid)?.startTime ?? 0 };
-    const supervisor = steps.stat(init.pid)?.ppid ?? 0;
-    const helperPid = steps.stat(supervisor)?.ppid ?? 0;
+    hostChain = steps.hostSideOf(init.pid);
+    const helperPid = hostChain[0].pid;
     const helperArgs = steps.cmdline(helperPid);
     assert.deepEqual(helperArgs.slice(0, 3), ['/bin/sh', SYSTEM_HELPER_PATH, 'start'], `host PID ${helperPid} is not the system helper`);
     assert.equal(steps.uidsOf(helperPid)?.effective, 0, 'the helper runs as root');
-    hostChain = [{ pid: helperPid, what: 'helper' }, { pid: supervisor, what: 'supervisor' }].map((p) => ({
-      ...p, startTime: steps.stat(p.pid)?.startTime ?? 0,
-    }));
-    for (const child of steps.childrenOf(helperPid).filter((p) => steps.cmdline(p).includes('__serve'))) {
-      hostChain.push({ pid: child, startTime: steps.stat(child)?.startTime ?? 0, what: 'control channel server' });
-    }
     // sudo (and, with use_pty, its monitor) up to the process that spawned it: the extension host, as the user.
     let pid = steps.stat(helperPid)?.ppid ?? 0;
     while (steps.stat(pid)?.comm === 'sudo') {
