@@ -419,21 +419,36 @@ check_command() {
       case "$cmd" in /*) ;; *) cmd=/$cmd ;; esac
       resolve_in_root "$root" "$cmd" || die "too many levels of links resolving '$2' in the rootfs" "$EXIT_NOTFOUND"
       [ -e "$in_root" ] || die "command not found in the rootfs: $2" "$EXIT_NOTFOUND"
-      { [ -f "$in_root" ] && [ -x "$in_root" ]; } || die "command is not an executable file in the rootfs: $2" "$EXIT_NOEXEC"
+      { [ -f "$in_root" ] && [ -x "$in_root" ]; } || not_executable "$2" "$in_root"
       command_path=$cmd
       ;;
     *)
-      old_path_ifs=$IFS
+      # As execvp: a file found but not executable is passed over, and reported (126) if nothing later runs.
+      old_path_ifs=$IFS denied=''
       IFS=:
       for dir in $SAFE_PATH; do
         IFS=$old_path_ifs
         resolve_in_root "$root" "$dir/$cmd" || continue
         if [ -f "$in_root" ] && [ -x "$in_root" ]; then command_path=$dir/$cmd; return 0; fi
+        if [ -f "$in_root" ] && [ -z "$denied" ]; then denied=$dir/$cmd denied_host=$in_root; fi
       done
       IFS=$old_path_ifs
+      [ -z "$denied" ] || not_executable "$denied" "$denied_host"
       die "command not found in the rootfs's PATH ($SAFE_PATH): $cmd" "$EXIT_NOTFOUND"
       ;;
   esac
+}
+
+# Exits 126 for COMMAND $1 (host path $2), which exists but cannot run, saying why. On a filesystem mounted
+# noexec every file fails -x whatever its mode: that is told apart (a process, on this failing path only), so the
+# user moves the rootfs instead of chmod-ing files that are fine.
+not_executable() {
+  if [ -f "$2" ] && options=$(findmnt -n -o VFS-OPTIONS --target "$2" 2>/dev/null); then
+    case ",$options," in
+      *,noexec,*) die "command '$1' cannot run: the filesystem holding the rootfs is mounted noexec; move the rootfs to one that allows programs" "$EXIT_NOEXEC" ;;
+    esac
+  fi
+  die "command is not an executable file in the rootfs: $1" "$EXIT_NOEXEC"
 }
 
 # Records of containers whose init is gone, and files of helpers that are gone (a helper that was SIGKILLed could

@@ -1,10 +1,11 @@
 // The helper's contract from its header: exit codes, and refusals that create nothing.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  makeRootfs, makeTempDir, mountTable, readStarted, registryRecords, requireRoot, runHelper, spawnHelper,
+  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, registryRecords, requireRoot, runHelper, spawnHelper,
   stopAllHelpers, waitFor,
 } from './harness';
 
@@ -17,6 +18,7 @@ describe('container-helper.sh start: exit codes', () => {
     tmp = makeTempDir('contract');
     rootfs = await makeRootfs(tmp);
     fs.writeFileSync(path.join(rootfs, 'not-executable'), 'data\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(rootfs, 'usr', 'bin', 'data-only'), 'data\n', { mode: 0o644 });
   });
   after(async () => {
     await stopAllHelpers();
@@ -32,6 +34,8 @@ describe('container-helper.sh start: exit codes', () => {
     ['the command is missing from PATH', ['no-such-program'], 127, /command not found in the rootfs's PATH/],
     ['the command is a file followed by /', ['/bin/sh/'], 127, /command not found in the rootfs: \/bin\/sh\/$/m],
     ['the command is a file followed by /.', ['/bin/true/.'], 127, /command not found in the rootfs: \/bin\/true\/\.$/m],
+    ['a bare name found on PATH but not executable (execvp: EACCES)', ['data-only'], 126,
+      /not an executable file in the rootfs: \/usr\/bin\/data-only$/m],
     ['a link to a missing target', ['/dangling'], 127, /command not found/],
   ];
   for (const [title, command, code, message] of cases) {
@@ -55,6 +59,23 @@ describe('container-helper.sh start: exit codes', () => {
     assert.equal(await exited, 137);
     assert.match(fs.readFileSync(status, 'utf8'), /\{"event":"exited","code":137\}\n$/);
   });
+
+  // Every file of a filesystem mounted noexec fails the -x test, whatever its mode: the error must say it is the
+  // mount, not the file. The tmpfs lives in a private mount namespace made for the run, so it leaves nothing.
+  for (const command of ['/bin/true', 'true']) {
+    it(`a rootfs on a filesystem mounted noexec, command ${command}: 126, naming the mount`, () => {
+      const mountPoint = path.join(tmp, `noexec-${command.length}`);
+      fs.mkdirSync(mountPoint);
+      const before = mountTable();
+      const script = 'mount -t tmpfs -o noexec,size=16m none "$1" && cp -a "$2" "$1/r" && exec sh "$3" start --rootfs "$1/r" -- "$4"';
+      const run = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', mountPoint, rootfs, helperPath, command],
+        { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 126, run.stderr);
+      assert.equal(run.stderr, "container-helper: command '/bin/true' cannot run: the filesystem holding the rootfs is mounted noexec; " +
+        'move the rootfs to one that allows programs\n');
+      assert.equal(mountTable(), before, 'the host mount table changed');
+    });
+  }
 
   it('a bare name found on the rootfs PATH runs', async () => {
     const result = await runHelper(['start', '--rootfs', rootfs, '--', 'echo', 'found']);
