@@ -316,13 +316,12 @@ usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [-
 EOF
 }
 
-# Sets euid to the effective uid, read from /proc with builtins only.
-read_effective_uid() {
-  euid=''
+# Dies unless the effective uid, read from /proc with builtins only, is root's.
+require_root() {
   while read -r key _ effective _; do
-    case "$key" in Uid:) euid=$effective; return 0 ;; esac
+    case "$key" in Uid:) [ "$effective" = 0 ] && return 0; break ;; esac
   done < /proc/self/status
-  return 1
+  die "must run as root (directly, with sudo or with pkexec)"
 }
 
 # Sets self to this script's own physical path, for the stages it runs in new namespaces. It changes directory:
@@ -535,7 +534,7 @@ start() {
   case "$seen" in *" --privileged "*) PRIVILEGED=1 ;; esac
   case "$seen" in *" --init "*) WITH_INIT=1 ;; esac
 
-  { read_effective_uid && [ "$euid" = 0 ]; } || die "must run as root (directly, with sudo or with pkexec)"
+  require_root
   # Before any other cd: $0 may be relative.
   find_self || die "cannot find the helper's own path from $0"
   resolve_rootfs "$rootfs"
@@ -685,7 +684,7 @@ kill_command() {
   valid_start_time "$container_start" || die "--container-start-time must be a whole number: $container_start"
   valid_start_time "$target_start" || die "--start-time must be a whole number: $target_start"
   sig=$(signal_name "$sig") || die "--signal must be a signal name such as TERM or KILL, or a number 1..31: $sig"
-  { read_effective_uid && [ "$euid" = 0 ]; } || die "must run as root (directly, with sudo or with pkexec)"
+  require_root
   send_signal "$container" "$container_start" "$target" "$target_start" "$sig"
 }
 
