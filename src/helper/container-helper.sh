@@ -782,11 +782,9 @@ answer_request() {
   # shellcheck disable=SC2086 # a request is words separated by spaces, split on purpose
   set -- $2
   set +f
-  # The answer carries the request's ID when it is one (1 to 9 digits, no leading zero), else 0.
+  # The answer carries the request's ID when it is a valid one, else 0.
   id=0
-  case "${2:-}" in
-    [1-9]*) case "$2" in *[!0-9]*|??????????*) ;; *) id=$2 ;; esac ;;
-  esac
+  if valid_id "${2:-}"; then id=$2; fi
   if error=$( (check_request "$supervisor" "$@") 2>&1 >/dev/null); then
     respond "{\"event\":\"signal\",\"id\":$id,\"ok\":true}"
   else
@@ -800,8 +798,7 @@ check_request() {
   supervisor=$1
   shift
   { [ $# = 7 ] && [ "$1" = kill ]; } || die "a request is: kill ID PID1 T1 PID T SIGNAL"
-  case "$2" in [1-9]*) ;; *) die "ID must be 1 to 9 digits: $2" ;; esac
-  case "$2" in *[!0-9]*|??????????*) die "ID must be 1 to 9 digits: $2" ;; esac
+  valid_id "$2" || die "ID must be 1 to 9 digits: $2"
   valid_pid "$3" || die "PID1 must be a PID: $3"
   valid_start_time "$4" || die "T1 must be a whole number: $4"
   valid_pid "$5" || die "PID must be a PID: $5"
@@ -809,6 +806,11 @@ check_request() {
   sig=$(signal_name "$7") || die "not a signal: $7"
   { read_stat "$3" && [ "$stat_ppid" = "$supervisor" ]; } || die "$3 is not the PID 1 of this channel's container"
   send_signal "$3" "$4" "$5" "$6" "$sig"
+}
+
+# A request ID: 1 to 9 digits, no leading zero.
+valid_id() {
+  case "$1" in ''|0*|*[!0-9]*|??????????*) return 1 ;; esac
 }
 
 respond() {
