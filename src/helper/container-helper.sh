@@ -762,10 +762,9 @@ serve_control() {
   fifo=$1 supervisor=$2
   still_child_of "${HELPER_PID:-}"
   valid_pid "$supervisor" || die "internal stage got an invalid supervisor PID"
-  read_stat "$$" || die "internal stage cannot read its parent"
-  parent=$stat_ppid
+  # Its parent is the helper (checked just above): the supervisor's must be too.
   read_stat "$supervisor" || die "internal stage cannot read the supervisor's parent"
-  [ "$parent" = "$stat_ppid" ] || die "internal stage run by hand; use 'start'"
+  [ "$stat_ppid" = "$HELPER_PID" ] || die "internal stage run by hand; use 'start'"
   case "$fifo" in "$CONTROL_DIR/$HELPER_PID.fifo") ;; *) die "internal stage got a FIFO other than its helper's" ;; esac
   make_control_fifo "$fifo"
   { [ -p "$fifo" ] && [ ! -L "$fifo" ]; } || die "internal stage got no FIFO"
