@@ -428,8 +428,9 @@ check_command() {
       for dir in $SAFE_PATH; do
         IFS=$old_path_ifs
         resolve_in_root "$root" "$dir/$cmd" || continue
-        if [ -f "$in_root" ] && [ -x "$in_root" ]; then command_path=$dir/$cmd; return 0; fi
-        if [ -f "$in_root" ] && [ -z "$denied" ]; then denied=$dir/$cmd denied_host=$in_root; fi
+        [ -f "$in_root" ] || continue
+        if [ -x "$in_root" ]; then command_path=$dir/$cmd; return 0; fi
+        [ -n "$denied" ] || denied=$dir/$cmd denied_host=$in_root
       done
       IFS=$old_path_ifs
       [ -z "$denied" ] || not_executable "$denied" "$denied_host"
