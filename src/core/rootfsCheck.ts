@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -43,30 +44,32 @@ export async function resolveInRoot(root: string, inside: string): Promise<strin
       continue;
     }
     const candidate = `${resolved}/${part}`;
-    const target = await linkTarget(root + candidate);
-    if (target === false) return undefined;
-    if (target === undefined) {
+    let stat: Stats | undefined;
+    try {
+      stat = await fs.lstat(root + candidate);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+    }
+    if (stat?.isSymbolicLink()) {
+      if (++hops > 40) return undefined;
+      let target: string;
+      try {
+        target = await fs.readlink(root + candidate);
+      } catch {
+        return undefined;
+      }
+      if (target.startsWith('/')) resolved = '';
+      rest.push(...target.split('/').reverse());
+    } else if (rest.length && !stat?.isDirectory()) {
       // Not a folder, yet followed by a "/" (as "sh/" or "sh/."): the path names nothing, and the trailing "/"
       // keeps the caller's test of it saying so.
-      if (rest.length && !(await isRealDirectory(root + candidate))) return `${root}${candidate}/`;
+      return `${root}${candidate}/`;
+    } else {
       resolved = candidate;
-      continue;
     }
-    if (++hops > 40) return undefined;
-    if (target.startsWith('/')) resolved = '';
-    rest.push(...target.split('/').reverse());
   }
   return root + (resolved || '/');
-}
-
-/** A link's target; undefined when `p` is not a link (or does not exist); false when the link cannot be read. */
-async function linkTarget(p: string): Promise<string | false | undefined> {
-  try {
-    return await fs.readlink(p);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'EINVAL' || code === 'ENOENT' || code === 'ENOTDIR' ? undefined : false;
-  }
 }
 
 async function isRealDirectory(p: string): Promise<boolean> {
