@@ -10,13 +10,10 @@ import { sleep } from './codeServer';
 import { isRunning, processesRootedIn, type HostProcess } from './hostProcesses';
 import * as wb from './workbench';
 import {
-  cmdline, focusActiveTerminal, render, rowsOf, startBackgroundSleep, stat, waitForTerminatedSleep, waitUntil, widenSideBar,
+  cmdline, containersViewSettings, focusActiveTerminal, POLL_WAIT_MS, render, rowsOf, startBackgroundSleep, stat,
+  waitForTerminatedSleep, waitUntil, widenSideBar,
 } from './steps';
 import { WorkbenchSession } from './workbenchSession';
-/** The view polls this often while visible (the setting's default, written out so the waits below follow it). */
-const REFRESH_SECONDS = 2;
-/** Long enough for one poll, and the scan and repaint after it. */
-const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
 
 // --- the host's side of the story, from /proc
 
@@ -64,12 +61,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     session = await WorkbenchSession.open({
       rootfsPrefix: 'mini-containers-e2e-view-',
       rootfsName: 'view-rootfs',
-      settings: (r) => ({
-        'miniContainers.rootfs': r,
-        'miniContainers.refreshInterval': REFRESH_SECONDS,
-        // Rows pinned at the top of a scrolled tree would cover the rows under them.
-        'workbench.tree.enableStickyScroll': false,
-      }),
+      settings: containersViewSettings,
     });
     ({ rootfs, page } = session);
     namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);

@@ -24,15 +24,13 @@ import { projectRoot } from './codeServerInstall';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import { mountsUnder } from './rootfs';
 import * as steps from './steps';
-import { pin, type Pinned } from './steps';
+import { pin, POLL_WAIT_MS, type Pinned } from './steps';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 import { REGISTRY, registryRecord } from '../vscode/hostState';
 
 const helperScript = join(projectRoot, 'src', 'helper', 'container-helper.sh');
 const RUN_DIR = '/run/mini-containers';
-const REFRESH_SECONDS = 2;
-const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
 /** PID 1 of the outside container. */
 const OUTSIDE_SCRIPT = 'sleep 1000 & sleep 2000 & wait';
 
@@ -81,11 +79,7 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
     session = await WorkbenchSession.open({
       rootfsPrefix: 'mini-containers-e2e-r-',
       rootfsName: 'r-rootfs',
-      settings: (r) => ({
-        'miniContainers.rootfs': r,
-        'miniContainers.refreshInterval': REFRESH_SECONDS,
-        'workbench.tree.enableStickyScroll': false,
-      }),
+      settings: steps.containersViewSettings,
     });
     ({ rootfs, page } = session);
   });

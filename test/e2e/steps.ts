@@ -126,6 +126,21 @@ export function lastPsTable(lines: string[]): { pid: number; command: string }[]
 
 // --- the Containers view
 
+/** The view polls this often while visible in the scenarios (the setting's default, written out so the waits follow it). */
+export const REFRESH_SECONDS = 2;
+/** Long enough for one poll, and the scan and repaint after it. */
+export const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
+
+/** User settings of a scenario that reads the Containers view of `rootfs`'s containers. */
+export function containersViewSettings(rootfs: string): Record<string, unknown> {
+  return {
+    'miniContainers.rootfs': rootfs,
+    'miniContainers.refreshInterval': REFRESH_SECONDS,
+    // Rows pinned at the top of a scrolled tree would cover the rows under them.
+    'workbench.tree.enableStickyScroll': false,
+  };
+}
+
 /** The rows below the top-level row labelled `name` (its processes, host side and nested containers). */
 export function rowsOf(rows: wb.TreeRow[], name: string): wb.TreeRow[] {
   const start = rows.findIndex((r) => r.level === 1 && r.label === name);

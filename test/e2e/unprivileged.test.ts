@@ -16,9 +16,7 @@ import * as steps from './steps';
 import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
-const REGISTRY = '/run/mini-containers/containers';
-const REFRESH_SECONDS = 2;
-const POLL_WAIT_MS = REFRESH_SECONDS * 1000 + 3000;
+import { REGISTRY } from '../vscode/hostState';
 /** What the terminal says before sudo asks (src/core/helperProtocol.ts, planLaunch). */
 const BANNER = 'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces and chroot: sudo';
 
@@ -52,12 +50,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
       rootfsPrefix: 'mini-containers-e2e-u-',
       rootfsName: 'u-rootfs',
       user: { name: sudoUser.name, uid: sudoUser.uid, gid: sudoUser.gid },
-      settings: (r) => ({
-        'miniContainers.rootfs': r,
-        'miniContainers.privilege': 'auto',
-        'miniContainers.refreshInterval': REFRESH_SECONDS,
-        'workbench.tree.enableStickyScroll': false,
-      }),
+      settings: (r) => ({ ...steps.containersViewSettings(r), 'miniContainers.privilege': 'auto' }),
       // The user's extension host checks the rootfs before asking sudo: it must be able to read it.
       prepare: (t) => chmod(t.dir, 0o755),
       // Installed from the extension's own copy, as the command does: the extension uses it only when identical.
@@ -163,7 +156,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
       page,
       (r) => steps.rowsOf(r, name).some((x) => x.label === 'sleep 1000'),
       `the container ${name} with its sleep`,
-      POLL_WAIT_MS,
+      steps.POLL_WAIT_MS,
     );
     assert.match(rows.find((r) => r.level === 1 && r.label === name)?.description ?? '', new RegExp(`^PID 1 = host PID ${init.pid} · `));
     const mine = steps.rowsOf(rows, name);
