@@ -2,7 +2,7 @@
 // Debian's chromium. Every PID the tree shows is checked against the host's /proc. Run with `npm run test:e2e`.
 // Needs root.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -10,29 +10,27 @@ import { sleep } from './codeServer';
 import { isRunning, processesRootedIn, type HostProcess } from './hostProcesses';
 import * as wb from './workbench';
 import {
-  cmdline, containersViewSettings, focusActiveTerminal, POLL_WAIT_MS, render, rowsOf, startBackgroundSleep, stat,
+  containersViewSettings, focusActiveTerminal, hostSideOf, POLL_WAIT_MS, render, rowsOf, startBackgroundSleep, stat,
   waitForTerminatedSleep, waitUntil, widenSideBar,
 } from './steps';
 import { WorkbenchSession } from './workbenchSession';
+import { commandLine, nsPids } from '../vscode/hostState';
 
 // --- the host's side of the story, from /proc
 
 /** The process's command line, arguments joined by spaces, as the tree shows it. */
-const commandLine = (pid: number): string => cmdline(pid).join(' ');
+const commandOf = (pid: number): string => commandLine(pid) ?? '';
 
 /** Host PIDs of every running container's PID 1 on this machine: the last NSpid entry is 1, below the host. */
 function containerInitsOnHost(): number[] {
-  const inits: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => {
     try {
-      const nsPids = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1].trim().split(/\s+/);
-      if (nsPids && nsPids.length > 1 && nsPids[nsPids.length - 1] === '1' && isRunning(Number(entry))) inits.push(Number(entry));
+      const chain = nsPids(pid);
+      return chain.length > 1 && chain[chain.length - 1] === 1 && isRunning(pid);
     } catch {
-      // ended while read
+      return false; // ended while read
     }
-  }
-  return inits;
+  });
 }
 
 /** The processes of one container, as the host sees them (same rootfs, same PID namespace as its PID 1). */
@@ -119,7 +117,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
     assert.equal(inits.length, 1, `expected one PID 1 in ${rootfs}: ${JSON.stringify(inits)}`);
     initPid = inits[0].pid;
-    assert.equal(commandLine(initPid), '/bin/sh');
+    assert.equal(commandOf(initPid), '/bin/sh');
 
     // A container of this window repaints the view at once, without waiting for the next poll.
     const rows = await wb.waitForSideBarTree(
@@ -172,10 +170,9 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
   });
 
   it('"host side" lists the helper chain holding the container, which are the shell\'s ancestors on the host', async () => {
-    const supervisor = stat(initPid)?.ppid ?? 0;
-    const helper = stat(supervisor)?.ppid ?? 0;
-    assert.match(commandLine(supervisor), /container-helper\.sh __supervise /, `host PID ${supervisor} is not the supervisor`);
-    assert.match(commandLine(helper), /container-helper\.sh start /, `host PID ${helper} is not the helper`);
+    const [helper, supervisor] = hostSideOf(initPid).map((p) => p.pid);
+    assert.match(commandOf(supervisor), /container-helper\.sh __supervise /, `host PID ${supervisor} is not the supervisor`);
+    assert.match(commandOf(helper), /container-helper\.sh start /, `host PID ${helper} is not the helper`);
     const chain = [helper, supervisor].map((pid) => `${stat(pid)?.comm} ${pid}`).join(' → ');
 
     await wb.waitForSideBarTree(page, (r) => rowsOf(r, name).some((x) => x.label === 'host side'), 'the host side row');
@@ -196,8 +193,8 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
       `host side rows:\n${render(mine)}`,
     );
     // Labels are the command lines, cut at 80 characters.
-    assert.ok(listed[0].label.startsWith(commandLine(helper).slice(0, 79)), `"${listed[0].label}" is not the helper's command line`);
-    assert.ok(listed[1].label.startsWith(commandLine(supervisor).slice(0, 79)), `"${listed[1].label}" is not the supervisor's`);
+    assert.ok(listed[0].label.startsWith(commandOf(helper).slice(0, 79)), `"${listed[0].label}" is not the helper's command line`);
+    assert.ok(listed[1].label.startsWith(commandOf(supervisor).slice(0, 79)), `"${listed[1].label}" is not the supervisor's`);
     await wb.screenshot(page, '09-containers-tree');
   });
 

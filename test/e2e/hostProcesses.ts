@@ -1,6 +1,6 @@
 // The host's view of a container: the processes whose root directory is the container's rootfs.
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { alive } from '../vscode/hostState';
+import { alive, nsPids } from '../vscode/hostState';
 
 export interface HostProcess {
   readonly pid: number;
@@ -19,11 +19,9 @@ export function processesRootedIn(rootfs: string): HostProcess[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readlinkSync(`/proc/${entry}/root`) !== root) continue;
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const nsPids = (/^NSpid:\s*(.*)$/m.exec(status)?.[1] ?? entry).trim().split(/\s+/).map(Number);
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
       const pidNamespace = readlinkSync(`/proc/${entry}/ns/pid`);
-      found.push({ pid: Number(entry), nsPids, command, pidNamespace });
+      found.push({ pid: Number(entry), nsPids: nsPids(Number(entry)), command, pidNamespace });
     } catch {
       // The process ended while we read it (ENOENT, ESRCH): it is not running.
     }
@@ -31,14 +29,10 @@ export function processesRootedIn(rootfs: string): HostProcess[] {
   return found;
 }
 
-/**
- * Whether a process still runs: it exists and is not a zombie. A container's PID 1 is reparented to the host's
- * init when its supervisor dies first, and stays a zombie until that init reaps it (on some hosts, a second
- * later): it runs nothing any more.
- */
-export function isRunning(pid: number): boolean {
-  return alive(pid);
-}
+// Whether a process still runs: it exists and is not a zombie. A container's PID 1 is reparented to the host's
+// init when its supervisor dies first, and stays a zombie until that init reaps it (on some hosts, a second
+// later): it runs nothing any more.
+export { alive as isRunning };
 
 /** Last-resort cleanup for a failed test: SIGKILL what still runs in the test's own rootfs, by PID. */
 export function killProcessesRootedIn(rootfs: string): number[] {

@@ -170,12 +170,13 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
     const all = [shell.init, ...shell.hostSide];
     const endedMs = await steps.waitUntil(
       `${all.map((p) => `${p.what} ${p.pid}`).join(', ')} to be gone (not even zombies)`,
-      () => all.every((p) => steps.isGone(p.pid, p.startTime)),
+      () => all.every((p) => !steps.stillThere(p)),
       10_000,
     );
     console.log(`${shellName}: its ${all.length} processes were gone ${endedMs} ms after the workbench came back`);
-    const outsideNs = processesRootedIn(rootfs).find((p) => p.pid === outsideInit?.pid)?.pidNamespace;
-    const inRootfs = processesRootedIn(rootfs).filter((p) => p.pidNamespace !== outsideNs);
+    const rooted = processesRootedIn(rootfs);
+    const outsideNs = rooted.find((p) => p.pid === outsideInit?.pid)?.pidNamespace;
+    const inRootfs = rooted.filter((p) => p.pidNamespace !== outsideNs);
     assert.deepEqual(inRootfs, [], `processes of ${shellName} still run in the rootfs`);
     assert.deepEqual(mountsUnder(rootfs), [], 'a mount of the container reached the host');
     await steps.waitUntil(`${shell.files.join(', ')} to be removed`, () => shell!.files.every((f) => !existsSync(f)), 2000);

@@ -5,13 +5,12 @@ import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { sleep } from './codeServer';
 import * as wb from './workbench';
-import { readStat as stat } from '../vscode/hostState';
+import { childrenOf, living, type Pinned as HostPinned, readStat as stat, stillThere } from '../vscode/hostState';
 
 // --- one process, from the host's /proc
 
-// The extension-host suite reads stat the same way; one copy, independent of the parser under test.
-export { stat };
-export type { Stat } from '../vscode/hostState';
+// Every suite reads these the same way; one copy each, independent of the parsers under test.
+export { childrenOf, living, stat, stillThere };
 
 export function cmdline(pid: number): string[] {
   try {
@@ -31,24 +30,8 @@ export function uidsOf(pid: number): { real: number; effective: number } | undef
   }
 }
 
-/** Host PIDs whose parent is `pid`. */
-export function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .filter((p) => stat(p)?.ppid === pid);
-}
-
-/** Whether the process that was `pid` with `startTime` is gone entirely: not running, not even a zombie. */
-export function isGone(pid: number, startTime: number): boolean {
-  const now = stat(pid);
-  return now === undefined || now.startTime !== startTime;
-}
-
 /** A host process pinned by its start time (a reused PID is not it), with what it is, for messages. */
-export interface Pinned {
-  readonly pid: number;
-  readonly startTime: number;
+export interface Pinned extends HostPinned {
   readonly what: string;
 }
 

@@ -4,7 +4,7 @@
 // control channel (a FIFO the helper gave that user), not through a second sudo. Run by `npm run test:e2e`;
 // the test itself runs as root, to set up and take back the user, the sudoers drop-in and the system helper.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,7 +16,7 @@ import * as steps from './steps';
 import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
-import { REGISTRY } from '../vscode/hostState';
+import { REGISTRY, registryRecord } from '../vscode/hostState';
 /** What the terminal says before sudo asks (src/core/helperProtocol.ts, planLaunch). */
 const BANNER = 'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces and chroot: sudo';
 
@@ -38,7 +38,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
   let page: Page;
   let name = '';
   /** The container: its PID 1, and the host processes that hold it (sudo, sudo's monitor, helper, supervisor, server). */
-  let init = { pid: 0, startTime: 0 };
+  let init: steps.Pinned = { pid: 0, startTime: 0, what: 'PID 1' };
   let hostChain: steps.Pinned[] = [];
   let sleeper = { hostPid: 0, nsPid: 0 };
 
@@ -111,7 +111,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
     // The host's side: PID 1 ← supervisor ← helper (the system copy, root) ← sudo … ← the user's extension host.
     const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
     assert.equal(inits.length, 1, `one PID 1 in ${rootfs}: ${JSON.stringify(inits)}`);
-    init = { pid: inits[0].pid, startTime: steps.stat(inits[0].pid)?.startTime ?? 0 };
+    init = steps.pin(inits[0].pid, 'PID 1');
     hostChain = steps.hostSideOf(init.pid);
     const helperPid = hostChain[0].pid;
     const helperArgs = steps.cmdline(helperPid);
@@ -119,9 +119,9 @@ describe('An unprivileged user: one sudo password, then everything through the c
     assert.equal(steps.uidsOf(helperPid)?.effective, 0, 'the helper runs as root');
     // sudo (and, with use_pty, its monitor) up to the process that spawned it: the extension host, as the user.
     let pid = steps.stat(helperPid)?.ppid ?? 0;
-    while (steps.stat(pid)?.comm === 'sudo') {
-      hostChain.push({ pid, startTime: steps.stat(pid)?.startTime ?? 0, what: 'sudo' });
-      pid = steps.stat(pid)?.ppid ?? 0;
+    for (let s = steps.stat(pid); s?.comm === 'sudo'; s = steps.stat(pid)) {
+      hostChain.push({ pid, startTime: s.startTime, what: 'sudo' });
+      pid = s.ppid;
     }
     const sudos = hostChain.filter((p) => p.what === 'sudo');
     assert.ok(sudos.length, `the helper was not started by sudo: ${JSON.stringify(hostChain)}`);
@@ -135,8 +135,8 @@ describe('An unprivileged user: one sudo password, then everything through the c
     assert.equal(folder.uid, user.uid, `${dirname(statusFile)} belongs to ${user.name}`);
     assert.equal(folder.mode & 0o077, 0, `${dirname(statusFile)} is private to ${user.name}`);
     // The helper's record names the control FIFO: the user's, 0600.
-    const record = JSON.parse(readFileSync(join(REGISTRY, `${init.pid}-${init.startTime}.json`), 'utf8')) as { control?: string };
-    assert.ok(record.control, `no control FIFO in the record: ${JSON.stringify(record)}`);
+    const record = registryRecord(name);
+    assert.ok(record?.control, `no control FIFO in the record: ${JSON.stringify(record)}`);
     const fifo = lstatSync(record.control);
     assert.ok(fifo.isFIFO(), `${record.control} is a FIFO`);
     assert.equal(fifo.uid, user.uid, `${record.control} belongs to ${user.name}`);
@@ -196,17 +196,18 @@ describe('An unprivileged user: one sudo password, then everything through the c
 
   it('closing the terminal ends the container and its host processes within 2 s', async () => {
     assert.ok(init.pid);
-    const container = processesRootedIn(rootfs).map((p) => ({ pid: p.pid, startTime: steps.stat(p.pid)?.startTime ?? 0, what: p.command }));
+    const container = processesRootedIn(rootfs).map((p) => steps.pin(p.pid, p.command));
     const all = [...container, ...hostChain];
     const record = join(REGISTRY, `${init.pid}-${init.startTime}.json`);
-    const control = (JSON.parse(readFileSync(record, 'utf8')) as { control: string }).control;
+    const control = registryRecord(name)?.control ?? '';
+    assert.ok(control, `no control FIFO in the record of ${name}`);
 
     const row = await wb.showInPalette(page, 'Kill the Active Terminal Instance');
     const closed = Date.now();
     await row.click();
     await steps.waitUntil(
       `all of ${all.map((p) => `${p.what} ${p.pid}`).join(', ')} to end`,
-      () => all.every((p) => !isRunning(p.pid) || steps.stat(p.pid)?.startTime !== p.startTime),
+      () => all.every((p) => !steps.living(p)),
       2000,
     );
     console.log(`the container and its ${hostChain.length} host processes ended ${Date.now() - closed} ms after "Kill the Active Terminal"`);

@@ -1,10 +1,11 @@
 // What /proc shows about the host's processes, for the integration suites. Every check reads /proc directly, never
 // through the code under test, and every process these helpers end is one the suite started, by PID.
 import * as fs from 'node:fs';
-import { alive, readStat, type Stat } from '../vscode/hostState';
+import { alive, childrenOf, commandLine, living, nsPids, type Pinned, readStat, type Stat, stillThere } from '../vscode/hostState';
 
-// /proc/PID/stat as every suite reads it: one reader, independent of the parser under test.
-export { readStat };
+// One process's /proc files as every suite reads them: one reader each, independent of the parsers under test.
+export { childrenOf, living, nsPids, readStat, stillThere };
+export type { Pinned };
 
 /** Exists and is not a zombie. */
 export { alive as isAlive };
@@ -15,37 +16,13 @@ export function startTimeOf(pid: number): number {
   return stat.startTime;
 }
 
-/** A process pinned by its start time, so that a reused PID is never mistaken for it. */
-export interface Pinned {
-  pid: number;
-  startTime: number;
-}
-
 export function pin(pid: number): Pinned | undefined {
   const stat = readStat(pid);
   return stat && { pid, startTime: stat.startTime };
 }
 
-/** Whether the pinned process still has an entry in /proc, zombie or not. */
-export function stillThere(p: Pinned): boolean {
-  return readStat(p.pid)?.startTime === p.startTime;
-}
-
-/** Whether the pinned process is still there and not a zombie. */
-export function living(p: Pinned): boolean {
-  const stat = readStat(p.pid);
-  return stat?.startTime === p.startTime && stat.state !== 'Z';
-}
-
 export function allPids(): number[] {
   return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
-}
-
-/** NSpid of a host process: [host PID, …, PID in its own namespace]. */
-export function nsPids(pid: number): number[] {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const line = status.split('\n').find((l) => l.startsWith('NSpid:'));
-  return line ? line.slice(6).trim().split(/\s+/).map(Number) : [];
 }
 
 /** Host PIDs whose PID namespace is that of `initPid`, found by walking /proc. */
@@ -92,25 +69,6 @@ export function zombiesOf(parents: ReadonlySet<number>): Stat[] {
   return allPids().map(readStat).filter((s): s is Stat => s !== undefined && s.state === 'Z' && parents.has(s.ppid));
 }
 
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const task of tasks) {
-    try {
-      const text = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').trim();
-      if (text) out.push(...text.split(' ').map(Number));
-    } catch {
-      // the task ended
-    }
-  }
-  return out;
-}
-
 /** `pid` and all its descendants, pinned. */
 export function pinTree(pid: number): Pinned[] {
   const out: Pinned[] = [];
@@ -127,11 +85,7 @@ export function pinTree(pid: number): Pinned[] {
 
 /** The command line of a process with spaces for NULs, for messages; '?' when it is gone. */
 export function commandOf(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-  } catch {
-    return '?';
-  }
+  return commandLine(pid) ?? '?';
 }
 
 /** SIGKILLs process `pid`, one the suite started, if it is still there; for cleanup. */

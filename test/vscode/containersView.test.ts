@@ -3,39 +3,31 @@
 // checked on the host. MINI_CONTAINERS_TEST_ROOTFS names a BusyBox root filesystem; both runners make one.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Container } from '../../src/core/containerModel';
 import type { ProcessInfo } from '../../src/core/processScanner';
 import { containerKey } from '../../src/core/registry';
-import { alive, HelperRecord, readStat, registryRecord, sleep, waitFor } from './hostState';
+import { processesRootedIn } from '../e2e/hostProcesses';
+import { alive, commandLine, HelperRecord, nsPids, readStat, registryRecord, sleep, waitFor } from './hostState';
 import { capture } from './messages';
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-  } catch {
-    return '';
-  }
-}
 
 /** A process as the scanner would describe it, from the real /proc. */
 function processInfo(pid: number): ProcessInfo {
   const stat = readStat(pid);
   assert.ok(stat, `host PID ${pid} is not running`);
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const nsPids = (/^NSpid:\s*(.*)$/m.exec(status)?.[1] ?? String(pid)).trim().split(/\s+/).map(Number);
-  const uid = Number(/^Uid:\s*\d+\s+(\d+)/m.exec(status)?.[1]);
+  const chain = nsPids(pid);
+  const uid = Number(/^Uid:\s*\d+\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
   return {
     hostPid: pid,
     ppid: stat.ppid,
-    nsPids,
-    nsPid: nsPids[nsPids.length - 1],
+    nsPids: chain,
+    nsPid: chain[chain.length - 1],
     state: stat.state,
     uid,
     user: uid === 0 ? 'root' : String(uid),
-    command: commandOf(pid),
+    command: commandLine(pid) ?? '',
     comm: stat.comm,
     startTime: stat.startTime,
     rssBytes: 0,
@@ -65,19 +57,10 @@ function containerOf(record: HelperRecord, processes: ProcessInfo[]): Container 
 
 /** Host PIDs of the container's processes running `command` (same root, same PID namespace as its PID 1). */
 function inContainer(record: HelperRecord, command: string): number[] {
-  const root = realpathSync(record.rootfs);
   const ns = readlinkSync(`/proc/${record.initPid}/ns/pid`);
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/root`) !== root || readlinkSync(`/proc/${entry}/ns/pid`) !== ns) continue;
-      if (commandOf(Number(entry)) === command && alive(Number(entry))) found.push(Number(entry));
-    } catch {
-      // ended while read
-    }
-  }
-  return found;
+  return processesRootedIn(record.rootfs)
+    .filter((p) => p.pidNamespace === ns && p.command === command && alive(p.pid))
+    .map((p) => p.pid);
 }
 
 // --- what the extension shows
@@ -101,7 +84,7 @@ describe('Containers view commands on a real container', () => {
     const record = await waitFor(`the helper's record of ${terminal.name}`, () => registryRecord(terminal.name));
     inits.push(record.initPid);
     // The record is written just before the chroot: wait for the shell itself to read the terminal.
-    await waitFor(`the shell of ${terminal.name}`, () => commandOf(record.initPid) === '/bin/sh' && readStat(record.initPid)?.state === 'S');
+    await waitFor(`the shell of ${terminal.name}`, () => commandLine(record.initPid) === '/bin/sh' && readStat(record.initPid)?.state === 'S');
     return { terminal, record };
   }
 

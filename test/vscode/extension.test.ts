@@ -1,10 +1,10 @@
 // Extension-host suite: runs inside a real VS Code (code-server offline, or desktop via @vscode/test-electron).
 // MINI_CONTAINERS_TEST_ROOTFS names a BusyBox root filesystem; both runners make one and set it.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import { alive, registryRecord, sleep, waitFor } from './hostState';
+import { alive, nsPids, registryRecord, sleep, waitFor } from './hostState';
 import { capture } from './messages';
 
 const EXTENSION_ID = 'mini-containers.mini-containers';
@@ -63,8 +63,7 @@ describe('Mini Containers extension', () => {
       // The record is written just before the chroot: wait for PID 1 to be in the rootfs.
       await waitFor(`PID 1 of ${terminal.name} to be chrooted in ${rootfs}`, () =>
         readlinkSync(`/proc/${record.initPid}/root`) === realpathSync(rootfs) || undefined, 3000);
-      const nsPids = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${record.initPid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
-      assert.deepEqual(nsPids, [String(record.initPid), '1']);
+      assert.deepEqual(nsPids(record.initPid), [record.initPid, 1]);
 
       terminal.dispose();
       await waitFor(`host PID ${record.initPid} to end after the terminal closed`, () => !alive(record.initPid) || undefined, 3000);

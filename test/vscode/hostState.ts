@@ -42,6 +42,56 @@ export function readStat(pid: number): Stat | undefined {
   return { pid, state: fields[0], ppid: Number(fields[1]), startTime: Number(fields[19]), comm: text.slice(text.indexOf('(') + 1, close) };
 }
 
+/** NSpid of /proc/PID/status: [host PID, …, PID in its own namespace]. Throws when the process is gone. */
+export function nsPids(pid: number): number[] {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('NSpid:'));
+  return line ? line.slice(6).trim().split(/\s+/).map(Number) : [];
+}
+
+/** The command line of a process, its arguments joined by spaces; undefined when it is gone. */
+export function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Host PIDs whose parent is `pid`, from the kernel's list of each of its threads' children. */
+export function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  return tasks.flatMap((task) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').trim();
+      return text ? text.split(' ').map(Number) : [];
+    } catch {
+      return []; // the thread ended
+    }
+  });
+}
+
+/** A process pinned by its start time, so that a reused PID is never mistaken for it. */
+export interface Pinned {
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+/** Whether the pinned process still has an entry in /proc, zombie or not. */
+export function stillThere(p: Pinned): boolean {
+  return readStat(p.pid)?.startTime === p.startTime;
+}
+
+/** Whether the pinned process is still there and not a zombie. */
+export function living(p: Pinned): boolean {
+  const stat = readStat(p.pid);
+  return stat?.startTime === p.startTime && stat.state !== 'Z';
+}
+
 /** Runs: exists and is not a zombie (a killed child of the shell stays one until the shell reaps it). */
 export function alive(pid: number): boolean {
   const stat = readStat(pid);
