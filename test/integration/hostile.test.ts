@@ -29,6 +29,8 @@ interface Running {
   sleeps: number[];
   /** The helper, its supervisor and control server, PID 1 and the sleeps. */
   tree: Pinned[];
+  /** Host PID of its helper's control server. */
+  server: number;
 }
 
 /** A refused input: what it is, the exit code and message the contract asks for */
@@ -68,9 +70,9 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
     const helper = spawnHelper(['start', '--rootfs', rootfs, '--name', label, '--status-file', status,
       '--', '/bin/sh', '-c', 'sleep 1001 & sleep 1002 & sleep 1003 & wait']);
     const started = await waitFor(() => readStarted(status));
-    await controlServerUp(helper.pid!);
+    const server = await controlServerUp(helper.pid!);
     const pids = await waitForNamespaceSize(started.initPid, 4);
-    return { started, status, sleeps: pids.filter((x) => x !== started.initPid), tree: pinTree(helper.pid!) };
+    return { started, status, sleeps: pids.filter((x) => x !== started.initPid), tree: pinTree(helper.pid!), server };
   }
 
   before(async () => {
@@ -280,8 +282,7 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
     { title: "another container's PID 1", args: killPid(() => b.started.initPid), message: /not in this container/ },
     { title: "the container's own helper", args: killPid(() => a.tree[0].pid), message: /is not in container/ },
     { title: "the container's supervisor", args: killPid(() => readStat(a.started.initPid)!.ppid), message: /is not in container/ },
-    { title: "the container's control server", args: killPid(() => a.tree.find((t) => t.pid !== a.tree[0].pid &&
-      readStat(t.pid)!.ppid === a.tree[0].pid && t.pid !== readStat(a.started.initPid)!.ppid)!.pid), message: /is not in container/ },
+    { title: "the container's control server", args: killPid(() => a.server), message: /is not in container/ },
     { title: 'a host sleep', args: killPid(() => hostSleeps[0].pid!), message: /is not in container/ },
     { title: 'the test runner (USR2)', args: killPid(() => process.pid, 'USR2'), message: /is not in container/ },
     { title: 'a host process as the container', args: killWith('--container', () => String(hostSleeps[1].pid), 'KILL',
