@@ -52,12 +52,13 @@ export function processesWithRootUnder(root: string): number[] {
   });
 }
 
-/** Every process whose command line contains `text` (e.g. a temp folder of this suite). */
-export function processesMentioning(text: string): number[] {
+/** Every process whose command line contains one of `texts` (e.g. a temp folder of this suite), in one pass. */
+export function processesMentioning(...texts: string[]): number[] {
   return allPids().filter((pid) => {
     if (pid === process.pid) return false;
     try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(text);
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      return texts.some((text) => cmdline.includes(text));
     } catch {
       return false;
     }

@@ -79,7 +79,7 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
     const exit = exited(child);
     helperPids.push(child.pid!);
     const started: StartedEvent = await waitFor(() => readStarted(status), 10_000, 5);
-    await waitForNamespaceSize(started.initPid, 4, 5_000, 5);
+    const container = new Set(await waitForNamespaceSize(started.initPid, 4, 5_000, 5));
     // Under load the container can be up before the control server is: wait until it runs the helper's stage, when
     // its parent-death signal is set (a helper SIGKILLed before that is the mid-start test's business).
     await controlServerUp(child.pid!);
@@ -87,7 +87,6 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
     const tree = pinTree(child.pid!);
     assert.ok(tree.length >= 7, `cycle ${i}: ${tree.length} processes in the helper's tree`);
     const roles = new Map(tree.map((p) => [p.pid, commandOf(p.pid)]));
-    const container = new Set(processesInNamespaceOf(started.initPid));
     inits.push({ pid: started.initPid, startTime: started.startTime });
     everything.push(...tree);
     const want = { code: 137, signal: null as NodeJS.Signals | null };
@@ -286,8 +285,11 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
 
   /** Living processes of this suite's containers: rooted in its folder, or naming it or the helper's FIFO. */
   const livingOf = (helperPid: number) => [
-    ...new Set([...processesWithRootUnder(tmp), ...processesMentioning(tmp), ...processesMentioning(`/${helperPid}.fifo`)]),
-  ].filter((pid) => readStat(pid) !== undefined && readStat(pid)!.state !== 'Z');
+    ...new Set([...processesWithRootUnder(tmp), ...processesMentioning(tmp, `/${helperPid}.fifo`)]),
+  ].filter((pid) => {
+    const stat = readStat(pid);
+    return stat !== undefined && stat.state !== 'Z';
+  });
 
   /** A running container's processes, and the helper's own (helper, supervisor, control server). */
   async function pinRunning(helperPid: number, initPid: number): Promise<{ container: Pinned[]; helper: Pinned[] }> {
