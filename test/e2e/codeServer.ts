@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onInterrupt } from './cleanup';
 import { ensureCodeServer, tail } from './codeServerInstall';
+import { sleep } from '../vscode/hostState';
 
 /** Settings without which the UI cannot be read or would wander off (see E2E-NOTES.md). */
 const TESTABLE_SETTINGS: Readonly<Record<string, unknown>> = {
@@ -271,9 +272,7 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** A port nothing listens on right now. */
 function freePort(): Promise<number> {

@@ -3,9 +3,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { sleep } from './codeServer';
 import * as wb from './workbench';
-import { childrenOf, living, type Pinned as HostPinned, readStat as stat, stillThere } from '../vscode/hostState';
+import { childrenOf, living, type Pinned as HostPinned, readStat as stat, stillThere, waitFor } from '../vscode/hostState';
 
 // --- one process, from the host's /proc
 
@@ -52,12 +51,10 @@ export function hostSideOf(initPid: number): Pinned[] {
   return [helper, supervisor, ...servers];
 }
 
+/** Waits until `probe` holds, as waitFor does; returns how long that took, in ms. */
 export async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<number> {
   const started = Date.now();
-  while (!probe()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
+  await waitFor(what, probe, timeoutMs, 25);
   return Date.now() - started;
 }
 

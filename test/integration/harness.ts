@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfs } from '../../src/core/busyboxRootfs';
 import { parseStatusText, SignalEvent, StartedEvent, StatusEvent } from '../../src/core/helperProtocol';
+import { type HelperRecord, REGISTRY, registryRecords as readRecords, sleep, waitFor as pollFor } from '../vscode/hostState';
 import { allPids, childrenOf, commandOf, processesInNamespaceOf } from './hostProcs';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
@@ -13,7 +14,6 @@ export const helperPath = path.join(projectRoot, 'src', 'helper', 'container-hel
 
 const RUN_DIR = '/run/mini-containers';
 export const CONTROL_DIR = `${RUN_DIR}/control`;
-const REGISTRY_DIR = `${RUN_DIR}/containers`;
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('The integration tests need root: run them as root (CI does).');
@@ -82,19 +82,11 @@ export async function stopAllHelpers(): Promise<void> {
 }
 
 /** Polls until `check` returns a value other than undefined/false, or rejects after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, stepMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await sleep(stepMs);
-  }
+export function waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, stepMs = 20): Promise<T> {
+  return pollFor('a condition', check, timeoutMs, stepMs);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep };
 
 /** Spins (blocking) until `check` is true or `timeoutMs` passes: for hitting a moment a few milliseconds wide. */
 export function spinUntil(check: () => boolean, timeoutMs: number): boolean {
@@ -197,18 +189,12 @@ function listDir(dir: string): string[] {
 
 /** Names of the helper's registry records (INITPID-STARTTIME.json). */
 export function registryRecords(): string[] {
-  return listDir(REGISTRY_DIR);
+  return listDir(REGISTRY);
 }
 
-/** Registry records whose content names helper PID `helperPid`. */
-export function recordsOfHelper(helperPid: number): string[] {
-  return registryRecords().filter((name) => {
-    try {
-      return fs.readFileSync(path.join(REGISTRY_DIR, name), 'utf8').includes(`"helperPid":${helperPid}}`);
-    } catch {
-      return false;
-    }
-  });
+/** Registry records that name helper PID `helperPid` as theirs. */
+export function recordsOfHelper(helperPid: number): HelperRecord[] {
+  return readRecords().filter((record) => record.helperPid === helperPid);
 }
 
 /** Whether a helper is running as PID `pid` now (its FIFO, `PID.fifo`, is then legitimately there). */
