@@ -111,7 +111,7 @@ async function activationBench(page: Page, server: CodeServer, hostId: string): 
       hostId = (await readyExtensionHost(server.userDataDir, hostId)).id;
       await wb.openSideBarView(page, 'Containers');
     }
-    for (const [name, t] of await runningExtensions(page, 'Mini Containers')) all.set(name, [...(all.get(name) ?? []), t.ms]);
+    for (const [name, ms] of await runningExtensions(page, 'Mini Containers')) all.set(name, [...(all.get(name) ?? []), ms]);
     await wb.openSideBarView(page, 'Explorer');
   }
   console.log(`\nactivation, as VS Code's "Running Extensions" editor reports it (code loading + activate() call), ${ACTIVATIONS} windows:`);

@@ -1,27 +1,17 @@
 // The remote extension host of one code-server, found through the logs in its user-data folder, and the CPU time
 // of a process from /proc. Read only: nothing here ever signals a process.
 
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-let clockTicks: number | undefined;
-
-/** USER_HZ, the unit of the times in /proc/PID/stat (100 on Linux, but ask). */
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim();
-    clockTicks = Number(out) > 0 ? Number(out) : 100;
-  }
-  return clockTicks;
-}
+import { parseStat } from '../../src/core/procfs';
+import { CLOCK_TICKS } from '../../src/core/treeText';
+import { commandLine, waitFor } from '../vscode/hostState';
 
 /** utime + stime of `pid` (all its threads) in ms. */
 function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  // "PID (comm) S PPID …": comm may hold spaces and parentheses; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
+  const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  if (!stat) throw new Error(`cannot parse /proc/${pid}/stat`);
+  return (stat.cpuTicks * 1000) / CLOCK_TICKS;
 }
 
 /** CPU ms `pid` used over the next `windowMs`, and the wall ms that window really took. */
@@ -30,14 +20,6 @@ export async function cpuOver(pid: number, windowMs: number): Promise<{ cpu: num
   const t0 = process.hrtime.bigint();
   await new Promise((resolve) => setTimeout(resolve, windowMs));
   return { cpu: cpuMs(pid) - cpu0, wall: Number(process.hrtime.bigint() - t0) / 1e6 };
-}
-
-function cmdline(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
 }
 
 interface HostLog {
@@ -74,15 +56,11 @@ function newestHostLog(userDataDir: string): HostLog | undefined {
  * Waits until an extension host other than `previous` (an id this returned before) has activated its eager
  * extensions, i.e. has finished starting; returns its id and PID, checked to be a live extension host process.
  */
-export async function readyExtensionHost(userDataDir: string, previous?: string, timeoutMs = 60_000): Promise<{ id: string; pid: number }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+export function readyExtensionHost(userDataDir: string, previous?: string, timeoutMs = 60_000): Promise<{ id: string; pid: number }> {
+  return waitFor(`an extension host to finish starting (logs in ${userDataDir}/logs)`, () => {
     const log = newestHostLog(userDataDir);
-    if (log && log.id !== previous && log.text.includes('Eager extensions activated')) {
-      const pid = Number(/Extension host with pid (\d+) started/.exec(log.text)?.[1]);
-      if (pid > 0 && cmdline(pid).some((a) => a.includes('--type=extensionHost'))) return { id: log.id, pid };
-    }
-    if (Date.now() > deadline) throw new Error(`no extension host finished starting within ${timeoutMs / 1000} s (logs in ${userDataDir}/logs)`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    if (!log || log.id === previous || !log.text.includes('Eager extensions activated')) return undefined;
+    const pid = Number(/Extension host with pid (\d+) started/.exec(log.text)?.[1]);
+    return pid > 0 && commandLine(pid)?.includes('--type=extensionHost') ? { id: log.id, pid } : undefined;
+  }, timeoutMs, 100);
 }
