@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CHROMIUM, launchChromium, type Browser } from '../e2e/browser';
 import { CodeServer } from '../e2e/codeServer';
@@ -23,6 +23,7 @@ import { kib, median, ms, quantile, ratio, summarize } from './report';
 import { zipEntries, zipEntryContent } from './vsix';
 import { killAllTerminals, paletteToPrompt, runningExtensions } from './workbenchTiming';
 import { runScript } from '../e2e/script';
+import { containerNamePattern } from '../vscode/hostState';
 
 const ROUNDS = Number(process.env.BENCH_PALETTE_ROUNDS ?? 10);
 // As long as the view's full probe period (10 s), so that every window pays for one.
@@ -68,7 +69,7 @@ async function closeTerminals(page: Page, rootfs: string): Promise<void> {
 }
 
 async function paletteBench(page: Page, rootfs: string): Promise<void> {
-  const isolatedName = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+  const isolatedName = containerNamePattern(rootfs);
   const builtInName = /\bsh\b/;
   const run = async (which: 'isolated' | 'builtIn') => {
     const t = which === 'isolated' ? await paletteToPrompt(page, ISOLATED, isolatedName) : await paletteToPrompt(page, BUILT_IN, builtInName);

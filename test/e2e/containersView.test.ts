@@ -3,7 +3,6 @@
 // Needs root.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { basename } from 'node:path';
 import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { sleep } from './codeServer';
@@ -14,7 +13,7 @@ import {
   waitForTerminatedSleep, waitUntil, widenSideBar,
 } from './steps';
 import { WorkbenchSession } from './workbenchSession';
-import { commandLine, nsPids } from '../vscode/hostState';
+import { commandLine, containerNamePattern, nsPids } from '../vscode/hostState';
 
 // --- the host's side of the story, from /proc
 
@@ -62,7 +61,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
       settings: containersViewSettings,
     });
     ({ rootfs, page } = session);
-    namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+    namePattern = containerNamePattern(rootfs);
   });
 
   afterEach(async (t) => {

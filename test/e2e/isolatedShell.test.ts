@@ -2,19 +2,14 @@
 // Run with `npm run test:e2e` (packages the VSIX, builds, then `node --test dist/test/e2e/`). Needs root.
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import * as wb from './workbench';
-import { lastPsTable, runInTerminal } from './steps';
+import { lastIndex, lastPsTable, runInTerminal } from './steps';
 import { WorkbenchSession } from './workbenchSession';
-
-/** Array.prototype.findLastIndex, which our ES2022 lib does not declare. */
-function lastIndex(lines: string[], test: (line: string) => boolean): number {
-  for (let i = lines.length - 1; i >= 0; i--) if (test(lines[i])) return i;
-  return -1;
-}
+import { containerNamePattern } from '../vscode/hostState';
 
 describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout: 300_000 }, () => {
   let session: WorkbenchSession | undefined;
@@ -29,7 +24,7 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
       rootfsPrefix: 'mini-containers-e2e-', rootfsName: 'e2e-rootfs', settings: (r) => ({ 'miniContainers.rootfs': r }),
     });
     ({ rootfs, page } = session);
-    namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+    namePattern = containerNamePattern(rootfs);
     await wb.screenshot(page, '01-workbench-loaded');
   });
 

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { onInterrupt } from './cleanup';
@@ -27,7 +27,7 @@ import * as steps from './steps';
 import { pin, POLL_WAIT_MS, type Pinned } from './steps';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
-import { REGISTRY, registryRecord } from '../vscode/hostState';
+import { containerNamePattern, REGISTRY, registryRecord } from '../vscode/hostState';
 
 const helperScript = join(projectRoot, 'src', 'helper', 'container-helper.sh');
 const RUN_DIR = '/run/mini-containers';
@@ -100,7 +100,7 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
 
   it('before the reload, the view lists the window\'s isolated shell and a container started outside VS Code', async () => {
     await wb.runCommand(page, 'Start Isolated Shell');
-    shellName = await wb.waitForPromptInNewTerminal(page, [], new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`));
+    shellName = await wb.waitForPromptInNewTerminal(page, [], containerNamePattern(rootfs));
     const record = registryRecord(shellName);
     assert.ok(record?.control && record.helperPid, `no record with a control FIFO for ${shellName}`);
     const init = pin(record.initPid, 'PID 1 of the shell');

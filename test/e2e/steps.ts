@@ -90,10 +90,15 @@ export async function waitForTerminatedSleep(page: Page): Promise<string[]> {
   );
 }
 
+/** Array.prototype.findLastIndex, which our ES2022 lib does not declare. */
+export function lastIndex(lines: string[], test: (line: string) => boolean): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (test(lines[i])) return i;
+  return -1;
+}
+
 /** The PIDs and commands of the last `ps` table in the terminal ("PID USER [TIME] COMMAND", one row a process). */
 export function lastPsTable(lines: string[]): { pid: number; command: string }[] {
-  let header = -1;
-  lines.forEach((l, i) => /^\s*PID\s+USER\b/.test(l) && (header = i));
+  const header = lastIndex(lines, (l) => /^\s*PID\s+USER\b/.test(l));
   if (header < 0) throw new Error(`no ps header in the terminal:\n${lines.join('\n')}`);
   const rows: { pid: number; command: string }[] = [];
   for (const line of lines.slice(header + 1)) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
@@ -16,7 +16,7 @@ import * as steps from './steps';
 import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
-import { REGISTRY, registryRecord } from '../vscode/hostState';
+import { containerNamePattern, REGISTRY, registryRecord } from '../vscode/hostState';
 /** What the terminal says before sudo asks (src/core/helperProtocol.ts, planLaunch). */
 const BANNER = 'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces and chroot: sudo';
 
@@ -71,7 +71,7 @@ describe('An unprivileged user: one sudo password, then everything through the c
 
   it('"Start Isolated Shell" says what sudo will run and why, asks the password once, then the shell is PID 1', async () => {
     assert.ok(user);
-    const namePattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+    const namePattern = containerNamePattern(rootfs);
     await wb.runCommand(page, 'Start Isolated Shell');
     const passwordLine = `[sudo] password for ${user.name}:`;
     let lines: string[] = [];

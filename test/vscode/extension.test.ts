@@ -2,9 +2,9 @@
 // MINI_CONTAINERS_TEST_ROOTFS names a BusyBox root filesystem; both runners make one and set it.
 import * as assert from 'node:assert/strict';
 import { existsSync, readlinkSync, realpathSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { alive, nsPids, registryRecord, sleep, waitFor } from './hostState';
+import { alive, containerNamePattern, nsPids, registryRecord, sleep, waitFor } from './hostState';
 import { capture } from './messages';
 
 const EXTENSION_ID = 'mini-containers.mini-containers';
@@ -56,7 +56,7 @@ describe('Mini Containers extension', () => {
       const terminal = await waitFor('a new terminal', () => vscode.window.terminals.find((t) => !before.has(t)));
       created.push(terminal);
       // A terminal from a profile shows up before its provider has answered, still without a name.
-      const pattern = new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
+      const pattern = containerNamePattern(rootfs);
       await waitFor(`a name like ${pattern} (it is "${terminal.name}")`, () => pattern.test(terminal.name) || undefined);
       const record = await waitFor(`the helper's record of ${terminal.name}`, () => registryRecord(terminal.name));
       assert.ok(alive(record.initPid), `PID 1 of ${terminal.name} (host PID ${record.initPid}) is not alive`);

@@ -1,7 +1,7 @@
 // What the extension-host suites read of the host: /proc and the helper's records, to check the extension
 // against the real system.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** Where the helper records each running container (see src/helper/container-helper.sh). */
 export const REGISTRY = '/run/mini-containers/containers';
@@ -109,6 +109,11 @@ export interface HelperRecord {
   control?: string;
   /** The host PID of the helper that started it. */
   helperPid?: number;
+}
+
+/** The names the extension gives the containers, and so the terminals, of `rootfs`: its folder's name and 4 hex digits. */
+export function containerNamePattern(rootfs: string): RegExp {
+  return new RegExp(`^${basename(rootfs)}-[0-9a-f]{4}$`);
 }
 
 /** The helper's records of the containers that run now (other suites may run some at the same time). */
