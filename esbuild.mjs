@@ -2,7 +2,8 @@
 // `node esbuild.mjs [--production] [--watch]`
 import * as esbuild from 'esbuild';
 import { readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -51,10 +52,23 @@ const builds = [
   }
 }
 
+// The helper's seccomp filter, compiled from the table in src/core/seccomp.ts into the file the helper passes to
+// bubblewrap (`--seccomp 9 9<"$dir/seccomp.bpf"`: dash redirects only fds 0-9). Generated on every build, never
+// committed.
+async function writeSeccompFilter() {
+  const tool = join('dist', 'tools', 'seccomp.js');
+  await esbuild.build({ ...common, minify: false, sourcemap: false, entryPoints: ['src/core/seccomp.ts'], outfile: tool });
+  const require = createRequire(import.meta.url);
+  delete require.cache[resolve(tool)];
+  require(resolve(tool)).writeSeccompBlob(join('src', 'helper', 'seccomp.bpf'));
+}
+
 if (watch) {
+  await writeSeccompFilter();
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[esbuild] watching for changes');
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  await writeSeccompFilter();
 }
