@@ -11,9 +11,11 @@ export interface ContainerPtyOptions {
   launch: Launch;
   /** A line shown in yellow before anything runs, e.g. that the container is privileged. */
   warning?: string;
-  /** Folder private to this user where the helper creates the status file. */
+  /** Folder where the helper creates the status file: private to this user, or (under sudo/pkexec) the helper's. */
   statusDir: string;
   statusFile: string;
+  /** Whether statusDir is this terminal's own, removed when it ends. */
+  ownsStatusDir: boolean;
   pty: typeof NodePty;
   log: vscode.LogOutputChannel;
   onStarted?: (event: StartedEvent) => void;
@@ -35,6 +37,9 @@ export class ContainerPty implements vscode.Pseudoterminal {
 
   private process: NodePty.IPty | undefined;
   private watcher: fs.FSWatcher | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  /** Whether the helper printed one of its "container-helper: " lines (pkexec's own 126/127 come without). */
+  private helperSpoke = false;
   private statusOffset = 0;
   private exitCode: number | undefined;
   private started: StartedEvent | undefined;
@@ -46,7 +51,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
   open(dimensions: vscode.TerminalDimensions | undefined): void {
     const { launch, log, name } = this.options;
     if (this.options.warning) this.writeLine(`\x1b[33m${this.options.warning}\x1b[0m`);
-    if (launch.banner) this.writeLine(`\x1b[2m${launch.banner}\x1b[0m`);
+    this.writeLine(`\x1b[2m${launch.banner}\x1b[0m`);
     log.info(`[terminal] ${name}: ${launch.file} ${launch.args.join(' ')}`);
     this.watchStatus();
     try {
@@ -64,14 +69,17 @@ export class ContainerPty implements vscode.Pseudoterminal {
       this.finish(1);
       return;
     }
-    this.process.onData((data) => this.writeEmitter.fire(data));
+    this.process.onData((data) => {
+      if (!this.helperSpoke && data.includes('container-helper: ')) this.helperSpoke = true;
+      this.writeEmitter.fire(data);
+    });
     this.process.onExit(({ exitCode, signal }) => {
       const code = signal ? 128 + signal : exitCode;
       this.readStatus();
       log.info(`[terminal] ${name}: helper ended with code ${code}`);
       if (!this.disposed) {
         this.writeLine('');
-        this.writeLine(`\x1b[1m[Container ${name} ${describeExit(code, launch.via)}]\x1b[0m Press any key to close the terminal.`);
+        this.writeLine(`\x1b[1m[Container ${name} ${describeExit(code, launch.via, this.helperSpoke)}]\x1b[0m Press any key to close the terminal.`);
       }
       this.finish(code);
     });
@@ -125,7 +133,9 @@ export class ContainerPty implements vscode.Pseudoterminal {
     this.channel?.close();
     this.watcher?.close();
     this.watcher = undefined;
-    fs.rm(this.options.statusDir, { recursive: true, force: true }, () => undefined);
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    if (this.options.ownsStatusDir) fs.rm(this.options.statusDir, { recursive: true, force: true }, () => undefined);
     this.options.onEnded?.();
     if (this.disposed) this.closeEmitter.fire(code);
   }
@@ -134,7 +144,9 @@ export class ContainerPty implements vscode.Pseudoterminal {
     try {
       this.watcher = fs.watch(this.options.statusDir, () => this.readStatus());
     } catch (error) {
-      this.options.log.warn(`[terminal] cannot watch ${this.options.statusDir}: ${(error as Error).message}`);
+      // The helper's folder under sudo/pkexec may not exist before its first start: read every 100 ms instead.
+      this.options.log.info(`[terminal] cannot watch ${this.options.statusDir} (${(error as Error).message}); polling the status file`);
+      this.poller = setInterval(() => this.readStatus(), 100);
     }
   }
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -36,24 +36,56 @@ export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogO
   return choice;
 }
 
-/** How to run the helper with `args` as root, per miniContainers.privilege; throws a sentence to show. */
+/**
+ * How to run the helper with `args`, per miniContainers.privilege; throws a sentence to show. `rootfs` (for a
+ * start) or `targetUid` (for a kill: the owner of the container's PID 1) decides between rootless and root.
+ */
 export function planHelperLaunch(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   args: readonly string[],
+  about: { rootfs?: string; targetUid?: number } = {},
 ): Launch {
+  const uid = process.getuid?.() ?? -1;
+  // The shipped copy when rootless: the system copy exists for sudo rules, and a user's own run needs none.
   const helper = currentHelper(context, log);
+  let rootfsOwner: number | undefined = about.targetUid;
+  if (about.rootfs !== undefined) {
+    try {
+      rootfsOwner = fs.statSync(about.rootfs).uid;
+    } catch {
+      rootfsOwner = undefined;
+    }
+  }
+  const privilege = readPrivilegeSetting();
   return planLaunch(
     {
-      privilege: readPrivilegeSetting(),
-      uid: process.getuid?.() ?? -1,
+      privilege,
+      uid,
       helperPath: helper.path,
       helperDirect: helper.direct,
       sudoPath: findProgram('sudo'),
       pkexecPath: findProgram('pkexec'),
+      userNamespaces: privilege === 'auto' && uid !== 0 ? userNamespacesWork(log) : undefined,
+      rootfsOwner,
     },
     args,
   );
+}
+
+let userNamespaceProbe: boolean | undefined;
+
+/** Whether bubblewrap can make a user namespace here, as the helper's rootless start will; asked once. */
+export function userNamespacesWork(log: vscode.LogOutputChannel): boolean {
+  if (userNamespaceProbe === undefined) {
+    const bwrap = findProgram('bwrap');
+    const probe = bwrap
+      ? spawnSync(bwrap, ['--unshare-user', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'], { timeout: 10_000 })
+      : undefined;
+    userNamespaceProbe = probe?.status === 0;
+    log.info(`[helper] user namespaces ${userNamespaceProbe ? 'work' : `do not work (${bwrap ? probe?.stderr.toString().trim() || `exit ${probe?.status}` : 'bwrap is missing'})`}: rootless containers ${userNamespaceProbe ? 'available' : 'unavailable'}`);
+  }
+  return userNamespaceProbe;
 }
 
 /** A helper run that ended: its exit code and its one-line error, when it gave one. */

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { buildStartArgs, containerName, StartedEvent } from './core/helperProtocol';
+import * as path from 'node:path';
+import { buildStartArgs, containerName, isDelegated, privilegedStatusFile, StartedEvent } from './core/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { planHelperLaunch } from './helperLauncher';
 import { readConfinementSettings } from './settings';
@@ -85,11 +86,15 @@ function makeTerminalOptions(
 ): vscode.ExtensionTerminalOptions {
   const pty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
   const name = containerName(rootfs, randomBytes(2).toString('hex'));
-  const { statusDir, statusFile } = makeStatusLocation();
+  const confinement = readConfinementSettings();
+  // Under sudo or pkexec the helper, as root, writes only in its own folder: the status file's path is its choice.
+  const delegated = isDelegated(planHelperLaunch(context, log, buildStartArgs({ rootfs, name, ...confinement }), { rootfs }).via);
+  const { statusDir, statusFile, ownsStatusDir } = delegated
+    ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
+    : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
-    const confinement = readConfinementSettings();
-    const helperArgs = buildStartArgs({ rootfs, name, statusFile, ...confinement });
-    const launch = planHelperLaunch(context, log, helperArgs);
+    const helperArgs = buildStartArgs({ rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement });
+    const launch = planHelperLaunch(context, log, helperArgs, { rootfs });
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
       vscode.window.showWarningMessage(
@@ -104,6 +109,7 @@ function makeTerminalOptions(
         : undefined,
       statusDir,
       statusFile,
+      ownsStatusDir,
       pty,
       log,
       onStarted: (event) => {
@@ -116,7 +122,7 @@ function makeTerminalOptions(
     sessions.add(session);
     return { name, pty: containerPty, iconPath: new vscode.ThemeIcon('vm') };
   } catch (error) {
-    fs.rmSync(statusDir, { recursive: true, force: true });
+    if (ownsStatusDir) fs.rmSync(statusDir, { recursive: true, force: true });
     throw error;
   }
 }

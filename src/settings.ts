@@ -13,7 +13,7 @@ export async function writeRootfsSetting(dir: string): Promise<void> {
 
 export function readPrivilegeSetting(): Privilege {
   const value = vscode.workspace.getConfiguration(SECTION).get<string>('privilege', 'auto');
-  return value === 'root' || value === 'sudo' || value === 'pkexec' ? value : 'auto';
+  return value === 'rootless' || value === 'root' || value === 'sudo' || value === 'pkexec' ? value : 'auto';
 }
 
 export function readConfinementSettings(): { privileged: boolean; init: boolean } {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
 import { planHelperLaunch, runInTerminal, runLaunch } from './helperLauncher';
@@ -27,8 +28,9 @@ export class Signaller {
       await session.pty.signal(target);
       return;
     }
-    const launch = planHelperLaunch(this.context, this.log, buildKillArgs(target));
-    if (launch.via === 'root') {
+    // A container whose PID 1 runs as this user is rootless: the helper signals it as this user, with no password.
+    const launch = planHelperLaunch(this.context, this.log, buildKillArgs(target), { targetUid: ownerOf(target.initPid) });
+    if (launch.via === 'root' || launch.via === 'rootless') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);
       if (outcome.code !== 0) throw new Error(outcome.error ?? `The helper failed with exit code ${outcome.code}.`);
@@ -50,7 +52,18 @@ export class Signaller {
       return;
     }
     const name = `Kill in ${containerLabel}`;
-    const code = await runInTerminal(name, launch.file, launch.args, launch.banner ?? '');
+    const code = await runInTerminal(name, launch.file, launch.args, launch.banner);
     if (code !== 0) throw new Error(`The helper ended with exit code ${code ?? 'unknown'}; its message is in the "${name}" terminal.`);
+  }
+}
+
+/** The real uid of a process, from /proc; undefined when it is gone or unreadable. */
+function ownerOf(pid: number): number | undefined {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+    const uid = Number(line?.split(/\s+/)[1]);
+    return Number.isSafeInteger(uid) ? uid : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -66,7 +66,7 @@ export function buildStartArgs(request: StartRequest): string[] {
   return args;
 }
 
-export type Privilege = 'auto' | 'root' | 'sudo' | 'pkexec';
+export type Privilege = 'auto' | 'rootless' | 'root' | 'sudo' | 'pkexec';
 
 export interface LaunchContext {
   privilege: Privilege;
@@ -78,59 +78,92 @@ export interface LaunchContext {
   /** Absolute paths of sudo and pkexec when installed. */
   sudoPath?: string;
   pkexecPath?: string;
+  /** Whether an unprivileged user namespace can be made here (bubblewrap's own test, done once). */
+  userNamespaces?: boolean;
+  /** Owner uid of the rootfs to start, when known: rootless needs the user's own. */
+  rootfsOwner?: number;
 }
 
 /** The helper is run by the shell, so it needs no exec bit (a VSIX does not keep one). */
 export const HELPER_SHELL = '/bin/sh';
 
+/** Where the helper keeps, under sudo or pkexec, the caller's status file and control FIFO (root's folder). */
+export const PRIVILEGED_RUN_DIR = '/run/mini-containers';
+
+/** The status file the helper writes under sudo/pkexec for container `name` of user `uid`. */
+export function privilegedStatusFile(uid: number, name: string): string {
+  if (!isValidName(name) || !Number.isSafeInteger(uid) || uid < 0) throw new Error(`Not a container name or uid: ${name}, ${uid}`);
+  return `${PRIVILEGED_RUN_DIR}/${uid}/${name}.status`;
+}
+
+/** The system store of root filesystems that privileged containers of ordinary users may use. */
+export const ROOTFS_STORE = '/var/lib/mini-containers/rootfs';
+
 export interface Launch {
   file: string;
   args: string[];
-  /** How the helper gets root: shown to the user before any password prompt. */
-  via: 'root' | 'sudo' | 'pkexec';
-  /** One line saying what runs and why, or undefined when no password is asked. */
-  banner?: string;
+  /** How the helper runs: as the user in a user namespace, or as root (directly, with sudo, with pkexec). */
+  via: 'rootless' | 'root' | 'sudo' | 'pkexec';
+  /** The terminal's first line: which mode runs and why (and, before a password prompt, what runs as root). */
+  banner: string;
 }
 
-/** Chooses how to run the helper with root rights, per the miniContainers.privilege setting. */
+/** Whether a launch's helper is root run by sudo or pkexec for this user, so it writes where PRIVILEGED_RUN_DIR says. */
+export function isDelegated(via: Launch['via']): boolean {
+  return via === 'sudo' || via === 'pkexec';
+}
+
+/** Chooses how to run the helper, per the miniContainers.privilege setting, and says why in its banner. */
 export function planLaunch(context: LaunchContext, helperArgs: readonly string[]): Launch {
-  const via = resolvePrivilege(context);
+  const { via, why } = resolvePrivilege(context);
   const helper = context.helperDirect
     ? [context.helperPath, ...helperArgs]
     : [HELPER_SHELL, context.helperPath, ...helperArgs];
   const shown = helper.map(quoteForDisplay).join(' ');
-  const why = 'to create PID, mount, UTS and IPC namespaces and chroot';
+  const what = 'to create PID, mount, UTS and IPC namespaces without a user namespace';
   switch (via) {
+    case 'rootless':
+      return {
+        file: helper[0], args: helper.slice(1), via,
+        banner: `Mini Containers: rootless container in a user namespace, no password (${why}).`,
+      };
     case 'root':
       if (context.uid !== 0) {
-        throw new Error('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "sudo" or "pkexec".');
+        throw new Error('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "rootless", "sudo" or "pkexec".');
       }
-      return { file: helper[0], args: helper.slice(1), via };
+      return { file: helper[0], args: helper.slice(1), via, banner: `Mini Containers: privileged container, run as root (${why}).` };
     case 'sudo':
-      if (!context.sudoPath) throw new Error('sudo is not installed; install it or set miniContainers.privilege to "pkexec".');
+      if (!context.sudoPath) throw new Error('sudo is not installed; install it or set miniContainers.privilege to "rootless" or "pkexec".');
       return {
         file: context.sudoPath,
         args: ['--', ...helper],
         via,
-        banner: `Mini Containers runs its helper as root with sudo ${why}: sudo ${shown}`,
+        banner: `Mini Containers runs its helper as root with sudo ${what} (${why}): sudo ${shown}`,
       };
     case 'pkexec':
-      if (!context.pkexecPath) throw new Error('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "sudo".');
+      if (!context.pkexecPath) throw new Error('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "rootless" or "sudo".');
       return {
         file: context.pkexecPath,
         args: helper,
         via,
-        banner: `Mini Containers runs its helper as root with pkexec ${why}: pkexec ${shown}`,
+        banner: `Mini Containers runs its helper as root with pkexec ${what} (${why}): pkexec ${shown}`,
       };
   }
 }
 
-function resolvePrivilege(context: LaunchContext): 'root' | 'sudo' | 'pkexec' {
-  if (context.privilege !== 'auto') return context.privilege;
-  if (context.uid === 0) return 'root';
-  if (context.sudoPath) return 'sudo';
-  if (context.pkexecPath) return 'pkexec';
-  throw new Error('Neither sudo nor pkexec is installed, and VS Code does not run as root: install sudo.');
+/**
+ * auto: VS Code is root → run directly; user namespaces work and the rootfs is the user's → rootless; else sudo,
+ * else pkexec. The reason is told to the user.
+ */
+function resolvePrivilege(context: LaunchContext): { via: Launch['via']; why: string } {
+  if (context.privilege !== 'auto') return { via: context.privilege, why: `miniContainers.privilege is "${context.privilege}"` };
+  if (context.uid === 0) return { via: 'root', why: 'VS Code runs as root' };
+  const yours = context.rootfsOwner === undefined || context.rootfsOwner === context.uid;
+  if (context.userNamespaces && yours) return { via: 'rootless', why: 'user namespaces work here and the root filesystem is yours' };
+  const because = !context.userNamespaces ? 'user namespaces are not available here' : 'the root filesystem belongs to another user';
+  if (context.sudoPath) return { via: 'sudo', why: because };
+  if (context.pkexecPath) return { via: 'pkexec', why: because };
+  throw new Error(`Cannot start a container: ${because}, and neither sudo nor pkexec is installed. Use a root filesystem of your own (Create BusyBox Root Filesystem).`);
 }
 
 /** Single-quotes a word for display when it needs it; never executed. */
@@ -238,9 +271,10 @@ export function buildKillArgs(target: KillTarget): string[] {
 }
 
 /** A sentence for the terminal when the helper's process ends. */
-export function describeExit(code: number, via: Launch['via']): string {
-  if (via === 'pkexec' && code === 126) return 'pkexec: authorization was dismissed';
-  if (via === 'pkexec' && code === 127) return 'pkexec: not authorized';
+export function describeExit(code: number, via: Launch['via'], helperSpoke = false): string {
+  // pkexec's own 126 and 127 come with no line of the helper's: every refusal of the helper prints one.
+  if (via === 'pkexec' && code === 126 && !helperSpoke) return 'pkexec: authorization was dismissed';
+  if (via === 'pkexec' && code === 127 && !helperSpoke) return 'pkexec: not authorized';
   switch (code) {
     case EXIT_HELPER_ERROR:
       return 'the helper refused or failed (exit code 125); its message is above';

@@ -1,5 +1,5 @@
 // The host's view of a container: the processes whose root directory is the container's rootfs.
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { alive, nsPids } from '../vscode/hostState';
 
 export interface HostProcess {
@@ -11,14 +11,27 @@ export interface HostProcess {
   readonly pidNamespace: string;
 }
 
-/** Processes whose `/proc/PID/root` is `rootfs`: what a chroot into it leaves visible from the host. */
+/** The device and inode of a directory (through /proc/PID/root, the root a process sees), or undefined. */
+function dirIdentity(dir: string): string | undefined {
+  try {
+    const st = statSync(dir);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Processes whose root directory is `rootfs`. bubblewrap pivots into it, so `readlink /proc/PID/root` says only
+ * "/": the directory is compared through the magic link, by device and inode.
+ */
 export function processesRootedIn(rootfs: string): HostProcess[] {
-  const root = realpathSync(rootfs);
+  const root = dirIdentity(rootfs);
   const found: HostProcess[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/root`) !== root) continue;
+      if (root === undefined || dirIdentity(`/proc/${entry}/root`) !== root) continue;
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
       const pidNamespace = readlinkSync(`/proc/${entry}/ns/pid`);
       found.push({ pid: Number(entry), nsPids: nsPids(Number(entry)), command, pidNamespace });

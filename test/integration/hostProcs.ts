@@ -1,6 +1,7 @@
 // What /proc shows about the host's processes, for the integration suites. Every check reads /proc directly, never
 // through the code under test, and every process these helpers end is one the suite started, by PID.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { alive, childrenOf, commandLine, living, nsPids, type Pinned, readStat, type Stat, stillThere } from '../vscode/hostState';
 
 // One process's /proc files as every suite reads them: one reader each, independent of the parsers under test.
@@ -40,15 +41,39 @@ export function processesInNamespaceOf(initPid: number): number[] {
   return found;
 }
 
-/** Every process whose root directory (readlink /proc/PID/root) is `root` or lies under it. */
+/** The identity (device and inode) of a directory, or of the root directory a process sees, or undefined. */
+export function dirIdentity(dir: string): string | undefined {
+  try {
+    const st = fs.statSync(dir);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every process whose root directory is `root` or a folder under it (three levels deep at most). bubblewrap
+ * pivots into the rootfs, so `readlink /proc/PID/root` says only "/": the directory itself is compared, through
+ * the magic link, by device and inode.
+ */
 export function processesWithRootUnder(root: string): number[] {
-  return allPids().filter((pid) => {
+  const ids = new Set<string>();
+  const walk = (dir: string, depth: number) => {
+    const id = dirIdentity(dir);
+    if (id) ids.add(id);
+    if (depth === 0) return;
+    let entries: fs.Dirent[] = [];
     try {
-      const link = fs.readlinkSync(`/proc/${pid}/root`);
-      return link === root || link.startsWith(`${root}/`) || link.startsWith(`${root} (deleted)`);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
-      return false;
+      return;
     }
+    for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name), depth - 1);
+  };
+  walk(root, 3);
+  return allPids().filter((pid) => {
+    const id = dirIdentity(`/proc/${pid}/root`);
+    return id !== undefined && ids.has(id);
   });
 }
 

@@ -1,7 +1,7 @@
 // Extension-host suite: runs inside a real VS Code (code-server offline, or desktop via @vscode/test-electron).
 // MINI_CONTAINERS_TEST_ROOTFS names a BusyBox root filesystem; both runners make one and set it.
 import * as assert from 'node:assert/strict';
-import { existsSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { alive, containerNamePattern, nsPids, registryRecord, sleep, waitFor } from './hostState';
@@ -60,9 +60,9 @@ describe('Mini Containers extension', () => {
       await waitFor(`a name like ${pattern} (it is "${terminal.name}")`, () => pattern.test(terminal.name) || undefined);
       const record = await waitFor(`the helper's record of ${terminal.name}`, () => registryRecord(terminal.name));
       assert.ok(alive(record.initPid), `PID 1 of ${terminal.name} (host PID ${record.initPid}) is not alive`);
-      // The record is written just before the chroot: wait for PID 1 to be in the rootfs.
-      await waitFor(`PID 1 of ${terminal.name} to be chrooted in ${rootfs}`, () =>
-        readlinkSync(`/proc/${record.initPid}/root`) === realpathSync(rootfs) || undefined, 3000);
+      // bubblewrap pivots into the rootfs: PID 1's root directory is the rootfs itself (same device and inode).
+      const same = (a: string, b: string) => { try { const x = statSync(a), y = statSync(b); return x.dev === y.dev && x.ino === y.ino; } catch { return false; } };
+      await waitFor(`PID 1 of ${terminal.name} to be in ${rootfs}`, () => same(`/proc/${record.initPid}/root`, rootfs) || undefined, 3000);
       assert.deepEqual(nsPids(record.initPid), [record.initPid, 1]);
 
       terminal.dispose();
