@@ -356,7 +356,12 @@ make_folders() {
     if [ -n "$base" ]; then rundir=$base/mini-containers; else rundir=/tmp/mini-containers-$caller; fi
     registry=$rundir/containers
   fi
-  [ -d "$registry" ] && [ -d "$rundir" ] || mkdir -p -- "$registry" "$rundir" 2>/dev/null || die "cannot create $registry"
+  if [ ! -d "$registry" ] || [ ! -d "$rundir" ]; then
+    # Rootless: the user's own folders, private to them.
+    if [ "$mode" = rootless ]; then umask 077; fi
+    mkdir -p -- "$registry" "$rundir" 2>/dev/null || die "cannot create $registry"
+    umask 022
+  fi
   if [ "$mode" = rootless ]; then
     { [ -O "$rundir" ] && [ ! -L "$rundir" ]; } || die "$rundir is not yours: remove it or set XDG_RUNTIME_DIR"
   fi
@@ -724,8 +729,10 @@ INSIDE
 )
   userns=''
   # Rootless: the container's PID namespace belongs to its user namespace, which the caller owns and may join.
+  # bwrap denies setgroups there, so credentials are kept as they are (the caller is uid 0 inside).
   [ "$mode" = privileged ] || userns=--user
-  nsenter --target "$1" ${userns:+"$userns"} --pid -- unshare --mount --propagation private --fork -- \
+  [ "$mode" = privileged ] || set -- "$@" --preserve-credentials
+  nsenter --target "$1" ${userns:+"$userns"} ${6:+"$6"} --pid -- unshare --mount --propagation private --fork -- \
     /bin/sh -c "$script" signal "${inner%% *}" "$4" "$inner" "$5" "$2" "$3"
 }
 

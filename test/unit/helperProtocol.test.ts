@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildKillArgs, buildStartArgs, containerName, describeExit, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, quoteForDisplay,
+  buildKillArgs, buildStartArgs, containerName, describeExit, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, privilegedStatusFile, quoteForDisplay,
 } from '../../src/core/helperProtocol';
 
 describe('isValidName', () => {
@@ -59,23 +59,38 @@ describe('buildStartArgs', () => {
 describe('planLaunch', () => {
   const base = { helperPath: '/ext/h.sh', sudoPath: '/usr/bin/sudo', pkexecPath: '/usr/bin/pkexec' };
   const args = ['start', '--rootfs', '/r'];
-  it('auto as root runs the helper directly, with no banner', () => {
+  it('auto as root runs the helper directly, and its banner says so', () => {
     const launch = planLaunch({ ...base, privilege: 'auto', uid: 0 }, args);
-    assert.deepEqual(launch, { file: '/bin/sh', args: ['/ext/h.sh', ...args], via: 'root' });
+    assert.deepEqual({ ...launch, banner: undefined }, { file: '/bin/sh', args: ['/ext/h.sh', ...args], via: 'root', banner: undefined });
+    assert.match(launch.banner, /privileged container, run as root \(VS Code runs as root\)/);
   });
-  it('auto as a user goes through sudo and says what runs and why', () => {
-    const launch = planLaunch({ ...base, privilege: 'auto', uid: 1000 }, args);
+  it('auto as a user, with user namespaces and a rootfs of theirs, is rootless: no sudo, no password', () => {
+    const launch = planLaunch({ ...base, privilege: 'auto', uid: 1000, userNamespaces: true, rootfsOwner: 1000 }, args);
+    assert.deepEqual([launch.file, ...launch.args], ['/bin/sh', '/ext/h.sh', ...args]);
+    assert.equal(launch.via, 'rootless');
+    assert.match(launch.banner, /rootless container in a user namespace, no password \(user namespaces work here and the root filesystem is yours\)/);
+  });
+  it('auto as a user goes through sudo when the rootfs is not theirs, and says what runs and why', () => {
+    const launch = planLaunch({ ...base, privilege: 'auto', uid: 1000, userNamespaces: true, rootfsOwner: 0 }, args);
     assert.equal(launch.file, '/usr/bin/sudo');
     assert.deepEqual(launch.args, ['--', '/bin/sh', '/ext/h.sh', ...args]);
-    assert.match(launch.banner!, /sudo .*namespaces.*: sudo \/bin\/sh \/ext\/h\.sh start --rootfs \/r$/);
+    assert.match(launch.banner, /sudo .*namespaces.*\(the root filesystem belongs to another user\): sudo \/bin\/sh \/ext\/h\.sh start --rootfs \/r$/);
+  });
+  it('auto as a user goes through sudo when user namespaces do not work', () => {
+    const launch = planLaunch({ ...base, privilege: 'auto', uid: 1000, userNamespaces: false, rootfsOwner: 1000 }, args);
+    assert.equal(launch.via, 'sudo');
+    assert.match(launch.banner, /user namespaces are not available here/);
   });
   it('auto without sudo falls back to pkexec', () => {
     const launch = planLaunch({ ...base, sudoPath: undefined, privilege: 'auto', uid: 1000 }, args);
     assert.equal(launch.via, 'pkexec');
     assert.deepEqual(launch.args, ['/bin/sh', '/ext/h.sh', ...args]);
   });
-  it('auto with neither says to install sudo', () => {
-    assert.throws(() => planLaunch({ helperPath: '/h', privilege: 'auto', uid: 1000 }, args), /install sudo/);
+  it('auto with neither, and no rootless way, says to use a rootfs of ones own', () => {
+    assert.throws(() => planLaunch({ helperPath: '/h', privilege: 'auto', uid: 1000 }, args), /neither sudo nor pkexec.*Create BusyBox Root Filesystem/);
+  });
+  it('rootless is honoured as asked, even as root', () => {
+    assert.equal(planLaunch({ ...base, privilege: 'rootless', uid: 0 }, args).via, 'rootless');
   });
   it('root as a normal user is refused', () => {
     assert.throws(() => planLaunch({ ...base, privilege: 'root', uid: 1000 }, args), /does not run as root/);
@@ -83,6 +98,13 @@ describe('planLaunch', () => {
   it('an explicit sudo is honoured even as root', () => {
     assert.equal(planLaunch({ ...base, privilege: 'sudo', uid: 0 }, args).via, 'sudo');
   });
+});
+
+describe('privilegedStatusFile', () => {
+  it('is the helper\'s file for that user and name, in its root-owned folder', () => {
+    assert.equal(privilegedStatusFile(1000, 'rootfs-ab12'), '/run/mini-containers/1000/rootfs-ab12.status');
+  });
+  it('refuses a name the helper would refuse', () => assert.throws(() => privilegedStatusFile(1000, '../x'), /Not a container name/));
 });
 
 describe('quoteForDisplay', () => {
@@ -111,12 +133,15 @@ describe('parseStatusLine', () => {
 });
 
 describe('describeExit', () => {
-  const cases: Array<[number, 'root' | 'sudo' | 'pkexec', RegExp]> = [
+  const cases: Array<[number, 'root' | 'sudo' | 'pkexec' | 'rootless', RegExp]> = [
     [0, 'root', /exited with code 0/], [7, 'sudo', /exited with code 7/], [125, 'root', /helper refused/],
     [126, 'root', /not executable/], [127, 'sudo', /not found/], [137, 'root', /signal 9/],
     [126, 'pkexec', /dismissed/], [127, 'pkexec', /not authorized/],
   ];
   for (const [code, via, text] of cases) it(`${code} via ${via}`, () => assert.match(describeExit(code, via), text));
+  // pkexec's own 126/127 come with no line of the helper's; the helper's own 126/127 always print one.
+  it('126 via pkexec after a line of the helper is the helper\'s: not executable', () => assert.match(describeExit(126, 'pkexec', true), /not executable/));
+  it('127 via pkexec after a line of the helper is the helper\'s: not found', () => assert.match(describeExit(127, 'pkexec', true), /not found/));
 });
 
 describe('kill requests', () => {

@@ -42,7 +42,7 @@ describe('sudoersRule', () => {
 
 describe('planLaunch with the system copy', () => {
   it('runs it by its own path under sudo, so the sudo rule matches', () => {
-    const launch = planLaunch({ privilege: 'auto', uid: 1000, helperPath: SYSTEM_HELPER_PATH, helperDirect: true,
+    const launch = planLaunch({ privilege: 'sudo', uid: 1000, helperPath: SYSTEM_HELPER_PATH, helperDirect: true,
       sudoPath: '/usr/bin/sudo' }, ['start', '--rootfs', '/r']);
     assert.deepEqual([launch.file, ...launch.args], ['/usr/bin/sudo', '--', SYSTEM_HELPER_PATH, 'start', '--rootfs', '/r']);
   });
