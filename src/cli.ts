@@ -1,8 +1,12 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
+// `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { buildBusyboxRootfs } from './core/busyboxRootfs';
+import { installHelperFiles, sudoersLine } from './core/helperInstall';
 import { buildModel } from './core/containerModel';
 import { formatPsTable, toPsJson } from './core/format';
 import { ProcessScanner } from './core/processScanner';
@@ -10,6 +14,7 @@ import { ContainerRegistry } from './core/registry';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
+       mini-containers install-helper [--prefix DIR]
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
@@ -17,7 +22,29 @@ const USAGE = `usage: mini-containers ps [--json]
   make-rootfs DIR
              build a BusyBox root filesystem at DIR (which must not exist) from the host's static busybox
              (Debian package busybox-static)
+  install-helper [--prefix DIR]
+             as root: copy the helper and its seccomp filter, root-owned, to DIR/libexec/mini-containers
+             (DIR: /usr/local), and print the one sudoers line that allows only that copy, for the user
+             who ran sudo
 `;
+
+function installHelper(args: string[]): number {
+  if (!(args.length === 0 || (args.length === 2 && args[0] === '--prefix' && args[1]))) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  try {
+    // The shipped files lie beside this script's folder: dist/cli.js → src/helper/.
+    const helper = installHelperFiles(path.join(__dirname, '..', 'src', 'helper'), args[1] ?? '/usr/local');
+    const user = process.env.SUDO_USER && process.env.SUDO_USER !== 'root' ? process.env.SUDO_USER : os.userInfo().username;
+    process.stderr.write(`installed ${helper} (root-owned); add this line with "visudo -f /etc/sudoers.d/mini-containers":\n`);
+    process.stdout.write(`${sudoersLine(user, helper)}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
 
 async function makeRootfs(dir: string): Promise<number> {
   try {
@@ -41,6 +68,7 @@ function main(args: string[]): number | Promise<number> {
     }
     return makeRootfs(args[1]);
   }
+  if (args[0] === 'install-helper') return installHelper(args.slice(1));
   const [command, ...flags] = args;
   const json = flags.length === 1 && flags[0] === '--json';
   if (command !== 'ps' || (flags.length > 0 && !json)) {

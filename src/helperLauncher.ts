@@ -21,13 +21,15 @@ export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogO
     const file = fs.statSync(SYSTEM_HELPER_PATH);
     const folder = fs.statSync(path.dirname(SYSTEM_HELPER_PATH));
     installed = {
-      content: fs.readFileSync(SYSTEM_HELPER_PATH),
+      // The script and its seccomp filter: the copy is used only when both are the shipped ones.
+      content: Buffer.concat([fs.readFileSync(SYSTEM_HELPER_PATH), fs.readFileSync(path.join(path.dirname(SYSTEM_HELPER_PATH), 'seccomp.bpf'))]),
       uid: file.uid, mode: file.mode, folderUid: folder.uid, folderMode: folder.mode,
     };
   } catch {
     installed = undefined;
   }
-  const choice = chooseHelper(shippedPath, fs.readFileSync(shippedPath), installed);
+  const shipped = Buffer.concat([fs.readFileSync(shippedPath), fs.readFileSync(path.join(path.dirname(shippedPath), 'seccomp.bpf'))]);
+  const choice = chooseHelper(shippedPath, shipped, installed);
   if (choice.warning && !warned.has(choice.warning)) {
     warned.add(choice.warning);
     log.warn(`[helper] ${choice.warning}`);

@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { quoteForDisplay } from './core/helperProtocol';
+import { HELPER_FILES, installHelperFiles } from './core/helperInstall';
 import { sudoersRule, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { findProgram, runInTerminal, shippedHelperPath } from './helperLauncher';
 
@@ -37,25 +37,18 @@ export function registerInstallHelper(context: vscode.ExtensionContext, log: vsc
   );
 }
 
-/** Writes beside the target and renames, so the path never holds a half-written or user-owned file. */
+/** As root: the shared install of every file the helper reads (src/core/helperInstall.ts). */
 function installAsRoot(source: string): void {
-  const folder = path.dirname(SYSTEM_HELPER_PATH);
-  fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
-  fs.chownSync(folder, 0, 0);
-  fs.chmodSync(folder, 0o755);
-  const temporary = `${SYSTEM_HELPER_PATH}.new-${process.pid}`;
-  fs.copyFileSync(source, temporary, fs.constants.COPYFILE_EXCL);
-  fs.chownSync(temporary, 0, 0);
-  fs.chmodSync(temporary, 0o755);
-  fs.renameSync(temporary, SYSTEM_HELPER_PATH);
+  installHelperFiles(path.dirname(source), '/usr/local');
 }
 
 /** `sudo install` in a terminal, where the user types the password; rejects with why when it did not succeed. */
 async function installWithSudo(source: string): Promise<void> {
   const sudo = findProgram('sudo');
   if (!sudo) throw new Error('sudo is not installed; run VS Code as root once, or copy the helper by hand.');
-  const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', source, SYSTEM_HELPER_PATH];
+  const files = HELPER_FILES.map((f) => path.join(path.dirname(source), f));
+  const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', '-t', path.dirname(SYSTEM_HELPER_PATH), ...files];
   const code = await runInTerminal('Install Mini Containers helper', sudo, args,
-    `Copying the helper to ${SYSTEM_HELPER_PATH}, owned by root: sudo ${args.map(quoteForDisplay).join(' ')}`);
+    `Copying the helper and its seccomp filter to ${path.dirname(SYSTEM_HELPER_PATH)}, owned by root: sudo ${args.map(quoteForDisplay).join(' ')}`);
   if (code !== 0) throw new Error(`sudo install ended with exit code ${code ?? 'unknown'}`);
 }

@@ -732,8 +732,17 @@ INSIDE
   # bwrap denies setgroups there, so credentials are kept as they are (the caller is uid 0 inside).
   [ "$mode" = privileged ] || userns=--user
   [ "$mode" = privileged ] || set -- "$@" --preserve-credentials
+  code=0
   nsenter --target "$1" ${userns:+"$userns"} ${6:+"$6"} --pid -- unshare --mount --propagation private --fork -- \
-    /bin/sh -c "$script" signal "${inner%% *}" "$4" "$inner" "$5" "$2" "$3"
+    /bin/sh -c "$script" signal "${inner%% *}" "$4" "$inner" "$5" "$2" "$3" || code=$?
+  [ "$code" != 0 ] || return 0
+  # SIGKILLed with the namespace: the signal ended PID 1 (or its last child), so the namespace went, and this
+  # checker inside it too. It was sent if the target is gone. Any other failure has said why (one line).
+  if [ "$code" = 137 ]; then
+    if ! { read_stat "$3" && [ "$stat_start" = "$4" ] && [ "$stat_state" != Z ]; }; then return 0; fi
+    die "could not signal process $3 in container $1"
+  fi
+  exit "$EXIT_HELPER"
 }
 
 answer_request() {

@@ -8,7 +8,7 @@ import {
   chmodSync, chownSync, copyFileSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync,
   statSync, writeFileSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
 import { onInterrupt } from './cleanup';
 
@@ -137,14 +137,20 @@ export function installSystemHelper(source: string): SystemHelper {
     } else {
       undo.push(`rm ${SYSTEM_HELPER_PATH}`, () => rmSync(SYSTEM_HELPER_PATH, { force: true }));
     }
-    const temporary = `${SYSTEM_HELPER_PATH}.new-${process.pid}`;
-    copyFileSync(source, temporary, constants.COPYFILE_EXCL);
-    try {
-      chownSync(temporary, 0, 0);
-      chmodSync(temporary, 0o755);
-      renameSync(temporary, SYSTEM_HELPER_PATH);
-    } finally {
-      rmSync(temporary, { force: true });
+    // The seccomp filter beside it, as the command installs it too.
+    const filter = join(folder, 'seccomp.bpf');
+    const previousFilter = existsSync(filter) ? readFileSync(filter) : undefined;
+    undo.push(`restore ${filter}`, () => (previousFilter ? writeFileSync(filter, previousFilter) : rmSync(filter, { force: true })));
+    for (const [from, to] of [[source, SYSTEM_HELPER_PATH], [join(dirname(source), 'seccomp.bpf'), filter]]) {
+      const temporary = `${to}.new-${process.pid}`;
+      copyFileSync(from, temporary, constants.COPYFILE_EXCL);
+      try {
+        chownSync(temporary, 0, 0);
+        chmodSync(temporary, 0o755);
+        renameSync(temporary, to);
+      } finally {
+        rmSync(temporary, { force: true });
+      }
     }
     return { path: SYSTEM_HELPER_PATH, dispose: () => undo.runAll() };
   } catch (err) {
