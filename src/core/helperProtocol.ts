@@ -2,6 +2,7 @@
  * The contract with src/helper/container-helper.sh: the arguments it takes, how it gets its privileges,
  * and the JSON lines it writes to --status-file. Pure: no I/O, no vscode.
  */
+import { english, type Localize } from './localize';
 
 /** Docker's convention, which the helper follows. */
 export const EXIT_HELPER_ERROR = 125;
@@ -43,21 +44,21 @@ export interface StartRequest {
  * The helper's argv for `start`, after the same checks the helper makes, so the user hears about a bad
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
-export function buildStartArgs(request: StartRequest): string[] {
+export function buildStartArgs(request: StartRequest, t: Localize = english): string[] {
   const { rootfs, name, hostname, statusFile, privileged, init, command } = request;
-  if (!rootfs.startsWith('/')) throw new Error(`The root filesystem must be an absolute path: ${rootfs}`);
-  if (CONTROL.test(rootfs)) throw new Error('The root filesystem path contains control characters.');
+  if (!rootfs.startsWith('/')) throw new Error(t('The root filesystem must be an absolute path: {0}', rootfs));
+  if (CONTROL.test(rootfs)) throw new Error(t('The root filesystem path contains control characters.'));
   const args = ['start', '--rootfs', rootfs];
   if (name !== undefined) {
-    if (!isValidName(name)) throw new Error(`Invalid container name "${name}": use letters, digits, _ . - (at most 63).`);
+    if (!isValidName(name)) throw new Error(t('Invalid container name "{0}": use letters, digits, _ . - (at most 63).', name));
     args.push('--name', name);
   }
   if (hostname !== undefined) {
-    if (!isValidName(hostname)) throw new Error(`Invalid hostname "${hostname}": use letters, digits, _ . - (at most 63).`);
+    if (!isValidName(hostname)) throw new Error(t('Invalid hostname "{0}": use letters, digits, _ . - (at most 63).', hostname));
     args.push('--hostname', hostname);
   }
   if (statusFile !== undefined) {
-    if (!statusFile.startsWith('/')) throw new Error(`The status file must be an absolute path: ${statusFile}`);
+    if (!statusFile.startsWith('/')) throw new Error(t('The status file must be an absolute path: {0}', statusFile));
     args.push('--status-file', statusFile);
   }
   if (privileged) args.push('--privileged');
@@ -93,44 +94,43 @@ export interface Launch {
 }
 
 /** Chooses how to run the helper with root rights, per the miniContainers.privilege setting. */
-export function planLaunch(context: LaunchContext, helperArgs: readonly string[]): Launch {
-  const via = resolvePrivilege(context);
+export function planLaunch(context: LaunchContext, helperArgs: readonly string[], t: Localize = english): Launch {
+  const via = resolvePrivilege(context, t);
   const helper = context.helperDirect
     ? [context.helperPath, ...helperArgs]
     : [HELPER_SHELL, context.helperPath, ...helperArgs];
   const shown = helper.map(quoteForDisplay).join(' ');
-  const why = 'to create PID, mount, UTS and IPC namespaces and chroot';
   switch (via) {
     case 'root':
       if (context.uid !== 0) {
-        throw new Error('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "sudo" or "pkexec".');
+        throw new Error(t('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "sudo" or "pkexec".'));
       }
       return { file: helper[0], args: helper.slice(1), via };
     case 'sudo':
-      if (!context.sudoPath) throw new Error('sudo is not installed; install it or set miniContainers.privilege to "pkexec".');
+      if (!context.sudoPath) throw new Error(t('sudo is not installed; install it or set miniContainers.privilege to "pkexec".'));
       return {
         file: context.sudoPath,
         args: ['--', ...helper],
         via,
-        banner: `Mini Containers runs its helper as root with sudo ${why}: sudo ${shown}`,
+        banner: t('Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces and chroot: {0}', `sudo ${shown}`),
       };
     case 'pkexec':
-      if (!context.pkexecPath) throw new Error('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "sudo".');
+      if (!context.pkexecPath) throw new Error(t('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "sudo".'));
       return {
         file: context.pkexecPath,
         args: helper,
         via,
-        banner: `Mini Containers runs its helper as root with pkexec ${why}: pkexec ${shown}`,
+        banner: t('Mini Containers runs its helper as root with pkexec to create PID, mount, UTS and IPC namespaces and chroot: {0}', `pkexec ${shown}`),
       };
   }
 }
 
-function resolvePrivilege(context: LaunchContext): 'root' | 'sudo' | 'pkexec' {
+function resolvePrivilege(context: LaunchContext, t: Localize): 'root' | 'sudo' | 'pkexec' {
   if (context.privilege !== 'auto') return context.privilege;
   if (context.uid === 0) return 'root';
   if (context.sudoPath) return 'sudo';
   if (context.pkexecPath) return 'pkexec';
-  throw new Error('Neither sudo nor pkexec is installed, and VS Code does not run as root: install sudo.');
+  throw new Error(t('Neither sudo nor pkexec is installed, and VS Code does not run as root: install sudo.'));
 }
 
 /** Single-quotes a word for display when it needs it; never executed. */
@@ -238,16 +238,16 @@ export function buildKillArgs(target: KillTarget): string[] {
 }
 
 /** A sentence for the terminal when the helper's process ends. */
-export function describeExit(code: number, via: Launch['via']): string {
-  if (via === 'pkexec' && code === 126) return 'pkexec: authorization was dismissed';
-  if (via === 'pkexec' && code === 127) return 'pkexec: not authorized';
+export function describeExit(code: number, via: Launch['via'], t: Localize = english): string {
+  if (via === 'pkexec' && code === 126) return t('pkexec: authorization was dismissed');
+  if (via === 'pkexec' && code === 127) return t('pkexec: not authorized');
   switch (code) {
     case EXIT_HELPER_ERROR:
-      return 'the helper refused or failed (exit code 125); its message is above';
+      return t('the helper refused or failed (exit code 125); its message is above');
     case EXIT_NOT_EXECUTABLE:
-      return 'the command is not executable in the root filesystem (exit code 126)';
+      return t('the command is not executable in the root filesystem (exit code 126)');
     case EXIT_NOT_FOUND:
-      return 'the command was not found in the root filesystem (exit code 127)';
+      return t('the command was not found in the root filesystem (exit code 127)');
   }
-  return code > 128 && code < 160 ? `exited on signal ${code - 128} (exit code ${code})` : `exited with code ${code}`;
+  return code > 128 && code < 160 ? t('exited on signal {0} (exit code {1})', code - 128, code) : t('exited with code {0}', code);
 }
