@@ -27,7 +27,7 @@ export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogO
   } catch {
     installed = undefined;
   }
-  const choice = chooseHelper(shippedPath, fs.readFileSync(shippedPath), installed);
+  const choice = chooseHelper(shippedPath, fs.readFileSync(shippedPath), installed, vscode.l10n.t);
   if (choice.warning && !warned.has(choice.warning)) {
     warned.add(choice.warning);
     log.warn(`[helper] ${choice.warning}`);
@@ -53,6 +53,7 @@ export function planHelperLaunch(
       pkexecPath: findProgram('pkexec'),
     },
     args,
+    vscode.l10n.t,
   );
 }
 

@@ -88,19 +88,19 @@ function makeTerminalOptions(
   const { statusDir, statusFile } = makeStatusLocation();
   try {
     const confinement = readConfinementSettings();
-    const helperArgs = buildStartArgs({ rootfs, name, statusFile, ...confinement });
+    const helperArgs = buildStartArgs({ rootfs, name, statusFile, ...confinement }, vscode.l10n.t);
     const launch = planHelperLaunch(context, log, helperArgs);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
-      vscode.window.showWarningMessage(
-        `${name} runs privileged (miniContainers.privileged): root inside keeps every capability and can take over the host.`,
-      );
+      vscode.window.showWarningMessage(vscode.l10n.t(
+        '{0} runs privileged (miniContainers.privileged): root inside keeps every capability and can take over the host.', name,
+      ));
     }
     const containerPty = new ContainerPty({
       name,
       launch,
       warning: confinement.privileged
-        ? 'Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.'
+        ? vscode.l10n.t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
         : undefined,
       statusDir,
       statusFile,

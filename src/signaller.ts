@@ -31,14 +31,14 @@ export class Signaller {
     if (launch.via === 'root') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? `The helper failed with exit code ${outcome.code}.`);
+      if (outcome.code !== 0) throw new Error(outcome.error ?? vscode.l10n.t('The helper failed with exit code {0}.', outcome.code));
       return;
     }
     const command = [launch.file, ...launch.args].map(quoteForDisplay).join(' ');
-    const go = `Run with ${launch.via}`;
+    const go = vscode.l10n.t('Run with {0}', launch.via);
     const answer = await vscode.window.showWarningMessage(
-      `${containerLabel} was not started in this window, so signalling its processes needs root. ` +
-        `Mini Containers will run its helper, which checks that the process belongs to that container: ${command}`,
+      vscode.l10n.t('{0} was not started in this window, so signalling its processes needs root. ' +
+        'Mini Containers will run its helper, which checks that the process belongs to that container: {1}', containerLabel, command),
       { modal: true },
       go,
     );
@@ -46,11 +46,13 @@ export class Signaller {
     this.log.info(`[kill] ${what} via ${launch.via}: ${command}`);
     if (launch.via === 'pkexec') {
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? `pkexec ended with exit code ${outcome.code}.`);
+      if (outcome.code !== 0) throw new Error(outcome.error ?? vscode.l10n.t('pkexec ended with exit code {0}.', outcome.code));
       return;
     }
-    const name = `Kill in ${containerLabel}`;
+    const name = vscode.l10n.t('Kill in {0}', containerLabel);
     const code = await runInTerminal(name, launch.file, launch.args, launch.banner ?? '');
-    if (code !== 0) throw new Error(`The helper ended with exit code ${code ?? 'unknown'}; its message is in the "${name}" terminal.`);
+    if (code !== 0) {
+      throw new Error(vscode.l10n.t('The helper ended with exit code {0}; its message is in the "{1}" terminal.', code ?? vscode.l10n.t('unknown'), name));
+    }
   }
 }
