@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ControlChannel } from './controlChannel';
 import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
+import { t } from './localize';
 
 export interface ContainerPtyOptions {
   name: string;
@@ -59,7 +60,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
       });
     } catch (error) {
       log.error(`[terminal] ${name}: Could not start ${launch.file}: ${(error as Error).message}`);
-      this.writeLine(`\x1b[31m${vscode.l10n.t('Could not start {0}: {1}', launch.file, (error as Error).message)}\x1b[0m`);
+      this.writeLine(`\x1b[31m${t('Could not start {0}: {1}', launch.file, (error as Error).message)}\x1b[0m`);
       this.finish(1);
       return;
     }
@@ -70,8 +71,8 @@ export class ContainerPty implements vscode.Pseudoterminal {
       log.info(`[terminal] ${name}: helper ended with code ${code}`);
       if (!this.disposed) {
         this.writeLine('');
-        const ended = vscode.l10n.t('[Container {0} {1}]', name, describeExit(code, launch.via, vscode.l10n.t));
-        this.writeLine(`\x1b[1m${ended}\x1b[0m ${vscode.l10n.t('Press any key to close the terminal.')}`);
+        const ended = t('[Container {0} {1}]', name, describeExit(code, launch.via, t));
+        this.writeLine(`\x1b[1m${ended}\x1b[0m ${t('Press any key to close the terminal.')}`);
       }
       this.finish(code);
     });
@@ -115,7 +116,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
 
   /** Asks the helper that started this container to signal one of its processes; rejects with its reason. */
   signal(target: KillTarget): Promise<void> {
-    if (!this.channel || this.exitCode !== undefined) return Promise.reject(new Error(vscode.l10n.t('The container has ended.')));
+    if (!this.channel || this.exitCode !== undefined) return Promise.reject(new Error(t('The container has ended.')));
     return this.channel.send(target);
   }
 
@@ -152,7 +153,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
       if (event.event === 'signal') this.channel?.answer(event);
       if (event.event === 'started' && !this.started) {
         this.started = event;
-        if (event.control) this.channel = new ControlChannel(event.control, vscode.l10n.t);
+        if (event.control) this.channel = new ControlChannel(event.control, t);
         this.options.log.info(
           `[terminal] ${this.options.name}: container runs, PID 1 = host PID ${event.initPid}, rootfs ${event.rootfs}`,
         );

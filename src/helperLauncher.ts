@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { Launch, planLaunch } from './core/helperProtocol';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { readPrivilegeSetting } from './settings';
+import { inEnglish, t } from './localize';
 
 /** The helper shipped with the extension. */
 export function shippedHelperPath(context: vscode.ExtensionContext): string {
@@ -27,10 +28,10 @@ export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogO
   } catch {
     installed = undefined;
   }
-  const choice = chooseHelper(shippedPath, fs.readFileSync(shippedPath), installed, vscode.l10n.t);
+  const choice = chooseHelper(shippedPath, fs.readFileSync(shippedPath), installed, t);
   if (choice.warning && !warned.has(choice.warning)) {
     warned.add(choice.warning);
-    log.warn(`[helper] ${choice.warning}`);
+    log.warn(`[helper] ${inEnglish(choice.warning)}`);
     vscode.window.showWarningMessage(choice.warning);
   }
   return choice;
@@ -53,7 +54,7 @@ export function planHelperLaunch(
       pkexecPath: findProgram('pkexec'),
     },
     args,
-    vscode.l10n.t,
+    t,
   );
 }
 

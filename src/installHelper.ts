@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { quoteForDisplay } from './core/helperProtocol';
 import { sudoersRule, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { findProgram, runInTerminal, shippedHelperPath } from './helperLauncher';
+import { inEnglish, t } from './localize';
 
 /**
  * "Install Helper System-wide": copies the shipped helper, root-owned and mode 0755, to a fixed system path, and
@@ -19,15 +20,15 @@ export function registerInstallHelper(context: vscode.ExtensionContext, log: vsc
         if (process.getuid?.() === 0) installAsRoot(source);
         else await installWithSudo(source);
       } catch (error) {
-        log.error(`[install] Installing the helper failed: ${(error as Error).message}`);
-        vscode.window.showErrorMessage(vscode.l10n.t('Installing the helper failed: {0}', (error as Error).message));
+        log.error(`[install] Installing the helper failed: ${inEnglish((error as Error).message)}`);
+        vscode.window.showErrorMessage(t('Installing the helper failed: {0}', (error as Error).message));
         return;
       }
       const rule = sudoersRule(os.userInfo().username);
       log.info(`[install] helper installed at ${SYSTEM_HELPER_PATH}; sudoers rule: ${rule}`);
-      const copy = vscode.l10n.t('Copy Sudoers Rule');
+      const copy = t('Copy Sudoers Rule');
       const answer = await vscode.window.showInformationMessage(
-        vscode.l10n.t('The helper is installed at {0} (root-owned) and will be used while it matches this version. ' +
+        t('The helper is installed at {0} (root-owned) and will be used while it matches this version. ' +
           'To start isolated shells without a password, add with "sudo visudo -f /etc/sudoers.d/mini-containers": {1}',
         SYSTEM_HELPER_PATH, rule),
         copy,
@@ -53,9 +54,9 @@ function installAsRoot(source: string): void {
 /** `sudo install` in a terminal, where the user types the password; rejects with why when it did not succeed. */
 async function installWithSudo(source: string): Promise<void> {
   const sudo = findProgram('sudo');
-  if (!sudo) throw new Error(vscode.l10n.t('sudo is not installed; run VS Code as root once, or copy the helper by hand.'));
+  if (!sudo) throw new Error(t('sudo is not installed; run VS Code as root once, or copy the helper by hand.'));
   const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', source, SYSTEM_HELPER_PATH];
-  const code = await runInTerminal(vscode.l10n.t('Install Mini Containers helper'), sudo, args,
-    vscode.l10n.t('Copying the helper to {0}, owned by root: {1}', SYSTEM_HELPER_PATH, `sudo ${args.map(quoteForDisplay).join(' ')}`));
-  if (code !== 0) throw new Error(vscode.l10n.t('sudo install ended with exit code {0}', code ?? vscode.l10n.t('unknown')));
+  const code = await runInTerminal(t('Install Mini Containers helper'), sudo, args,
+    t('Copying the helper to {0}, owned by root: {1}', SYSTEM_HELPER_PATH, `sudo ${args.map(quoteForDisplay).join(' ')}`));
+  if (code !== 0) throw new Error(t('sudo install ended with exit code {0}', code ?? t('unknown')));
 }

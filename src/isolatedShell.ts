@@ -7,6 +7,7 @@ import { planHelperLaunch } from './helperLauncher';
 import { readConfinementSettings } from './settings';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from './rootfsCommands';
+import { inEnglish, t } from './localize';
 
 export const PROFILE_ID = 'miniContainers.isolatedShell';
 
@@ -52,7 +53,7 @@ export function registerIsolatedShell(
       return makeTerminalOptions(context, log, sessions, rootfs);
     } catch (error) {
       const message = (error as Error).message;
-      log.error(`[shell] ${message}`);
+      log.error(`[shell] ${inEnglish(message)}`);
       vscode.window.showErrorMessage(message);
       return undefined;
     }
@@ -88,11 +89,11 @@ function makeTerminalOptions(
   const { statusDir, statusFile } = makeStatusLocation();
   try {
     const confinement = readConfinementSettings();
-    const helperArgs = buildStartArgs({ rootfs, name, statusFile, ...confinement }, vscode.l10n.t);
+    const helperArgs = buildStartArgs({ rootfs, name, statusFile, ...confinement }, t);
     const launch = planHelperLaunch(context, log, helperArgs);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
-      vscode.window.showWarningMessage(vscode.l10n.t(
+      vscode.window.showWarningMessage(t(
         '{0} runs privileged (miniContainers.privileged): root inside keeps every capability and can take over the host.', name,
       ));
     }
@@ -100,7 +101,7 @@ function makeTerminalOptions(
       name,
       launch,
       warning: confinement.privileged
-        ? vscode.l10n.t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
+        ? t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
         : undefined,
       statusDir,
       statusFile,

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { buildBusyboxRootfs, RootfsError } from './core/busyboxRootfs';
 import { checkRootfs } from './core/rootfsCheck';
 import { readRootfsSetting, writeRootfsSetting } from './settings';
+import { inEnglish, t } from './localize';
 
 
 /** "Choose Root Filesystem…" and "Create BusyBox Root Filesystem". */
@@ -20,21 +21,21 @@ export async function chooseRootfs(log: vscode.LogOutputChannel): Promise<string
       canSelectFiles: false,
       canSelectFolders: true,
       canSelectMany: false,
-      openLabel: vscode.l10n.t('Use as Root Filesystem'),
-      title: vscode.l10n.t('Root filesystem for isolated shells (it needs bin/sh, proc/ and dev/)'),
+      openLabel: t('Use as Root Filesystem'),
+      title: t('Root filesystem for isolated shells (it needs bin/sh, proc/ and dev/)'),
     });
     if (!picked?.length) return undefined;
     const dir = picked[0].fsPath;
-    const problems = await checkRootfs(dir, undefined, vscode.l10n.t);
+    const problems = await checkRootfs(dir, undefined, t);
     if (!problems.length) {
       await writeRootfsSetting(dir);
       log.info(`[rootfs] chosen: ${dir}`);
-      vscode.window.showInformationMessage(vscode.l10n.t('Isolated shells will use the root filesystem {0}.', dir));
+      vscode.window.showInformationMessage(t('Isolated shells will use the root filesystem {0}.', dir));
       return dir;
     }
-    log.warn(`[rootfs] refused ${dir}: ${problems.join(' ')}`);
-    const chooseAgain = vscode.l10n.t('Choose Again');
-    const create = vscode.l10n.t('Create BusyBox Root Filesystem');
+    log.warn(`[rootfs] refused ${dir}: ${inEnglish(problems.join(' '))}`);
+    const chooseAgain = t('Choose Again');
+    const create = t('Create BusyBox Root Filesystem');
     const again = await vscode.window.showErrorMessage(problems.join(' '), chooseAgain, create);
     if (again === create) return vscode.commands.executeCommand<string | undefined>('miniContainers.createBusyboxRootfs');
     if (again !== chooseAgain) return undefined;
@@ -48,33 +49,33 @@ export async function createBusyboxRootfs(
 ): Promise<string | undefined> {
   const storage = context.globalStorageUri.fsPath;
   let target = path.join(storage, 'busybox-rootfs');
-  if (!(await checkRootfs(target, undefined, vscode.l10n.t)).length) {
+  if (!(await checkRootfs(target, undefined, t)).length) {
     await writeRootfsSetting(target);
-    vscode.window.showInformationMessage(vscode.l10n.t('The BusyBox root filesystem at {0} already exists and is now selected.', target));
+    vscode.window.showInformationMessage(t('The BusyBox root filesystem at {0} already exists and is now selected.', target));
     return target;
   }
   target = `${target}-${Date.now().toString(36)}`;
   try {
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Creating BusyBox root filesystem') },
+      { location: vscode.ProgressLocation.Notification, title: t('Creating BusyBox root filesystem') },
       (progress) =>
         buildBusyboxRootfs(target, {
-          t: vscode.l10n.t,
+          t: t,
           onProgress: (step) => {
-            log.info(`[rootfs] ${step}`);
+            log.info(`[rootfs] ${inEnglish(step)}`);
             progress.report({ message: step });
           },
         }),
     );
   } catch (error) {
     const message = (error as Error).message;
-    log.error(`[rootfs] creating ${target} failed: ${message}`);
+    log.error(`[rootfs] creating ${target} failed: ${inEnglish(message)}`);
     if (error instanceof RootfsError) vscode.window.showErrorMessage(message);
-    else vscode.window.showErrorMessage(vscode.l10n.t('Creating the BusyBox root filesystem failed: {0}', message));
+    else vscode.window.showErrorMessage(t('Creating the BusyBox root filesystem failed: {0}', message));
     return undefined;
   }
   await writeRootfsSetting(target);
-  vscode.window.showInformationMessage(vscode.l10n.t('BusyBox root filesystem created at {0} and selected.', target));
+  vscode.window.showInformationMessage(t('BusyBox root filesystem created at {0} and selected.', target));
   return target;
 }
 
@@ -84,15 +85,15 @@ export async function createBusyboxRootfs(
  */
 export async function resolveRootfs(log: vscode.LogOutputChannel): Promise<string | undefined> {
   const configured = readRootfsSetting();
-  let prompt = vscode.l10n.t('No root filesystem is set for isolated shells.');
+  let prompt = t('No root filesystem is set for isolated shells.');
   if (configured) {
-    const problems = await checkRootfs(configured, undefined, vscode.l10n.t);
+    const problems = await checkRootfs(configured, undefined, t);
     if (!problems.length) return configured;
     prompt = `miniContainers.rootfs: ${problems.join(' ')}`;
-    log.warn(`[rootfs] ${prompt}`);
+    log.warn(`[rootfs] ${inEnglish(prompt)}`);
   }
-  const choose = vscode.l10n.t('Choose Root Filesystem…');
-  const create = vscode.l10n.t('Create BusyBox Root Filesystem');
+  const choose = t('Choose Root Filesystem…');
+  const create = t('Create BusyBox Root Filesystem');
   const choice = await vscode.window.showErrorMessage(prompt, choose, create);
   if (choice === choose) return vscode.commands.executeCommand<string | undefined>('miniContainers.chooseRootfs');
   if (choice === create) return vscode.commands.executeCommand<string | undefined>('miniContainers.createBusyboxRootfs');

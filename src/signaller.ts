@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
 import { planHelperLaunch, runInTerminal, runLaunch } from './helperLauncher';
 import type { Sessions } from './isolatedShell';
+import { t } from './localize';
 
 /**
  * Sends a signal to a process of a container, always through the helper, whose checks make sure nothing outside
@@ -31,13 +32,13 @@ export class Signaller {
     if (launch.via === 'root') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? vscode.l10n.t('The helper failed with exit code {0}.', outcome.code));
+      if (outcome.code !== 0) throw new Error(outcome.error ?? t('The helper failed with exit code {0}.', outcome.code));
       return;
     }
     const command = [launch.file, ...launch.args].map(quoteForDisplay).join(' ');
-    const go = vscode.l10n.t('Run with {0}', launch.via);
+    const go = t('Run with {0}', launch.via);
     const answer = await vscode.window.showWarningMessage(
-      vscode.l10n.t('{0} was not started in this window, so signalling its processes needs root. ' +
+      t('{0} was not started in this window, so signalling its processes needs root. ' +
         'Mini Containers will run its helper, which checks that the process belongs to that container: {1}', containerLabel, command),
       { modal: true },
       go,
@@ -46,13 +47,13 @@ export class Signaller {
     this.log.info(`[kill] ${what} via ${launch.via}: ${command}`);
     if (launch.via === 'pkexec') {
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? vscode.l10n.t('pkexec ended with exit code {0}.', outcome.code));
+      if (outcome.code !== 0) throw new Error(outcome.error ?? t('pkexec ended with exit code {0}.', outcome.code));
       return;
     }
-    const name = vscode.l10n.t('Kill in {0}', containerLabel);
+    const name = t('Kill in {0}', containerLabel);
     const code = await runInTerminal(name, launch.file, launch.args, launch.banner ?? '');
     if (code !== 0) {
-      throw new Error(vscode.l10n.t('The helper ended with exit code {0}; its message is in the "{1}" terminal.', code ?? vscode.l10n.t('unknown'), name));
+      throw new Error(t('The helper ended with exit code {0}; its message is in the "{1}" terminal.', code ?? t('unknown'), name));
     }
   }
 }

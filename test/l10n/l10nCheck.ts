@@ -20,6 +20,11 @@ export interface CheckOptions {
   readonly sourceDirs?: readonly string[];
   /** Files or folders (relative to the root) that keep their own English: the helper and the CLI. */
   readonly exclude?: readonly string[];
+  /**
+   * Folders of pure code (src/core), which shows nothing itself: what it says reaches the user through the `t` its
+   * caller passes, so only its `t` messages are checked, not its other literals (internal errors, the CLI's).
+   */
+  readonly pure?: readonly string[];
   /** The French bundle, relative to the root; default: `<package.json's l10n folder>/bundle.l10n.fr.json`. */
   readonly frenchBundle?: string;
 }
@@ -39,9 +44,10 @@ export function checkProject(root: string, options: CheckOptions = {}): Problem[
   const files = (options.sourceDirs ?? ['src'])
     .flatMap((dir) => listTypeScript(join(root, dir)))
     .filter((f) => !exclude.some((e) => f === e || f.startsWith(`${e}/`)));
+  const pure = (options.pure ?? ['src/core']).map((p) => join(root, p));
   const messages: SourceMessage[] = [];
   for (const file of files) {
-    const scan = scanSource(relative(root, file), readFileSync(file, 'utf8'));
+    const scan = scanSource(relative(root, file), readFileSync(file, 'utf8'), { pure: pure.some((p) => file.startsWith(`${p}/`)) });
     messages.push(...scan.messages);
     problems.push(...scan.problems);
   }
@@ -137,12 +143,11 @@ const SHOWN_PROPERTIES = new Set(['label', 'description', 'detail', 'tooltip', '
 const SHOWING_CONSTRUCTORS = /^(TreeItem|\w*Error)$/;
 
 /** Finds the localised messages of one file and the user-visible literals that bypass localisation. */
-export function scanSource(file: string, text: string): { messages: SourceMessage[]; problems: Problem[] } {
+export function scanSource(file: string, text: string, { pure = false } = {}): { messages: SourceMessage[]; problems: Problem[] } {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const messages: SourceMessage[] = [];
   const problems: Problem[] = [];
-  // Only the VS Code layer shows things; src/core returns sentences that its caller shows, through `t`.
-  const showsUi = /from\s+['"]vscode['"]/.test(text);
+  const showsUi = !pure;
   const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
   const ignored = (node: ts.Node) => {
     const line = lineOf(node);
@@ -182,9 +187,9 @@ export function scanSource(file: string, text: string): { messages: SourceMessag
       if (isLocalizeCall(callee)) {
         const first = node.arguments[0];
         const message = first && constantString(first);
-        if (message === undefined) {
+        if (message === undefined && !ignored(node)) {
           problems.push({ file, line: lineOf(node), message: 'the message given to l10n.t / t must be one string literal (the key of the French bundle)' });
-        } else messages.push({ message, file, line: lineOf(node) });
+        } else if (message !== undefined) messages.push({ message, file, line: lineOf(node) });
       } else if (name && SHOWING_CALLS.has(name)) {
         node.arguments.forEach((argument) => rawInObject(argument, `${name}()`));
       } else if (callee.kind === ts.SyntaxKind.SuperKeyword && node.arguments[0] && extendsTreeItem(node)) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeExit, planLaunch } from '../../src/core/helperProtocol';
-import { english, type Localize } from '../../src/core/localize';
+import { english, loggingLocalize, type Localize } from '../../src/core/localize';
 import { checkRootfs } from '../../src/core/rootfsCheck';
 import { containerLabel, formatDuration } from '../../src/core/treeText';
 
@@ -30,5 +30,30 @@ describe('core sentences go through the Localize they are given', () => {
   });
   it('the rootfs check', async () => {
     assert.deepEqual(await checkRootfs('relative', '/bin/sh', marked), ['«"relative" is not an absolute path.»']);
+  });
+});
+
+describe('loggingLocalize (the user reads French, the log stays English)', () => {
+  const french: Record<string, string> = { '{0} does not exist.': '{0} n’existe pas.', unknown: 'inconnu', 'Code {0}: {1}': 'Code {0} : {1}' };
+  const translate: Localize = (message, ...args) => english(french[message] ?? message, ...args);
+
+  it('translates, and puts what it translated back into English inside a longer log line', () => {
+    const { t, inEnglish } = loggingLocalize(translate);
+    const shown = t('{0} does not exist.', '/srv/rootfs');
+    assert.equal(shown, '/srv/rootfs n’existe pas.');
+    assert.equal(inEnglish(`[rootfs] refused: ${shown}`), '[rootfs] refused: /srv/rootfs does not exist.');
+  });
+  it('a sentence holding a shorter translated one comes back whole', () => {
+    const { t, inEnglish } = loggingLocalize(translate);
+    const shown = t('Code {0}: {1}', 7, t('unknown'));
+    assert.equal(shown, 'Code 7 : inconnu');
+    assert.equal(inEnglish(shown), 'Code 7: unknown');
+  });
+  it('remembers nothing while the translation is the English, and only the latest `keep` otherwise', () => {
+    const { t, inEnglish } = loggingLocalize(translate, 1);
+    assert.equal(t('Not translated'), 'Not translated');
+    const first = t('{0} does not exist.', '/a');
+    const second = t('{0} does not exist.', '/b');
+    assert.equal(inEnglish(`${first} ${second}`), '/a n’existe pas. /b does not exist.');
   });
 });
