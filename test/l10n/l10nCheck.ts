@@ -68,7 +68,7 @@ export function checkProject(root: string, options: CheckOptions = {}): Problem[
 const SHOWN_FIELDS = new Set([
   'title', 'shortTitle', 'category', 'description', 'markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions',
   'name', 'contextualTitle', 'contents', 'label', 'placeholder', 'deprecationMessage', 'markdownDeprecationMessage',
-  'altTitle', 'languageName',
+  'altTitle', 'languageName', 'altText',
 ]);
 /** Fields of `contributes` entries that are identifiers or paths even though they are called `name`, etc. */
 const NOT_SHOWN_PATHS = [/^contributes\.(commands|submenus)\[\d+\]\.icon/, /\.id$/, /\.command$/, /\.when$/];
@@ -139,6 +139,9 @@ const SHOWING_CALLS = new Set([
 ]);
 /** Fields of option objects and of UI items that are shown. */
 const SHOWN_PROPERTIES = new Set(['label', 'description', 'detail', 'tooltip', 'title', 'placeHolder', 'prompt', 'openLabel', 'saveLabel', 'message', 'name']);
+/** What a webview's script shows when it sets these on a DOM element. */
+const SHOWN_DOM_PROPERTIES = new Set(['textContent', 'innerText', 'ariaLabel', 'placeholder', 'alt']);
+const SHOWN_DOM_ATTRIBUTES = new Set(['aria-label', 'title', 'placeholder', 'alt', 'aria-description']);
 /** Constructors whose first argument is shown: tree items, and errors (the VS Code layer shows their message). */
 const SHOWING_CONSTRUCTORS = /^(TreeItem|\w*Error)$/;
 
@@ -194,13 +197,17 @@ export function scanSource(file: string, text: string, { pure = false } = {}): {
         node.arguments.forEach((argument) => rawInObject(argument, `${name}()`));
       } else if (callee.kind === ts.SyntaxKind.SuperKeyword && node.arguments[0] && extendsTreeItem(node)) {
         raw(node.arguments[0], 'TreeItem label');
+      } else if (name === 'setAttribute' && node.arguments.length === 2) {
+        const attribute = constantString(node.arguments[0]);
+        if (attribute && SHOWN_DOM_ATTRIBUTES.has(attribute)) raw(node.arguments[1], `setAttribute('${attribute}')`);
       }
     } else if (ts.isNewExpression(node)) {
       const callee = node.expression;
       const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
       if (SHOWING_CONSTRUCTORS.test(name) && node.arguments?.[0]) raw(node.arguments[0], `new ${name}()`);
     } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-      ts.isPropertyAccessExpression(node.left) && SHOWN_PROPERTIES.has(node.left.name.text) && node.left.name.text !== 'name') {
+      ts.isPropertyAccessExpression(node.left) && node.left.name.text !== 'name' &&
+      (SHOWN_PROPERTIES.has(node.left.name.text) || SHOWN_DOM_PROPERTIES.has(node.left.name.text))) {
       raw(node.right, `.${node.left.name.text} =`);
     }
     ts.forEachChild(node, visit);

@@ -64,6 +64,18 @@ describe('scanSource', () => {
   });
 });
 
+describe('scanSource in a webview script', () => {
+  it('finds words put into the DOM: textContent, aria-label, title', () => {
+    const text = [
+      "cell.textContent = 'host side';",
+      "row.setAttribute('aria-label', `process ${pid}`);",
+      "frame.title = l10n.t('PID namespace');",
+      "cell.textContent = String(pid);",
+    ].join('\n');
+    assert.deepEqual(scanSource('media/picture.ts', text).problems.map((p) => p.line), [1, 2]);
+  });
+});
+
 describe('isWordy', () => {
   const cases: Array<[string, boolean]> = [
     ['Hello', true], ['host side', true], ['SIGTERM', false], ['PID 1', false], ['\x1b[1m\x1b[0m', false], ['$(terminal)', false],
