@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
 import { projectRoot } from './codeServerInstall';
 import { extensionHostLanguages, FRENCH } from './frenchUi';
@@ -93,5 +93,24 @@ describe('The UI in French (code-server with a French language pack and --locale
     const ended = `${french('[Container {0} {1}]', name, french('exited with code {0}', '0'))} ${french('Press any key to close the terminal.')}`;
     await wb.waitForTerminal(page, (l) => squeeze(l.join('')).includes(squeeze(ended)), `"${ended}"`, 20_000);
     await wb.screenshot(page, 'fr-04-fin-du-conteneur');
+  });
+
+  it('(v) with no container left, the view shows its French welcome content', async (t: TestContext) => {
+    const [first] = frenchNls('viewsWelcome.containers.noContainer').split('\n');
+    const button = french('Choose Root Filesystem…');
+    const welcome = page.locator('.part.sidebar .welcome-view-content');
+    const deadline = Date.now() + 15_000;
+    while (!(await welcome.isVisible())) {
+      // Containers of other tests on this machine keep the tree from being empty.
+      const rows = await wb.sideBarTreeRows(page).catch(() => []);
+      if (Date.now() > deadline && rows.some((r) => r.level === 1 && r.label !== name)) {
+        t.skip(`other containers run on this machine (${rows.filter((r) => r.level === 1).map((r) => r.label).join(', ')})`);
+        return;
+      }
+      assert.ok(Date.now() <= deadline, `neither the welcome content nor another container shows: ${JSON.stringify(rows)}`);
+      await page.waitForTimeout(100);
+    }
+    assert.ok((await welcome.innerText()).includes(first), `the welcome content is not "${first}…": ${await welcome.innerText()}`);
+    assert.equal(await welcome.locator('.monaco-button', { hasText: button }).isVisible(), true, `no "${button}" button`);
   });
 });
