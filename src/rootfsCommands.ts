@@ -5,7 +5,6 @@ import { checkRootfs } from './core/rootfsCheck';
 import { readRootfsSetting, writeRootfsSetting } from './settings';
 import { inEnglish, t } from './localize';
 
-
 /** "Choose Root Filesystem…" and "Create BusyBox Root Filesystem". */
 export function registerRootfsCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(vscode.commands.registerCommand('miniContainers.chooseRootfs', () => chooseRootfs(log)));
@@ -60,7 +59,7 @@ export async function createBusyboxRootfs(
       { location: vscode.ProgressLocation.Notification, title: t('Creating BusyBox root filesystem') },
       (progress) =>
         buildBusyboxRootfs(target, {
-          t: t,
+          t,
           onProgress: (step) => {
             log.info(`[rootfs] ${inEnglish(step)}`);
             progress.report({ message: step });

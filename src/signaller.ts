@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
 import { planHelperLaunch, runInTerminal, runLaunch } from './helperLauncher';
 import type { Sessions } from './isolatedShell';
-import { t } from './localize';
+import { inEnglish, t } from './localize';
 
 /**
  * Sends a signal to a process of a container, always through the helper, whose checks make sure nothing outside
@@ -19,7 +19,7 @@ export class Signaller {
 
   /** Resolves once the signal was sent; rejects with the helper's reason, ready to show. */
   async send(target: KillTarget, containerLabel: string): Promise<void> {
-    const what = `SIG${target.signal} to host PID ${target.pid} in ${containerLabel}`;
+    const what = `SIG${target.signal} to host PID ${target.pid} in ${inEnglish(containerLabel)}`;
     const session = [...this.sessions.all].find(
       (s) => s.container?.initPid === target.initPid && s.container.startTime === target.initStartTime,
     );
