@@ -45,6 +45,8 @@ interface CodeServerOptions {
    * (see ./frenchUi.ts and FRENCH.md).
    */
   readonly locale?: string;
+  /** Node options of the server; its extension hosts inherit them (VS Code forks them with its execArgv). */
+  readonly nodeArgs?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -71,6 +73,7 @@ export class CodeServer {
     /** The user code-server runs as, when not us. */
     readonly user: RunAs | undefined,
     private readonly locale: string | undefined,
+    private readonly nodeArgs: readonly string[],
   ) {}
 
   /** The server's PID while it runs. */
@@ -123,7 +126,7 @@ export class CodeServer {
       });
       for (const key of ['SUDO_UID', 'SUDO_GID', 'SUDO_USER', 'SUDO_COMMAND', 'MAIL']) delete env[key];
     }
-    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log, user, options.locale);
+    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log, user, options.locale, options.nodeArgs ?? []);
     server.unregisterCleanup = onInterrupt(() => server.killNow());
     try {
       await mkdir(server.folder, { recursive: true });
@@ -192,6 +195,7 @@ export class CodeServer {
     }
     const logFd = openSync(this.logFile, 'a');
     const args = [
+      ...this.nodeArgs,
       this.entry,
       ...this.args(),
       '--auth', 'none',

@@ -26,6 +26,8 @@ interface WorkbenchOptions {
   readonly prepare?: (rootfs: TestRootfs) => Promise<void> | void;
   /** The UI in French (./frenchUi.ts): a French language pack and `--locale fr`. Default: English. */
   readonly french?: boolean;
+  /** Node options of code-server and its extension hosts. */
+  readonly nodeArgs?: readonly string[];
   /** After the VSIX is installed, before code-server starts. */
   readonly beforeStart?: (server: CodeServer) => Promise<void> | void;
 }
@@ -56,6 +58,7 @@ export class WorkbenchSession {
         user: options.user,
         settings: options.settings(testRootfs.rootfs),
         locale: options.french ? FRENCH : undefined,
+        nodeArgs: options.nodeArgs,
       });
       await server.installExtension(vsix);
       if (options.french) await installFrenchLanguagePack(server);
