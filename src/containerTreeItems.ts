@@ -30,7 +30,7 @@ export class ContainerNode extends vscode.TreeItem {
     this.container = container;
     this.label = containerLabel(container, vscode.l10n.t);
     this.description = containerDescription(container, total, clock.nowMs, clock.bootMs, vscode.l10n.t);
-    this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs, vscode.l10n.t);
+    this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs, vscode.l10n.t, vscode.env.language);
     this.iconPath = new vscode.ThemeIcon(container.startedBy === 'mini-containers' ? 'vm-running' : 'vm-outline');
     this.contextValue = this.startedHere ? 'container.startedHere' : `container.${container.startedBy === 'mini-containers' ? 'recorded' : 'discovered'}`;
   }
@@ -49,7 +49,7 @@ export class ProcessNode extends vscode.TreeItem {
     // (the shell runs `sleep 1000 &`) would hide them behind a closed twistie. A new id lets it open as asked.
     this.id = `process:${container.key}/${process.hostPid}:${process.startTime}${hasChildren ? '' : ':leaf'}`;
     this.description = processDescription(process, vscode.l10n.t);
-    this.tooltip = processTooltip(process, bootMs, vscode.l10n.t);
+    this.tooltip = processTooltip(process, bootMs, vscode.l10n.t, vscode.env.language);
     this.iconPath = new vscode.ThemeIcon(process.nsPid === 1 ? 'debug-start' : process.state === 'Z' ? 'circle-slash' : 'circle-small-filled');
     this.contextValue = process.nsPid === 1 ? 'process.init' : 'process';
   }

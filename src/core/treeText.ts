@@ -55,9 +55,10 @@ export function containerDescription(c: Container, total: number, nowMs: number,
   return t('PID 1 = host PID {0} · {1} · up {2}', c.initHostPid, count, uptime);
 }
 
-export function containerTooltip(c: Container, nowMs: number, bootMs: number, t: Localize = english): string {
+/** `locale` formats the start date (VS Code's display language, e.g. "fr"); default: Node's. */
+export function containerTooltip(c: Container, nowMs: number, bootMs: number, t: Localize = english, locale?: string): string {
   const by = c.startedBy === 'mini-containers' ? t('started by Mini Containers') : t('discovered (not started here)');
-  const started = new Date(startedAtMs(c.startTime, bootMs)).toLocaleString();
+  const started = new Date(startedAtMs(c.startTime, bootMs)).toLocaleString(locale);
   return [
     `${containerLabel(c, t)} — ${by}`,
     t('Root filesystem: {0}', c.rootfs ?? t('unknown')),
@@ -93,13 +94,13 @@ function stateName(state: string, t: Localize): string {
   return t('unknown');
 }
 
-export function processTooltip(p: ProcessInfo, bootMs: number, t: Localize = english): string {
+export function processTooltip(p: ProcessInfo, bootMs: number, t: Localize = english, locale?: string): string {
   return [
     p.command,
     t('PID {0} in its namespace · host PID {1} · parent host PID {2}', p.nsPid ?? '?', p.hostPid, p.ppid),
     t('NSpid (host → innermost): {0}', p.nsPids ? p.nsPids.join(' → ') : t('unreadable')),
     t('State: {0} ({1}) · user {2}', p.state, stateName(p.state, t), p.user ?? '?'),
-    t('Started {0}', new Date(startedAtMs(p.startTime, bootMs)).toLocaleString()),
+    t('Started {0}', new Date(startedAtMs(p.startTime, bootMs)).toLocaleString(locale)),
     t('Memory (RSS): {0} · CPU time: {1} s', formatBytes(p.rssBytes), (p.cpuTicks / CLOCK_TICKS).toFixed(2)),
   ].join('\n');
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { describeExit, planLaunch } from '../../src/core/helperProtocol';
 import { english, loggingLocalize, type Localize } from '../../src/core/localize';
 import { checkRootfs } from '../../src/core/rootfsCheck';
-import { containerLabel, formatDuration } from '../../src/core/treeText';
+import { containerLabel, formatDuration, processTooltip } from '../../src/core/treeText';
 
 describe('english (the Localize of the CLI and the tests)', () => {
   const cases: Array<[string, Array<string | number | boolean>, string]> = [
@@ -55,5 +55,15 @@ describe('loggingLocalize (the user reads French, the log stays English)', () =>
     const first = t('{0} does not exist.', '/a');
     const second = t('{0} does not exist.', '/b');
     assert.equal(inEnglish(`${first} ${second}`), '/a n’existe pas. /b does not exist.');
+  });
+});
+
+describe('dates in tooltips follow the display language', () => {
+  it('1 December 2026 reads 01/12/2026 with "fr", 12/1/2026 with "en-US"', () => {
+    const p = { command: 'sh', nsPid: 1, hostPid: 9, ppid: 1, nsPids: [9, 1], state: 'S', user: 'root', startTime: 0, rssBytes: 0, cpuTicks: 0 };
+    const started = (locale?: string) => processTooltip(p as never, Date.UTC(2026, 11, 1, 12), english, locale).split('\n')[4];
+    // Noon UTC is 1 December wherever the test runs.
+    assert.match(started('fr'), /^Started 01\/12\/2026 \d/);
+    assert.match(started('en-US'), /^Started 12\/1\/2026, \d/);
   });
 });
