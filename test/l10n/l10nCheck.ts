@@ -16,7 +16,7 @@ export interface Problem {
 }
 
 export interface CheckOptions {
-  /** Folders (relative to the root) whose *.ts files are scanned. */
+  /** Folders (relative to the root) whose *.ts, *.js and *.mjs files are scanned: the extension and its webviews' scripts. */
   readonly sourceDirs?: readonly string[];
   /** Files or folders (relative to the root) that keep their own English: the helper and the CLI. */
   readonly exclude?: readonly string[];
@@ -41,8 +41,8 @@ export function checkProject(root: string, options: CheckOptions = {}): Problem[
   if (manifest && nlsEnglish && nlsFrench) problems.push(...checkManifest(manifest, nlsEnglish, nlsFrench));
 
   const exclude = (options.exclude ?? ['src/helper', 'src/cli.ts']).map((p) => join(root, p));
-  const files = (options.sourceDirs ?? ['src'])
-    .flatMap((dir) => listTypeScript(join(root, dir)))
+  const files = (options.sourceDirs ?? ['src', 'media'])
+    .flatMap((dir) => listSources(join(root, dir)))
     .filter((f) => !exclude.some((e) => f === e || f.startsWith(`${e}/`)));
   const pure = (options.pure ?? ['src/core']).map((p) => join(root, p));
   const messages: SourceMessage[] = [];
@@ -147,7 +147,8 @@ const SHOWING_CONSTRUCTORS = /^(TreeItem|\w*Error)$/;
 
 /** Finds the localised messages of one file and the user-visible literals that bypass localisation. */
 export function scanSource(file: string, text: string, { pure = false } = {}): { messages: SourceMessage[]; problems: Problem[] } {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const kind = /\.m?js$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, kind);
   const messages: SourceMessage[] = [];
   const problems: Problem[] = [];
   const showsUi = !pure;
@@ -300,12 +301,12 @@ function readJson(root: string, file: string, problems: Problem[]): unknown {
   }
 }
 
-function listTypeScript(dir: string): string[] {
+function listSources(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return listTypeScript(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+    if (entry.isDirectory()) return listSources(path);
+    return /\.(ts|m?js)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   }).sort();
 }
 

@@ -30,7 +30,7 @@ describe('l10n check', () => {
     ]);
   });
 
-  it('finds each raw string: a manifest title, a tree item label and tooltip, a message, quick pick items, a terminal name, an error', () => {
+  it('finds each raw string: a manifest title, a webview text, a tree item label and tooltip, a message, quick pick items, a terminal name, an error', () => {
     const found = lines(checkProject(fixture('raw-string')));
     assert.deepEqual(found, [
       'package.json: contributes.commands[0].title: "Greet" is shown to the user but is not a %key% of package.nls.json',
@@ -42,6 +42,7 @@ describe('l10n check', () => {
       'src/feature.ts:14: createTerminal() name: "Greeter" is shown to the user without vscode.l10n.t',
       'src/feature.ts:15: the message given to l10n.t / t must be one string literal (the key of the French bundle)',
       'src/feature.ts:16: new Error(): "Nobody to greet" is shown to the user without vscode.l10n.t',
+      'media/view.js:2: .textContent =: "Processes" is shown to the user without vscode.l10n.t',
     ]);
   });
 });
