@@ -7,7 +7,7 @@ const root = resolve(__dirname, '..', '..', '..');
 const problems = checkProject(root);
 for (const p of problems) console.error(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
 if (problems.length) {
-  console.error(`l10n: ${problems.length} problem(s). English and French must both have every string (see test/e2e/FRENCH.md).`);
+  console.error(`l10n: ${problems.length} problem(s). English and French must both have every string (README.md, "Languages: English and French").`);
   process.exitCode = 1;
 } else {
   console.log('l10n: package.nls.json, package.nls.fr.json and the French bundle cover every user-visible string');
