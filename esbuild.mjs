@@ -22,7 +22,8 @@ const common = {
   sourcemap: !production,
   minify: production,
   // node-pty is a native module loaded at first use, from our node_modules or VS Code's own copy.
-  external: ['vscode', 'node-pty', 'mocha', 'playwright-core'],
+  // typescript: the l10n check parses sources with the compiler's own parser, loaded from node_modules.
+  external: ['vscode', 'node-pty', 'mocha', 'playwright-core', 'typescript'],
   logLevel: 'warning',
 };
 
@@ -32,13 +33,15 @@ const builds = [
 ];
 // Test bundles are built in every mode, never minified: `npm run serve` runs one right after packaging.
 {
-  const suites = ['unit', 'integration', 'vscode', 'e2e', 'bench'];
+  const suites = ['unit', 'integration', 'vscode', 'e2e', 'bench', 'l10n'];
   // Entry points beside the *.test.ts files: the extension-host suite's mocha entry and its two runners, and the
   // e2e "main job" server. Their names do not match `node --test`'s patterns, so it never runs them as tests.
   const extraEntries = {
     vscode: ['index.ts', 'runInCodeServer.ts', 'runElectron.ts'],
     e2e: ['serve.ts'],
     bench: ['scan.bench.ts', 'helperStart.bench.ts', 'extension.bench.ts', 'run.ts'],
+    // The localisation check that `npm run lint` runs.
+    l10n: ['check.ts'],
   };
   for (const suite of suites) {
     const entries = testsIn(join('test', suite));

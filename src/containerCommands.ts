@@ -6,6 +6,7 @@ import { containerLabel } from './core/treeText';
 import { ContainerNode, ProcessNode } from './containerTreeItems';
 import type { ContainersProvider } from './containersView';
 import type { Signaller } from './signaller';
+import { inEnglish, t } from './localize';
 
 /** Process and container actions of the Containers view; all signals go through the helper. */
 export function registerContainerCommands(
@@ -19,13 +20,14 @@ export function registerContainerCommands(
       initPid: c.initHostPid, initStartTime: c.startTime, pid: p.hostPid, startTime: p.startTime, signal,
     };
     try {
-      await signaller.send(target, containerLabel(c));
+      await signaller.send(target, containerLabel(c, t));
       return true;
     } catch (error) {
       if (error instanceof vscode.CancellationError) return false;
-      const message = `Could not send SIG${signal} to host PID ${p.hostPid}: ${(error as Error).message}`;
-      log.error(`[kill] ${message}`);
-      vscode.window.showErrorMessage(message);
+      log.error(`[kill] Could not send SIG${signal} to host PID ${p.hostPid}: ${inEnglish((error as Error).message)}`);
+      vscode.window.showErrorMessage(
+        t('Could not send SIG{0} to host PID {1}: {2}', signal, p.hostPid, (error as Error).message),
+      );
       return false;
     } finally {
       provider.refresh();
@@ -42,7 +44,7 @@ export function registerContainerCommands(
   register('miniContainers.sendSignal', async (node: ProcessNode) => {
     const picked = await vscode.window.showQuickPick(
       SIGNALS.map((s) => ({ label: `SIG${s}`, signal: s })),
-      { title: `Send a signal to ${node.process.command} (host PID ${node.process.hostPid})` },
+      { title: t('Send a signal to {0} (host PID {1})', node.process.command, node.process.hostPid) },
     );
     if (picked) await send(node.container, node.process, picked.signal);
   });
@@ -53,9 +55,10 @@ export function registerContainerCommands(
   register('miniContainers.stopContainer', (node: ContainerNode) => stopContainer(node.container));
   register('miniContainers.killContainer', async (node: ContainerNode) => {
     const c = node.container;
-    const go = 'Kill';
+    const go = t('Kill');
     const answer = await vscode.window.showWarningMessage(
-      `Kill container ${containerLabel(c)}? SIGKILL to its PID 1 (host PID ${c.initHostPid}) ends every process in it at once.`,
+      t('Kill container {0}? SIGKILL to its PID 1 (host PID {1}) ends every process in it at once.',
+        containerLabel(c, t), c.initHostPid),
       { modal: true },
       go,
     );
@@ -65,7 +68,11 @@ export function registerContainerCommands(
     const session = provider.sessionOf(node.container);
     const terminal = vscode.window.terminals.find((t) => t.name === session?.name);
     if (terminal) terminal.show();
-    else vscode.window.showInformationMessage(`No terminal of this window runs ${containerLabel(node.container)}.`);
+    else {
+      vscode.window.showInformationMessage(
+        t('No terminal of this window runs {0}.', containerLabel(node.container, t)),
+      );
+    }
   });
 
   /** SIGTERM to PID 1, then SIGKILL after miniContainers.stopTimeout s: PID 1 ignores signals it has no handler for. */

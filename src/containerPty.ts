@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ControlChannel } from './controlChannel';
 import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
+import { t } from './localize';
 
 export interface ContainerPtyOptions {
   name: string;
@@ -63,9 +64,8 @@ export class ContainerPty implements vscode.Pseudoterminal {
         env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
       });
     } catch (error) {
-      const message = `Could not start ${launch.file}: ${(error as Error).message}`;
-      log.error(`[terminal] ${name}: ${message}`);
-      this.writeLine(`\x1b[31m${message}\x1b[0m`);
+      log.error(`[terminal] ${name}: Could not start ${launch.file}: ${(error as Error).message}`);
+      this.writeLine(`\x1b[31m${t('Could not start {0}: {1}', launch.file, (error as Error).message)}\x1b[0m`);
       this.finish(1);
       return;
     }
@@ -79,7 +79,8 @@ export class ContainerPty implements vscode.Pseudoterminal {
       log.info(`[terminal] ${name}: helper ended with code ${code}`);
       if (!this.disposed) {
         this.writeLine('');
-        this.writeLine(`\x1b[1m[Container ${name} ${describeExit(code, launch.via, this.helperSpoke)}]\x1b[0m Press any key to close the terminal.`);
+        const ended = t('[Container {0} {1}]', name, describeExit(code, launch.via, this.helperSpoke, t));
+        this.writeLine(`\x1b[1m${ended}\x1b[0m ${t('Press any key to close the terminal.')}`);
       }
       this.finish(code);
     });
@@ -123,7 +124,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
 
   /** Asks the helper that started this container to signal one of its processes; rejects with its reason. */
   signal(target: KillTarget): Promise<void> {
-    if (!this.channel || this.exitCode !== undefined) return Promise.reject(new Error('The container has ended.'));
+    if (!this.channel || this.exitCode !== undefined) return Promise.reject(new Error(t('The container has ended.')));
     return this.channel.send(target);
   }
 
@@ -164,7 +165,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
       if (event.event === 'signal') this.channel?.answer(event);
       if (event.event === 'started' && !this.started) {
         this.started = event;
-        if (event.control) this.channel = new ControlChannel(event.control);
+        if (event.control) this.channel = new ControlChannel(event.control, t);
         this.options.log.info(
           `[terminal] ${this.options.name}: container runs, PID 1 = host PID ${event.initPid}, rootfs ${event.rootfs}`,
         );

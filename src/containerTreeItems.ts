@@ -19,7 +19,7 @@ export class ContainerNode extends vscode.TreeItem {
     total: number,
     clock: TreeClock,
   ) {
-    super(containerLabel(container), vscode.TreeItemCollapsibleState.Expanded);
+    super(containerLabel(container, vscode.l10n.t), vscode.TreeItemCollapsibleState.Expanded);
     this.id = `container:${container.key}`;
     this.update(container, total, clock);
     // Discovered containers (Docker, Podman, systemd-nspawn, unshare by hand) start folded: there may be many.
@@ -28,9 +28,9 @@ export class ContainerNode extends vscode.TreeItem {
 
   update(container: Container, total: number, clock: TreeClock): void {
     this.container = container;
-    this.label = containerLabel(container);
-    this.description = containerDescription(container, total, clock.nowMs, clock.bootMs);
-    this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs);
+    this.label = containerLabel(container, vscode.l10n.t);
+    this.description = containerDescription(container, total, clock.nowMs, clock.bootMs, vscode.l10n.t);
+    this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs, vscode.l10n.t, vscode.env.language);
     this.iconPath = new vscode.ThemeIcon(container.startedBy === 'mini-containers' ? 'vm-running' : 'vm-outline');
     this.contextValue = this.startedHere ? 'container.startedHere' : `container.${container.startedBy === 'mini-containers' ? 'recorded' : 'discovered'}`;
   }
@@ -48,8 +48,8 @@ export class ProcessNode extends vscode.TreeItem {
     // VS Code keeps the expanded state it has for an id, and a leaf's is "collapsed": a process that gains children
     // (the shell runs `sleep 1000 &`) would hide them behind a closed twistie. A new id lets it open as asked.
     this.id = `process:${container.key}/${process.hostPid}:${process.startTime}${hasChildren ? '' : ':leaf'}`;
-    this.description = processDescription(process);
-    this.tooltip = processTooltip(process, bootMs);
+    this.description = processDescription(process, vscode.l10n.t);
+    this.tooltip = processTooltip(process, bootMs, vscode.l10n.t, vscode.env.language);
     this.iconPath = new vscode.ThemeIcon(process.nsPid === 1 ? 'debug-start' : process.state === 'Z' ? 'circle-slash' : 'circle-small-filled');
     this.contextValue = process.nsPid === 1 ? 'process.init' : 'process';
   }
@@ -61,10 +61,10 @@ export class HostSideNode extends vscode.TreeItem {
     public readonly container: Container,
     public readonly chain: readonly ProcessInfo[],
   ) {
-    super('host side', vscode.TreeItemCollapsibleState.Collapsed);
+    super(vscode.l10n.t('host side'), vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `host:${container.key}`;
     this.description = chain.map((p) => `${p.comm} ${p.hostPid}`).join(' → ');
-    this.tooltip = 'The processes on the host that started and supervise this container, outermost first, with their host PIDs.';
+    this.tooltip = vscode.l10n.t('The processes on the host that started and supervise this container, outermost first, with their host PIDs.');
     this.iconPath = new vscode.ThemeIcon('server-process');
     this.contextValue = 'hostSide';
   }
@@ -75,8 +75,8 @@ export class HostProcessNode extends vscode.TreeItem {
   constructor(container: Container, process: ProcessInfo) {
     super(processLabel(process), vscode.TreeItemCollapsibleState.None);
     this.id = `host:${container.key}/${process.hostPid}:${process.startTime}`;
-    this.description = `host PID ${process.hostPid} · ${process.user ?? '?'}`;
-    this.tooltip = `${process.command}\nHost PID ${process.hostPid}, parent ${process.ppid}`;
+    this.description = vscode.l10n.t('host PID {0} · {1}', process.hostPid, process.user ?? '?');
+    this.tooltip = `${process.command}\n${vscode.l10n.t('Host PID {0}, parent {1}', process.hostPid, process.ppid)}`;
     this.iconPath = new vscode.ThemeIcon('arrow-small-right');
     this.contextValue = 'hostProcess';
   }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { formatKillRequest, KillTarget, SignalEvent } from './core/helperProtocol';
+import { english, type Localize } from './core/localize';
 
 /** How long to wait for the helper's answer before giving up. */
 const ANSWER_TIMEOUT_MS = 5_000;
@@ -14,7 +15,11 @@ export class ControlChannel {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; toInit: boolean }>();
 
-  constructor(private readonly fifo: string) {}
+  /** `t` localises the reasons a request fails, which the user reads (English by default, for the tests). */
+  constructor(
+    private readonly fifo: string,
+    private readonly t: Localize = english,
+  ) {}
 
   send(target: KillTarget): Promise<void> {
     const id = this.nextId++;
@@ -22,7 +27,7 @@ export class ControlChannel {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`The helper did not answer the kill request within ${ANSWER_TIMEOUT_MS / 1000} s; is the container still running?`));
+        reject(new Error(this.t('The helper did not answer the kill request within {0} s; is the container still running?', ANSWER_TIMEOUT_MS / 1000)));
       }, ANSWER_TIMEOUT_MS);
       this.pending.set(id, {
         resolve: () => (clearTimeout(timer), resolve()),
@@ -42,10 +47,10 @@ export class ControlChannel {
           setTimeout(write, NO_READER_RETRY_MS);
           return;
         }
-        if (openError) return this.settle(id, new Error(`The container's control channel is closed (${openError.code}).`));
+        if (openError) return this.settle(id, new Error(this.t("The container's control channel is closed ({0}).", openError.code ?? '?')));
         fs.write(fd, line, (writeError) => {
           fs.close(fd, () => undefined);
-          if (writeError) this.settle(id, new Error(`Could not write to the control channel: ${writeError.message}`));
+          if (writeError) this.settle(id, new Error(this.t('Could not write to the control channel: {0}', writeError.message)));
         });
       });
       write();
@@ -54,7 +59,7 @@ export class ControlChannel {
 
   /** Feeds one answer line from the status file. */
   answer(event: SignalEvent): void {
-    this.settle(event.id, event.ok ? undefined : new Error(event.error ?? 'The helper refused the request.'));
+    this.settle(event.id, event.ok ? undefined : new Error(event.error ?? this.t('The helper refused the request.')));
   }
 
   /**
@@ -63,7 +68,7 @@ export class ControlChannel {
    */
   close(): void {
     for (const [id, { toInit }] of [...this.pending]) {
-      this.settle(id, toInit ? undefined : new Error('The container ended before the helper answered.'));
+      this.settle(id, toInit ? undefined : new Error(this.t('The container ended before the helper answered.')));
     }
   }
 

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { Launch, planLaunch } from './core/helperProtocol';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { readPrivilegeSetting } from './settings';
+import { inEnglish, t } from './localize';
 
 /** The helper shipped with the extension. */
 export function shippedHelperPath(context: vscode.ExtensionContext): string {
@@ -29,10 +30,10 @@ export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogO
     installed = undefined;
   }
   const shipped = Buffer.concat([fs.readFileSync(shippedPath), fs.readFileSync(path.join(path.dirname(shippedPath), 'seccomp.bpf'))]);
-  const choice = chooseHelper(shippedPath, shipped, installed);
+  const choice = chooseHelper(shippedPath, shipped, installed, t);
   if (choice.warning && !warned.has(choice.warning)) {
     warned.add(choice.warning);
-    log.warn(`[helper] ${choice.warning}`);
+    log.warn(`[helper] ${inEnglish(choice.warning)}`);
     vscode.window.showWarningMessage(choice.warning);
   }
   return choice;
@@ -72,6 +73,7 @@ export function planHelperLaunch(
       rootfsOwner,
     },
     args,
+    t,
   );
 }
 

@@ -5,6 +5,7 @@ import { quoteForDisplay } from './core/helperProtocol';
 import { HELPER_FILES, installHelperFiles } from './core/helperInstall';
 import { sudoersRule, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { findProgram, runInTerminal, shippedHelperPath } from './helperLauncher';
+import { inEnglish, t } from './localize';
 
 /**
  * "Install Helper System-wide": copies the shipped helper, root-owned and mode 0755, to a fixed system path, and
@@ -19,17 +20,17 @@ export function registerInstallHelper(context: vscode.ExtensionContext, log: vsc
         if (process.getuid?.() === 0) installAsRoot(source);
         else await installWithSudo(source);
       } catch (error) {
-        const message = `Installing the helper failed: ${(error as Error).message}`;
-        log.error(`[install] ${message}`);
-        vscode.window.showErrorMessage(message);
+        log.error(`[install] Installing the helper failed: ${inEnglish((error as Error).message)}`);
+        vscode.window.showErrorMessage(t('Installing the helper failed: {0}', (error as Error).message));
         return;
       }
       const rule = sudoersRule(os.userInfo().username);
       log.info(`[install] helper installed at ${SYSTEM_HELPER_PATH}; sudoers rule: ${rule}`);
-      const copy = 'Copy Sudoers Rule';
+      const copy = t('Copy Sudoers Rule');
       const answer = await vscode.window.showInformationMessage(
-        `The helper is installed at ${SYSTEM_HELPER_PATH} (root-owned) and will be used while it matches this version. ` +
-          `To start isolated shells without a password, add with "sudo visudo -f /etc/sudoers.d/mini-containers": ${rule}`,
+        t('The helper is installed at {0} (root-owned) and will be used while it matches this version. ' +
+          'To start isolated shells without a password, add with "sudo visudo -f /etc/sudoers.d/mini-containers": {1}',
+        SYSTEM_HELPER_PATH, rule),
         copy,
       );
       if (answer === copy) await vscode.env.clipboard.writeText(rule);
@@ -45,10 +46,10 @@ function installAsRoot(source: string): void {
 /** `sudo install` in a terminal, where the user types the password; rejects with why when it did not succeed. */
 async function installWithSudo(source: string): Promise<void> {
   const sudo = findProgram('sudo');
-  if (!sudo) throw new Error('sudo is not installed; run VS Code as root once, or copy the helper by hand.');
+  if (!sudo) throw new Error(t('sudo is not installed; run VS Code as root once, or copy the helper by hand.'));
   const files = HELPER_FILES.map((f) => path.join(path.dirname(source), f));
   const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', '-t', path.dirname(SYSTEM_HELPER_PATH), ...files];
-  const code = await runInTerminal('Install Mini Containers helper', sudo, args,
-    `Copying the helper and its seccomp filter to ${path.dirname(SYSTEM_HELPER_PATH)}, owned by root: sudo ${args.map(quoteForDisplay).join(' ')}`);
-  if (code !== 0) throw new Error(`sudo install ended with exit code ${code ?? 'unknown'}`);
+  const code = await runInTerminal(t('Install Mini Containers helper'), sudo, args,
+    t('Copying the helper and its seccomp filter to {0}, owned by root: {1}', path.dirname(SYSTEM_HELPER_PATH), `sudo ${args.map(quoteForDisplay).join(' ')}`));
+  if (code !== 0) throw new Error(t('sudo install ended with exit code {0}', code ?? t('unknown')));
 }

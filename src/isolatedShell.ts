@@ -8,6 +8,7 @@ import { planHelperLaunch } from './helperLauncher';
 import { readConfinementSettings } from './settings';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from './rootfsCommands';
+import { inEnglish, t } from './localize';
 
 export const PROFILE_ID = 'miniContainers.isolatedShell';
 
@@ -53,7 +54,7 @@ export function registerIsolatedShell(
       return makeTerminalOptions(context, log, sessions, rootfs);
     } catch (error) {
       const message = (error as Error).message;
-      log.error(`[shell] ${message}`);
+      log.error(`[shell] ${inEnglish(message)}`);
       vscode.window.showErrorMessage(message);
       return undefined;
     }
@@ -93,19 +94,19 @@ function makeTerminalOptions(
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
-    const helperArgs = buildStartArgs({ rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement });
+    const helperArgs = buildStartArgs({ rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement }, t);
     const launch = planHelperLaunch(context, log, helperArgs, { rootfs });
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
-      vscode.window.showWarningMessage(
-        `${name} runs privileged (miniContainers.privileged): root inside keeps every capability and can take over the host.`,
-      );
+      vscode.window.showWarningMessage(t(
+        '{0} runs privileged (miniContainers.privileged): root inside keeps every capability and can take over the host.', name,
+      ));
     }
     const containerPty = new ContainerPty({
       name,
       launch,
       warning: confinement.privileged
-        ? 'Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.'
+        ? t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
         : undefined,
       statusDir,
       statusFile,

@@ -1,5 +1,6 @@
 import type * as NodePty from 'node-pty';
 import * as path from 'node:path';
+import { t } from './localize';
 
 let loaded: typeof NodePty | undefined;
 
@@ -26,5 +27,5 @@ export function loadNodePty(appRoot: string, log: (line: string) => void): typeo
       failures.push(`${candidate}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  throw new Error(`node-pty could not be loaded, so no terminal can be started. Tried: ${failures.join('; ')}`);
+  throw new Error(t('node-pty could not be loaded, so no terminal can be started. Tried: {0}', failures.join('; ')));
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
 import { planHelperLaunch, runInTerminal, runLaunch } from './helperLauncher';
 import type { Sessions } from './isolatedShell';
+import { inEnglish, t } from './localize';
 
 /**
  * Sends a signal to a process of a container, always through the helper, whose checks make sure nothing outside
@@ -19,7 +20,7 @@ export class Signaller {
 
   /** Resolves once the signal was sent; rejects with the helper's reason, ready to show. */
   async send(target: KillTarget, containerLabel: string): Promise<void> {
-    const what = `SIG${target.signal} to host PID ${target.pid} in ${containerLabel}`;
+    const what = `SIG${target.signal} to host PID ${target.pid} in ${inEnglish(containerLabel)}`;
     const session = [...this.sessions.all].find(
       (s) => s.container?.initPid === target.initPid && s.container.startTime === target.initStartTime,
     );
@@ -33,14 +34,14 @@ export class Signaller {
     if (launch.via === 'root' || launch.via === 'rootless') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? `The helper failed with exit code ${outcome.code}.`);
+      if (outcome.code !== 0) throw new Error(outcome.error ?? t('The helper failed with exit code {0}.', outcome.code));
       return;
     }
     const command = [launch.file, ...launch.args].map(quoteForDisplay).join(' ');
-    const go = `Run with ${launch.via}`;
+    const go = t('Run with {0}', launch.via);
     const answer = await vscode.window.showWarningMessage(
-      `${containerLabel} was not started in this window, so signalling its processes needs root. ` +
-        `Mini Containers will run its helper, which checks that the process belongs to that container: ${command}`,
+      t('{0} was not started in this window, so signalling its processes needs root. ' +
+        'Mini Containers will run its helper, which checks that the process belongs to that container: {1}', containerLabel, command),
       { modal: true },
       go,
     );
@@ -48,12 +49,14 @@ export class Signaller {
     this.log.info(`[kill] ${what} via ${launch.via}: ${command}`);
     if (launch.via === 'pkexec') {
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? `pkexec ended with exit code ${outcome.code}.`);
+      if (outcome.code !== 0) throw new Error(outcome.error ?? t('pkexec ended with exit code {0}.', outcome.code));
       return;
     }
-    const name = `Kill in ${containerLabel}`;
+    const name = t('Kill in {0}', containerLabel);
     const code = await runInTerminal(name, launch.file, launch.args, launch.banner);
-    if (code !== 0) throw new Error(`The helper ended with exit code ${code ?? 'unknown'}; its message is in the "${name}" terminal.`);
+    if (code !== 0) {
+      throw new Error(t('The helper ended with exit code {0}; its message is in the "{1}" terminal.', code ?? t('unknown'), name));
+    }
   }
 }
 

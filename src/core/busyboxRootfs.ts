@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { english, type Localize } from './localize';
 
 /** Runs a program and returns its stdout; injected so tests and callers choose how. */
 export type RunFile = (file: string, args: readonly string[]) => Promise<string>;
@@ -33,7 +34,10 @@ export function elfLinkage(header: Buffer): 'static' | 'dynamic' | undefined {
 }
 
 /** Finds a statically linked busybox, or throws saying which Debian package to install. */
-export async function findStaticBusybox(candidates: readonly string[] = BUSYBOX_CANDIDATES): Promise<string> {
+export async function findStaticBusybox(
+  candidates: readonly string[] = BUSYBOX_CANDIDATES,
+  t: Localize = english,
+): Promise<string> {
   const dynamic: string[] = [];
   for (const candidate of candidates) {
     let header: Buffer;
@@ -55,11 +59,11 @@ export async function findStaticBusybox(candidates: readonly string[] = BUSYBOX_
   }
   if (dynamic.length) {
     throw new RootfsError(
-      `${dynamic.join(', ')} is dynamically linked and cannot run inside a chroot without its libraries. ` +
-        'Install the static build: sudo apt-get install busybox-static',
+      t('{0} is dynamically linked and cannot run inside a chroot without its libraries. ' +
+        'Install the static build: sudo apt-get install busybox-static', dynamic.join(', ')),
     );
   }
-  throw new RootfsError('BusyBox was not found. Install it: sudo apt-get install busybox-static');
+  throw new RootfsError(t('BusyBox was not found. Install it: sudo apt-get install busybox-static'));
 }
 
 export interface BuildOptions {
@@ -68,6 +72,8 @@ export interface BuildOptions {
   run?: RunFile;
   /** Called with a short sentence per step, for a progress notification. */
   onProgress?: (step: string) => void;
+  /** Localises the progress steps and errors; English by default (the CLI). */
+  t?: Localize;
 }
 
 const FILES: Record<string, string> = {
@@ -84,18 +90,19 @@ const FILES: Record<string, string> = {
 export async function buildBusyboxRootfs(target: string, options: BuildOptions = {}): Promise<string> {
   const run = options.run ?? runFile;
   const progress = options.onProgress ?? (() => undefined);
+  const t = options.t ?? english;
   target = path.resolve(target);
-  if (await exists(target)) throw new RootfsError(`${target} already exists; choose a new folder`);
-  const busybox = options.busybox ?? (await findStaticBusybox());
+  if (await exists(target)) throw new RootfsError(t('{0} already exists; choose a new folder', target));
+  const busybox = options.busybox ?? (await findStaticBusybox(BUSYBOX_CANDIDATES, t));
 
-  progress(`Listing the applets of ${busybox}`);
+  progress(t('Listing the applets of {0}', busybox));
   const applets = parseAppletList(await run(busybox, ['--list-full']));
-  if (!applets.includes('bin/sh')) throw new RootfsError(`${busybox} has no sh applet`);
+  if (!applets.includes('bin/sh')) throw new RootfsError(t('{0} has no sh applet', busybox));
 
   await fs.mkdir(path.dirname(target), { recursive: true });
   const work = await fs.mkdtemp(`${target}.partial-`);
   try {
-    progress('Creating folders');
+    progress(t('Creating folders'));
     for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'dev', 'sys', 'run', 'home', 'var/tmp']) {
       await fs.mkdir(path.join(work, dir), { recursive: true, mode: 0o755 });
     }
@@ -104,7 +111,7 @@ export async function buildBusyboxRootfs(target: string, options: BuildOptions =
     await fs.chmod(path.join(work, 'tmp'), 0o1777);
     await fs.chmod(work, 0o755);
 
-    progress(`Copying ${busybox} and linking ${applets.length} applets`);
+    progress(t('Copying {0} and linking {1} applets', busybox, applets.length));
     await fs.copyFile(busybox, path.join(work, 'bin/busybox'));
     await fs.chmod(path.join(work, 'bin/busybox'), 0o755);
     for (const applet of applets) {
@@ -120,7 +127,7 @@ export async function buildBusyboxRootfs(target: string, options: BuildOptions =
     await fs.rm(work, { recursive: true, force: true });
     throw error;
   }
-  progress(`Root filesystem ready at ${target}`);
+  progress(t('Root filesystem ready at {0}', target));
   return target;
 }
 

@@ -2,6 +2,7 @@
  * The contract with src/helper/container-helper.sh: the arguments it takes, how it gets its privileges,
  * and the JSON lines it writes to --status-file. Pure: no I/O, no vscode.
  */
+import { english, type Localize } from './localize';
 
 /** Docker's convention, which the helper follows. */
 export const EXIT_HELPER_ERROR = 125;
@@ -43,21 +44,21 @@ export interface StartRequest {
  * The helper's argv for `start`, after the same checks the helper makes, so the user hears about a bad
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
-export function buildStartArgs(request: StartRequest): string[] {
+export function buildStartArgs(request: StartRequest, t: Localize = english): string[] {
   const { rootfs, name, hostname, statusFile, privileged, init, command } = request;
-  if (!rootfs.startsWith('/')) throw new Error(`The root filesystem must be an absolute path: ${rootfs}`);
-  if (CONTROL.test(rootfs)) throw new Error('The root filesystem path contains control characters.');
+  if (!rootfs.startsWith('/')) throw new Error(t('The root filesystem must be an absolute path: {0}', rootfs));
+  if (CONTROL.test(rootfs)) throw new Error(t('The root filesystem path contains control characters.'));
   const args = ['start', '--rootfs', rootfs];
   if (name !== undefined) {
-    if (!isValidName(name)) throw new Error(`Invalid container name "${name}": use letters, digits, _ . - (at most 63).`);
+    if (!isValidName(name)) throw new Error(t('Invalid container name "{0}": use letters, digits, _ . - (at most 63).', name));
     args.push('--name', name);
   }
   if (hostname !== undefined) {
-    if (!isValidName(hostname)) throw new Error(`Invalid hostname "${hostname}": use letters, digits, _ . - (at most 63).`);
+    if (!isValidName(hostname)) throw new Error(t('Invalid hostname "{0}": use letters, digits, _ . - (at most 63).', hostname));
     args.push('--hostname', hostname);
   }
   if (statusFile !== undefined) {
-    if (!statusFile.startsWith('/')) throw new Error(`The status file must be an absolute path: ${statusFile}`);
+    if (!statusFile.startsWith('/')) throw new Error(t('The status file must be an absolute path: {0}', statusFile));
     args.push('--status-file', statusFile);
   }
   if (privileged) args.push('--privileged');
@@ -114,39 +115,38 @@ export function isDelegated(via: Launch['via']): boolean {
 }
 
 /** Chooses how to run the helper, per the miniContainers.privilege setting, and says why in its banner. */
-export function planLaunch(context: LaunchContext, helperArgs: readonly string[]): Launch {
-  const { via, why } = resolvePrivilege(context);
+export function planLaunch(context: LaunchContext, helperArgs: readonly string[], t: Localize = english): Launch {
+  const { via, why } = resolvePrivilege(context, t);
   const helper = context.helperDirect
     ? [context.helperPath, ...helperArgs]
     : [HELPER_SHELL, context.helperPath, ...helperArgs];
   const shown = helper.map(quoteForDisplay).join(' ');
-  const what = 'to create PID, mount, UTS and IPC namespaces without a user namespace';
   switch (via) {
     case 'rootless':
       return {
         file: helper[0], args: helper.slice(1), via,
-        banner: `Mini Containers: rootless container in a user namespace, no password (${why}).`,
+        banner: t('Mini Containers: rootless container in a user namespace, no password ({0}).', why),
       };
     case 'root':
       if (context.uid !== 0) {
-        throw new Error('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "rootless", "sudo" or "pkexec".');
+        throw new Error(t('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "rootless", "sudo" or "pkexec".'));
       }
-      return { file: helper[0], args: helper.slice(1), via, banner: `Mini Containers: privileged container, run as root (${why}).` };
+      return { file: helper[0], args: helper.slice(1), via, banner: t('Mini Containers: privileged container, run as root ({0}).', why) };
     case 'sudo':
-      if (!context.sudoPath) throw new Error('sudo is not installed; install it or set miniContainers.privilege to "rootless" or "pkexec".');
+      if (!context.sudoPath) throw new Error(t('sudo is not installed; install it or set miniContainers.privilege to "rootless" or "pkexec".'));
       return {
         file: context.sudoPath,
         args: ['--', ...helper],
         via,
-        banner: `Mini Containers runs its helper as root with sudo ${what} (${why}): sudo ${shown}`,
+        banner: t('Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}', why, `sudo ${shown}`),
       };
     case 'pkexec':
-      if (!context.pkexecPath) throw new Error('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "rootless" or "sudo".');
+      if (!context.pkexecPath) throw new Error(t('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "rootless" or "sudo".'));
       return {
         file: context.pkexecPath,
         args: helper,
         via,
-        banner: `Mini Containers runs its helper as root with pkexec ${what} (${why}): pkexec ${shown}`,
+        banner: t('Mini Containers runs its helper as root with pkexec to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}', why, `pkexec ${shown}`),
       };
   }
 }
@@ -155,15 +155,15 @@ export function planLaunch(context: LaunchContext, helperArgs: readonly string[]
  * auto: VS Code is root → run directly; user namespaces work and the rootfs is the user's → rootless; else sudo,
  * else pkexec. The reason is told to the user.
  */
-function resolvePrivilege(context: LaunchContext): { via: Launch['via']; why: string } {
-  if (context.privilege !== 'auto') return { via: context.privilege, why: `miniContainers.privilege is "${context.privilege}"` };
-  if (context.uid === 0) return { via: 'root', why: 'VS Code runs as root' };
+function resolvePrivilege(context: LaunchContext, t: Localize): { via: Launch['via']; why: string } {
+  if (context.privilege !== 'auto') return { via: context.privilege, why: t('miniContainers.privilege is "{0}"', context.privilege) };
+  if (context.uid === 0) return { via: 'root', why: t('VS Code runs as root') };
   const yours = context.rootfsOwner === undefined || context.rootfsOwner === context.uid;
-  if (context.userNamespaces && yours) return { via: 'rootless', why: 'user namespaces work here and the root filesystem is yours' };
-  const because = !context.userNamespaces ? 'user namespaces are not available here' : 'the root filesystem belongs to another user';
+  if (context.userNamespaces && yours) return { via: 'rootless', why: t('user namespaces work here and the root filesystem is yours') };
+  const because = !context.userNamespaces ? t('user namespaces are not available here') : t('the root filesystem belongs to another user');
   if (context.sudoPath) return { via: 'sudo', why: because };
   if (context.pkexecPath) return { via: 'pkexec', why: because };
-  throw new Error(`Cannot start a container: ${because}, and neither sudo nor pkexec is installed. Use a root filesystem of your own (Create BusyBox Root Filesystem).`);
+  throw new Error(t('Cannot start a container: {0}, and neither sudo nor pkexec is installed. Use a root filesystem of your own (Create BusyBox Root Filesystem).', because));
 }
 
 /** Single-quotes a word for display when it needs it; never executed. */
@@ -271,17 +271,17 @@ export function buildKillArgs(target: KillTarget): string[] {
 }
 
 /** A sentence for the terminal when the helper's process ends. */
-export function describeExit(code: number, via: Launch['via'], helperSpoke = false): string {
+export function describeExit(code: number, via: Launch['via'], helperSpoke = false, t: Localize = english): string {
   // pkexec's own 126 and 127 come with no line of the helper's: every refusal of the helper prints one.
-  if (via === 'pkexec' && code === 126 && !helperSpoke) return 'pkexec: authorization was dismissed';
-  if (via === 'pkexec' && code === 127 && !helperSpoke) return 'pkexec: not authorized';
+  if (via === 'pkexec' && code === 126 && !helperSpoke) return t('pkexec: authorization was dismissed');
+  if (via === 'pkexec' && code === 127 && !helperSpoke) return t('pkexec: not authorized');
   switch (code) {
     case EXIT_HELPER_ERROR:
-      return 'the helper refused or failed (exit code 125); its message is above';
+      return t('the helper refused or failed (exit code 125); its message is above');
     case EXIT_NOT_EXECUTABLE:
-      return 'the command is not executable in the root filesystem (exit code 126)';
+      return t('the command is not executable in the root filesystem (exit code 126)');
     case EXIT_NOT_FOUND:
-      return 'the command was not found in the root filesystem (exit code 127)';
+      return t('the command was not found in the root filesystem (exit code 127)');
   }
-  return code > 128 && code < 160 ? `exited on signal ${code - 128} (exit code ${code})` : `exited with code ${code}`;
+  return code > 128 && code < 160 ? t('exited on signal {0} (exit code {1})', code - 128, code) : t('exited with code {0}', code);
 }

@@ -1,29 +1,30 @@
 import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { english, type Localize } from './localize';
 
 /**
  * What stops `dir` from serving as a root filesystem, as sentences a user can act on; empty when it can.
  * Mirrors the helper's own checks (which stay authoritative), so the user learns before any password prompt.
  */
-export async function checkRootfs(dir: string, shell = '/bin/sh'): Promise<string[]> {
-  if (!path.isAbsolute(dir)) return [`"${dir}" is not an absolute path.`];
+export async function checkRootfs(dir: string, shell = '/bin/sh', t: Localize = english): Promise<string[]> {
+  if (!path.isAbsolute(dir)) return [t('"{0}" is not an absolute path.', dir)];
   let real: string;
   try {
     real = await fs.realpath(dir);
   } catch {
-    return [`${dir} does not exist.`];
+    return [t('{0} does not exist.', dir)];
   }
-  if (!(await fs.stat(real)).isDirectory()) return [`${dir} is not a folder.`];
-  if (real === '/') return [`${dir} is the host's own root; choose a separate root filesystem folder.`];
+  if (!(await fs.stat(real)).isDirectory()) return [t('{0} is not a folder.', dir)];
+  if (real === '/') return [t("{0} is the host's own root; choose a separate root filesystem folder.", dir)];
   const problems: string[] = [];
   for (const part of ['proc', 'dev']) {
-    if (!(await isRealDirectory(path.join(real, part)))) problems.push(`it has no ${part}/ folder`);
+    if (!(await isRealDirectory(path.join(real, part)))) problems.push(t('it has no {0}/ folder', part));
   }
   const shellOnHost = await resolveInRoot(real, shell);
-  if (!shellOnHost || !(await isExecutableFile(shellOnHost))) problems.push(`it has no executable ${shell}`);
+  if (!shellOnHost || !(await isExecutableFile(shellOnHost))) problems.push(t('it has no executable {0}', shell));
   if (!problems.length) return [];
-  return [`${dir} is not a usable root filesystem: ${problems.join(', ')}.`];
+  return [t('{0} is not a usable root filesystem: {1}.', dir, problems.join(', '))];
 }
 
 /**

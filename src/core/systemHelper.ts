@@ -1,5 +1,6 @@
 // The system-wide copy of the helper: the only one a password-less sudo rule may name, because no user can
 // modify it. Pure decisions here; the file reading is the caller's.
+import { english, type Localize } from './localize';
 
 /** Where "Install Helper System-wide" puts the helper: root-owned, mode 0755, in a root-owned folder. */
 export const SYSTEM_HELPER_PATH = '/usr/local/libexec/mini-containers/container-helper.sh';
@@ -23,25 +24,30 @@ export interface HelperChoice {
 }
 
 /** Prefers the system copy when it is byte-for-byte the shipped helper and safe from every user but root. */
-export function chooseHelper(shippedPath: string, shipped: Buffer, installed: InstalledCopy | undefined): HelperChoice {
+export function chooseHelper(
+  shippedPath: string,
+  shipped: Buffer,
+  installed: InstalledCopy | undefined,
+  t: Localize = english,
+): HelperChoice {
   const fallback = { path: shippedPath, direct: false };
   if (!installed) return fallback;
   const writableByOthers = (mode: number) => (mode & 0o022) !== 0;
   if (installed.uid !== 0 || installed.folderUid !== 0 || writableByOthers(installed.mode) || writableByOthers(installed.folderMode)) {
     return {
       ...fallback,
-      warning: `${SYSTEM_HELPER_PATH} is not owned by root or is writable by others, so it is not used: ` +
-        'a sudo rule pointing at it would let a user run anything as root. Run "Install Helper System-wide" again.',
+      warning: t('{0} is not owned by root or is writable by others, so it is not used: a sudo rule pointing at it would ' +
+        'let a user run anything as root. Run "Install Helper System-wide" again.', SYSTEM_HELPER_PATH),
     };
   }
   if (!installed.content.equals(shipped)) {
     return {
       ...fallback,
-      warning: `${SYSTEM_HELPER_PATH} differs from the helper of this version of Mini Containers, so the shipped ` +
-        'one is used (a sudo rule for the system copy does not apply to it). Run "Install Helper System-wide" to update it.',
+      warning: t('{0} differs from the helper of this version of Mini Containers, so the shipped one is used (a sudo rule ' +
+        'for the system copy does not apply to it). Run "Install Helper System-wide" to update it.', SYSTEM_HELPER_PATH),
     };
   }
-  if ((installed.mode & 0o111) === 0) return { ...fallback, warning: `${SYSTEM_HELPER_PATH} is not executable.` };
+  if ((installed.mode & 0o111) === 0) return { ...fallback, warning: t('{0} is not executable.', SYSTEM_HELPER_PATH) };
   return { path: SYSTEM_HELPER_PATH, direct: true };
 }
 

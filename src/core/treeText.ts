@@ -2,6 +2,7 @@
 // vscode so they can be tested with plain fixtures.
 import * as fs from 'node:fs';
 import type { Container } from './containerModel';
+import { english, type Localize } from './localize';
 import type { ProcessInfo } from './processScanner';
 
 /** Clock ticks per second of /proc's start times: USER_HZ, 100 on every Linux architecture that matters. */
@@ -20,15 +21,15 @@ export function startedAtMs(startTime: number, bootMs: number): number {
   return bootMs + (startTime * 1000) / CLOCK_TICKS;
 }
 
-/** "45s", "12m", "3h 05m", "2d 4h". */
-export function formatDuration(ms: number): string {
+/** "45s", "12m", "3h 05m", "2d 4h" (in English). */
+export function formatDuration(ms: number, t: Localize = english): string {
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
+  if (s < 60) return t('{0}s', s);
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
+  if (m < 60) return t('{0}m', m);
   const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
+  if (h < 24) return t('{0}h {1}m', h, String(m % 60).padStart(2, '0'));
+  return t('{0}d {1}h', Math.floor(h / 24), h % 24);
 }
 
 export function formatBytes(bytes: number): string {
@@ -43,27 +44,29 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-export function containerLabel(c: Container): string {
-  return c.name ?? c.hostname ?? `container ${c.initHostPid}`;
+export function containerLabel(c: Container, t: Localize = english): string {
+  return c.name ?? c.hostname ?? t('container {0}', c.initHostPid);
 }
 
 /** Counts the container's own processes and those of containers nested in it. */
-export function containerDescription(c: Container, total: number, nowMs: number, bootMs: number): string {
-  const uptime = formatDuration(nowMs - startedAtMs(c.startTime, bootMs));
-  const count = `${total} process${total === 1 ? '' : 'es'}`;
-  return `PID 1 = host PID ${c.initHostPid} · ${count} · up ${uptime}`;
+export function containerDescription(c: Container, total: number, nowMs: number, bootMs: number, t: Localize = english): string {
+  const uptime = formatDuration(nowMs - startedAtMs(c.startTime, bootMs), t);
+  const count = total === 1 ? t('1 process') : t('{0} processes', total);
+  return t('PID 1 = host PID {0} · {1} · up {2}', c.initHostPid, count, uptime);
 }
 
-export function containerTooltip(c: Container, nowMs: number, bootMs: number): string {
-  const by = c.startedBy === 'mini-containers' ? 'started by Mini Containers' : 'discovered (not started here)';
+/** `locale` formats the start date (VS Code's display language, e.g. "fr"); default: Node's. */
+export function containerTooltip(c: Container, nowMs: number, bootMs: number, t: Localize = english, locale?: string): string {
+  const by = c.startedBy === 'mini-containers' ? t('started by Mini Containers') : t('discovered (not started here)');
+  const started = new Date(startedAtMs(c.startTime, bootMs)).toLocaleString(locale);
   return [
-    `${containerLabel(c)} — ${by}`,
-    `Root filesystem: ${c.rootfs ?? 'unknown'}`,
-    `PID 1 = host PID ${c.initHostPid}`,
-    c.hostname ? `Hostname: ${c.hostname}` : undefined,
-    c.nsInode !== null ? `PID namespace: pid:[${c.nsInode}]` : undefined,
-    c.parentInitHostPid !== null ? `Nested in the container whose PID 1 is host PID ${c.parentInitHostPid}` : undefined,
-    `Started ${new Date(startedAtMs(c.startTime, bootMs)).toLocaleString()} (up ${formatDuration(nowMs - startedAtMs(c.startTime, bootMs))})`,
+    `${containerLabel(c, t)} — ${by}`,
+    t('Root filesystem: {0}', c.rootfs ?? t('unknown')),
+    t('PID 1 = host PID {0}', c.initHostPid),
+    c.hostname ? t('Hostname: {0}', c.hostname) : undefined,
+    c.nsInode !== null ? t('PID namespace: pid:[{0}]', c.nsInode) : undefined,
+    c.parentInitHostPid !== null ? t('Nested in the container whose PID 1 is host PID {0}', c.parentInitHostPid) : undefined,
+    t('Started {0} (up {1})', started, formatDuration(nowMs - startedAtMs(c.startTime, bootMs), t)),
   ].filter(Boolean).join('\n');
 }
 
@@ -72,22 +75,33 @@ export function processLabel(p: ProcessInfo): string {
   return p.command.length > 80 ? `${p.command.slice(0, 79)}…` : p.command;
 }
 
-export function processDescription(p: ProcessInfo): string {
-  return `PID ${p.nsPid ?? '?'} · host ${p.hostPid} · ${p.user ?? '?'}`;
+export function processDescription(p: ProcessInfo, t: Localize = english): string {
+  return t('PID {0} · host {1} · {2}', p.nsPid ?? '?', p.hostPid, p.user ?? '?');
 }
 
-const STATES: Record<string, string> = {
-  R: 'running', S: 'sleeping', D: 'uninterruptible sleep', Z: 'zombie', T: 'stopped', t: 'traced', I: 'idle', X: 'dead',
-};
+/** ps's one-letter states in words. */
+function stateName(state: string, t: Localize): string {
+  switch (state) {
+    case 'R': return t('running');
+    case 'S': return t('sleeping');
+    case 'D': return t('uninterruptible sleep');
+    case 'Z': return t('zombie');
+    case 'T': return t('stopped');
+    case 't': return t('traced');
+    case 'I': return t('idle');
+    case 'X': return t('dead');
+  }
+  return t('unknown');
+}
 
-export function processTooltip(p: ProcessInfo, bootMs: number): string {
+export function processTooltip(p: ProcessInfo, bootMs: number, t: Localize = english, locale?: string): string {
   return [
     p.command,
-    `PID ${p.nsPid ?? '?'} in its namespace · host PID ${p.hostPid} · parent host PID ${p.ppid}`,
-    `NSpid (host → innermost): ${p.nsPids ? p.nsPids.join(' → ') : 'unreadable'}`,
-    `State: ${p.state} (${STATES[p.state] ?? 'unknown'}) · user ${p.user ?? '?'}`,
-    `Started ${new Date(startedAtMs(p.startTime, bootMs)).toLocaleString()}`,
-    `Memory (RSS): ${formatBytes(p.rssBytes)} · CPU time: ${(p.cpuTicks / CLOCK_TICKS).toFixed(2)} s`,
+    t('PID {0} in its namespace · host PID {1} · parent host PID {2}', p.nsPid ?? '?', p.hostPid, p.ppid),
+    t('NSpid (host → innermost): {0}', p.nsPids ? p.nsPids.join(' → ') : t('unreadable')),
+    t('State: {0} ({1}) · user {2}', p.state, stateName(p.state, t), p.user ?? '?'),
+    t('Started {0}', new Date(startedAtMs(p.startTime, bootMs)).toLocaleString(locale)),
+    t('Memory (RSS): {0} · CPU time: {1} s', formatBytes(p.rssBytes), (p.cpuTicks / CLOCK_TICKS).toFixed(2)),
   ].join('\n');
 }
 

@@ -40,6 +40,13 @@ interface CodeServerOptions {
    * folders and TMPDIR inside it, are given to that user. Default: run as we do.
    */
   readonly user?: RunAs;
+  /**
+   * `--locale`: the display language. Alone it changes nothing: VS Code also needs a language pack for it
+   * (see ./frenchUi.ts and FRENCH.md).
+   */
+  readonly locale?: string;
+  /** Node options of the server; its extension hosts inherit them (VS Code forks them with its execArgv). */
+  readonly nodeArgs?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -63,8 +70,16 @@ export class CodeServer {
     readonly port: number,
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: (line: string) => void,
-    private readonly user: RunAs | undefined,
+    /** The user code-server runs as, when not us. */
+    readonly user: RunAs | undefined,
+    private readonly locale: string | undefined,
+    private readonly nodeArgs: readonly string[],
   ) {}
+
+  /** The server's PID while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   get userDataDir(): string {
     return join(this.root, 'user-data');
@@ -111,7 +126,7 @@ export class CodeServer {
       });
       for (const key of ['SUDO_UID', 'SUDO_GID', 'SUDO_USER', 'SUDO_COMMAND', 'MAIL']) delete env[key];
     }
-    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log, user);
+    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log, user, options.locale, options.nodeArgs ?? []);
     server.unregisterCleanup = onInterrupt(() => server.killNow());
     try {
       await mkdir(server.folder, { recursive: true });
@@ -180,6 +195,7 @@ export class CodeServer {
     }
     const logFd = openSync(this.logFile, 'a');
     const args = [
+      ...this.nodeArgs,
       this.entry,
       ...this.args(),
       '--auth', 'none',
@@ -189,6 +205,7 @@ export class CodeServer {
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       '--ignore-last-opened',
+      ...(this.locale ? ['--locale', this.locale] : []),
       this.folder,
     ];
     try {

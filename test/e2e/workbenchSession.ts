@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type Browser } from './browser';
 import { CodeServer, type RunAs } from './codeServer';
 import { projectRoot } from './codeServerInstall';
+import { FRENCH, installFrenchLanguagePack } from './frenchUi';
 import { createTestRootfs, type TestRootfs } from './rootfs';
 import { saveExtensionLog } from './steps';
 import * as wb from './workbench';
@@ -23,6 +24,10 @@ interface WorkbenchOptions {
   readonly user?: RunAs;
   /** After the rootfs exists, before code-server is set up. */
   readonly prepare?: (rootfs: TestRootfs) => Promise<void> | void;
+  /** The UI in French (./frenchUi.ts): a French language pack and `--locale fr`. Default: English. */
+  readonly french?: boolean;
+  /** Node options of code-server and its extension hosts. */
+  readonly nodeArgs?: readonly string[];
   /** After the VSIX is installed, before code-server starts. */
   readonly beforeStart?: (server: CodeServer) => Promise<void> | void;
 }
@@ -49,8 +54,14 @@ export class WorkbenchSession {
     let browser: Browser | undefined;
     try {
       await options.prepare?.(testRootfs);
-      server = await CodeServer.create({ user: options.user, settings: options.settings(testRootfs.rootfs) });
+      server = await CodeServer.create({
+        user: options.user,
+        settings: options.settings(testRootfs.rootfs),
+        locale: options.french ? FRENCH : undefined,
+        nodeArgs: options.nodeArgs,
+      });
       await server.installExtension(vsix);
+      if (options.french) await installFrenchLanguagePack(server);
       await options.beforeStart?.(server);
       await server.start();
       browser = await launchChromium();
