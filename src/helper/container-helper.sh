@@ -496,11 +496,14 @@ start() {
   if [ "$caller" != 0 ] && [ "$mode" = privileged ]; then
     status_file=$rundir/$name.status
     control=$rundir/$name.control
-    # A file of an earlier container of the same caller and name, whose helper was SIGKILLed.
-    rm -f -- "$status_file" "$control"
   else
     control=$rundir/$$.control
-    rm -f -- "$control"
+  fi
+  # A file of an earlier container of the same caller and name (or helper PID), whose helper was SIGKILLed.
+  stale=$control
+  if [ "$mode" = privileged ] && [ "$caller" != 0 ]; then stale=$status_file; fi
+  if [ -e "$control" ] || [ -L "$control" ] || [ -e "$stale" ] || [ -L "$stale" ]; then
+    rm -f -- "$control" "$stale"
   fi
   [ -z "$status_file" ] || open_status_file "$status_file"
   prune_records
