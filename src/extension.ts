@@ -3,8 +3,10 @@ import { registerContainerCommands } from './containerCommands';
 import { registerContainersView } from './containersView';
 import { registerInstallHelper } from './installHelper';
 import { registerIsolatedShell, Sessions } from './isolatedShell';
+import { registerNamespacesPanel } from './namespacesPanel';
 import { registerRootfsCommands } from './rootfsCommands';
 import { Signaller } from './signaller';
+import { registerWalkthrough } from './walkthrough';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mini Containers', { log: true });
@@ -15,8 +17,10 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRootfsCommands(context, log);
   registerIsolatedShell(context, log, sessions);
   registerInstallHelper(context, log);
-  const tree = registerContainersView(context, log, sessions);
-  registerContainerCommands(context, log, tree, new Signaller(context, log, sessions));
+  const { provider, view } = registerContainersView(context, log, sessions);
+  registerContainerCommands(context, log, provider, new Signaller(context, log, sessions));
+  registerNamespacesPanel(context, log, provider, view);
+  registerWalkthrough(context, log, sessions);
 }
 
 export function deactivate(): void {}
