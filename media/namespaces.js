@@ -88,11 +88,9 @@
     row.dataset.pids = p.pids.join(' ');
     row.tabIndex = -1;
     row.title = p.command;
-    // The same menu as the tree's process rows (contributes.menus["webview/context"]).
-    row.dataset.vscodeContext = JSON.stringify({
-      webviewSection: 'process', containerKey: c.key, hostPid: p.hostPid, startTime: p.startTime,
-      preventDefaultContextMenuItems: true,
-    });
+    // What the kill commands need to find the process again: its container and its identity.
+    row.dataset.ref = JSON.stringify({ containerKey: c.key, hostPid: p.hostPid, startTime: p.startTime });
+    row.setAttribute('aria-haspopup', 'menu');
     const facts = p.facts.map((f) => t[`fact.${f}`] ?? f);
     row.setAttribute('aria-label', format(t.processAria, p.pids[0], p.pids.slice(1).join(' / '), p.command, facts.join(', ')));
     row.append(pidCell(p.pids[0], 'host'));
@@ -167,8 +165,68 @@
     if (!row.classList.contains('process')) return;
     for (const r of document.querySelectorAll('.row.selected')) r.classList.remove('selected');
     row.classList.add('selected');
-    vscode.postMessage({ type: 'reveal', containerKey: row.dataset.container, ...JSON.parse(row.dataset.vscodeContext ?? '{}') });
+    vscode.postMessage({ type: 'reveal', ...JSON.parse(row.dataset.ref ?? '{}') });
   }
+
+  // --- the process menu: the tree's kill actions, sent through the same commands
+
+  const menu = /** @type {HTMLElement} */ (document.getElementById('menu'));
+  /** @type {HTMLElement | undefined} */
+  let menuRow;
+
+  function openMenu(row, x, y) {
+    menuRow = row;
+    menu.hidden = false;
+    menu.style.left = `${Math.min(x, window.innerWidth - menu.offsetWidth - 4)}px`;
+    menu.style.top = `${Math.min(y, window.innerHeight - menu.offsetHeight - 4)}px`;
+    /** @type {HTMLElement} */ (menu.querySelector('[role="menuitem"]')).focus();
+  }
+
+  function closeMenu(refocus) {
+    if (menu.hidden) return;
+    menu.hidden = true;
+    if (refocus && menuRow) focusRow(menuRow);
+    menuRow = undefined;
+  }
+
+  function kill(row, signal) {
+    vscode.postMessage({ type: 'kill', signal, ...JSON.parse(row.dataset.ref ?? '{}') });
+  }
+
+  document.addEventListener('contextmenu', (e) => {
+    e.preventDefault();
+    const row = e.target instanceof HTMLElement ? e.target.closest('.row.process') : null;
+    if (!row) return;
+    focusRow(row);
+    // From the keyboard (Shift+F10, the menu key) there is no pointer position: open beside the row.
+    const box = row.getBoundingClientRect();
+    const fromKeyboard = e.clientX === 0 && e.clientY === 0;
+    openMenu(row, fromKeyboard ? box.left + 40 : e.clientX, fromKeyboard ? box.bottom : e.clientY);
+  });
+
+  menu.addEventListener('click', (e) => {
+    const item = e.target instanceof HTMLElement ? e.target.closest('[role="menuitem"]') : null;
+    if (!item || !menuRow) return;
+    kill(menuRow, /** @type {HTMLElement} */ (item).dataset.signal);
+    closeMenu(true);
+  });
+
+  menu.addEventListener('keydown', (e) => {
+    const items = /** @type {HTMLElement[]} */ ([...menu.querySelectorAll('[role="menuitem"]')]);
+    const i = items.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      items[(i + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length].focus();
+    } else if (e.key === 'Escape' || e.key === 'Tab') {
+      e.preventDefault();
+      closeMenu(true);
+    }
+    e.stopPropagation();
+  });
+
+  document.addEventListener('mousedown', (e) => {
+    if (!(e.target instanceof Node) || !menu.contains(e.target)) closeMenu(false);
+  });
 
   document.addEventListener('keydown', (e) => {
     const row = e.target instanceof HTMLElement ? e.target.closest('.row') : null;
@@ -184,11 +242,12 @@
       select(row);
     } else if (e.key === 'Delete' && row.classList.contains('process')) {
       e.preventDefault();
-      vscode.postMessage({ type: 'kill', signal: e.shiftKey ? 'KILL' : 'TERM', ...JSON.parse(row.dataset.vscodeContext ?? '{}') });
+      kill(row, e.shiftKey ? 'KILL' : 'TERM');
     }
   });
 
   document.addEventListener('click', (e) => {
+    if (e.target instanceof Node && menu.contains(e.target)) return;
     const row = e.target instanceof HTMLElement ? e.target.closest('.row') : null;
     if (!row) return;
     focusRow(row);

@@ -36,7 +36,7 @@ export function registerContainerCommands(
   const register = (id: string, run: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
 
-  /** The tree's node, or the namespaces picture's context (webview/context menu), as the container and process to signal. */
+  /** The tree's node, or the namespaces picture's reference to a process, as the container and process to signal. */
   const targetOf = (arg: ProcessNode | ProcessRef): { container: Container; process: Pick<ProcessInfo, 'hostPid' | 'startTime'> } | undefined => {
     if (arg instanceof ProcessNode) return { container: arg.container, process: arg.process };
     const container = provider.current?.byKey.get(arg.containerKey);

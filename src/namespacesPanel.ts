@@ -172,7 +172,7 @@ class NamespacesPanel {
 <link rel="stylesheet" href="${css}">
 <title>Namespaces</title>
 </head>
-<body data-vscode-context='{"preventDefaultContextMenuItems": true}'>
+<body>
 <h1 data-string="title"></h1>
 <p class="legend" data-string="legend"></p>
 <p id="empty" data-string="empty" hidden></p>
@@ -185,6 +185,10 @@ class NamespacesPanel {
 <p id="host-more"></p>
 </div>
 </section>
+<div id="menu" class="menu" role="menu" hidden>
+<button role="menuitem" data-signal="TERM" data-string="killTerm"></button>
+<button role="menuitem" data-signal="KILL" data-string="killKill"></button>
+</div>
 <script nonce="${nonce}" src="${js}"></script>
 </body>
 </html>`;
@@ -225,6 +229,8 @@ function webviewStrings(): Record<string, string> {
     hostOnly: vscode.l10n.t('{0} other host processes, in no container'),
     hostOnlyAria: vscode.l10n.t('Host PID {0}: {1}'),
     filter: vscode.l10n.t('Filter by PID or command'),
+    killTerm: vscode.l10n.t('Kill (SIGTERM)'),
+    killKill: vscode.l10n.t('Kill (SIGKILL)'),
     showing: vscode.l10n.t('Showing {0} of {1}: narrow the filter to see the others.'),
     ...Object.fromEntries(Object.entries(roles).map(([k, v]) => [`role.${k}`, v])),
     ...Object.fromEntries(Object.entries(facts).map(([k, v]) => [`fact.${k}`, v])),

@@ -304,3 +304,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * The document inside the visible webview (hidden ones stay in the DOM). A webview is two iframes deep: the
+ * workbench's `iframe.webview` hosts VS Code's webview page, which holds the extension's HTML in `#active-frame`.
+ */
+export function webviewFrame(page: Page) {
+  return page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+}
+
