@@ -18,9 +18,11 @@ export function activate(context: vscode.ExtensionContext): void {
   registerIsolatedShell(context, log, sessions);
   registerInstallHelper(context, log);
   const { provider, view } = registerContainersView(context, log, sessions);
-  registerContainerCommands(context, log, provider, new Signaller(context, log, sessions));
+  const signaller = new Signaller(context, log, sessions);
+  context.subscriptions.push(signaller);
+  registerContainerCommands(context, log, provider, signaller);
   registerNamespacesPanel(context, log, provider, view);
-  registerWalkthrough(context, log, sessions);
+  registerWalkthrough(context, log, sessions, signaller);
 }
 
 export function deactivate(): void {}

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { checkRootfs } from './core/rootfsCheck';
 import type { Session, Sessions } from './isolatedShell';
 import { readRootfsSetting } from './settings';
+import type { Signaller } from './signaller';
 
 export const WALKTHROUGH_ID = 'processIsolation';
 const OFFERED_KEY = 'miniContainers.walkthroughOffered';
@@ -12,6 +13,7 @@ const CONTEXT = {
   shellStarted: 'miniContainers.walkthrough.shellStarted',
   psShown: 'miniContainers.walkthrough.psShown',
   noSuchProcess: 'miniContainers.walkthrough.noSuchProcess',
+  killedFromHost: 'miniContainers.walkthrough.killedFromHost',
 } as const;
 
 /** What the shell prints that completes a step: `ps`'s header, and BusyBox's or procps' answer to a foreign PID. */
@@ -25,7 +27,12 @@ const OUTPUT_EVENTS: { key: string; pattern: RegExp }[] = [
  * isolated shell of this window, and each step completes when the shell shows what the lesson says it shows.
  * A fresh install opens it once.
  */
-export function registerWalkthrough(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, sessions: Sessions): void {
+export function registerWalkthrough(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  sessions: Sessions,
+  signaller: Signaller,
+): void {
   const setContext = (key: string) => {
     log.info(`[walkthrough] ${key}`);
     void vscode.commands.executeCommand('setContext', key, true);
@@ -57,7 +64,7 @@ export function registerWalkthrough(context: vscode.ExtensionContext, log: vscod
           setContext(key);
         }
       }
-      if (seen.size === OUTPUT_EVENTS.length) listener.dispose();
+      if (OUTPUT_EVENTS.every(({ key }) => seen.has(key))) listener.dispose();
     });
     context.subscriptions.push(listener);
   };
@@ -74,6 +81,9 @@ export function registerWalkthrough(context: vscode.ExtensionContext, log: vscod
     }),
   );
 
+  // --- step 6: the host signalled a process of a container (from the picture or the tree)
+  context.subscriptions.push(signaller.onDidSend(() => setContext(CONTEXT.killedFromHost)));
+
   /** Types `text` into the latest isolated shell of this window, or offers to start one. */
   const type = async (text: string) => {
     const running = [...sessions.all].filter((s) => s.container);
@@ -89,7 +99,8 @@ export function registerWalkthrough(context: vscode.ExtensionContext, log: vscod
     terminal.sendText(text);
   };
   const register = (id: string, run: () => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
-  register('miniContainers.walkthrough.typePs', () => type('ps -aux'));
+  // The lesson's `ps -aux` is procps'; BusyBox's ps rejects -u but reads the BSD form, as procps does.
+  register('miniContainers.walkthrough.typePs', () => type('ps aux'));
   // A real host PID, which the shell cannot see: the extension host's own.
   register('miniContainers.walkthrough.typeKill', () => type(`kill ${process.pid}`));
   register('miniContainers.walkthrough.typeSleep', () => type('sleep 1000 &'));
