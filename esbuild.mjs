@@ -37,7 +37,7 @@ const builds = [
   const extraEntries = {
     vscode: ['index.ts', 'runInCodeServer.ts', 'runElectron.ts'],
     e2e: ['serve.ts'],
-    bench: ['scan.bench.ts', 'helperStart.bench.ts', 'extension.bench.ts', 'run.ts'],
+    bench: ['scan.bench.ts', 'helperStart.bench.ts', 'extension.bench.ts', 'picture.bench.ts', 'run.ts'],
   };
   for (const suite of suites) {
     const entries = testsIn(join('test', suite));
