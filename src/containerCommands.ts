@@ -37,8 +37,11 @@ export function registerContainerCommands(
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
 
   /** The tree's node, or the namespaces picture's reference to a process, as the container and process to signal. */
-  const targetOf = (arg: ProcessNode | ProcessRef): { container: Container; process: Pick<ProcessInfo, 'hostPid' | 'startTime'> } | undefined => {
-    if (arg instanceof ProcessNode) return { container: arg.container, process: arg.process };
+  type NodeLike = Pick<ProcessNode, 'container' | 'process'>;
+  const targetOf = (arg: NodeLike | ProcessRef): { container: Container; process: Pick<ProcessInfo, 'hostPid' | 'startTime'> } | undefined => {
+    if (!arg || typeof arg !== 'object') return undefined;
+    // A tree node, or anything shaped like one (the helper checks the target either way).
+    if ('container' in arg && 'process' in arg) return { container: arg.container, process: arg.process };
     const container = provider.current?.byKey.get(arg.containerKey);
     if (container?.processes.some((p) => p.hostPid === arg.hostPid && p.startTime === arg.startTime)) {
       return { container, process: { hostPid: arg.hostPid, startTime: arg.startTime } };
@@ -46,7 +49,7 @@ export function registerContainerCommands(
     vscode.window.showWarningMessage(vscode.l10n.t('Host PID {0} is no longer in that container: nothing was sent.', arg.hostPid));
     return undefined;
   };
-  const kill = (signal: SignalName) => (arg: ProcessNode | ProcessRef) => {
+  const kill = (signal: SignalName) => (arg: NodeLike | ProcessRef) => {
     const target = targetOf(arg);
     return target ? send(target.container, target.process, signal) : false;
   };
