@@ -132,6 +132,7 @@
     document.body.dataset.paints = String(paints);
     // Read by the tests and the benchmark: how long drawing the last update took (layout comes after).
     document.body.dataset.lastPaintMs = (performance.now() - started).toFixed(1);
+    if (paints === 1) document.body.dataset.firstPaintMs = document.body.dataset.lastPaintMs;
   }
 
   function showHostOnly(message) {
@@ -153,9 +154,11 @@
 
   const rows = () => /** @type {HTMLElement[]} */ ([...document.querySelectorAll('.row')].filter((r) => r instanceof HTMLElement && r.offsetParent !== null));
 
+  /** Keeps one row reachable with Tab. Cheap on purpose: asking each row whether it shows would force a layout. */
   function ensureTabStop() {
-    const all = rows();
-    if (!all.some((r) => r.tabIndex === 0) && all[0]) all[0].tabIndex = 0;
+    if (document.querySelector('.row[tabindex="0"]')) return;
+    const first = /** @type {HTMLElement | null} */ (document.querySelector('.row'));
+    if (first) first.tabIndex = 0;
   }
 
   function focusRow(row) {

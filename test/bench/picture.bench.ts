@@ -1,6 +1,8 @@
 // `npm run bench`: what a repaint of "Show Namespaces" costs the extension host with 2,000 extra processes in 10
 // real PID namespaces (needs root): building the picture from the Containers view's model, diffing it against
-// the one shown, and serialising the update that is posted to the webview. Each figure is the median of ROUNDS.
+// the one shown, and serialising the update that is posted to the webview; then, in a real VS Code (code-server,
+// after `npm run package`), how long the webview takes to draw every frame when it opens and to repaint after one
+// process ended. Each extension-side figure is the median of ROUNDS.
 
 import { buildModel, ContainerModel } from '../../src/core/containerModel';
 import { buildPicture, diffPictures, Picture } from '../../src/core/namespacePicture';
@@ -8,6 +10,8 @@ import { ProcessScanner } from '../../src/core/processScanner';
 import { PidNamespaces } from './pidNamespaces';
 import { median, summarize } from './report';
 import { runScript } from '../e2e/script';
+import * as wb from '../e2e/workbench';
+import { WorkbenchSession } from '../e2e/workbenchSession';
 import { waitFor } from '../vscode/hostState';
 
 const ROUNDS = 11;
@@ -77,9 +81,64 @@ async function main(): Promise<number> {
     row('open: serialise the update for postMessage', m.post);
     row('poll, same processes: build + diff (nothing posted)', m.unchanged);
     row('poll, one process ended: build + diff', m.oneChanged, `   ${changedFrames} frame(s) posted`);
+    const left = model.containers.filter((c) => ours.has(c.initHostPid)).reduce((sum, c) => sum + c.processes.length, 0);
+    await webviewBench(started.map((n) => n.initHostPid), left, row);
     return 0;
   } finally {
     await namespaces.stop();
+  }
+}
+
+/**
+ * The webview's side, in code-server: from the command to every row drawn, what drawing the first update took
+ * (the webview's own clock, layout excluded), and from a process's end to its row gone, with the repaint's time.
+ */
+async function webviewBench(inits: number[], expected: number, row: (label: string, ms: number, extra?: string) => void): Promise<void> {
+  const session = await WorkbenchSession.open({
+    rootfsPrefix: 'mini-containers-bench-picture-', rootfsName: 'bench-rootfs', settings: (r) => ({ 'miniContainers.rootfs': r }),
+  });
+  try {
+    const { page } = session;
+    const frame = wb.webviewFrame(page);
+    const rows = frame.locator('.row.process');
+    // The first command of a window also waits for the extension host to start: time a second opening instead.
+    await wb.runCommand(page, 'Show Namespaces');
+    await waitForAsync('the first rows', async () => (await rows.count()) > 0, 60_000);
+    await wb.runCommand(page, 'View: Close All Editors');
+    await waitForAsync('the picture to close', async () => (await page.locator('iframe.webview.ready:visible').count()) === 0, 10_000);
+    await wb.showInPalette(page, 'Show Namespaces');
+    const opening = Date.now();
+    await page.keyboard.press('Enter');
+    await waitForAsync('every row of our namespaces', async () => (await rows.count()) >= expected, 60_000);
+    const openMs = Date.now() - opening;
+    const firstPaint = Number(await frame.locator('body').getAttribute('data-first-paint-ms'));
+    row('webview: Enter in the palette → every row shown', openMs, `   ${await rows.count()} rows`);
+    row('webview: drawing the first update (its own clock)', firstPaint);
+    const repaints: number[] = [];
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const victim = await frame.locator(`.frame[data-key^="${inits[i]}:"] .row.process:not([data-pids$=" 1"])`).first().getAttribute('data-host-pid');
+      const paints = await frame.locator('body').getAttribute('data-paints');
+      const killed = Date.now();
+      process.kill(Number(victim), 'SIGKILL'); // one of our sleeps, by its host PID
+      await waitForAsync(`host PID ${victim}'s row to go`, async () => (await frame.locator(`.row.process[data-host-pid="${victim}"]`).count()) === 0, 20_000);
+      waits.push(Date.now() - killed);
+      if ((await frame.locator('body').getAttribute('data-paints')) !== paints) {
+        repaints.push(Number(await frame.locator('body').getAttribute('data-last-paint-ms')));
+      }
+    }
+    row('webview: a process ends → its row gone (poll every 2 s)', median(waits));
+    row('webview: drawing an update of one frame (its own clock)', median(repaints));
+  } finally {
+    await session.close('picture-bench-extension.log');
+  }
+}
+
+async function waitForAsync(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
