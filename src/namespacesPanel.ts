@@ -170,7 +170,7 @@ class NamespacesPanel {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${css}">
-<title>Namespaces</title>
+<title>${vscode.l10n.t('Namespaces')}</title>
 </head>
 <body>
 <h1 data-string="title"></h1>
@@ -212,6 +212,7 @@ function webviewStrings(): Record<string, string> {
   const facts: Record<PictureFact, string> = {
     init: vscode.l10n.t('PID 1 of this namespace'),
     hostOnly: vscode.l10n.t('exists only on the host side'),
+    zombie: vscode.l10n.t('ended, waits for its parent to reap it'),
   };
   return {
     title: vscode.l10n.t('Two views of the same processes'),

@@ -13,7 +13,9 @@ export type PictureFact =
   /** The process is PID 1 of this namespace (the last NSpid entry is 1). */
   | 'init'
   /** The process exists only on the host side: no number in the container's namespace. */
-  | 'hostOnly';
+  | 'hostOnly'
+  /** The process has ended and waits for its parent to reap it (state Z): the row goes once it is reaped. */
+  | 'zombie';
 
 /** One process of a container, with the PID it has at every level. */
 export interface PictureProcess {
@@ -90,6 +92,9 @@ export function buildPicture(model: ContainerModel, processes: ReadonlyMap<numbe
 
 function pictureProcess(p: ProcessInfo): PictureProcess {
   const pids = p.nsPids ?? [p.hostPid];
+  const facts: PictureFact[] = [];
+  if (pids.length > 1 && pids[pids.length - 1] === 1) facts.push('init');
+  if (p.state === 'Z') facts.push('zombie');
   return {
     id: `${p.hostPid}:${p.startTime}`,
     hostPid: p.hostPid,
@@ -99,7 +104,7 @@ function pictureProcess(p: ProcessInfo): PictureProcess {
     command: p.command,
     user: p.user,
     state: p.state,
-    facts: pids.length > 1 && pids[pids.length - 1] === 1 ? ['init'] : [],
+    facts,
   };
 }
 

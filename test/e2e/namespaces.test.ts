@@ -170,6 +170,31 @@ describe('Show Namespaces in a real VS Code (code-server + chromium)', { timeout
     await selected.filter({ hasText: /^\/bin\/sh$/ }).waitFor({ state: 'visible', timeout: 10_000 });
   });
 
+  it('works from the keyboard: one tab stop, arrows move between rows, Enter selects in the tree; rows are labelled', async () => {
+    const frame = wb.webviewFrame(page);
+    // The click of the previous test left the shell's row focused, as the tab stop.
+    assert.equal(await frame.locator('.row[tabindex="0"]').count(), 1, 'one row is the tab stop');
+    const shellRow = frame.locator(`.row.process[data-pids="${initPid} 1"]`);
+    await shellRow.focus();
+    await page.keyboard.press('ArrowDown');
+    const sleepPids = nsPids(sleeper);
+    const focused = await frame.locator(':focus').getAttribute('data-pids');
+    assert.equal(focused, sleepPids.join(' '), 'ArrowDown moved to the sleep, the next row');
+    const label = await frame.locator(':focus').getAttribute('aria-label');
+    assert.match(label ?? '', new RegExp(`^Host PID ${sleepPids[0]}, namespace PID ${sleepPids[1]}: sleep 1000`));
+    await page.keyboard.press('Enter');
+    const selected = page.locator('.part.sidebar .monaco-list-row.selected .label-name');
+    await selected.filter({ hasText: /^sleep 1000$/ }).waitFor({ state: 'visible', timeout: 10_000 });
+    // The menu key's equivalent opens the kill menu on the focused row; Escape closes it and gives the row back.
+    await frame.locator(':focus').press('Shift+F10');
+    const item = frame.locator('#menu [role="menuitem"]').first();
+    await item.waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await frame.locator('#menu [role="menuitem"]:focus').count(), 1, 'the menu has the keyboard');
+    await page.keyboard.press('Escape');
+    await item.waitFor({ state: 'hidden', timeout: 5000 });
+    assert.equal(await frame.locator(':focus').getAttribute('data-pids'), sleepPids.join(' '), 'focus went back to the row');
+  });
+
   it('"Kill (SIGTERM)" from a row\'s context menu ends the sleep, and only its frame is repainted', async () => {
     const frame = wb.webviewFrame(page);
     const sleepPids = nsPids(sleeper);

@@ -48,6 +48,13 @@ describe('buildPicture', () => {
     assert.deepEqual(inits, [103, 106]);
   });
 
+  it('says which process has ended and waits to be reaped', () => {
+    const procs = lesson();
+    procs.set(104, { ...procs.get(104)!, state: 'Z', command: '[sleep]' });
+    const sleep = picture(procs).picture.containers[0].processes.find((x) => x.hostPid === 104);
+    assert.deepEqual(sleep?.facts, ['zombie']);
+  });
+
   it('names the host-side chain of a top-level container, each link existing only on the host', () => {
     assert.deepEqual(p.containers[0].holders.map((h) => [h.role, h.hostPid, h.facts]), [
       ['sudo', 100, ['hostOnly']], ['helper', 101, ['hostOnly']], ['supervisor', 102, ['hostOnly']],
