@@ -9,6 +9,8 @@ import type { ContainersProvider } from './containersView';
 export const NAMESPACES_VIEW_TYPE = 'miniContainers.namespaces';
 /** How many of the host's own processes the filtered list shows at most. */
 const HOST_ONLY_PAGE = 200;
+/** TreeView.reveal of a view that was hidden fails until its tree has loaded. */
+const REVEAL_ATTEMPTS = 4;
 
 /** Messages the webview (media/namespaces.js) posts. */
 type FromWebview =
@@ -148,12 +150,20 @@ class NamespacesPanel {
 
   /** Selects the process in the Containers view, as a click on its row there would. */
   private async reveal(ref: ProcessRef): Promise<void> {
-    const node = this.provider.processNode(ref.containerKey, ref.hostPid, ref.startTime);
-    if (!node) return;
-    try {
-      await this.tree.reveal(node, { select: true, focus: false, expand: true });
-    } catch (error) {
-      this.log.warn(`[namespaces] could not select host PID ${ref.hostPid} in the tree: ${(error as Error).message}`);
+    // A hidden view is shown by the first reveal, but its tree may not hold the container's rows yet: try again.
+    for (let attempt = 1; ; attempt++) {
+      const node = this.provider.processNode(ref.containerKey, ref.hostPid, ref.startTime);
+      if (!node) return;
+      try {
+        await this.tree.reveal(node, { select: true, focus: false, expand: true });
+        return;
+      } catch (error) {
+        if (attempt === REVEAL_ATTEMPTS) {
+          this.log.warn(`[namespaces] could not select host PID ${ref.hostPid} in the tree: ${(error as Error).message}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
   }
 

@@ -195,6 +195,21 @@ describe('Show Namespaces in a real VS Code (code-server + chromium)', { timeout
     assert.equal(await frame.locator(':focus').getAttribute('data-pids'), sleepPids.join(' '), 'focus went back to the row');
   });
 
+  it('folds the host\'s own processes into a count, and lists them only when opened, through a filter', async () => {
+    const frame = wb.webviewFrame(page);
+    const toggle = frame.locator('#host-toggle');
+    assert.match(await toggle.innerText(), /^\d+ other host processes, in no container$/);
+    assert.equal(await frame.locator('#host-list .row').count(), 0, 'nothing listed while folded');
+    await toggle.click();
+    // This test's own process runs on the host, in no container; the shell is in one, so it is not listed.
+    await frame.locator('#host-filter').fill(String(process.pid));
+    await frame.locator(`#host-list .row[data-host-pid="${process.pid}"]`).waitFor({ state: 'visible', timeout: 5000 });
+    await frame.locator('#host-filter').fill(String(initPid));
+    await frame.locator(`#host-list .row[data-host-pid="${process.pid}"]`).waitFor({ state: 'detached', timeout: 5000 });
+    assert.equal(await frame.locator(`#host-list .row[data-host-pid="${initPid}"]`).count(), 0, 'a container\'s process is not a host-only one');
+    await toggle.click();
+  });
+
   it('"Kill (SIGTERM)" from a row\'s context menu ends the sleep, and only its frame is repainted', async () => {
     const frame = wb.webviewFrame(page);
     const sleepPids = nsPids(sleeper);
