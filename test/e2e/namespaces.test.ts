@@ -168,6 +168,7 @@ describe('Show Namespaces in a real VS Code (code-server + chromium)', { timeout
     await frame.locator(`.row.process[data-pids="${initPid} 1"]`).click();
     const selected = page.locator('.part.sidebar .monaco-list-row.selected .label-name');
     await selected.filter({ hasText: /^\/bin\/sh$/ }).waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.screenshot(page, 'namespaces-picture-and-tree');
   });
 
   it('works from the keyboard: one tab stop, arrows move between rows, Enter selects in the tree; rows are labelled', async () => {
