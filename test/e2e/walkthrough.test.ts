@@ -23,9 +23,14 @@ async function clickStepButton(page: Page, id: string, label: string): Promise<v
   await button.first().click();
 }
 
-/** Waits until the page shows the step as done (its check), which it does when its completion event has come. */
+/**
+ * Waits until the page shows the step as done — its check icon (`.codicon.complete`, a checked checkbox for screen
+ * readers) — which it does when the step's completion event has come.
+ */
 async function waitForDone(page: Page, id: string, timeoutMs = 10_000): Promise<void> {
-  await step(page, id).and(page.locator('[aria-checked="true"]')).waitFor({ state: 'attached', timeout: timeoutMs });
+  const check = step(page, id).locator('.codicon.complete[role="checkbox"][aria-checked="true"]');
+  await check.waitFor({ state: 'attached', timeout: timeoutMs });
+  assert.equal(await step(page, id).getAttribute('aria-checked'), 'true');
 }
 
 describe('The walkthrough "Process isolation, step by step" (code-server + chromium)', { timeout: 240_000 }, () => {
@@ -56,7 +61,9 @@ describe('The walkthrough "Process isolation, step by step" (code-server + chrom
   it('opens by itself on the first run, and the root filesystem step is done (the setting names a usable one)', async () => {
     const title = page.locator('.gettingStartedContainer .getting-started-category .category-title, .gettingStartedContainer h2', { hasText: WALKTHROUGH });
     await title.first().waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await step(page, 'shell').getAttribute('aria-checked'), 'false', 'no shell was started yet');
+    for (const id of ['shell', 'ps', 'kill', 'picture', 'hostKill']) {
+      assert.equal(await step(page, id).getAttribute('aria-checked'), 'false', `step ${id} is not done before it is done`);
+    }
     await waitForDone(page, 'rootfs');
     await wb.screenshot(page, 'walkthrough-opened');
   });
