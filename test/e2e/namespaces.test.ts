@@ -126,11 +126,15 @@ describe('Show Namespaces in a real VS Code (code-server + chromium)', { timeout
     assert.deepEqual(cells.map(Number), sleepPids);
     assert.equal(await frame.locator(`.row.process[data-pids="${sleepPids.join(' ')}"] .join`).count(), 1);
 
-    // The host chain above it, named in words, each with its host PID only.
-    const [helper, supervisor] = hostSideOf(initPid).map((p) => p.pid);
-    const holders = rows.filter((r) => r.kind === 'holder' && (r.pids[0] === helper || r.pids[0] === supervisor));
-    assert.deepEqual(holders.map((h) => [h.pids[0], h.role]), [[helper, 'helper'], [supervisor, 'supervisor']]);
+    // The host chain above it, named in words, each with its host PID only: the helper, then PID 1's parent —
+    // the helper's supervisor today, bubblewrap's monitor once the helper execs bwrap.
+    const [helper, parent] = hostSideOf(initPid).map((p) => p.pid);
+    const parentRole = stat(parent)?.comm === 'bwrap' ? 'bwrapMonitor' : 'supervisor';
+    assert.ok(parentRole === 'bwrapMonitor' || cmdline(parent).includes('__supervise'), `host PID ${parent}: ${cmdline(parent).join(' ')}`);
+    const holders = rows.filter((r) => r.kind === 'holder' && (r.pids[0] === helper || r.pids[0] === parent));
+    assert.deepEqual(holders.map((h) => [h.pids[0], h.role]), [[helper, 'helper'], [parent, parentRole]]);
     assert.match(holders[0].text, /the helper/);
+    assert.match(holders[1].text, parentRole === 'bwrapMonitor' ? /bubblewrap's monitor/ : /the helper's supervisor/);
     assert.match(holders[1].text, /exists only on the host side/);
   });
 
