@@ -106,10 +106,13 @@ export function registerWalkthrough(
   register('miniContainers.walkthrough.typeSleep', () => type('sleep 1000 &'));
 
   // --- a fresh install opens the walkthrough once, unless the user asked VS Code not to
-  if (!context.globalState.get<boolean>(OFFERED_KEY)) {
+  if (context.globalState.get<boolean>(OFFERED_KEY)) {
+    log.info('[walkthrough] offered on an earlier run: not opened again');
+  } else if (!vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true)) {
+    log.info('[walkthrough] first run, but workbench.welcomePage.walkthroughs.openOnInstall is off: not opened');
+  } else {
     void context.globalState.update(OFFERED_KEY, true);
-    if (vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true)) {
-      void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false);
-    }
+    log.info('[walkthrough] first run: opening it');
+    void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false);
   }
 }

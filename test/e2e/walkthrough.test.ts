@@ -6,7 +6,9 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import * as wb from './workbench';
-import { childrenOf, cmdline, containersViewSettings, lastIndex, lastPsTable, stat, waitForTerminatedSleep, waitUntil } from './steps';
+import {
+  childrenOf, cmdline, containersViewSettings, extensionLog, lastIndex, lastPsTable, stat, waitForTerminatedSleep, waitUntil,
+} from './steps';
 import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern, waitFor } from '../vscode/hostState';
 
@@ -118,5 +120,19 @@ describe('The walkthrough "Process isolation, step by step" (code-server + chrom
     await waitForDone(page, 'hostKill');
     await waitForTerminatedSleep(page);
     await wb.screenshot(page, 'walkthrough-done');
+  });
+
+  it('is offered only once: after a reload the new extension host does not open it again', async () => {
+    const log = () => extensionLog(session!.server.root);
+    assert.match(log(), /\[walkthrough\] first run: opening it/);
+    await wb.runCommand(page, 'View: Close All Editors');
+    await page.locator('.gettingStartedContainer').waitFor({ state: 'detached', timeout: 10_000 });
+    const loaded = page.waitForEvent('load', { timeout: 30_000 });
+    await wb.runCommand(page, 'Reload Window');
+    await loaded;
+    await wb.waitForWorkbench(page);
+    // The new extension host activates on startup and says what it decided, before it would have opened it.
+    await waitFor('the new extension host to decide', () => /not opened again/.test(log()), 30_000);
+    assert.equal(await page.locator('.gettingStartedContainer').count(), 0, 'the walkthrough opened again');
   });
 });
