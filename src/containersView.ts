@@ -35,6 +35,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private records: ReadonlyMap<string, ContainerRecord> = new Map();
   private processes: ReadonlyMap<number, ProcessInfo> = new Map();
   private readonly nodes = new Map<string, ContainerNode>();
+  /**
+   * Process nodes of the current containers. TreeView.reveal registers the nodes getParent returns, and VS Code
+   * refuses a second object with the same id until the tree refreshes: so one object per row, until its
+   * container changes (and is refreshed).
+   */
+  private readonly processNodes = new Map<string, ProcessNode>();
   private readonly bootMs = bootTimeMs();
 
   constructor(
@@ -72,6 +78,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     });
     this.model = model;
     this.processes = snapshot.processes;
+    for (const [id, node] of this.processNodes) if (model.byKey.get(node.container.key) !== node.container) this.processNodes.delete(id);
     this.modelEmitter.fire(model);
     if (!repaint) return model;
     const changes = diffModels(previous, model);
@@ -127,7 +134,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const c = this.model?.byKey.get(containerKey);
     const p = c?.processes.find((x) => x.hostPid === hostPid && x.startTime === startTime);
     if (!c || !p) return undefined;
-    return new ProcessNode(c, p, c.processes.some((x) => x.ppid === p.hostPid), this.bootMs);
+    return this.processNodeOf(c, p, c.processes.some((x) => x.ppid === p.hostPid));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -146,7 +153,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       const nested = model.containers.filter((n) => n.parentKey === c.key).map((n) => this.containerNode(n, clock));
       return [
         ...(chain.length ? [new HostSideNode(c, chain)] : []),
-        ...roots.map((p) => new ProcessNode(c, p, children.has(p.hostPid), this.bootMs)),
+        ...roots.map((p) => this.processNodeOf(c, p, children.has(p.hostPid))),
         ...nested,
       ];
     }
@@ -155,7 +162,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       if (!c) return [];
       const { children } = processForest(c.processes);
       return (children.get(node.process.hostPid) ?? []).map(
-        (p) => new ProcessNode(c, p, children.has(p.hostPid), this.bootMs),
+        (p) => this.processNodeOf(c, p, children.has(p.hostPid)),
       );
     }
     if (node instanceof HostSideNode) return node.chain.map((p) => new HostProcessNode(node.container, p));
@@ -175,7 +182,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (node instanceof ProcessNode) {
       const c = model.byKey.get(node.container.key);
       const parent = c?.processes.find((p) => p.hostPid === node.process.ppid);
-      if (c && parent) return new ProcessNode(c, parent, true, this.bootMs);
+      if (c && parent) return this.processNodeOf(c, parent, true);
       return containerNode(node.container.key);
     }
     return node instanceof HostSideNode ? containerNode(node.container.key) : undefined;
@@ -191,6 +198,15 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     this.changeEmitter.dispose();
     this.modelEmitter.dispose();
     this.watchersEmitter.dispose();
+  }
+
+  private processNodeOf(c: Container, p: ProcessInfo, hasChildren: boolean): ProcessNode {
+    const id = `${c.key}/${p.hostPid}:${p.startTime}:${hasChildren}`;
+    const cached = this.processNodes.get(id);
+    if (cached?.container === c && cached.process === p) return cached;
+    const node = new ProcessNode(c, p, hasChildren, this.bootMs);
+    this.processNodes.set(id, node);
+    return node;
   }
 
   private containerNode(c: Container, clock: TreeClock): ContainerNode {

@@ -4,13 +4,13 @@ import type { HolderRole } from './core/hostChain';
 import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate, Picture, PictureFact } from './core/namespacePicture';
 import type { ProcessRef } from './containerCommands';
 import { ContainerNode, type TreeNode } from './containerTreeItems';
-import type { ContainersProvider } from './containersView';
+import { type ContainersProvider, VIEW_ID } from './containersView';
 
 export const NAMESPACES_VIEW_TYPE = 'miniContainers.namespaces';
 /** How many of the host's own processes the filtered list shows at most. */
 const HOST_ONLY_PAGE = 200;
 /** TreeView.reveal of a view that was hidden fails until its tree has loaded. */
-const REVEAL_ATTEMPTS = 4;
+const REVEAL_ATTEMPTS = 8;
 
 /** Messages the webview (media/namespaces.js) posts. */
 type FromWebview =
@@ -150,19 +150,27 @@ class NamespacesPanel {
 
   /** Selects the process in the Containers view, as a click on its row there would. */
   private async reveal(ref: ProcessRef): Promise<void> {
-    // A hidden view is shown by the first reveal, but its tree may not hold the container's rows yet: try again.
+    // Revealing into a hidden view races with the view loading its rows ("Data tree node not found"): show the
+    // view first, let it load, select, and give the keyboard back to the picture.
+    const wasHidden = !this.tree.visible;
+    if (wasHidden) {
+      await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+      for (let waited = 0; !this.tree.visible && waited < 2000; waited += 100) await delay(100);
+      await delay(300);
+    }
     for (let attempt = 1; ; attempt++) {
       const node = this.provider.processNode(ref.containerKey, ref.hostPid, ref.startTime);
       if (!node) return;
       try {
         await this.tree.reveal(node, { select: true, focus: false, expand: true });
+        if (wasHidden) this.panel.reveal(this.panel.viewColumn, false);
         return;
       } catch (error) {
         if (attempt === REVEAL_ATTEMPTS) {
           this.log.warn(`[namespaces] could not select host PID ${ref.hostPid} in the tree: ${(error as Error).message}`);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await delay(300);
       }
     }
   }
@@ -204,6 +212,8 @@ class NamespacesPanel {
 </html>`;
   }
 }
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every string the webview shows, localised here: the webview has no access to vscode.l10n. */
 function webviewStrings(): Record<string, string> {

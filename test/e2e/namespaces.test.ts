@@ -232,4 +232,19 @@ describe('Show Namespaces in a real VS Code (code-server + chromium)', { timeout
     assert.equal(await nestedFrames.first().getAttribute('data-paints'), paintsBefore, 'the nested container\'s frame was not drawn again');
     await wb.screenshot(page, 'namespaces-after-kill');
   });
+
+  it('hidden behind another editor it lets go of its page; shown again, it draws what runs now', async () => {
+    const frame = wb.webviewFrame(page);
+    const paintsBefore = Number(await frame.locator('body').getAttribute('data-paints'));
+    await wb.runCommand(page, 'New Untitled Text File');
+    await page.locator('iframe.webview.ready:visible').waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    assert.equal(await page.locator(`iframe.webview.ready:visible[src*="extensionId=mini-containers.mini-containers&"]`).count(), 0, 'the picture is hidden');
+    await focusActiveTerminal(page);
+    await startBackgroundSleep(page);
+    const fresh = await waitFor('the new sleep', () => childrenOf(initPid).find((pid) => cmdline(pid).join(' ') === 'sleep 1000'), 5000);
+    await page.locator('.part.editor .tabs-container .tab', { hasText: 'Namespaces' }).click();
+    await waitForPicture(frame, (r) => r.some((x) => samePids(x.pids, nsPids(fresh))), `the new sleep [${nsPids(fresh).join(' ')}]`);
+    const paintsAfter = Number(await frame.locator('body').getAttribute('data-paints'));
+    assert.ok(paintsAfter < paintsBefore, `a fresh page (${paintsAfter} paints, the old one had ${paintsBefore}) drew it from a full update`);
+  });
 });
