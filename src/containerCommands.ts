@@ -38,9 +38,27 @@ export function registerContainerCommands(
   const register = (id: string, run: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
 
+  /** The tree's node, or the namespaces picture's reference to a process, as the container and process to signal. */
+  type NodeLike = Pick<ProcessNode, 'container' | 'process'>;
+  const targetOf = (arg: NodeLike | ProcessRef): { container: Container; process: Pick<ProcessInfo, 'hostPid' | 'startTime'> } | undefined => {
+    if (!arg || typeof arg !== 'object') return undefined;
+    // A tree node, or anything shaped like one (the helper checks the target either way).
+    if ('container' in arg && 'process' in arg) return { container: arg.container, process: arg.process };
+    const container = provider.current?.byKey.get(arg.containerKey);
+    if (container?.processes.some((p) => p.hostPid === arg.hostPid && p.startTime === arg.startTime)) {
+      return { container, process: { hostPid: arg.hostPid, startTime: arg.startTime } };
+    }
+    vscode.window.showWarningMessage(vscode.l10n.t('Host PID {0} is no longer in that container: nothing was sent.', arg.hostPid));
+    return undefined;
+  };
+  const kill = (signal: SignalName) => (arg: NodeLike | ProcessRef) => {
+    const target = targetOf(arg);
+    return target ? send(target.container, target.process, signal) : false;
+  };
+
   register('miniContainers.refresh', () => provider.refresh());
-  register('miniContainers.killProcess', (node: ProcessNode) => send(node.container, node.process, 'TERM'));
-  register('miniContainers.killProcessForce', (node: ProcessNode) => send(node.container, node.process, 'KILL'));
+  register('miniContainers.killProcess', kill('TERM'));
+  register('miniContainers.killProcessForce', kill('KILL'));
   register('miniContainers.sendSignal', async (node: ProcessNode) => {
     const picked = await vscode.window.showQuickPick(
       SIGNALS.map((s) => ({ label: `SIG${s}`, signal: s })),
@@ -93,6 +111,13 @@ export function registerContainerCommands(
     }
     return false;
   }
+}
+
+/** A process as the namespaces picture names it in its context menu: container key, host PID, start time. */
+export interface ProcessRef {
+  readonly containerKey: string;
+  readonly hostPid: number;
+  readonly startTime: number;
 }
 
 /** A container's PID 1, pinned by the container's own identity. */

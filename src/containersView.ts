@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { buildModel, Container, ContainerModel, diffModels } from './core/containerModel';
+import { hostChain } from './core/hostChain';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
 import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR } from './core/registry';
 import { bootTimeMs, processForest } from './core/treeText';
@@ -20,6 +21,13 @@ const QUIET_PROBE_INTERVAL_MS = 10_000;
 export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly modelEmitter = new vscode.EventEmitter<ContainerModel>();
+  /** Fires after a scan that built a new model (not after a poll that found nothing new). */
+  readonly onDidChangeModel = this.modelEmitter.event;
+  private readonly watchersEmitter = new vscode.EventEmitter<void>();
+  /** Fires when a view other than the tree starts or stops following the scans. */
+  readonly onDidChangeWatchers = this.watchersEmitter.event;
+  private readonly watchers = new Set<string>();
 
   private scanner: ProcessScanner | undefined;
   private readonly registry = new ContainerRegistry(DEFAULT_REGISTRY_DIR);
@@ -27,6 +35,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private records: ReadonlyMap<string, ContainerRecord> = new Map();
   private processes: ReadonlyMap<number, ProcessInfo> = new Map();
   private readonly nodes = new Map<string, ContainerNode>();
+  /**
+   * Process nodes of the current containers. TreeView.reveal registers the nodes getParent returns, and VS Code
+   * refuses a second object with the same id until the tree refreshes: so one object per row, until its
+   * container changes (and is refreshed).
+   */
+  private readonly processNodes = new Map<string, ProcessNode>();
   private readonly bootMs = bootTimeMs();
 
   constructor(
@@ -64,6 +78,8 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     });
     this.model = model;
     this.processes = snapshot.processes;
+    for (const [id, node] of this.processNodes) if (model.byKey.get(node.container.key) !== node.container) this.processNodes.delete(id);
+    this.modelEmitter.fire(model);
     if (!repaint) return model;
     const changes = diffModels(previous, model);
     if (!previous || changes.added.size || changes.removed.size) {
@@ -95,6 +111,32 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.model;
   }
 
+  /** The processes of the scan that built `current`, by host PID. */
+  get currentProcesses(): ReadonlyMap<number, ProcessInfo> {
+    return this.processes;
+  }
+
+  /** Whether some view other than the tree (the namespaces picture) wants the scans to go on. */
+  get watched(): boolean {
+    return this.watchers.size > 0;
+  }
+
+  /** Another view (by `id`) follows the scans while `on`: polling goes on while it or the tree is visible. */
+  setWatching(id: string, on: boolean): void {
+    const before = this.watchers.size;
+    if (on) this.watchers.add(id);
+    else this.watchers.delete(id);
+    if (this.watchers.size !== before) this.watchersEmitter.fire();
+  }
+
+  /** The tree node of one process, for TreeView.reveal; undefined when the last scan has no such process. */
+  processNode(containerKey: string, hostPid: number, startTime: number): ProcessNode | undefined {
+    const c = this.model?.byKey.get(containerKey);
+    const p = c?.processes.find((x) => x.hostPid === hostPid && x.startTime === startTime);
+    if (!c || !p) return undefined;
+    return this.processNodeOf(c, p, c.processes.some((x) => x.ppid === p.hostPid));
+  }
+
   getTreeItem(node: TreeNode): vscode.TreeItem {
     return node;
   }
@@ -111,7 +153,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       const nested = model.containers.filter((n) => n.parentKey === c.key).map((n) => this.containerNode(n, clock));
       return [
         ...(chain.length ? [new HostSideNode(c, chain)] : []),
-        ...roots.map((p) => new ProcessNode(c, p, children.has(p.hostPid), this.bootMs)),
+        ...roots.map((p) => this.processNodeOf(c, p, children.has(p.hostPid))),
         ...nested,
       ];
     }
@@ -120,15 +162,30 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       if (!c) return [];
       const { children } = processForest(c.processes);
       return (children.get(node.process.hostPid) ?? []).map(
-        (p) => new ProcessNode(c, p, children.has(p.hostPid), this.bootMs),
+        (p) => this.processNodeOf(c, p, children.has(p.hostPid)),
       );
     }
     if (node instanceof HostSideNode) return node.chain.map((p) => new HostProcessNode(node.container, p));
     return [];
   }
 
-  getParent(): undefined {
-    return undefined;
+  /** Parents of containers and processes, which TreeView.reveal asks for; other nodes are never revealed. */
+  getParent(node: TreeNode): TreeNode | undefined {
+    const model = this.model;
+    if (!model) return undefined;
+    const clock = this.clock();
+    const containerNode = (key: string | null) => {
+      const c = key !== null ? model.byKey.get(key) : undefined;
+      return c && this.containerNode(c, clock);
+    };
+    if (node instanceof ContainerNode) return containerNode(node.container.parentKey);
+    if (node instanceof ProcessNode) {
+      const c = model.byKey.get(node.container.key);
+      const parent = c?.processes.find((p) => p.hostPid === node.process.ppid);
+      if (c && parent) return this.processNodeOf(c, parent, true);
+      return containerNode(node.container.key);
+    }
+    return node instanceof HostSideNode ? containerNode(node.container.key) : undefined;
   }
 
   /** The session of this window that started a container, if any. */
@@ -139,6 +196,17 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   dispose(): void {
     this.scanner?.dispose();
     this.changeEmitter.dispose();
+    this.modelEmitter.dispose();
+    this.watchersEmitter.dispose();
+  }
+
+  private processNodeOf(c: Container, p: ProcessInfo, hasChildren: boolean): ProcessNode {
+    const id = `${c.key}/${p.hostPid}:${p.startTime}:${hasChildren}`;
+    const cached = this.processNodes.get(id);
+    if (cached?.container === c && cached.process === p) return cached;
+    const node = new ProcessNode(c, p, hasChildren, this.bootMs);
+    this.processNodes.set(id, node);
+    return node;
   }
 
   private containerNode(c: Container, clock: TreeClock): ContainerNode {
@@ -172,20 +240,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
    */
   private hostChain(c: Container): ProcessInfo[] {
     if (c.startedBy !== 'mini-containers' || c.parentKey !== null) return [];
-    const chain: ProcessInfo[] = [];
-    let pid = this.processes.get(c.initHostPid)?.ppid ?? 0;
-    for (let depth = 0; pid > 1 && depth < 4; depth++) {
-      const parent = this.processes.get(pid);
-      if (!parent) break;
-      chain.unshift(parent);
-      if (/container-helper\.sh start\b/.test(parent.command)) {
-        const elevator = this.processes.get(parent.ppid);
-        if (elevator && (elevator.comm === 'sudo' || elevator.comm === 'pkexec')) chain.unshift(elevator);
-        break;
-      }
-      pid = parent.ppid;
-    }
-    return chain;
+    return hostChain(c.initHostPid, this.processes).map((h) => h.process);
   }
 
   private clock(): TreeClock {
@@ -205,7 +260,7 @@ export function registerContainersView(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   sessions: Sessions,
-): ContainersProvider {
+): { provider: ContainersProvider; view: vscode.TreeView<TreeNode> } {
   const provider = new ContainersProvider(log, sessions);
   context.subscriptions.push(provider);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
@@ -222,7 +277,7 @@ export function registerContainersView(
   const schedule = () => {
     clearInterval(timer);
     timer = undefined;
-    if (!view.visible) {
+    if (!view.visible && !provider.watched) {
       provider.pause();
       return;
     }
@@ -234,8 +289,9 @@ export function registerContainersView(
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('miniContainers.refreshInterval') && schedule()),
   );
-  context.subscriptions.push(sessions.onDidChange(() => view.visible && refresh()));
+  context.subscriptions.push(provider.onDidChangeWatchers(schedule));
+  context.subscriptions.push(sessions.onDidChange(() => (view.visible || provider.watched) && refresh()));
   context.subscriptions.push({ dispose: () => clearInterval(timer) });
   schedule();
-  return provider;
+  return { provider, view };
 }

@@ -5,9 +5,11 @@ import { registerContainersView } from './containersView';
 import { platformSupport } from './core/platform';
 import { registerInstallHelper } from './installHelper';
 import { registerIsolatedShell, Sessions } from './isolatedShell';
+import { registerNamespacesPanel } from './namespacesPanel';
 import { registerRootfsCommands } from './rootfsCommands';
 import { Signaller } from './signaller';
 import { registerUnsupportedPlatform } from './unsupportedPlatform';
+import { registerWalkthrough } from './walkthrough';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mini Containers', { log: true });
@@ -23,8 +25,12 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRootfsCommands(context, log);
   registerIsolatedShell(context, log, sessions);
   registerInstallHelper(context, log);
-  const tree = registerContainersView(context, log, sessions);
-  registerContainerCommands(context, log, tree, new Signaller(context, log, sessions));
+  const { provider, view } = registerContainersView(context, log, sessions);
+  const signaller = new Signaller(context, log, sessions);
+  context.subscriptions.push(signaller);
+  registerContainerCommands(context, log, provider, signaller);
+  registerNamespacesPanel(context, log, provider, view);
+  registerWalkthrough(context, log, sessions, signaller);
 }
 
 export function deactivate(): void {}

@@ -11,7 +11,11 @@ import { inEnglish, t } from './localize';
  * password); others need root: directly when VS Code runs as root, else sudo in a terminal or pkexec, after
  * saying so.
  */
-export class Signaller {
+export class Signaller implements vscode.Disposable {
+  private readonly sentEmitter = new vscode.EventEmitter<KillTarget>();
+  /** Fires once a signal was sent, whichever way it went. */
+  readonly onDidSend = this.sentEmitter.event;
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
@@ -20,6 +24,15 @@ export class Signaller {
 
   /** Resolves once the signal was sent; rejects with the helper's reason, ready to show. */
   async send(target: KillTarget, containerLabel: string): Promise<void> {
+    await this.deliver(target, containerLabel);
+    this.sentEmitter.fire(target);
+  }
+
+  dispose(): void {
+    this.sentEmitter.dispose();
+  }
+
+  private async deliver(target: KillTarget, containerLabel: string): Promise<void> {
     const what = `SIG${target.signal} to host PID ${target.pid} in ${inEnglish(containerLabel)}`;
     const session = [...this.sessions.all].find(
       (s) => s.container?.initPid === target.initPid && s.container.startTime === target.initStartTime,

@@ -17,6 +17,7 @@ interface Bench {
 
 const BENCHES: readonly Bench[] = [
   { title: '/proc scanner vs ps, 2,000 processes', script: 'scan.bench.js', timeoutMs: 180_000 },
+  { title: 'Show Namespaces: picture build + diff, 2,000 processes', script: 'picture.bench.js', timeoutMs: 180_000 },
   { title: 'helper start vs unshare+chroot vs bubblewrap', script: 'helperStart.bench.js', timeoutMs: 180_000 },
   { title: 'the extension in code-server: palette → prompt, activation, idle CPU, bundle', script: 'extension.bench.js', timeoutMs: 300_000 },
 ];

@@ -304,3 +304,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * The document inside the visible webview of the extension `extensionId` (hidden ones stay in the DOM; the
+ * walkthrough's markdown media is a webview of the workbench itself). A webview is two iframes deep: the
+ * workbench's `iframe.webview` hosts VS Code's webview page, which holds the extension's HTML in `#active-frame`.
+ */
+export function webviewFrame(page: Page, extensionId = 'mini-containers.mini-containers') {
+  return page
+    .frameLocator(`iframe.webview.ready:visible[src*="extensionId=${extensionId}&"]`)
+    .frameLocator('iframe#active-frame');
+}

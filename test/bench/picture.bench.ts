@@ -1,0 +1,145 @@
+// `npm run bench`: what a repaint of "Show Namespaces" costs the extension host with 2,000 extra processes in 10
+// real PID namespaces (needs root): building the picture from the Containers view's model, diffing it against
+// the one shown, and serialising the update that is posted to the webview; then, in a real VS Code (code-server,
+// after `npm run package`), how long the webview takes to draw every frame when it opens and to repaint after one
+// process ended. Each extension-side figure is the median of ROUNDS.
+
+import { buildModel, ContainerModel } from '../../src/core/containerModel';
+import { buildPicture, diffPictures, Picture } from '../../src/core/namespacePicture';
+import { ProcessScanner } from '../../src/core/processScanner';
+import { PidNamespaces } from './pidNamespaces';
+import { median, summarize } from './report';
+import { runScript } from '../e2e/script';
+import * as wb from '../e2e/workbench';
+import { WorkbenchSession } from '../e2e/workbenchSession';
+import { waitFor } from '../vscode/hostState';
+
+const ROUNDS = 11;
+const NAMESPACES = 10;
+const PER_NAMESPACE = 200;
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  const start = process.hrtime.bigint();
+  const value = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+async function main(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    console.error('bench: needs root, to create PID namespaces (unshare --pid)');
+    return 1;
+  }
+  const namespaces = new PidNamespaces();
+  try {
+    process.stdout.write(`starting ${NAMESPACES} PID namespaces × ${PER_NAMESPACE} sleeps… `);
+    const started = await namespaces.start(NAMESPACES, PER_NAMESPACE);
+    const scanner = new ProcessScanner();
+    let snapshot = scanner.scan();
+    let model: ContainerModel = buildModel(snapshot);
+    const ours = new Set(started.map((n) => n.initHostPid));
+    const inOurs = model.containers.filter((c) => ours.has(c.initHostPid)).reduce((sum, c) => sum + c.processes.length, 0);
+    console.log(`${inOurs} processes in our ${ours.size} containers, ${snapshot.processes.size} on the host`);
+
+    const samples = { first: [] as number[], unchanged: [] as number[], oneChanged: [] as number[], post: [] as number[] };
+    let shown: Picture | undefined;
+    let changedFrames = 0;
+    let bytes = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      // The panel opens: every frame is new.
+      const first = time(() => diffPictures(undefined, buildPicture(model, snapshot.processes)));
+      samples.first.push(first.ms);
+      bytes = JSON.stringify(first.value).length;
+      samples.post.push(time(() => JSON.stringify(first.value)).ms);
+      shown = buildPicture(model, snapshot.processes);
+      // A poll whose model came out new but shows the same processes.
+      samples.unchanged.push(time(() => diffPictures(shown, buildPicture(model, snapshot.processes))).ms);
+      // One sleep of one of our namespaces ends (we started it; by its host PID): one frame to repaint.
+      const container = model.containers.find((c) => c.initHostPid === started[round % NAMESPACES].initHostPid);
+      const victim = container?.processes.find((p) => p.command === 'sleep 1000');
+      if (!victim) throw new Error('no sleep left to end');
+      process.kill(victim.hostPid, 'SIGKILL');
+      await waitFor(`host PID ${victim.hostPid} to be reaped`, () => {
+        snapshot = scanner.scan();
+        return !snapshot.processes.has(victim.hostPid);
+      }, 5000, 20);
+      model = buildModel(snapshot, { previous: model, rootOf: (pid) => scanner.rootOf(pid) });
+      const one = time(() => diffPictures(shown, buildPicture(model, snapshot.processes)));
+      samples.oneChanged.push(one.ms);
+      changedFrames = one.value.changed.length;
+      const others = one.value.changed.filter((c) => c.initHostPid !== container?.initHostPid).map((c) => `${c.label} (${ours.has(c.initHostPid) ? 'ours' : 'not ours'})`);
+      if (others.length) console.log(`round ${round}: frames changed besides the victim's: ${others.join(', ')}`);
+    }
+    scanner.dispose();
+    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+    const processes = snapshot.processes.size;
+    console.log(`\n${processes} processes, median of ${ROUNDS} rounds, ${process.version}\n`);
+    const row = (label: string, ms: number, extra = '') => {
+      console.log(`${label.padEnd(56)}${ms.toFixed(2).padStart(8)} ms${extra}`);
+      summarize({ group: 'namespaces picture', figure: label, value: `${ms.toFixed(2)} ms`, baseline: `${processes} processes`, ratio: '' });
+    };
+    row('open: build picture + diff (every frame new)', m.first, `   update ${(bytes / 1024).toFixed(0)} KiB of JSON`);
+    row('open: serialise the update for postMessage', m.post);
+    row('poll, same processes: build + diff (nothing posted)', m.unchanged);
+    row('poll, one process ended: build + diff', m.oneChanged, `   ${changedFrames} frame(s) posted`);
+    const left = model.containers.filter((c) => ours.has(c.initHostPid)).reduce((sum, c) => sum + c.processes.length, 0);
+    await webviewBench(started.map((n) => n.initHostPid), left, row);
+    return 0;
+  } finally {
+    await namespaces.stop();
+  }
+}
+
+/**
+ * The webview's side, in code-server: from the command to every row drawn, what drawing the first update took
+ * (the webview's own clock, layout excluded), and from a process's end to its row gone, with the repaint's time.
+ */
+async function webviewBench(inits: number[], expected: number, row: (label: string, ms: number, extra?: string) => void): Promise<void> {
+  const session = await WorkbenchSession.open({
+    rootfsPrefix: 'mini-containers-bench-picture-', rootfsName: 'bench-rootfs', settings: (r) => ({ 'miniContainers.rootfs': r }),
+  });
+  try {
+    const { page } = session;
+    const frame = wb.webviewFrame(page);
+    const rows = frame.locator('.row.process');
+    // The first command of a window also waits for the extension host to start: time a second opening instead.
+    await wb.runCommand(page, 'Show Namespaces');
+    await waitForAsync('the first rows', async () => (await rows.count()) > 0, 60_000);
+    await wb.runCommand(page, 'View: Close All Editors');
+    await waitForAsync('the picture to close', async () => (await page.locator('iframe.webview.ready:visible').count()) === 0, 10_000);
+    await wb.showInPalette(page, 'Show Namespaces');
+    const opening = Date.now();
+    await page.keyboard.press('Enter');
+    await waitForAsync('every row of our namespaces', async () => (await rows.count()) >= expected, 60_000);
+    const openMs = Date.now() - opening;
+    const firstPaint = Number(await frame.locator('body').getAttribute('data-first-paint-ms'));
+    row('webview: Enter in the palette → every row shown', openMs, `   ${await rows.count()} rows`);
+    row('webview: drawing the first update (its own clock)', firstPaint);
+    const repaints: number[] = [];
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const victim = await frame.locator(`.frame[data-key^="${inits[i]}:"] .row.process:not([data-pids$=" 1"])`).first().getAttribute('data-host-pid');
+      const paints = await frame.locator('body').getAttribute('data-paints');
+      const killed = Date.now();
+      process.kill(Number(victim), 'SIGKILL'); // one of our sleeps, by its host PID
+      await waitForAsync(`host PID ${victim}'s row to go`, async () => (await frame.locator(`.row.process[data-host-pid="${victim}"]`).count()) === 0, 20_000);
+      waits.push(Date.now() - killed);
+      if ((await frame.locator('body').getAttribute('data-paints')) !== paints) {
+        repaints.push(Number(await frame.locator('body').getAttribute('data-last-paint-ms')));
+      }
+    }
+    row('webview: a process ends → its row gone (poll every 2 s)', median(waits));
+    row('webview: drawing an update of one frame (its own clock)', median(repaints));
+  } finally {
+    await session.close('picture-bench-extension.log');
+  }
+}
+
+async function waitForAsync(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+runScript(main, { stack: true });
