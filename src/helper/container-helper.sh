@@ -40,7 +40,9 @@
 #   DIR       absolute, a directory after resolving links, not /, no control characters; must hold proc/ and dev/
 #   NAME      [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, same for --hostname
 #   FILE      absolute path of a file that does not exist yet (created without following links); under
-#             sudo/pkexec the status file is always $RUN/UID/NAME.status instead. It receives JSON lines:
+#             sudo/pkexec the status file is always $RUN/UID/NAME.status instead (a later start of that user
+#             removes it once this helper is gone). It receives JSON lines:
+#               {"event":"helper","pid":H}   (first: the helper's PID)
 #               {"event":"started","initPid":P,"startTime":T,"rootfs":"DIR","name":"NAME","hostname":"H",
 #                "mode":"rootless|privileged","control":"FIFO","helperPid":H}
 #               {"event":"signal","id":ID,"ok":true} | {"event":"signal","id":ID,"ok":false,"error":"…"}
@@ -395,6 +397,25 @@ prune_records() {
   done
 }
 
+# Files in this mode's run folder whose helper is gone (SIGKILLed, or ended under sudo, where the status file
+# must outlive it for the extension to read): PID.control of a dead helper; NAME.status and NAME.control whose
+# status file's first line names a dead helper.
+prune_rundir() {
+  for file in "$rundir"/*.control "$rundir"/*.status; do
+    [ -e "$file" ] || [ -L "$file" ] || continue
+    base=${file##*/}
+    base=${base%.*}
+    owner=''
+    case "$base" in
+      *[!0-9]*) IFS= read -r first 2>/dev/null < "$rundir/$base.status" || first=''
+        case "$first" in '{"event":"helper","pid":'*'}') owner=${first#*\"pid\":}; owner=${owner%\}} ;; esac ;;
+      *) owner=$base ;;
+    esac
+    case "$owner" in ''|*[!0-9]*) continue ;; esac
+    [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null || rm -f -- "$file"
+  done
+}
+
 # The bwrap argv, in "$@", after COMMAND (already there).
 build_bwrap_args() {
   set -- --as-pid-1 "$@"
@@ -506,7 +527,10 @@ start() {
     rm -f -- "$control" "$stale"
   fi
   [ -z "$status_file" ] || open_status_file "$status_file"
+  # The first line names this helper, so a later start can tell a status file whose helper is gone.
+  [ -z "$status_file" ] || printf '{"event":"helper","pid":%s}\n' "$$" >&3
   prune_records
+  prune_rundir
   mkfifo -m 600 -- "$control" || die "cannot create the control FIFO $control"
 
   build_bwrap_args "$@"
@@ -515,7 +539,7 @@ start() {
 # bwrap runs in the background; this shell reads its status from the FIFO, keeps the record, serves the control
 # channel, and reports the exit. Its own stdin stays the terminal's (background jobs get /dev/null otherwise).
 start_bwrap() {
-  monitor=''
+  monitor='' init_pid='' start_time=''
   trap 'end_container' HUP INT TERM
   exec 4<&0
   # bwrap's status descriptor is the FIFO's write end, and this shell holds the only read end: when bwrap
@@ -582,9 +606,14 @@ finish() {
 }
 
 end_container() {
-  # bwrap's monitor dies, and takes PID 1 with it (--die-with-parent arms PID 1's parent-death signal).
+  # PID 1 first, while it is still bwrap's child: bwrap reaps it and exits, so no zombie is left to the host's
+  # init. Without a known PID 1, bwrap's monitor, whose death takes PID 1 with it (--die-with-parent).
   if [ -n "$monitor" ]; then
-    kill -KILL "$monitor" 2>/dev/null || true
+    if [ -n "$start_time" ] && read_stat "$init_pid" && [ "$stat_start" = "$start_time" ] && [ "$stat_ppid" = "$monitor" ]; then
+      kill -KILL "$init_pid" 2>/dev/null || true
+    else
+      kill -KILL "$monitor" 2>/dev/null || true
+    fi
     wait "$monitor" 2>/dev/null || true
   fi
   code=137
