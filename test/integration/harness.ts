@@ -7,13 +7,18 @@ import * as path from 'node:path';
 import { buildBusyboxRootfs } from '../../src/core/busyboxRootfs';
 import { parseStatusText, SignalEvent, StartedEvent, StatusEvent } from '../../src/core/helperProtocol';
 import { type HelperRecord, REGISTRY, registryRecords as readRecords, sleep, waitFor as pollFor } from '../vscode/hostState';
-import { allPids, childrenOf, commandOf, processesInNamespaceOf } from './hostProcs';
+import { allPids, childrenOf, processesInNamespaceOf, readStat } from './hostProcs';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 export const helperPath = path.join(projectRoot, 'src', 'helper', 'container-helper.sh');
 
-const RUN_DIR = '/run/mini-containers';
-export const CONTROL_DIR = `${RUN_DIR}/control`;
+/** Where the helper, run by root itself (caller uid 0), makes each container's control FIFO, HELPERPID.control. */
+export const CONTROL_DIR = '/run/mini-containers/0';
+
+/** The control FIFO of the helper `helperPid`, run by root itself. */
+export function controlFifoOf(helperPid: number): string {
+  return `${CONTROL_DIR}/${helperPid}.control`;
+}
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('The integration tests need root: run them as root (CI does).');
@@ -197,7 +202,7 @@ export function recordsOfHelper(helperPid: number): HelperRecord[] {
   return readRecords().filter((record) => record.helperPid === helperPid);
 }
 
-/** Whether a helper is running as PID `pid` now (its FIFO, `PID.fifo`, is then legitimately there). */
+/** Whether a helper is running as PID `pid` now (its FIFO, `PID.control`, is then legitimately there). */
 export function helperRunningAs(pid: number): boolean {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('container-helper');
@@ -207,49 +212,77 @@ export function helperRunningAs(pid: number): boolean {
 }
 
 /**
- * Files named after one of `helperPids` whose helper is not running any more: control FIFOs
- * (control/PID.fifo) and mount tables (mounts.PID). A helper that was SIGKILLed leaves them; the next start prunes them.
+ * Files named after one of `helperPids` whose helper is not running any more: control FIFOs (0/PID.control). A
+ * helper that was SIGKILLed leaves its FIFO; the next start must prune it.
  */
 export function staleFilesOf(helperPids: Iterable<number>): string[] {
   const fifos = new Set(listDir(CONTROL_DIR));
-  const run = new Set(listDir(RUN_DIR));
-  return [...helperPids].filter((pid) => !helperRunningAs(pid)).flatMap((pid) => [
-    ...(fifos.has(`${pid}.fifo`) ? [`${CONTROL_DIR}/${pid}.fifo`] : []),
-    ...(run.has(`mounts.${pid}`) ? [`${RUN_DIR}/mounts.${pid}`] : []),
-  ]);
+  return [...helperPids].filter((pid) => !helperRunningAs(pid) && fifos.has(`${pid}.control`)).map(controlFifoOf);
 }
 
-/** Living control servers (`__serve …/control/PID.fifo`) of the helpers `helperPids`. */
-export function controlServersOf(helperPids: Iterable<number>): number[] {
-  const fifos = [...helperPids].map((pid) => `/control/${pid}.fifo\0`);
-  return allPids().filter((pid) => {
+/** The files a process has open (the targets of /proc/PID/fd/*); none when it is gone. */
+function openFiles(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  return fds.flatMap((fd) => {
     try {
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-      return cmdline.includes('\0__serve\0') && fifos.some((f) => cmdline.includes(f));
+      return [fs.readlinkSync(`/proc/${pid}/fd/${fd}`)];
     } catch {
-      return false;
+      return []; // closed meanwhile
     }
   });
 }
 
 /**
- * Waits until the control server of helper `helperPid` reads its FIFO: its parent-death signal is set by then (a
- * helper can bring a container up before it even forks the server), and it has no short-lived subshells left from
- * its checks. Returns the server's PID.
+ * Living processes that hold open the control FIFO of one of `helperPids`, other than that helper itself: the
+ * bwrap monitor holds its write end while the container runs. Once the helpers are gone, none may.
  */
-export function controlServerUp(helperPid: number, timeoutMs = 5_000): Promise<number> {
-  const fifo = `${CONTROL_DIR}/${helperPid}.fifo`;
-  const reading = (pid: number) => {
+export function controlFifoHoldersOf(helperPids: Iterable<number>): number[] {
+  const fifos = new Map([...helperPids].map((pid) => [controlFifoOf(pid), pid]));
+  return allPids().filter((pid) => {
+    const stat = readStat(pid);
+    if (stat === undefined || stat.state === 'Z') return false;
+    return openFiles(pid).some((file) => {
+      const owner = fifos.get(file.replace(/ \(deleted\)$/, ''));
+      return owner !== undefined && owner !== pid;
+    });
+  });
+}
+
+/**
+ * Waits until helper `helperPid` serves its container's control channel, and returns the bwrap monitor's PID (PID
+ * 1's parent). The helper's own shell reads the control requests after it has written the "started" line: by then
+ * it holds the FIFO open as its descriptor 6, the line is in `statusFile`, and its only child is the monitor, which
+ * has the container's PID 1 as its only child (no short-lived subshell of its checks is left, to be pinned by
+ * mistake).
+ */
+export function controlChannelUp(helperPid: number, statusFile: string, timeoutMs = 5_000): Promise<number> {
+  const fifo = controlFifoOf(helperPid);
+  const holdsFifo = () => {
     try {
-      return fs.readlinkSync(`/proc/${pid}/fd/5`) === fifo;
+      return fs.readlinkSync(`/proc/${helperPid}/fd/6`) === fifo;
     } catch {
       return false;
     }
   };
   return waitFor(() => {
-    const server = childrenOf(helperPid).find((pid) => / __serve \//.test(commandOf(pid)) && reading(pid));
-    return server !== undefined && childrenOf(server).length === 0 ? server : undefined;
+    const started = readStarted(statusFile);
+    if (started === undefined || started.control !== fifo || !holdsFifo()) return undefined;
+    const monitor = readStat(started.initPid)?.ppid;
+    const children = childrenOf(helperPid);
+    if (monitor === undefined || children.length !== 1 || children[0] !== monitor) return undefined;
+    const inMonitor = childrenOf(monitor);
+    return inMonitor.length === 1 && inMonitor[0] === started.initPid ? monitor : undefined;
   }, timeoutMs, 5).catch(() => {
-    throw new Error(`helper ${helperPid} has no control server reading its FIFO after ${timeoutMs} ms`);
+    throw new Error(`helper ${helperPid} does not serve its control FIFO ${fifo} after ${timeoutMs} ms`);
   });
+}
+
+/** Registry records of containers whose rootfs lies in `folder` (a temp folder of the suite): its own, and no other suite's. */
+export function recordsUnder(folder: string): HelperRecord[] {
+  return readRecords().filter((record) => record.rootfs === folder || record.rootfs.startsWith(`${folder}/`));
 }

@@ -7,27 +7,26 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as pty from 'node-pty';
 import {
-  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, registryRecords, requireRoot, runHelper, spawnHelper,
-  stopAllHelpers, waitFor, waitForNamespaceSize,
+  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, recordsUnder, registryRecords, requireRoot, runHelper,
+  spawnHelper, stopAllHelpers, waitFor, waitForNamespaceSize,
 } from './harness';
-import { dirIdentity, isAlive, nsPids } from './hostProcs';
+import { dirIdentity, isAlive, killEverythingOf, nsPids, readStat } from './hostProcs';
 
 describe('an isolated shell, as in the lesson', () => {
   let tmp: string;
   let rootfs: string;
   let mountsBefore: string;
-  let recordsBefore: string[];
 
   before(async () => {
     requireRoot();
     tmp = makeTempDir('isolation');
     rootfs = await makeRootfs(tmp);
     mountsBefore = mountTable();
-    recordsBefore = registryRecords();
   });
 
   after(async () => {
     await stopAllHelpers();
+    if (tmp) killEverythingOf(tmp); // a container that outlived its helper (a failed test) is this suite's
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -116,7 +115,11 @@ describe('an isolated shell, as in the lesson', () => {
       assert.match(screen, /#|\$/, 'the shell printed a prompt');
       const closedAt = Date.now();
       term.kill('SIGHUP');
-      await waitFor(() => pids.every((p) => !fs.existsSync(`/proc/${p}`)), 1_000);
+      // Gone, not even a zombie: the helper reaps what it made.
+      await waitFor(() => pids.every((p) => !fs.existsSync(`/proc/${p}`)), 1_000).catch(() => {
+        const left = pids.map((p) => [p, readStat(p)] as const).filter(([, st]) => st !== undefined);
+        assert.fail(`left 1 s after the terminal closed: ${left.map(([p, st]) => `${p} ${st!.comm} state ${st!.state} ppid ${st!.ppid}`).join('; ')}`);
+      });
       assert.ok(Date.now() - closedAt <= 1_000);
     } finally {
       term.kill('SIGKILL');
@@ -138,6 +141,7 @@ describe('an isolated shell, as in the lesson', () => {
   it('removes its records once its containers end; the next start prunes those of a killed helper', async () => {
     const result = await runHelper(['start', '--rootfs', rootfs, '--', '/bin/true']);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(registryRecords().filter((r) => !recordsBefore.includes(r)), []);
+    // Only this suite's records (rootfs in its temp folder): other suites may run containers at the same time.
+    assert.deepEqual(recordsUnder(tmp), []);
   });
 });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildKillArgs, formatKillRequest, KillTarget, StartedEvent } from '../../src/core/helperProtocol';
 import {
-  controlServerUp, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, signalAnswers, sleep, spawnHelper,
+  controlChannelUp, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, signalAnswers, sleep, spawnHelper,
   stopAllHelpers, waitFor, waitForNamespaceSize, writeFifo,
 } from './harness';
 import { killEverythingOf, living, nsPids, pin, Pinned, processesInNamespaceOf, stillThere } from './hostProcs';
@@ -90,7 +90,7 @@ describe('PID reuse: a kill aimed at a process that exited never hits its succes
       '--', '/bin/sh', '-c', script]);
     const out = lines(helper);
     const started = await waitFor(() => readStarted(status));
-    await controlServerUp(helper.pid!);
+    await controlChannelUp(helper.pid!, status);
     const victimNsPid = await lineValue(out, 'victim');
     const victim = pin(await waitFor(() => hostPidOf(started.initPid, victimNsPid)))!;
 

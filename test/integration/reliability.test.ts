@@ -13,9 +13,9 @@ import { buildKillArgs, StartedEvent } from '../../src/core/helperProtocol';
 import { ProcessScanner } from '../../src/core/processScanner';
 import { ContainerRegistry, containerKey } from '../../src/core/registry';
 import {
-  CONTROL_DIR, controlServersOf, controlServerUp, helperPath, helperRunningAs, hostMountsUnder, lineDiff, makeRootfs,
-  makeTempDir, mountTable, readStarted, recordsOfHelper, requireRoot, runHelper, sleep, spawnHelper, spinUntil,
-  staleFilesOf, stopAllHelpers, waitFor, waitForNamespaceSize,
+  controlChannelUp, controlFifoHoldersOf, controlFifoOf, helperPath, helperRunningAs, hostMountsUnder, lineDiff,
+  makeRootfs, makeTempDir, mountTable, readStarted, recordsOfHelper, requireRoot, runHelper, sleep, spawnHelper,
+  spinUntil, staleFilesOf, stopAllHelpers, waitFor, waitForNamespaceSize,
 } from './harness';
 import {
   childrenOf, commandOf as commandLine, killEverythingOf, killPinned, living, nsPids, pin, Pinned, pinTree,
@@ -55,9 +55,9 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
   const killedHelpers: number[] = [];
   const inits: Pinned[] = [];
   const everything: Pinned[] = [];
-  /** Zombies of the helper's own processes that it left to the host's init, although it did not die. */
+  /** Zombies of the container's or the helper's processes left to the host's init by a helper that did not die. */
   const orphaned: string[] = [];
-  /** Cycles whose helper, sent SIGTERM, did not exit with 137 (PID 1 SIGKILLed by the supervisor). */
+  /** Cycles whose helper, sent SIGTERM, did not exit with 137 (its bwrap monitor, and so PID 1, SIGKILLed). */
   const wrongCodes: string[] = [];
 
   before(async () => {
@@ -80,12 +80,13 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
     helperPids.push(child.pid!);
     const started: StartedEvent = await waitFor(() => readStarted(status), 10_000, 5);
     const container = new Set(await waitForNamespaceSize(started.initPid, 4, 5_000, 5));
-    // Under load the container can be up before the control server is: wait until it runs the helper's stage, when
-    // its parent-death signal is set (a helper SIGKILLed before that is the mid-start test's business).
-    await controlServerUp(child.pid!);
-    // The helper, its supervisor and control server, PID 1 and the three sleeps.
+    // Wait until the helper serves the control channel: then its only child is the bwrap monitor (no short-lived
+    // subshell of its checks is pinned), and PID 1 runs the command, its parent-death signal set (a helper SIGKILLed
+    // before that is the mid-start test's business).
+    await controlChannelUp(child.pid!, status);
+    // The helper, its bwrap monitor, PID 1 and the three sleeps.
     const tree = pinTree(child.pid!);
-    assert.ok(tree.length >= 7, `cycle ${i}: ${tree.length} processes in the helper's tree`);
+    assert.equal(tree.length, 6, `cycle ${i}: ${tree.map((p) => commandOf(p.pid)).join('; ')}`);
     const roles = new Map(tree.map((p) => [p.pid, commandOf(p.pid)]));
     inits.push({ pid: started.initPid, startTime: started.startTime });
     everything.push(...tree);
@@ -116,9 +117,9 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
     if (got.code !== null) {
       assert.match(fs.readFileSync(status, 'utf8'), new RegExp(`\\{"event":"exited","code":${got.code}\\}\\n$`));
     }
-    // Nothing lives on after 1 s. A SIGKILLed helper cannot reap: its supervisor, control server and PID 1 are
-    // then zombies, children of the host's init, until it reaps them (1.5 to 2 s on the test VM); the last tests
-    // check they went. Otherwise nothing is left at all, not even a zombie, but see `orphaned`.
+    // Nothing lives on after 1 s. A SIGKILLed helper cannot reap: its bwrap monitor and PID 1 are then zombies,
+    // children of the host's init, until it reaps them (1.5 to 2 s on the test VM); the last tests check they went.
+    // Otherwise nothing is left at all, not even a zombie, but see `orphaned`.
     const killedHelper = ending === 'SIGKILL to the helper';
     const gone = killedHelper ? (p: Pinned) => !living(p) : (p: Pinned) => !stillThere(p);
     await waitFor(() => tree.every(gone), 1_000, 5).catch(() => undefined);
@@ -129,8 +130,10 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
       if (stat?.startTime !== p.startTime) continue; // gone (maybe just now)
       assert.equal(stat.ppid, 1, `cycle ${i} (${ending}): a zombie left to its parent: ${show(p)}`);
       if (killedHelper) continue;
-      assert.ok(!container.has(p.pid), `cycle ${i} (${ending}): a process of the container is left: ${show(p)}`);
-      orphaned.push(`cycle ${i} (${ending}): ${show(p)}`);
+      // A zombie (it lives not: asserted above) of a helper that was not SIGKILLed: the next test fails on it. All
+      // the cycles run first, so that it lists every such zombie, of the container (PID 1) or of the helper's own.
+      const whose = container.has(p.pid) ? 'of the container' : "of the helper's own";
+      orphaned.push(`cycle ${i} (${ending}): a zombie ${whose}: ${show(p)}`);
     }
   }
 
@@ -167,7 +170,8 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
 
   it("leaves no process rooted in the rootfs, and none of the cycles' processes, not even a zombie", async () => {
     assert.deepEqual(processesWithRootUnder(rootfs), []);
-    assert.deepEqual(controlServersOf(helperPids), [], 'no control server outlived its helper');
+    // The bwrap monitor holds the write end of the control FIFO: nothing may hold it once the helper is gone.
+    assert.deepEqual(controlFifoHoldersOf(helperPids), [], 'no process holds the control FIFO of a helper that is gone');
     const t0 = performance.now();
     await waitFor(() => !everything.some(stillThere), 10_000, 20).catch(() => undefined);
     const left = everything.filter(stillThere).map((p) => `${p.pid} ${readStat(p.pid)?.state} ppid ${readStat(p.pid)?.ppid}`);
@@ -189,7 +193,8 @@ describe(`reliability: ${CYCLES} start/stop cycles${FULL ? ' (full size)' : ''}`
     assert.deepEqual(helperPids.flatMap(recordsOfHelper), [], 'no record of ours is left');
   });
 
-  it('has the next start prune the control FIFOs and mount tables of the SIGKILLed helpers', () => {
+  // There are no mount tables (mounts.PID) any more: bwrap's mounts live in the container's namespace only.
+  it('has the next start prune the control FIFOs of the SIGKILLed helpers', () => {
     // Runs after the prune of the test above.
     assert.deepEqual(staleFilesOf(helperPids), [], 'files of helpers that are gone');
   });
@@ -283,25 +288,28 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** Living processes of this suite's containers: rooted in its folder, or naming it or the helper's FIFO. */
+  /**
+   * Living processes of this suite's containers: rooted in its folder, or naming it (the helper, capsh and bwrap
+   * name the rootfs; PID 1 is bwrap's clone until it pivots into the rootfs, then rooted there), or holding the
+   * helper's FIFO.
+   */
   const livingOf = (helperPid: number) => [
-    ...new Set([...processesWithRootUnder(tmp), ...processesMentioning(tmp, `/${helperPid}.fifo`)]),
+    ...new Set([...processesWithRootUnder(tmp), ...processesMentioning(tmp), ...controlFifoHoldersOf([helperPid])]),
   ].filter((pid) => {
     const stat = readStat(pid);
     return stat !== undefined && stat.state !== 'Z';
   });
 
-  /** A running container's processes, and the helper's own (helper, supervisor, control server). */
-  async function pinRunning(helperPid: number, initPid: number): Promise<{ container: Pinned[]; helper: Pinned[] }> {
-    await controlServerUp(helperPid);
+  /** A running container's processes, and the helper's own (the helper and its bwrap monitor). */
+  async function pinRunning(helperPid: number, initPid: number, status: string): Promise<{ container: Pinned[]; helper: Pinned[] }> {
+    await controlChannelUp(helperPid, status);
     const container = processesInNamespaceOf(initPid).map((pid) => pin(pid)).filter((x): x is Pinned => x !== undefined);
     const inside = new Set(container.map((x) => x.pid));
     return { container, helper: pinTree(helperPid).filter((x) => !inside.has(x.pid)) };
   }
 
   /**
-   * Within 1 s nothing of the container is left, not even a zombie, and nothing of the helper lives (a zombie of its
-   * control server may wait for the host's init: see the cycles' todo test).
+   * Within 1 s nothing of the container is left, not even a zombie, and nothing of the helper lives.
    */
   async function assertEndedWithin1s(pinned: { container: Pinned[]; helper: Pinned[] }, what: string): Promise<number> {
     const t0 = performance.now();
@@ -322,14 +330,23 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
   const started = (m: Moment) => readStarted(m.status);
   const KILL_POINTS: Array<[string, (m: Moment) => boolean]> = [
     ['right after spawn', () => true],
-    // Right after the helper forks (a subshell, the supervisor, the control server): the supervisor and the server
-    // set their parent-death signal only after the fork, so these are the moments of a race.
-    ['when the helper has a child', (m) => childrenOf(m.helperPid).length >= 1],
-    ['when the helper has two children', (m) => childrenOf(m.helperPid).length >= 2],
     ...[1, 2, 4, 7, 10, 15, 20, 30, 45].map((ms): [string, (m: Moment) => boolean] =>
       [`${ms} ms after spawn`, (m) => performance.now() - m.t0 >= ms]),
+    // The steps of a start, in order. bwrap's monitor sets its parent-death signal before it reports PID 1; PID 1
+    // (bwrap's sandbox child) sets its own only once the sandbox is built, just before it execs the command: the
+    // moments from the fork to that exec are those of a race.
     ['when the status file appears', (m) => fs.existsSync(m.status)],
-    ['when the control FIFO appears', (m) => fs.existsSync(`${CONTROL_DIR}/${m.helperPid}.fifo`)],
+    ['when the control FIFO appears', (m) => fs.existsSync(controlFifoOf(m.helperPid))],
+    ['when the helper has a child (a subshell of its checks, capsh or bwrap)', (m) => childrenOf(m.helperPid).length >= 1],
+    ['when the helper\'s child is capsh or bwrap', (m) => childrenOf(m.helperPid).some((pid) => /^(capsh|bwrap)$/.test(readStat(pid)?.comm ?? ''))],
+    ['when the helper holds the FIFO open', (m) => {
+      try {
+        return fs.readlinkSync(`/proc/${m.helperPid}/fd/6`) === controlFifoOf(m.helperPid);
+      } catch {
+        return false;
+      }
+    }],
+    ['when bwrap has forked PID 1', (m) => childrenOf(m.helperPid).some((pid) => readStat(pid)?.comm === 'bwrap' && childrenOf(pid).length >= 1)],
     ['when the started line is written', (m) => started(m) !== undefined],
     ['when PID 1 runs the command', (m) => {
       const s = started(m);
@@ -397,14 +414,14 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
       }
     }
     console.log(`[reliability] helper SIGKILLed at ${killed.length} moments of a start: its living processes ` +
-      `gone within ${slowest.toFixed(0)} ms at worst; stale records left ${staleRecordsSeen} times, stale FIFOs or ` +
-      `mount tables ${staleFilesSeen} times`);
+      `gone within ${slowest.toFixed(0)} ms at worst; stale records left ${staleRecordsSeen} times, stale FIFOs ` +
+      `${staleFilesSeen} times`);
     assert.ok(staleRecordsSeen > 0, 'a SIGKILLed helper leaves its record (then pruned by the next start)');
     assert.ok(staleFilesSeen > 0, 'a SIGKILLed helper leaves its FIFO (then pruned by the next start)');
     const result = await runHelper(['start', '--rootfs', rootfs, '--', '/bin/true']);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(killed.flatMap((pid) => recordsOfHelper(pid)), [], 'records pruned by the next start');
-    assert.deepEqual(staleFilesOf(killed), [], 'FIFOs and mount tables pruned by the next start');
+    assert.deepEqual(staleFilesOf(killed), [], 'FIFOs pruned by the next start');
   });
 
   it('a helper SIGKILLed mid-start leaves no living process after 1 s', () => {
@@ -428,8 +445,8 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
       // moment ago may be gone when its command line is read: commandOf says "?" for it.
       const sleeps = () => processesInNamespaceOf(s.initPid).filter((pid) => /^sleep 100[0-3]$/.test(commandOf(pid)));
       await waitFor(() => sleeps().length === 4, 5_000);
-      const pinned = await pinRunning(term.pid, s.initPid);
-      assert.ok(pinned.container.length >= 5 && pinned.helper.length === 3, 'PID 1, four sleeps; helper, supervisor, server');
+      const pinned = await pinRunning(term.pid, s.initPid, status);
+      assert.ok(pinned.container.length >= 5 && pinned.helper.length === 2, 'PID 1, four sleeps; the helper and its bwrap monitor');
       term.kill('SIGHUP');
       const ms = await assertEndedWithin1s(pinned, 'terminal closed');
       console.log(`[reliability] terminal closed ${flags.join(' ')}: ${pinned.container.length} processes of the container ` +
@@ -452,7 +469,7 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
       const s = await waitFor(() => readStarted(status));
       const members = await waitForNamespaceSize(s.initPid, script.includes('wait') ? 3 : 2);
       await waitFor(() => !script.includes('exec') || fs.readFileSync(`/proc/${s.initPid}/cmdline`, 'latin1').startsWith('sleep'));
-      const pinned = await pinRunning(child.pid!, s.initPid);
+      const pinned = await pinRunning(child.pid!, s.initPid, status);
       assert.equal(pinned.container.length, members.length);
       const everyone = [...pinned.container, ...pinned.helper];
       const roles = new Map(everyone.map((p) => [p.pid, `${commandOf(p.pid)} ${readStat(p.pid)?.state}`]));
@@ -484,7 +501,7 @@ describe('reliability: faults', { timeout: 600_000 }, () => {
       const exit = exited(child);
       const s = await waitFor(() => readStarted(status));
       await waitFor(() => processesInNamespaceOf(s.initPid).length >= 2);
-      const pinned = await pinRunning(child.pid!, s.initPid);
+      const pinned = await pinRunning(child.pid!, s.initPid, status);
       // The container's mounts (its proc, /dev, the rootfs bound on itself) live in its own mount namespace only.
       assert.deepEqual(hostMountsUnder(own), [], 'no host mount point lies in the rootfs');
       let outcome: string;
