@@ -361,7 +361,15 @@ make_folders() {
   if [ ! -d "$registry" ] || [ ! -d "$rundir" ]; then
     # Rootless: the user's own folders, private to them.
     if [ "$mode" = rootless ]; then umask 077; fi
-    mkdir -p -- "$registry" "$rundir" 2>/dev/null || die "cannot create $registry"
+    # Another first start may be making the same folders: each mkdir -p tolerates that, and is tried again
+    # until both exist.
+    tries=0
+    until [ -d "$registry" ] && [ -d "$rundir" ]; do
+      tries=$((tries + 1))
+      [ "$tries" -le 3 ] || die "cannot create $registry and $rundir"
+      mkdir -p -- "$registry" 2>/dev/null || true
+      mkdir -p -- "$rundir" 2>/dev/null || true
+    done
     umask 022
   fi
   if [ "$mode" = rootless ]; then
