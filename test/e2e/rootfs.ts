@@ -1,9 +1,11 @@
 // A BusyBox root filesystem for the tests, made by the project's own CLI, and its safe removal.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ROOTFS_STORE } from '../../src/core/helperProtocol';
 import { onInterrupt } from './cleanup';
 import { projectRoot } from './codeServerInstall';
 import { killProcessesRootedIn } from './hostProcesses';
@@ -81,4 +83,45 @@ export async function createTestRootfs(prefix: string, name: string): Promise<Te
     throw err;
   }
   return { dir, rootfs, dispose };
+}
+
+/** The project's helper, which makes the system store's root filesystems. */
+const helperPath = join(projectRoot, 'src', 'helper', 'container-helper.sh');
+
+/**
+ * A BusyBox rootfs `ROOTFS_STORE/<prefix><random>` in the system store, root's, made as root with the helper's
+ * `make-rootfs` (the only kind of rootfs a user may start through sudo). dispose() kills what still runs in it and
+ * removes it, and the store's folders when this call created them and they are empty again.
+ */
+export function createStoreRootfs(prefix: string): TestRootfs {
+  const name = `${prefix}${randomBytes(3).toString('hex')}`;
+  const made = [ROOTFS_STORE, dirname(ROOTFS_STORE)].filter((dir) => !existsSync(dir));
+  const rootfs = join(ROOTFS_STORE, name);
+  const removeNow = () => {
+    const leftovers = killProcessesRootedIn(rootfs);
+    if (leftovers.length) console.error(`killed processes still running in ${rootfs}: ${leftovers.join(', ')}`);
+    if (existsSync(rootfs)) {
+      assertNothingMounted(rootfs);
+      rmSync(rootfs, { recursive: true, force: true });
+    }
+    for (const dir of made) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // another test's rootfs is there now, or it is gone already
+      }
+    }
+  };
+  const unregister = onInterrupt(removeNow);
+  const dispose = async () => {
+    unregister();
+    removeNow();
+  };
+  const result = spawnSync('/bin/sh', [helperPath, 'make-rootfs', '--name', name], { encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0 || result.stdout.trim() !== rootfs) {
+    removeNow();
+    unregister();
+    throw new Error(`sh ${helperPath} make-rootfs --name ${name} failed (${result.error?.message ?? result.signal ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
+  }
+  return { dir: rootfs, rootfs, dispose };
 }

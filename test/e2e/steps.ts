@@ -41,14 +41,19 @@ export function pin(pid: number, what: string): Pinned {
 }
 
 /**
- * The host processes that hold the container whose PID 1 is `initPid`, pinned: its helper, the helper's
- * supervisor (PID 1's parent) and the helper's control-channel server.
+ * The host processes that hold the container whose PID 1 is `initPid`, pinned, outermost first: the helper (sh)
+ * and bubblewrap, its monitor (PID 1's parent, into which capsh execs as root). Throws when the chain is not that.
  */
 export function hostSideOf(initPid: number): Pinned[] {
-  const supervisor = pin(stat(initPid)?.ppid ?? 0, 'supervisor');
-  const helper = pin(stat(supervisor.pid)?.ppid ?? 0, 'helper');
-  const servers = childrenOf(helper.pid).filter((p) => cmdline(p).includes('__serve')).map((p) => pin(p, 'control channel server'));
-  return [helper, supervisor, ...servers];
+  const monitor = pin(stat(initPid)?.ppid ?? 0, 'bwrap');
+  if (stat(monitor.pid)?.comm !== 'bwrap') {
+    throw new Error(`PID 1's parent (host PID ${monitor.pid}: ${cmdline(monitor.pid).join(' ')}) is not bubblewrap`);
+  }
+  const helper = pin(stat(monitor.pid)?.ppid ?? 0, 'helper');
+  if (!/container-helper\.sh$/.test(cmdline(helper.pid)[1] ?? '') || cmdline(helper.pid)[2] !== 'start') {
+    throw new Error(`bubblewrap's parent (host PID ${helper.pid}: ${cmdline(helper.pid).join(' ')}) is not the helper's start`);
+  }
+  return [helper, monitor];
 }
 
 /** Waits until `probe` holds, as waitFor does; returns how long that took, in ms. */

@@ -1,12 +1,13 @@
-// What the unprivileged scenario needs from the machine, made as root and always taken back: a throw-away user
+// What the unprivileged scenarios need from the machine, made as root and always taken back: a throw-away user
 // with a password, a sudoers drop-in that lets that user run only the system-wide helper (with the password),
-// and that system-wide helper installed the way "Install Helper System-wide" installs it. Every step is
+// and that system-wide helper installed the way "Install Helper System-wide" installs it; or a plain user with
+// no sudo rule at all (the rootless scenario). Every step is
 // synchronous so that the same code undoes it from `after` and from an interrupt (./cleanup).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, chownSync, copyFileSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync,
-  statSync, writeFileSync,
+  chmodSync, chownSync, copyFileSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync,
+  rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
@@ -99,6 +100,63 @@ export function createSudoUser(): SudoUser {
     return { name, uid, gid, password, sudoersFile, dispose: () => undo.runAll() };
   } catch (err) {
     undo.runAll();
+    throw err;
+  }
+}
+
+/** A throw-away user of the tests, with no password and no sudo rule. */
+export interface PlainUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  /** SIGKILLs, by PID, whatever still runs as the user, then deletes the user with its home. Idempotent. */
+  dispose(): void;
+}
+
+/** Host PIDs whose real or effective uid is `uid`. */
+export function processesOfUid(uid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (uids && (Number(uids[1]) === uid || Number(uids[2]) === uid)) pids.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * A new user `<prefix><random>` (own group and home, no password, no sudo rule): an ordinary user as a new
+ * Debian install has one. Its processes can only be the test's, so dispose() may end all of them.
+ */
+export function createPlainUser(prefix = 'mc-e2e-r-'): PlainUser {
+  const name = `${prefix}${randomBytes(3).toString('hex')}`;
+  run('useradd', ['--create-home', '--user-group', '--shell', '/bin/sh', name]);
+  const undo = new Undo();
+  try {
+    const uid = Number(run('id', ['-u', name]).trim());
+    const gid = Number(run('id', ['-g', name]).trim());
+    undo.push(`userdel ${name}`, () => {
+      const left = processesOfUid(uid);
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      if (left.length) console.error(`cleanup: killed processes of ${name} still running: ${left.join(', ')}`);
+      // userdel refuses while a process of the user runs: give the killed ones a moment to go.
+      for (let i = 0; i < 50 && processesOfUid(uid).length; i++) spawnSync('sleep', ['0.1']);
+      if (spawnSync('id', ['-u', name]).status === 0) run('userdel', ['--remove', name]);
+    });
+    return { name, uid, gid, dispose: () => undo.runAll() };
+  } catch (err) {
+    undo.runAll();
+    if (spawnSync('id', ['-u', name]).status === 0) run('userdel', ['--remove', name]);
     throw err;
   }
 }

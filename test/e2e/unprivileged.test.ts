@@ -1,24 +1,29 @@
 // End to end as an unprivileged user: code-server (so the extension host and every terminal) runs as a fresh
 // user who may run only the system-wide helper with sudo, and must type the password for it. The scenario shows
 // that the password is asked exactly once: the kill from the Containers view goes through the container's
-// control channel (a FIFO the helper gave that user), not through a second sudo. Run by `npm run test:e2e`;
-// the test itself runs as root, to set up and take back the user, the sudoers drop-in and the system helper.
+// control channel (a FIFO the helper gave that user), not through a second sudo. Under sudo the helper starts only
+// a rootfs of root's system store (ROOTFS_STORE), so the test makes one there with the helper's `make-rootfs`, and
+// `auto` picks sudo for it because it is not the user's. Run by `npm run test:e2e`; the test itself runs as root,
+// to set up and take back the user, the sudoers drop-in, the store rootfs and the system helper.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { PRIVILEGED_RUN_DIR, privilegedStatusFile } from '../../src/core/helperProtocol';
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
 import type { CodeServer } from './codeServer';
 import { isRunning, processesRootedIn } from './hostProcesses';
+import { createStoreRootfs, type TestRootfs } from './rootfs';
 import * as steps from './steps';
 import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern, REGISTRY, registryRecord } from '../vscode/hostState';
-/** What the terminal says before sudo asks (src/core/helperProtocol.ts, planLaunch). */
-const BANNER = 'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces and chroot: sudo';
+/** What the terminal says before sudo asks (src/core/helperProtocol.ts, planLaunch): the mode, and why auto chose it. */
+const BANNER =
+  'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces without a user ' +
+  'namespace (the root filesystem belongs to another user): sudo';
 
 const squeeze = (text: string) => text.replace(/\s+/g, '');
 
@@ -31,13 +36,15 @@ function installedHelper(extensionsDir: string): string {
 
 describe('An unprivileged user: one sudo password, then everything through the control channel', { timeout: 180_000 }, () => {
   let session: WorkbenchSession | undefined;
+  let store: TestRootfs | undefined;
+  /** The store rootfs the containers run on (the session's own temp rootfs is not used). */
   let rootfs = '';
   let user: SudoUser | undefined;
   let helper: SystemHelper | undefined;
   let server: CodeServer | undefined;
   let page: Page;
   let name = '';
-  /** The container: its PID 1, and the host processes that hold it (sudo, sudo's monitor, helper, supervisor, server). */
+  /** The container: its PID 1, and the host processes that hold it (helper, bwrap, sudo and sudo's monitor). */
   let init: steps.Pinned = { pid: 0, startTime: 0, what: 'PID 1' };
   let hostChain: steps.Pinned[] = [];
   let sleeper = { hostPid: 0, nsPid: 0 };
@@ -46,30 +53,34 @@ describe('An unprivileged user: one sudo password, then everything through the c
     assert.equal(process.getuid?.(), 0, 'this test sets up a user and a sudoers rule: run it as root');
     const sudoUser = (user = createSudoUser());
     console.log(`test user ${user.name} (uid ${user.uid}), sudoers drop-in ${user.sudoersFile}`);
+    store = createStoreRootfs('u-rootfs-');
+    rootfs = store.rootfs;
+    console.log(`store rootfs ${rootfs}`);
     session = await WorkbenchSession.open({
       rootfsPrefix: 'mini-containers-e2e-u-',
       rootfsName: 'u-rootfs',
       user: { name: sudoUser.name, uid: sudoUser.uid, gid: sudoUser.gid },
-      settings: (r) => ({ ...steps.containersViewSettings(r), 'miniContainers.privilege': 'auto' }),
-      // The user's extension host checks the rootfs before asking sudo: it must be able to read it.
-      prepare: (t) => chmod(t.dir, 0o755),
+      settings: () => ({ ...steps.containersViewSettings(rootfs), 'miniContainers.privilege': 'auto' }),
       // Installed from the extension's own copy, as the command does: the extension uses it only when identical.
       beforeStart: (s) => {
         helper = installSystemHelper(installedHelper(s.extensionsDir));
       },
     });
-    ({ rootfs, page, server } = session);
+    ({ page, server } = session);
     await wb.screenshot(page, 'u-01-workbench-as-user');
   });
 
   after(async () => {
     // The server first: the user cannot be deleted while its processes run.
     await session?.close('u-extension.log');
+    await store?.dispose();
+    // The helper keeps the user's status and control files in a folder of root's: this user's goes with the user.
+    if (user) rmSync(join(PRIVILEGED_RUN_DIR, String(user.uid)), { recursive: true, force: true });
     user?.dispose();
     helper?.dispose();
   });
 
-  it('"Start Isolated Shell" says what sudo will run and why, asks the password once, then the shell is PID 1', async () => {
+  it('"Start Isolated Shell" on a store rootfs says sudo runs and why, asks the password once, then the shell is PID 1', async () => {
     assert.ok(user);
     const namePattern = containerNamePattern(rootfs);
     await wb.runCommand(page, 'Start Isolated Shell');
@@ -83,15 +94,19 @@ describe('An unprivileged user: one sudo password, then everything through the c
         name = active;
         break;
       }
-      assert.ok(Date.now() < deadline, `no password prompt; active terminal ${active}, showing:\n${lines.join('\n')}`);
+      if (Date.now() > deadline) {
+        const notices = await page.locator('.notification-toast').allTextContents();
+        assert.fail(`no password prompt; active terminal ${active}, showing:\n${lines.join('\n')}\nnotifications: ${notices.join(' | ')}`);
+      }
       await page.waitForTimeout(50);
     }
     await wb.screenshot(page, 'u-02-sudo-password-prompt');
-    // The banner (one line, wrapped by the terminal's width) comes before sudo's prompt, and names the system copy.
+    // The banner (one line, wrapped by the terminal's width) is all that comes before sudo's prompt: why sudo, and
+    // what runs as root (the system copy, with no --status-file: under sudo the helper chooses where it writes).
     const prompt = lines.findIndex((l) => l.startsWith(passwordLine));
     const before = squeeze(lines.slice(0, prompt).join(''));
-    const expected = `${BANNER} ${SYSTEM_HELPER_PATH} start --rootfs ${rootfs} --name ${name} --status-file `;
-    assert.ok(before.startsWith(squeeze(expected)), `the terminal does not start with the banner "${expected}…":\n${lines.join('\n')}`);
+    const expected = `${BANNER} ${SYSTEM_HELPER_PATH} start --rootfs ${rootfs} --name ${name}`;
+    assert.equal(before, squeeze(expected), `the terminal does not start with the banner "${expected}":\n${lines.join('\n')}`);
     // Nothing runs as root yet: sudo waits for the password.
     assert.deepEqual(processesRootedIn(rootfs), [], 'a container started before the password was typed');
 
@@ -106,9 +121,12 @@ describe('An unprivileged user: one sudo password, then everything through the c
     await wb.screenshot(page, 'u-04-ps-in-container');
     const table = steps.lastPsTable(lines);
     assert.match(table.find((r) => r.pid === 1)?.command ?? '', /^(\/bin\/)?-?sh\b/, `PID 1 is not the shell:\n${lines.join('\n')}`);
-    assert.ok(table.length <= 3, `the container sees more than sh and ps:\n${lines.join('\n')}`);
+    // bubblewrap runs the shell itself as PID 1 (--as-pid-1): the container holds the shell and ps, nothing else.
+    assert.equal(table.length, 2, `the container sees more than sh and ps:\n${lines.join('\n')}`);
+    // BusyBox's sh forks, and ps runs in that child without an exec: ps shows it as "{ps} /bin/sh".
+    assert.match(table.find((r) => r.pid !== 1)?.command ?? '', /^(ps\b|\{ps\} )/, `the second process is not ps:\n${lines.join('\n')}`);
 
-    // The host's side: PID 1 ← supervisor ← helper (the system copy, root) ← sudo … ← the user's extension host.
+    // The host's side: PID 1 ← bwrap ← helper (the system copy, root) ← sudo … ← the user's extension host.
     const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
     assert.equal(inits.length, 1, `one PID 1 in ${rootfs}: ${JSON.stringify(inits)}`);
     init = steps.pin(inits[0].pid, 'PID 1');
@@ -129,14 +147,25 @@ describe('An unprivileged user: one sudo password, then everything through the c
     assert.equal(steps.uidsOf(pid)?.effective, user.uid, `sudo's parent (host PID ${pid}, ${steps.cmdline(pid).join(' ')}) runs as ${user.name}`);
     console.log(`host side: ${hostChain.map((p) => `${p.what} ${p.pid}`).join(', ')}; spawned by ${steps.stat(pid)?.comm} ${pid}`);
 
-    // The status file is created by root in a folder the extension made, which belongs to the user.
-    const statusFile = helperArgs[helperArgs.indexOf('--status-file') + 1];
+    // Root never writes in a folder the user can write: the status file is the helper's choice, in root's folder
+    // for this user, then given to the user, and the extension read from it where this container's PID 1 is.
+    assert.ok(!helperArgs.includes('--status-file'), `the helper was given a --status-file: ${helperArgs.join(' ')}`);
+    const statusFile = privilegedStatusFile(user.uid, name);
     const folder = statSync(dirname(statusFile));
-    assert.equal(folder.uid, user.uid, `${dirname(statusFile)} belongs to ${user.name}`);
-    assert.equal(folder.mode & 0o077, 0, `${dirname(statusFile)} is private to ${user.name}`);
-    // The helper's record names the control FIFO: the user's, 0600.
+    assert.equal(folder.uid, 0, `${dirname(statusFile)} belongs to root`);
+    assert.equal(folder.mode & 0o022, 0, `${dirname(statusFile)} is writable by root only`);
+    const status = lstatSync(statusFile);
+    assert.ok(status.isFile(), `${statusFile} is a regular file`);
+    assert.equal(status.uid, user.uid, `${statusFile} was given to ${user.name}`);
+    // Its lines: the helper's PID first, then the container's start.
+    const events = readFileSync(statusFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; pid?: number; initPid?: number });
+    assert.deepEqual(events.map((e) => e.event), ['helper', 'started'], `the lines of ${statusFile}: ${JSON.stringify(events)}`);
+    assert.equal(events[0].pid, helperPid, `${statusFile} names the helper`);
+    assert.equal(events[1].initPid, init.pid, `${statusFile} names PID 1`);
+    // The helper's record names the control FIFO, in the same folder: the user's, 0600.
     const record = registryRecord(name);
     assert.ok(record?.control, `no control FIFO in the record: ${JSON.stringify(record)}`);
+    assert.equal(record.control, join(PRIVILEGED_RUN_DIR, String(user.uid), `${name}.control`), 'the control FIFO\'s path');
     const fifo = lstatSync(record.control);
     assert.ok(fifo.isFIFO(), `${record.control} is a FIFO`);
     assert.equal(fifo.uid, user.uid, `${record.control} belongs to ${user.name}`);
