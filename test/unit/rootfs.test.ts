@@ -148,3 +148,67 @@ describe('building and checking a rootfs', () => {
     assert.match((await checkRootfs(borrowed))[0], /no executable \/bin\/sh/);
   });
 });
+
+// Root reads every folder whatever its mode, so these run the check as `nobody` (seteuid, given back after each),
+// on folders made by root with modes that keep others out: the kernel's own EACCES, no faked file system.
+describe('checkRootfs on a root filesystem this user may not read', { skip: process.getuid?.() !== 0 && 'needs root, to check as nobody' }, () => {
+  const NOBODY = 65534;
+  let top: string;
+  /** A tree checkRootfs accepts: proc/, dev/ and an executable bin/sh. */
+  const usable = (dir: string) => makeTree(dir, { 'proc/': '', 'dev/': '', 'bin/sh': '#!/bin/sh\n' });
+  const asNobody = async <T>(run: () => Promise<T>): Promise<T> => {
+    process.seteuid!(NOBODY);
+    try {
+      return await run();
+    } finally {
+      process.seteuid!(0);
+    }
+  };
+
+  before(() => {
+    top = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-unit-rootfs-denied-'));
+    fs.chmodSync(top, 0o755);
+    usable(path.join(top, 'locked', 'rootfs'));
+    fs.chmodSync(path.join(top, 'locked'), 0o700);
+    usable(path.join(top, 'shut'));
+    fs.chmodSync(path.join(top, 'shut'), 0o700);
+    usable(path.join(top, 'open'));
+    usable(path.join(top, 'store', 'busybox'));
+    fs.chmodSync(path.join(top, 'store'), 0o700);
+  });
+  after(() => fs.rmSync(top, { recursive: true, force: true }));
+
+  it('as root, every one of them is usable (the modes are what the other tests change)', async () => {
+    for (const dir of ['locked/rootfs', 'shut', 'open']) assert.deepEqual(await checkRootfs(path.join(top, dir)), [], dir);
+  });
+
+  it('a folder on the way that denies entry: permission denied, naming that folder and what to do, not "does not exist"', async () => {
+    const dir = path.join(top, 'locked', 'rootfs');
+    const [problem, ...more] = await asNobody(() => checkRootfs(dir));
+    assert.deepEqual(more, []);
+    assert.doesNotMatch(problem, /does not exist/);
+    assert.match(problem, /permission denied/);
+    assert.ok(problem.includes(`permission denied on ${path.join(top, 'locked')},`), problem);
+    assert.match(problem, /chmod o\+x/);
+  });
+
+  it('the folder itself unreadable: permission denied and what to do, not "no proc/ folder"', async () => {
+    const [problem, ...more] = await asNobody(() => checkRootfs(path.join(top, 'shut')));
+    assert.deepEqual(more, []);
+    assert.match(problem, /cannot be read: permission denied/);
+    assert.match(problem, /chmod o\+rx/);
+    assert.doesNotMatch(problem, /no proc|does not exist/);
+  });
+
+  it('as nobody, a readable rootfs is usable and a missing one still "does not exist"', async () => {
+    assert.deepEqual(await asNobody(() => checkRootfs(path.join(top, 'open'))), []);
+    assert.match((await asNobody(() => checkRootfs(path.join(top, 'open-missing'))))[0], /does not exist/);
+  });
+
+  it('a rootfs of the system store, which only root may enter, is left to the helper\'s own check', async () => {
+    const store = path.join(top, 'store');
+    assert.deepEqual(await asNobody(() => checkRootfs(path.join(store, 'busybox'), '/bin/sh', undefined, { store })), []);
+    // The same folder outside the store is refused, with the reason.
+    assert.match((await asNobody(() => checkRootfs(path.join(store, 'busybox'))))[0], /permission denied/);
+  });
+});
