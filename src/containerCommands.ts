@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { Container } from './core/containerModel';
 import { KillTarget, SignalName, SIGNALS } from './core/helperProtocol';
 import type { ProcessInfo } from './core/processScanner';
+import { initStillRuns, isInitTarget } from './core/signalOutcome';
 import { containerLabel } from './core/treeText';
 import { ContainerNode, ProcessNode } from './containerTreeItems';
 import type { ContainersProvider } from './containersView';
@@ -15,12 +17,22 @@ export function registerContainerCommands(
   provider: ContainersProvider,
   signaller: Signaller,
 ): void {
-  const send = async (c: Container, p: Pick<ProcessInfo, 'hostPid' | 'startTime'>, signal: SignalName) => {
+  /**
+   * Sends the signal; true once it was sent. With `checkInit`, a SIGTERM to PID 1 is followed for up to
+   * INIT_TERM_WAIT_MS: a PID 1 without a TERM handler ignores it (the kernel protects a namespace's init), and then
+   * the user is told so and offered Stop or SIGKILL; the result is then false: the signal did nothing.
+   */
+  const send = async (c: Container, p: Pick<ProcessInfo, 'hostPid' | 'startTime'>, signal: SignalName, checkInit = false) => {
     const target: KillTarget = {
       initPid: c.initHostPid, initStartTime: c.startTime, pid: p.hostPid, startTime: p.startTime, signal,
     };
     try {
       await signaller.send(target, containerLabel(c, t));
+      if (checkInit && signal === 'TERM' && isInitTarget(target) && (await initOutlives(target, INIT_TERM_WAIT_MS))) {
+        log.info(`[kill] ${containerLabel(c)}: PID 1 (host PID ${c.initHostPid}) still runs ${INIT_TERM_WAIT_MS} ms after SIGTERM`);
+        void offerStopOrKill(c);
+        return false;
+      }
       return true;
     } catch (error) {
       if (error instanceof vscode.CancellationError) return false;
@@ -53,8 +65,23 @@ export function registerContainerCommands(
   };
   const kill = (signal: SignalName) => (arg: NodeLike | ProcessRef) => {
     const target = targetOf(arg);
-    return target ? send(target.container, target.process, signal) : false;
+    return target ? send(target.container, target.process, signal, true) : false;
   };
+
+  /** Says that PID 1 ignored SIGTERM, and runs Stop Container or SIGKILL to PID 1 if the user picks one. */
+  async function offerStopOrKill(c: Container): Promise<void> {
+    const stop = t('Stop Container');
+    const force = t('Kill (SIGKILL)');
+    const answer = await vscode.window.showWarningMessage(
+      t('PID 1 of {0} (host PID {1}) still runs after SIGTERM: a container\'s PID 1 ignores the signals it has no handler ' +
+        'for. Stop the container (SIGTERM, then SIGKILL after miniContainers.stopTimeout) or kill it with SIGKILL?',
+      containerLabel(c, t), c.initHostPid),
+      stop,
+      force,
+    );
+    if (answer === stop) await vscode.commands.executeCommand('miniContainers.stopContainer', { container: c });
+    else if (answer === force) await vscode.commands.executeCommand('miniContainers.killProcessForce', { container: c, process: initOf(c) });
+  }
 
   register('miniContainers.refresh', () => provider.refresh());
   register('miniContainers.killProcess', kill('TERM'));
@@ -64,7 +91,7 @@ export function registerContainerCommands(
       SIGNALS.map((s) => ({ label: `SIG${s}`, signal: s })),
       { title: t('Send a signal to {0} (host PID {1})', node.process.command, node.process.hostPid) },
     );
-    if (picked) await send(node.container, node.process, picked.signal);
+    if (picked) await send(node.container, node.process, picked.signal, true);
   });
   register('miniContainers.copyHostPid', (node: ProcessNode) => vscode.env.clipboard.writeText(String(node.process.hostPid)));
   register('miniContainers.copyNamespacePid', (node: ProcessNode) =>
@@ -107,9 +134,31 @@ export function registerContainerCommands(
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      if (!provider.refresh().byKey.has(c.key)) return true;
+      const model = provider.refresh();
+      if (model && !model.byKey.has(c.key)) return true;
     }
     return false;
+  }
+}
+
+/** How long a SIGTERM to PID 1 from Kill or Send Signal gets to end it before the user hears that it did not. */
+const INIT_TERM_WAIT_MS = 1000;
+
+/** Whether the target's PID 1 still runs `ms` after the signal; false as soon as it is seen gone. */
+async function initOutlives(target: KillTarget, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (!initStillRuns(target, readStatText(target.initPid))) return false;
+    if (Date.now() >= deadline) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function readStatText(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Launch, planLaunch } from './core/helperProtocol';
+import { helperErrorLine, type TerminalRun } from './core/signalOutcome';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
+import { loadNodePty } from './nodePty';
 import { readPrivilegeSetting } from './settings';
 import { inEnglish, t } from './localize';
 
@@ -103,8 +105,8 @@ export function runLaunch(launch: Launch): Promise<HelperOutcome> {
   return new Promise((resolve) => {
     execFile(launch.file, launch.args, { timeout: 30_000 }, (error, _stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      const line = stderr.split('\n').find((l) => l.startsWith('container-helper: '));
-      resolve({ code, error: line ? line.slice('container-helper: '.length) : code ? stderr.trim() || error?.message : undefined });
+      const line = helperErrorLine(stderr);
+      resolve({ code, error: line ?? (code ? stderr.trim() || error?.message : undefined) });
     });
   });
 }
@@ -123,6 +125,84 @@ export function runInTerminal(name: string, file: string, args: string[], messag
       resolve(closed.exitStatus?.code);
     });
   });
+}
+
+/**
+ * Runs the helper (under sudo, which may ask for the password) in a terminal of its own, after a line saying what
+ * runs, and collects what it prints. The terminal closes by itself when the helper succeeds; after a failure it
+ * stays open, saying so, until the user presses a key or closes it, so that an error may point to it. Resolves
+ * once the helper ended, or once the terminal closed before that (`code` undefined; the helper is sent SIGHUP).
+ */
+export function runHelperInTerminal(
+  log: vscode.LogOutputChannel, name: string, file: string, args: string[], banner: string,
+): Promise<TerminalRun & { terminal: vscode.Terminal }> {
+  const nodePty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
+  const writeEmitter = new vscode.EventEmitter<string>();
+  const closeEmitter = new vscode.EventEmitter<number | void>();
+  let child: import('node-pty').IPty | undefined;
+  let output = '';
+  let code: number | undefined;
+  let settle: (run: TerminalRun) => void = () => undefined;
+  const ended = new Promise<TerminalRun>((resolve) => {
+    let settled = false;
+    settle = (run) => {
+      if (!settled) resolve(run);
+      settled = true;
+    };
+  });
+  const pty: vscode.Pseudoterminal = {
+    onDidWrite: writeEmitter.event,
+    onDidClose: closeEmitter.event,
+    open(dimensions) {
+      writeEmitter.fire(`\x1b[2m${banner}\x1b[0m\r\n`);
+      try {
+        child = nodePty.spawn(file, args, {
+          name: 'xterm-256color', cols: dimensions?.columns ?? 80, rows: dimensions?.rows ?? 24,
+          env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
+        });
+      } catch (error) {
+        code = 127;
+        const message = t('Could not start {0}: {1}', file, (error as Error).message);
+        writeEmitter.fire(`\x1b[31m${message}\x1b[0m\r\n${t('Press any key to close the terminal.')}`);
+        settle({ code, error: message, open: true });
+        return;
+      }
+      child.onData((data) => {
+        output += data;
+        writeEmitter.fire(data);
+      });
+      child.onExit(({ exitCode, signal }) => {
+        code = signal ? 128 + signal : exitCode;
+        if (code === 0) {
+          closeEmitter.fire(0);
+          settle({ code, open: false });
+          return;
+        }
+        writeEmitter.fire(`\r\n\x1b[1m${t('[The helper ended with exit code {0}]', code)}\x1b[0m ${t('Press any key to close the terminal.')}`);
+        settle({ code, error: helperErrorLine(output), open: true });
+      });
+    },
+    handleInput(data) {
+      if (code !== undefined) closeEmitter.fire(code);
+      else child?.write(data);
+    },
+    setDimensions(dimensions) {
+      if (code === undefined && dimensions.columns > 0 && dimensions.rows > 0) child?.resize(dimensions.columns, dimensions.rows);
+    },
+    close() {
+      if (child && code === undefined) child.kill('SIGHUP');
+      settle({ code: undefined, open: false });
+    },
+  };
+  const terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('shield') });
+  const closed = vscode.window.onDidCloseTerminal((t) => {
+    if (t !== terminal) return;
+    closed.dispose();
+    writeEmitter.dispose();
+    closeEmitter.dispose();
+  });
+  terminal.show();
+  return ended.then((run) => ({ ...run, terminal }));
 }
 
 export function findProgram(name: string): string | undefined {

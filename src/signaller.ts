@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
-import { planHelperLaunch, runInTerminal, runLaunch } from './helperLauncher';
+import { terminalRunError } from './core/signalOutcome';
+import { planHelperLaunch, runHelperInTerminal, runLaunch } from './helperLauncher';
 import type { Sessions } from './isolatedShell';
 import { inEnglish, t } from './localize';
 
@@ -66,10 +67,11 @@ export class Signaller implements vscode.Disposable {
       return;
     }
     const name = t('Kill in {0}', containerLabel);
-    const code = await runInTerminal(name, launch.file, launch.args, launch.banner);
-    if (code !== 0) {
-      throw new Error(t('The helper ended with exit code {0}; its message is in the "{1}" terminal.', code ?? t('unknown'), name));
-    }
+    // The terminal stays open after a failure, and the helper's reason is copied into the error: an error never
+    // points to a terminal that has closed.
+    const run = await runHelperInTerminal(this.log, name, launch.file, launch.args, launch.banner);
+    const error = terminalRunError(run, name, t);
+    if (error) throw new Error(error);
   }
 }
 
