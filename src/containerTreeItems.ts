@@ -15,19 +15,21 @@ export interface TreeClock {
 export class ContainerNode extends vscode.TreeItem {
   constructor(
     public container: Container,
-    public readonly startedHere: boolean,
+    /** Whether a session of this window runs it (Reveal Terminal): it may become known after the node is made. */
+    public startedHere: boolean,
     total: number,
     clock: TreeClock,
   ) {
     super(containerLabel(container, vscode.l10n.t), vscode.TreeItemCollapsibleState.Expanded);
     this.id = `container:${container.key}`;
-    this.update(container, total, clock);
+    this.update(container, total, clock, startedHere);
     // Discovered containers (Docker, Podman, systemd-nspawn, unshare by hand) start folded: there may be many.
     if (container.startedBy !== 'mini-containers') this.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
   }
 
-  update(container: Container, total: number, clock: TreeClock): void {
+  update(container: Container, total: number, clock: TreeClock, startedHere = this.startedHere): void {
     this.container = container;
+    this.startedHere = startedHere;
     this.label = containerLabel(container, vscode.l10n.t);
     this.description = containerDescription(container, total, clock.nowMs, clock.bootMs, vscode.l10n.t);
     this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs, vscode.l10n.t, vscode.env.language);
@@ -82,4 +84,19 @@ export class HostProcessNode extends vscode.TreeItem {
   }
 }
 
-export type TreeNode = ContainerNode | ProcessNode | HostSideNode | HostProcessNode;
+/** Why the last refresh failed or was incomplete, shown at the top of the tree until a refresh works again. */
+export class ProblemNode extends vscode.TreeItem {
+  constructor(
+    public readonly severity: 'error' | 'warning',
+    message: string,
+  ) {
+    super(message, vscode.TreeItemCollapsibleState.None);
+    this.id = `problem:${severity}`;
+    this.tooltip = message;
+    this.iconPath = new vscode.ThemeIcon(severity, new vscode.ThemeColor(severity === 'error' ? 'errorForeground' : 'list.warningForeground'));
+    this.contextValue = 'problem';
+    this.command = { command: 'miniContainers.refresh', title: vscode.l10n.t('Refresh Containers') };
+  }
+}
+
+export type TreeNode = ContainerNode | ProcessNode | HostSideNode | HostProcessNode | ProblemNode;

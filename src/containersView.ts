@@ -3,11 +3,13 @@ import { buildModel, Container, ContainerModel, diffModels } from './core/contai
 import { hostChain } from './core/hostChain';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
 import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR } from './core/registry';
+import { sessionFor } from './core/sessionMatch';
 import { bootTimeMs, processForest } from './core/treeText';
 import {
-  ContainerNode, HostProcessNode, HostSideNode, ProcessNode, TreeClock, TreeNode,
+  ContainerNode, HostProcessNode, HostSideNode, ProblemNode, ProcessNode, TreeClock, TreeNode,
 } from './containerTreeItems';
 import type { Sessions } from './isolatedShell';
+import { t } from './localize';
 
 export const VIEW_ID = 'miniContainers.containers';
 /** How often polling probes every process even while the host looks quiet. */
@@ -30,7 +32,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private readonly watchers = new Set<string>();
 
   private scanner: ProcessScanner | undefined;
-  private readonly registry = new ContainerRegistry(DEFAULT_REGISTRY_DIR);
+  private readonly registry: ContainerRegistry;
+  /** Why the last scan of /proc failed, shown in the tree; undefined after one that worked. */
+  private scanProblem: string | undefined;
+  /** Why the last read of the helper's records failed (the containers show without their names). */
+  private recordsProblem: string | undefined;
+  private readonly sessionListener: vscode.Disposable;
   private model: ContainerModel | undefined;
   private records: ReadonlyMap<string, ContainerRecord> = new Map();
   private processes: ReadonlyMap<number, ProcessInfo> = new Map();
@@ -46,7 +53,14 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly sessions: Sessions,
-  ) {}
+    /** Where to read (tests): the scanner's /proc and the registry's folder. */
+    private readonly sources: { procRoot?: string; registryDir?: string } = {},
+  ) {
+    this.registry = new ContainerRegistry(sources.registryDir ?? DEFAULT_REGISTRY_DIR);
+    // A session learns its container's PID 1 from the status line, which may come after the refresh that drew the
+    // container: redraw the containers whose "started here" (Reveal Terminal) changed.
+    this.sessionListener = sessions.onDidChange(() => this.updateStartedHere());
+  }
 
   /**
    * Scans /proc and repaints what changed; returns the new model. A poll (`probeAll` false) reads only the
@@ -55,16 +69,29 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
    * would cost about 10 ms of CPU every 2 s. Every process is still probed every QUIET_PROBE_INTERVAL_MS, for
    * what changes in an older process without a fork or an exit (an exec, a state).
    */
-  refresh({ probeAll = true }: { probeAll?: boolean } = {}): ContainerModel {
+  refresh({ probeAll = true }: { probeAll?: boolean } = {}): ContainerModel | undefined {
     return this.rescan(true, probeAll);
   }
 
-  private rescan(repaint: boolean, probeAll = true): ContainerModel {
-    const scanner = (this.scanner ??= new ProcessScanner({ quietProbeIntervalMs: QUIET_PROBE_INTERVAL_MS }));
-    const snapshot = scanner.scan({ probeAll });
+  /** Undefined when /proc could not be scanned: the tree then says why (and still shows the last containers). */
+  private rescan(repaint: boolean, probeAll = true): ContainerModel | undefined {
+    const scanner = (this.scanner ??= new ProcessScanner({ quietProbeIntervalMs: QUIET_PROBE_INTERVAL_MS, procRoot: this.sources.procRoot }));
+    let snapshot;
+    try {
+      snapshot = scanner.scan({ probeAll });
+    } catch (error) {
+      const message = (error as Error).message;
+      this.log.error(`[tree] refresh failed: ${message}`);
+      this.setProblems(t('The containers could not be listed: {0}', message), this.recordsProblem, repaint);
+      return undefined;
+    }
     const previous = this.model;
     const records = this.registry.read();
-    if (this.registry.lastError) this.log.warn(`[tree] container records: ${this.registry.lastError.message}`);
+    const recordsError = this.registry.lastError;
+    if (recordsError) this.log.warn(`[tree] container records: ${recordsError.message}`);
+    this.setProblems(undefined, recordsError
+      ? t('The records of the containers Mini Containers started could not be read ({0}): their names are missing.', recordsError.message)
+      : undefined, repaint);
     if (previous && !snapshot.fullProbe && !snapshot.added.size && !snapshot.removed.size && !snapshot.changed.size &&
       sameRecords(records, this.records)) {
       // A poll that found nothing new: the model would come out the same, and nothing needs repainting.
@@ -144,7 +171,14 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   getChildren(node?: TreeNode): TreeNode[] {
     const model = this.model ?? this.rescan(false);
     const clock = this.clock();
-    if (!node) return model.containers.filter((c) => c.parentKey === null).map((c) => this.containerNode(c, clock));
+    if (!node) {
+      const problems = [
+        ...(this.scanProblem ? [new ProblemNode('error', this.scanProblem)] : []),
+        ...(this.recordsProblem ? [new ProblemNode('warning', this.recordsProblem)] : []),
+      ];
+      return [...problems, ...(model?.containers.filter((c) => c.parentKey === null).map((c) => this.containerNode(c, clock)) ?? [])];
+    }
+    if (!model) return [];
     if (node instanceof ContainerNode) {
       const c = model.byKey.get(node.container.key);
       if (!c) return [];
@@ -188,12 +222,18 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return node instanceof HostSideNode ? containerNode(node.container.key) : undefined;
   }
 
-  /** The session of this window that started a container, if any. */
+  /** The session of this window that started a container, if any (see sessionFor). */
   sessionOf(c: Container) {
-    return [...this.sessions.all].find((s) => s.container?.initPid === c.initHostPid && s.container.startTime === c.startTime);
+    return sessionFor(c, this.sessions.all);
+  }
+
+  /** What the tree says at its top about the last refresh: its error, then its warning. */
+  get problems(): readonly string[] {
+    return [this.scanProblem, this.recordsProblem].filter((p): p is string => p !== undefined);
   }
 
   dispose(): void {
+    this.sessionListener.dispose();
     this.scanner?.dispose();
     this.changeEmitter.dispose();
     this.modelEmitter.dispose();
@@ -212,7 +252,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private containerNode(c: Container, clock: TreeClock): ContainerNode {
     const existing = this.nodes.get(c.key);
     if (existing) {
-      existing.update(c, this.total(c), clock);
+      existing.update(c, this.total(c), clock, this.sessionOf(c) !== undefined);
       return existing;
     }
     const node = new ContainerNode(c, this.sessionOf(c) !== undefined, this.total(c), clock);
@@ -243,6 +283,24 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return hostChain(c.initHostPid, this.processes).map((h) => h.process);
   }
 
+  private updateStartedHere(): void {
+    const clock = this.clock();
+    for (const [key, node] of this.nodes) {
+      const c = this.model?.byKey.get(key);
+      if (!c || (this.sessionOf(c) !== undefined) === node.startedHere) continue;
+      node.update(c, this.total(c), clock, !node.startedHere);
+      this.changeEmitter.fire(node);
+    }
+  }
+
+  /** Keeps what the tree says about the last refresh; repaints the tree's top when that changed. */
+  private setProblems(scan: string | undefined, records: string | undefined, repaint: boolean): void {
+    if (scan === this.scanProblem && records === this.recordsProblem) return;
+    this.scanProblem = scan;
+    this.recordsProblem = records;
+    if (repaint) this.changeEmitter.fire(undefined);
+  }
+
   private clock(): TreeClock {
     return { nowMs: Date.now(), bootMs: this.bootMs };
   }
@@ -267,13 +325,8 @@ export function registerContainersView(
   context.subscriptions.push(view);
 
   let timer: NodeJS.Timeout | undefined;
-  const refresh = (probeAll = true) => {
-    try {
-      provider.refresh({ probeAll });
-    } catch (error) {
-      log.error(`[tree] refresh failed: ${(error as Error).message}`);
-    }
-  };
+  // A failed refresh is logged, and shown at the top of the tree, by the provider.
+  const refresh = (probeAll = true) => provider.refresh({ probeAll });
   const schedule = () => {
     clearInterval(timer);
     timer = undefined;
