@@ -155,7 +155,9 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
 
   it('between full probes, still sees a young process exec (as a container\'s PID 1 goes from the helper to the shell)', async (t) => {
     const polling = new ProcessScanner({ quietProbeIntervalMs: 3_600_000 });
-    const child = spawn('sh', ['-c', 'sleep 0.3; exec sleep 1002'], { stdio: 'ignore' });
+    // It execs when told (a line on its stdin), once the scanner has seen it as the shell: a fixed delay could pass
+    // within one scan of a loaded host, and the shell would never be seen.
+    const child = spawn('sh', ['-c', 'read _; exec sleep 1002'], { stdio: ['pipe', 'ignore', 'ignore'] });
     t.after(() => {
       polling.dispose();
       if (child.pid) killPid(child.pid);
@@ -163,6 +165,7 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     polling.scan();
     const pid = child.pid!;
     await until(() => polling.scan().processes.get(pid)?.command.startsWith('sh -c') === true);
+    child.stdin!.end('go\n');
     await until(() => fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1') === 'sleep\x001002\x00');
     const after = polling.scan();
     assert.equal(after.processes.get(pid)?.command, 'sleep 1002');
