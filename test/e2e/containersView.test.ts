@@ -169,10 +169,11 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
   });
 
   it('"host side" lists the helper chain holding the container, which are the shell\'s ancestors on the host', async () => {
-    const [helper, supervisor] = hostSideOf(initPid).map((p) => p.pid);
-    assert.match(commandOf(supervisor), /container-helper\.sh __supervise /, `host PID ${supervisor} is not the supervisor`);
+    // The helper, and bubblewrap, its monitor: PID 1's parent.
+    const [helper, monitor] = hostSideOf(initPid).map((p) => p.pid);
+    assert.match(commandOf(monitor), /^\S*bwrap /, `host PID ${monitor} is not bubblewrap`);
     assert.match(commandOf(helper), /container-helper\.sh start /, `host PID ${helper} is not the helper`);
-    const chain = [helper, supervisor].map((pid) => `${stat(pid)?.comm} ${pid}`).join(' → ');
+    const chain = [helper, monitor].map((pid) => `${stat(pid)?.comm} ${pid}`).join(' → ');
 
     await wb.waitForSideBarTree(page, (r) => rowsOf(r, name).some((x) => x.label === 'host side'), 'the host side row');
     const hostSide = await wb.sideBarTreeRow(page, 'host side', new RegExp(`^${chain}$`));
@@ -188,12 +189,12 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     const listed = mine.slice(start + 1).filter((r) => r.level === 3 && r.description.startsWith('host PID '));
     assert.deepEqual(
       listed.map((r) => r.description),
-      [helper, supervisor].map((pid) => `host PID ${pid} · root`),
+      [helper, monitor].map((pid) => `host PID ${pid} · root`),
       `host side rows:\n${render(mine)}`,
     );
     // Labels are the command lines, cut at 80 characters.
     assert.ok(listed[0].label.startsWith(commandOf(helper).slice(0, 79)), `"${listed[0].label}" is not the helper's command line`);
-    assert.ok(listed[1].label.startsWith(commandOf(supervisor).slice(0, 79)), `"${listed[1].label}" is not the supervisor's`);
+    assert.ok(listed[1].label.startsWith(commandOf(monitor).slice(0, 79)), `"${listed[1].label}" is not bubblewrap's`);
     await wb.screenshot(page, '09-containers-tree');
   });
 

@@ -58,7 +58,7 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
     assert.match(init.command, /^(\/bin\/)?-?sh\b/, `PID 1 is "${init.command}", not the shell`);
     // The host runs code-server, its extension hosts, chromium: dozens of processes. The container: sh and ps.
     assert.ok(table.length >= 2 && table.length <= 4, `expected only sh and ps, got ${table.length} rows:\n${lines.join('\n')}`);
-    for (const hostName of ['node', 'code-server', 'chromium', 'unshare', 'container-helper', 'bash']) {
+    for (const hostName of ['node', 'code-server', 'chromium', 'unshare', 'bwrap', 'capsh', 'sudo', 'container-helper', 'bash']) {
       const seen = table.filter((r) => r.command.split(/[\s/]+/).includes(hostName));
       assert.deepEqual(seen, [], `host process "${hostName}" visible in the container`);
     }

@@ -30,7 +30,6 @@ import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern, REGISTRY, registryRecord } from '../vscode/hostState';
 
 const helperScript = join(projectRoot, 'src', 'helper', 'container-helper.sh');
-const RUN_DIR = '/run/mini-containers';
 /** PID 1 of the outside container. */
 const OUTSIDE_SCRIPT = 'sleep 1000 & sleep 2000 & wait';
 
@@ -110,7 +109,7 @@ describe('Reload Window: containers are rediscovered, and a terminal\'s containe
     shell = {
       init,
       hostSide,
-      files: [join(REGISTRY, `${init.pid}-${init.startTime}.json`), record.control, join(RUN_DIR, `mounts.${helper.pid}`)],
+      files: [join(REGISTRY, `${init.pid}-${init.startTime}.json`), record.control],
     };
 
     // A container started by hand with the real helper, its output going nowhere, not a child of VS Code. Two

@@ -75,12 +75,12 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
     ({ rootfs, page, server } = session);
     registry = join(server.root, 'xdg-runtime', 'mini-containers', 'containers');
     assert.equal(lstatSync(rootfs).uid, plain.uid, `${rootfs} belongs to ${plain.name}`);
-    await wb.screenshot(page, 'r-01-workbench-as-user');
+    await wb.screenshot(page, 'rl-01-workbench-as-user');
   });
 
   after(async () => {
     // The server first (its extension host ends the terminals' containers), then anything left of the user's.
-    await session?.close('r-extension.log');
+    await session?.close('rootless-extension.log');
     user?.dispose();
   });
 
@@ -92,7 +92,7 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
     name = await wb.waitForPromptInNewTerminal(page, [], namePattern);
     console.log(`palette→prompt: ${Date.now() - pressed} ms`);
     let lines = (await wb.terminalLines(page)).filter(Boolean);
-    await wb.screenshot(page, 'r-02-rootless-prompt');
+    await wb.screenshot(page, 'rl-02-rootless-prompt');
     // The banner (one line, wrapped by the terminal's width), then at once the shell (its greeting, its prompt):
     // nothing asked in between.
     const shell = lines.findIndex((l) => /^BusyBox v/.test(l));
@@ -102,7 +102,7 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
     assert.deepEqual(elevations(), [], `${user.name} runs sudo or pkexec`);
 
     lines = await steps.runInTerminal(page, 'ps', (l) => l.some((x) => /^\s*PID\s+USER/.test(x)));
-    await wb.screenshot(page, 'r-03-ps-in-container');
+    await wb.screenshot(page, 'rl-03-ps-in-container');
     const table = steps.lastPsTable(lines);
     assert.match(table.find((r) => r.pid === 1)?.command ?? '', /^(\/bin\/)?-?sh\b/, `PID 1 is not the shell:\n${lines.join('\n')}`);
     assert.equal(table.length, 2, `the container sees more than sh and ps:\n${lines.join('\n')}`);
@@ -151,7 +151,7 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
       (r) => steps.rowsOf(r, name).some((x) => x.label === 'sleep 1000'),
       `the container ${name} with its sleep`,
       steps.POLL_WAIT_MS,
-    ).finally(() => wb.screenshot(page, 'r-04-containers-view'));
+    ).finally(() => wb.screenshot(page, 'rl-04-containers-view'));
     assert.match(rows.find((r) => r.level === 1 && r.label === name)?.description ?? '', new RegExp(`^PID 1 = host PID ${init.pid} · `));
     const mine = steps.rowsOf(rows, name);
     // Root inside, the user outside: the host's view of who runs them.
@@ -177,7 +177,7 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
     await row.click({ button: 'right' });
     const item = page.locator('.monaco-menu .action-label', { hasText: /^Kill \(SIGKILL\)$/ });
     await item.waitFor({ state: 'visible', timeout: 10_000 });
-    await wb.screenshot(page, 'r-05-kill-menu');
+    await wb.screenshot(page, 'rl-05-kill-menu');
     await item.click();
     const endedMs = await steps.waitUntil(`the sleep (host PID ${sleeper.pid}) to end`, () => !steps.living(sleeper), 5000);
     console.log(`sleep ended ${endedMs} ms after the click`);
@@ -196,7 +196,7 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
       'the shell\'s "Killed" job notice',
     );
     await steps.waitUntil(`/proc/${sleeper.pid} to go`, () => !steps.stillThere(sleeper), 2000);
-    await wb.screenshot(page, 'r-06-after-kill');
+    await wb.screenshot(page, 'rl-06-after-kill');
     assert.deepEqual(asksPassword(lines), [], 'a password was asked');
     assert.deepEqual(elevations(), [], `${user?.name} runs sudo or pkexec`);
     assert.equal(await page.locator('.monaco-dialog-box').isVisible(), false, 'a dialog asked to elevate the kill');
@@ -219,7 +219,7 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
     );
     console.log(`the container and its ${hostChain.length} host processes were gone ${Date.now() - closed} ms after "Kill the Active Terminal"`);
     await steps.waitUntil('the record and the control FIFO to go', () => record() === undefined && !existsSync(control), 2000);
-    await wb.screenshot(page, 'r-07-terminal-closed');
+    await wb.screenshot(page, 'rl-07-terminal-closed');
     assert.deepEqual(processesRootedIn(rootfs), [], 'nothing runs in the rootfs');
   });
 });

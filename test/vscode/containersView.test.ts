@@ -83,7 +83,7 @@ describe('Containers view commands on a real container', () => {
     terminals.push(terminal);
     const record = await waitFor(`the helper's record of ${terminal.name}`, () => registryRecord(terminal.name));
     inits.push(record.initPid);
-    // The record is written just before the chroot: wait for the shell itself to read the terminal.
+    // The record is written once bubblewrap reports PID 1, before its exec: wait for the shell itself to read the terminal.
     await waitFor(`the shell of ${terminal.name}`, () => commandLine(record.initPid) === '/bin/sh' && readStat(record.initPid)?.state === 'S');
     return { terminal, record };
   }
