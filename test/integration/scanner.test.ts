@@ -147,9 +147,15 @@ describe('scanning real PID namespaces', { skip: isRoot ? false : 'needs root to
     const truth = full.scan();
     const inOurs = (snap: ProcessSnapshot) => {
       const m = buildModel(snap, {});
-      const ours = new Set(started.map((s) => m.containers.find((c) => c.initHostPid === s.initHostPid)?.key));
-      return [...snap.processes.keys()].filter((pid) => ours.has(m.containerOf.get(pid) ?? undefined)).sort((a, b) => a - b);
+      // The killed victim has no container any more: an undefined key would count every host process as ours,
+      // and the host's own processes come and go between the two scans.
+      const ours = new Set(started.flatMap((s) => m.containers.find((c) => c.initHostPid === s.initHostPid)?.key ?? []));
+      return [...snap.processes.keys()].filter((pid) => {
+        const key = m.containerOf.get(pid);
+        return key !== undefined && key !== null && ours.has(key);
+      }).sort((a, b) => a - b);
     };
+    assert.ok(inOurs(truth).includes(joined), "the comparison covers this suite's containers");
     assert.deepEqual(inOurs(polled), inOurs(truth));
   });
 
