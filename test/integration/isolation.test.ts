@@ -131,7 +131,10 @@ describe('an isolated shell, as in the lesson', () => {
     const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sleep', '1000']);
     const started = await waitFor(() => readStarted(status));
     child.kill('SIGKILL');
-    await waitFor(() => !isAlive(started.initPid), 1_000);
+    await waitFor(() => !isAlive(started.initPid), 1_000).catch(() => {
+      const st = readStat(started.initPid);
+      assert.fail(`PID 1 ${started.initPid} (${st?.comm}) still runs 1 s after its helper was SIGKILLed, state ${st?.state}, parent ${st?.ppid}`);
+    });
   });
 
   it('leaves the host mount table as it found it', () => {
