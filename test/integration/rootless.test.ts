@@ -20,11 +20,13 @@ describe('rootless: an ordinary user starts containers with no password', () => 
   let home = '';
   let rootfs = '';
   let runtimeDir = '';
+  /** A copy of the helper and its filter the user can read: the clone may live where they cannot (root's home). */
+  let userHelper = '';
   const children = new Set<ChildProcess>();
 
   /** The helper as the user, with their own XDG_RUNTIME_DIR; extra descriptors as `stdio` entries. */
   function spawnAsUser(args: string[], stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe']): ChildProcess {
-    const child = spawn('/bin/sh', [helperPath, ...args], {
+    const child = spawn('/bin/sh', [userHelper, ...args], {
       uid, gid, cwd: home, stdio,
       env: { PATH: '/usr/bin:/bin', HOME: home, XDG_RUNTIME_DIR: runtimeDir, TERM: 'xterm' },
     });
@@ -53,9 +55,10 @@ describe('rootless: an ordinary user starts containers with no password', () => 
     runtimeDir = path.join(home, 'run');
     fs.mkdirSync(runtimeDir, { mode: 0o700 });
     spawnSync('chown', ['-R', `${uid}:${gid}`, home]);
-    // The helper must be readable by the user: the repository may live in root's home.
-    assert.equal(spawnSync('/bin/sh', ['-c', 'test -r "$1" && test -r "$2"', 'sh', helperPath, path.join(path.dirname(helperPath), 'seccomp.bpf')], { uid, gid }).status, 0,
-      `${helperPath} is not readable by an ordinary user; clone the repository somewhere they can read`);
+    const helperDir = path.join(home, 'helper');
+    fs.mkdirSync(helperDir, { mode: 0o755 });
+    for (const file of ['container-helper.sh', 'seccomp.bpf']) fs.copyFileSync(path.join(path.dirname(helperPath), file), path.join(helperDir, file));
+    userHelper = path.join(helperDir, 'container-helper.sh');
   });
   after(() => {
     for (const child of children) child.kill('SIGKILL');
