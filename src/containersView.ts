@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { buildModel, Container, ContainerModel, diffModels } from './core/containerModel';
 import { hostChain } from './core/hostChain';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
-import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR } from './core/registry';
+import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR, userRegistryDir } from './core/registry';
 import { sessionFor } from './core/sessionMatch';
 import { bootTimeMs, processForest } from './core/treeText';
 import {
@@ -33,6 +33,8 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   private scanner: ProcessScanner | undefined;
   private readonly registry: ContainerRegistry;
+  /** The records of this user's rootless containers; none when VS Code runs as root. */
+  private readonly userRegistry: ContainerRegistry | undefined;
   /** Why the last scan of /proc failed, shown in the tree; undefined after one that worked. */
   private scanProblem: string | undefined;
   /** Why the last read of the helper's records failed (the containers show without their names). */
@@ -57,6 +59,8 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     private readonly sources: { procRoot?: string; registryDir?: string } = {},
   ) {
     this.registry = new ContainerRegistry(sources.registryDir ?? DEFAULT_REGISTRY_DIR);
+    const uid = process.getuid?.() ?? 0;
+    this.userRegistry = sources.registryDir === undefined && uid !== 0 ? new ContainerRegistry(userRegistryDir(process.env, uid)) : undefined;
     // A session learns its container's PID 1 from the status line, which may come after the refresh that drew the
     // container: redraw the containers whose "started here" (Reveal Terminal) changed.
     this.sessionListener = sessions.onDidChange(() => this.updateStartedHere());
@@ -69,6 +73,15 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
    * would cost about 10 ms of CPU every 2 s. Every process is still probed every QUIET_PROBE_INTERVAL_MS, for
    * what changes in an older process without a fork or an exit (an exec, a state).
    */
+  /** The helper's records of root's containers and of this user's rootless ones, as one map. */
+  private readRecords(): Map<string, ContainerRecord> {
+    const records = this.registry.read();
+    if (!this.userRegistry) return records;
+    const own = this.userRegistry.read();
+    if (!own.size) return records;
+    return new Map([...records, ...own]);
+  }
+
   refresh({ probeAll = true }: { probeAll?: boolean } = {}): ContainerModel | undefined {
     return this.rescan(true, probeAll);
   }
@@ -86,8 +99,8 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       return undefined;
     }
     const previous = this.model;
-    const records = this.registry.read();
-    const recordsError = this.registry.lastError;
+    const records = this.readRecords();
+    const recordsError = this.registry.lastError ?? this.userRegistry?.lastError;
     if (recordsError) this.log.warn(`[tree] container records: ${recordsError.message}`);
     this.setProblems(undefined, recordsError
       ? t('The records of the containers Mini Containers started could not be read ({0}): their names are missing.', recordsError.message)

@@ -52,7 +52,7 @@ export function planHelperLaunch(
   about: { rootfs?: string; targetUid?: number } = {},
 ): Launch {
   const uid = process.getuid?.() ?? -1;
-  // The shipped copy when rootless: the system copy exists for sudo rules, and a user's own run needs none.
+  // The system copy when it is installed and current (a sudo rule names it), else the shipped one; rootless runs either.
   const helper = currentHelper(context, log);
   let rootfsOwner: number | undefined = about.targetUid;
   if (about.rootfs !== undefined) {

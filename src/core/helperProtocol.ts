@@ -158,7 +158,8 @@ export function planLaunch(context: LaunchContext, helperArgs: readonly string[]
 function resolvePrivilege(context: LaunchContext, t: Localize): { via: Launch['via']; why: string } {
   if (context.privilege !== 'auto') return { via: context.privilege, why: t('miniContainers.privilege is "{0}"', context.privilege) };
   if (context.uid === 0) return { via: 'root', why: t('VS Code runs as root') };
-  const yours = context.rootfsOwner === undefined || context.rootfsOwner === context.uid;
+  // An owner that could not be read (a rootfs in root's store, which no user may enter) is not the user's.
+  const yours = context.rootfsOwner === context.uid;
   if (context.userNamespaces && yours) return { via: 'rootless', why: t('user namespaces work here and the root filesystem is yours') };
   const because = !context.userNamespaces ? t('user namespaces are not available here') : t('the root filesystem belongs to another user');
   if (context.sudoPath) return { via: 'sudo', why: because };

@@ -5,8 +5,19 @@
 
 import { ProcFs, errorCode, nodeFs } from './procfs';
 
-/** Where the helper writes its records. */
+/** Where the helper writes its records when it runs as root. */
 export const DEFAULT_REGISTRY_DIR = '/run/mini-containers/containers';
+
+/**
+ * Where the helper, run rootless by user `uid`, writes its records: `$XDG_RUNTIME_DIR/mini-containers/containers`
+ * when that is an absolute path, else `/tmp/mini-containers-UID/containers` (the helper's own rule).
+ */
+export function userRegistryDir(env: NodeJS.ProcessEnv, uid: number): string {
+  const base = env.XDG_RUNTIME_DIR;
+  return base && base.startsWith('/') && !/[\x00-\x1f\x7f]/.test(base)
+    ? `${base}/mini-containers/containers`
+    : `/tmp/mini-containers-${uid}/containers`;
+}
 
 /** What the helper recorded about a container it started. */
 export interface ContainerRecord {

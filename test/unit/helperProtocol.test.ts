@@ -167,3 +167,11 @@ describe('kill requests', () => {
     assert.equal(parseStatusLine('{"event":"signal","id":"3","ok":true}'), undefined);
   });
 });
+
+describe('planLaunch with a rootfs whose owner cannot be read', () => {
+  it('auto goes through sudo: a rootfs in root\'s store, which no user may enter, is not the user\'s', () => {
+    const launch = planLaunch({ helperPath: '/h', sudoPath: '/usr/bin/sudo', privilege: 'auto', uid: 1000, userNamespaces: true }, ['start']);
+    assert.equal(launch.via, 'sudo');
+    assert.match(launch.banner, /the root filesystem belongs to another user/);
+  });
+});
