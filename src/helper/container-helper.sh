@@ -400,7 +400,20 @@ prune_records() {
     id=${record##*/}
     id=${id%.json}
     case "$id" in *[!0-9-]*|-*|*-|*-*-*) rm -f -- "$record"; continue ;; esac
-    if read_stat "${id%-*}" && [ "$stat_start" = "${id#*-}" ] && [ "$stat_state" != Z ]; then continue; fi
+    if read_stat "${id%-*}" && [ "$stat_start" = "${id#*-}" ] && [ "$stat_state" != Z ]; then
+      # A container whose helper is gone: SIGKILLed in the few ms before bwrap armed PID 1's parent-death
+      # signal. It is a PID 1 of its own namespace (checked), so this ends exactly that container.
+      IFS= read -r line 2>/dev/null < "$record" || continue
+      owner=${line##*\"helperPid\":}
+      owner=${owner%%[!0-9]*}
+      [ -n "$owner" ] || continue
+      if ! kill -0 "$owner" 2>/dev/null && [ "$stat_ppid" != "$owner" ]; then
+        chain=$(ns_pids "${id%-*}") || continue
+        case " $chain" in *" 1") kill -KILL "${id%-*}" 2>/dev/null || true ;; *) continue ;; esac
+      else
+        continue
+      fi
+    fi
     rm -f -- "$record"
   done
 }
@@ -409,6 +422,16 @@ prune_records() {
 # must outlive it for the extension to read): PID.control of a dead helper; NAME.status and NAME.control whose
 # status file's first line names a dead helper.
 prune_rundir() {
+  for file in "$rundir"/*.pending; do
+    [ -f "$file" ] || continue
+    owner=${file##*/}
+    owner=${owner%.pending}
+    case "$owner" in ''|*[!0-9]*) continue ;; esac
+    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
+    { IFS= read -r since && IFS= read -r root; } < "$file" || { rm -f -- "$file"; continue; }
+    end_orphans_of "$owner" "$since" "$root"
+    rm -f -- "$file"
+  done
   for file in "$rundir"/*.control "$rundir"/*.status; do
     [ -e "$file" ] || [ -L "$file" ] || continue
     base=${file##*/}
@@ -420,7 +443,31 @@ prune_rundir() {
       *) owner=$base ;;
     esac
     case "$owner" in ''|*[!0-9]*) continue ;; esac
-    [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null || rm -f -- "$file"
+    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
+    rm -f -- "$file"
+  done
+}
+
+# Ends what helper $1 (started at $2, on rootfs $3, not running now) left when it was SIGKILLed before it could
+# record its container. bwrap 0.8 arms its sandbox's parent-death signal late, so a helper killed in those few ms
+# takes bwrap's monitor with it and leaves the sandbox orphaned: either still waiting to be released (its command
+# line then carries the mark MC_HELPER_PID_ that only helper $1 gives), or already running COMMAND on that rootfs
+# (the same directory, by device and inode), started after the helper. Only an orphaned PID 1 of its own PID
+# namespace that matches is ended.
+end_orphans_of() {
+  for dir in /proc/[0-9]*; do
+    pid=${dir#/proc/}
+    { read_stat "$pid" && [ "$stat_ppid" = 1 ] && [ "$stat_start" -ge "$2" ]; } 2>/dev/null || continue
+    # -ef (same device and inode) is not in POSIX but in every sh this runs under (dash, bash, busybox ash); a
+    # shell without it fails the test, so nothing is ended by mistake.
+    # shellcheck disable=SC3013
+    if [ "$dir/root" -ef "$3" ]; then
+      :
+    elif ! grep -qsF -e "MC_HELPER_$1_" "$dir/cmdline"; then
+      continue
+    fi
+    chain=$(ns_pids "$pid") || continue
+    case " $chain" in *" "*" 1") kill -KILL "$pid" 2>/dev/null || true ;; esac
   done
 }
 
@@ -448,7 +495,7 @@ build_bwrap_args() {
     set -- --unshare-user --uid 0 --gid 0 "$@"
   fi
   set -- --bind "$rootfs" / --proc /proc --dev /dev --unshare-pid --unshare-ipc --unshare-uts --hostname "$host_name" \
-    --die-with-parent --json-status-fd 3 --chdir / --clearenv --setenv PATH "$SAFE_PATH" --setenv HOME /root \
+    --die-with-parent --json-status-fd 3 --chdir / --unsetenv "MC_HELPER_$$_" --clearenv --setenv PATH "$SAFE_PATH" --setenv HOME /root \
     --setenv TERM "${TERM:-xterm-256color}" --setenv HOSTNAME "$host_name" "$@"
   start_bwrap "$@"
 }
@@ -539,6 +586,11 @@ start() {
   [ -z "$status_file" ] || printf '{"event":"helper","pid":%s}\n' "$$" >&3
   prune_records
   prune_rundir
+  # What a later start needs to end this container if this helper is SIGKILLed before it could record it: the
+  # rootfs (compared by device and inode) and this helper's start time.
+  read_stat self || die "cannot read /proc/self/stat"
+  pending=$rundir/$$.pending
+  printf '%s\n%s\n' "$stat_start" "$rootfs" > "$pending" || die "cannot write $pending"
   mkfifo -m 600 -- "$control" || die "cannot create the control FIFO $control"
 
   build_bwrap_args "$@"
@@ -578,6 +630,14 @@ start_bwrap() {
     esac
   fi
   if [ -n "$init_pid" ] && read_stat "$init_pid" && [ "$stat_ppid" = "$monitor" ]; then
+    # Wait (builtins only, a few ms) until PID 1 has exec'd COMMAND: bwrap arms its parent-death signal only just
+    # before that, so from the "started" line on, the helper's death always takes the container with it.
+    spins=0
+    while [ "$spins" -lt 100000 ]; do
+      case "$stat" in *" (bwrap) "*) ;; *) break ;; esac
+      spins=$((spins + 1))
+      read_stat "$init_pid" || break
+    done
     start_time=$stat_start
     json_string "$rootfs"
     record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$name\",\"hostname\":\"$host_name\",\"mode\":\"$mode\",\"control\":\"$control\",\"helperPid\":$$"
@@ -608,7 +668,7 @@ start_bwrap() {
 }
 
 finish() {
-  rm -f -- "$control" ${start_time:+"$registry/$init_pid-$start_time.json"}
+  rm -f -- "$control" "$pending" ${start_time:+"$registry/$init_pid-$start_time.json"}
   [ -z "$status_file" ] || printf '{"event":"exited","code":%s}\n' "$code" >&3
   exit "$code"
 }
