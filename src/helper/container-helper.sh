@@ -95,6 +95,13 @@ readonly EXIT_NOTFOUND=127
 readonly RUN=/run/mini-containers
 readonly STORE=/var/lib/mini-containers/rootfs
 readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# The caller's environment chooses nothing this script runs: not the programs (PATH), not a file bash reads at
+# start (BASH_ENV, ENV), not where a relative cd goes (CDPATH), not how words split (IFS).
+PATH=$SAFE_PATH
+export PATH
+unset BASH_ENV ENV CDPATH
+IFS=' 	
+'
 readonly STATIC_INIT=/bin/busybox
 readonly INIT_NAME=busybox-init
 # shellcheck disable=SC2016 # expanded by the init shell, not here
@@ -156,7 +163,7 @@ json_string() {
   esac
 }
 
-# Sets stat_pid, stat_state, stat_ppid and stat_start to fields 1, 3, 4 and 22 of /proc/$1/stat; fails when the
+# Sets stat (the whole line), stat_state, stat_ppid and stat_start (fields 3, 4 and 22) from /proc/$1/stat; fails when the
 # process is gone. The command name may hold spaces and parentheses: cut at the last ")".
 read_stat() {
   read -r stat 2>/dev/null < "/proc/$1/stat" || return 1
@@ -257,10 +264,10 @@ require_store_rootfs() {
   while read -r owner perms path; do
     [ "$owner" = 0 ] || die "$path is not owned by root: refusing a privileged container on $rootfs"
     case "$perms" in *[2367]?|*[2367]) die "$path is writable by group or others: refusing a privileged container on $rootfs" ;; esac
+    [ "$path" != "$top" ] || [ "$perms" = 700 ] || die "$top must be mode 0700 (only root may enter it), not $perms"
   done <<EOF
 $owners
 EOF
-  case "$owners" in *"0 700 $top"*) ;; *) die "$top must be mode 0700 (only root may enter it)" ;; esac
 }
 
 # Sets name to the default container name: the rootfs folder's name made valid, cut to 50 bytes, plus "-PID".

@@ -270,6 +270,48 @@ describe('the privileged helper under sudo, attacked by the user it runs for', {
     await waitFor(() => !isAlive(started.initPid) && !isAlive(rootStarted.initPid) && !isAlive(foreignInit), 2_000);
   });
 
+  it('refuses a store whose top folder others may enter, even when the folder below it is 0700', async () => {
+    // Only /var/lib/mini-containers itself being 0700 keeps the user out of everything a container writes.
+    const top = '/var/lib/mini-containers';
+    const [topMode, storeMode] = [fs.statSync(top).mode & 0o7777, fs.statSync(STORE).mode & 0o7777];
+    fs.chmodSync(top, 0o755);
+    fs.chmodSync(STORE, 0o700);
+    try {
+      const result = await runSudoHelper(['start', '--rootfs', storeRootfs, '--', '/bin/true']);
+      assert.equal(result.code, 125);
+      assert.match(result.stderr, /^container-helper: \/var\/lib\/mini-containers must be mode 0700 \(only root may enter it\), not 755\n$/);
+    } finally {
+      fs.chmodSync(top, topMode);
+      fs.chmodSync(STORE, storeMode);
+    }
+  });
+
+  it('a rule that lets the user set the environment (SETENV) still lets PATH, BASH_ENV, CDPATH and IFS choose nothing the helper runs', async () => {
+    // Some admins write NOPASSWD:SETENV; the helper, a shell script, must not rely on sudo resetting what a shell
+    // reads. (Loader variables such as LD_PRELOAD act before any script runs: such a rule must never be written.)
+    const setenvRule = `${sudoers}-setenv`;
+    fs.writeFileSync(setenvRule, `${user} ALL=(root) NOPASSWD:SETENV: ${SYSTEM_HELPER_PATH}\n`, { mode: 0o440, flag: 'wx' });
+    const evil = path.join(home, 'evil');
+    const canary = path.join(home, 'ran-as-root');
+    try {
+      assert.equal(spawnSync('visudo', ['-cf', setenvRule]).status, 0, 'visudo accepts the rule');
+      asUser('mkdir "$1" && for p in mkfifo rm capsh bwrap stat chown readlink grep sed cat findmnt nsenter unshare bash id; do ' +
+        'printf "#!/bin/sh\\nid -u > %s\\nexit 1\\n" "$2" > "$1/$p"; chmod 755 "$1/$p"; done; ' +
+        'printf "id -u > %s\\n" "$2" > "$1/env.sh"; mkdir -p "$1/bin"', evil, canary);
+      const name = `h-${suffix}`;
+      const child = spawn('sudo', ['-n', `PATH=${evil}:/usr/bin:/bin`, `BASH_ENV=${evil}/env.sh`, `ENV=${evil}/env.sh`, `CDPATH=${evil}`,
+        'IFS=/', SYSTEM_HELPER_PATH, 'start', '--rootfs', storeRootfs, '--name', name, '--', '/bin/true'],
+      { uid, gid, cwd: home, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: home } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      assert.equal(await new Promise((resolve) => child.on('close', resolve)), 0, stderr);
+      assert.equal(fs.existsSync(canary), false, `a program of the user's ran as root: ${fs.existsSync(canary) ? fs.readFileSync(canary, 'utf8') : ''}`);
+      assert.match(fs.readFileSync(statusOf(name), 'utf8'), /"event":"exited","code":0/);
+    } finally {
+      fs.rmSync(setenvRule, { force: true });
+    }
+  });
+
   for (const umask of ['077', '000']) {
     it(`with the user's umask ${umask}, the status file is still the user's and readable, and root's folders 0755`, async () => {
       const name = `g${umask}-${suffix}`;
