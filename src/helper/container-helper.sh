@@ -65,7 +65,8 @@
 #   127  COMMAND not found in the rootfs
 #   Every helper error is one line on stderr starting "container-helper: " that says what to fix.
 #
-#   The chain on the host: [sudo →] this helper → bwrap (the monitor, host PID namespace) → PID 1. HUP, INT or
+#   The chain on the host: [sudo →] this helper → bwrap (the monitor, host PID namespace, exec'd through setpriv,
+#   sh and, as root, capsh) → PID 1. HUP, INT or
 #   TERM to the helper end the container; if the helper dies, bwrap (--die-with-parent) kills PID 1, and with it
 #   every process of the namespace.
 #
@@ -122,6 +123,12 @@ exit "$code"'
 # Closes the descriptors given before "--" (bash can name any number), then runs the rest. A constant.
 # shellcheck disable=SC2016 # expanded by bash, not here
 readonly CLOSE_FDS='while [ "$1" != -- ]; do fd=$1; shift; exec {fd}>&-; done; shift; exec "$@"'
+
+# Runs "$@" once its parent-death signal is armed (by setpriv, just before) and its parent is still helper $1:
+# a helper SIGKILLed at any moment after the fork takes this process with it, even while it waits, below, to
+# open the FIFO $2 for bwrap's status (an opening that waits for the helper's read end). A constant.
+# shellcheck disable=SC2016 # expanded by that sh, not here
+readonly ARMED='[ "$PPID" = "$1" ] || exit 125; exec 3> "$2"; shift 2; exec "$@"'
 
 # Docker's default capabilities less SYS_CHROOT and MKNOD: what a default container keeps, in its bounding set too.
 readonly KEEP_CAPS='CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP
@@ -618,10 +625,11 @@ start_bwrap() {
   fi
   # shellcheck disable=SC2086 # descriptor numbers, split on purpose
   [ -z "$leaked" ] || set -- bash -c "$CLOSE_FDS" close-fds $leaked -- "$@"
+  set -- setpriv --pdeathsig KILL -- /bin/sh -c "$ARMED" armed "$$" "$control" "$@"
   if [ "$privileged" = 0 ]; then
-    "$@" <&4 4<&- 3> "$control" 9< "$self_dir/seccomp.bpf" &
+    "$@" <&4 4<&- 9< "$self_dir/seccomp.bpf" &
   else
-    "$@" <&4 4<&- 3> "$control" &
+    "$@" <&4 4<&- &
   fi
   monitor=$!
   exec 4<&-
