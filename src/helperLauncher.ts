@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Launch, planLaunch } from './core/helperProtocol';
+import { Launch, LaunchContext, planLaunch } from './core/helperProtocol';
 import { helperErrorLine, type TerminalRun } from './core/signalOutcome';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { loadNodePty } from './nodePty';
@@ -42,15 +42,14 @@ export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogO
 }
 
 /**
- * How to run the helper with `args`, per miniContainers.privilege; throws a sentence to show. `rootfs` (for a
- * start) or `targetUid` (for a kill: the owner of the container's PID 1) decides between rootless and root.
+ * What decides how the helper runs, read once: the setting, the helper copy, sudo and pkexec, user namespaces, and
+ * the owner of `rootfs` (for a start) or `targetUid` (for a kill: the owner of the container's PID 1).
  */
-export function planHelperLaunch(
+export function launchContext(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
-  args: readonly string[],
   about: { rootfs?: string; targetUid?: number } = {},
-): Launch {
+): LaunchContext {
   const uid = process.getuid?.() ?? -1;
   // The system copy when it is installed and current (a sudo rule names it), else the shipped one; rootless runs either.
   const helper = currentHelper(context, log);
@@ -63,20 +62,26 @@ export function planHelperLaunch(
     }
   }
   const privilege = readPrivilegeSetting();
-  return planLaunch(
-    {
-      privilege,
-      uid,
-      helperPath: helper.path,
-      helperDirect: helper.direct,
-      sudoPath: findProgram('sudo'),
-      pkexecPath: findProgram('pkexec'),
-      userNamespaces: privilege === 'auto' && uid !== 0 ? userNamespacesWork(log) : undefined,
-      rootfsOwner,
-    },
-    args,
-    t,
-  );
+  return {
+    privilege,
+    uid,
+    helperPath: helper.path,
+    helperDirect: helper.direct,
+    sudoPath: findProgram('sudo'),
+    pkexecPath: findProgram('pkexec'),
+    userNamespaces: privilege === 'auto' && uid !== 0 ? userNamespacesWork(log) : undefined,
+    rootfsOwner,
+  };
+}
+
+/** How to run the helper with `args`, per miniContainers.privilege; throws a sentence to show. */
+export function planHelperLaunch(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  args: readonly string[],
+  about: { rootfs?: string; targetUid?: number } = {},
+): Launch {
+  return planLaunch(launchContext(context, log, about), args, t);
 }
 
 let userNamespaceProbe: boolean | undefined;

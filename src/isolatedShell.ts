@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { buildStartArgs, containerName, isDelegated, privilegedStatusFile, StartedEvent } from './core/helperProtocol';
+import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile, StartedEvent } from './core/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
-import { planHelperLaunch } from './helperLauncher';
+import { launchContext } from './helperLauncher';
 import { readConfinementSettings } from './settings';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from './rootfsCommands';
@@ -89,13 +89,15 @@ function makeTerminalOptions(
   const name = containerName(rootfs, randomBytes(2).toString('hex'));
   const confinement = readConfinementSettings();
   // Under sudo or pkexec the helper, as root, writes only in its own folder: the status file's path is its choice.
-  const delegated = isDelegated(planHelperLaunch(context, log, buildStartArgs({ rootfs, name, ...confinement }), { rootfs }).via);
+  // The launch is planned twice from one reading of the machine: once to learn how it runs, once with its args.
+  const how = launchContext(context, log, { rootfs });
+  const delegated = isDelegated(planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via);
   const { statusDir, statusFile, ownsStatusDir } = delegated
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
     const helperArgs = buildStartArgs({ rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement }, t);
-    const launch = planHelperLaunch(context, log, helperArgs, { rootfs });
+    const launch = planLaunch(how, helperArgs, t);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
       vscode.window.showWarningMessage(t(
