@@ -142,12 +142,27 @@ export class ContainerPty implements vscode.Pseudoterminal {
   }
 
   private watchStatus(): void {
+    if (this.tryWatch()) return;
+    // The helper's folder under sudo/pkexec may not exist before its first start: read every 100 ms until it
+    // does, then watch it like any other.
+    this.options.log.info(`[terminal] ${this.options.statusDir} does not exist yet; polling the status file until it does`);
+    this.poller = setInterval(() => {
+      this.readStatus();
+      if (this.exitCode === undefined && this.tryWatch()) {
+        clearInterval(this.poller);
+        this.poller = undefined;
+        this.readStatus();
+      }
+    }, 100);
+  }
+
+  /** Watches the status file's folder; false when it cannot (yet). */
+  private tryWatch(): boolean {
     try {
       this.watcher = fs.watch(this.options.statusDir, () => this.readStatus());
-    } catch (error) {
-      // The helper's folder under sudo/pkexec may not exist before its first start: read every 100 ms instead.
-      this.options.log.info(`[terminal] cannot watch ${this.options.statusDir} (${(error as Error).message}); polling the status file`);
-      this.poller = setInterval(() => this.readStatus(), 100);
+      return true;
+    } catch {
+      return false;
     }
   }
 
