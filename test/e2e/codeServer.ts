@@ -1,12 +1,12 @@
 // Runs code-server (installed by ./codeServerInstall) on 127.0.0.1 with a fresh profile: user data, extensions,
 // XDG folders and the user settings that make the workbench testable. Always stopped by PID and process group.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, rmSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { onInterrupt } from './cleanup';
 import { ensureCodeServer, tail } from './codeServerInstall';
 import { sleep } from '../vscode/hostState';
@@ -128,7 +128,8 @@ export class CodeServer {
       });
       for (const key of ['SUDO_UID', 'SUDO_GID', 'SUDO_USER', 'SUDO_COMMAND', 'MAIL']) delete env[key];
     }
-    const server = new CodeServer(entry, root, options.folder ?? join(root, 'workspace'), port, env, log, user, options.locale, options.nodeArgs ?? []);
+    const server = new CodeServer(user ? reachableEntry(entry, root, user, log) : entry, root, options.folder ?? join(root, 'workspace'),
+      port, env, log, user, options.locale, options.nodeArgs ?? []);
     server.unregisterCleanup = onInterrupt(() => server.killNow());
     try {
       await mkdir(server.folder, { recursive: true });
@@ -173,6 +174,13 @@ export class CodeServer {
 
   /** `code-server --install-extension X.vsix` into this profile. */
   async installExtension(vsix: string): Promise<void> {
+    if (this.user) {
+      // Another user may not reach the clone (a mktemp folder, root's home): install a copy inside the profile.
+      const copy = join(this.root, basename(vsix));
+      await copyFile(vsix, copy);
+      await chown(copy, this.user.uid, this.user.gid);
+      vsix = copy;
+    }
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [this.entry, ...this.args(), '--install-extension', vsix, '--force'], {
         ...this.identity(),
@@ -279,6 +287,21 @@ export class CodeServer {
     if (pgid !== undefined) process.kill(-pgid, 'SIGKILL');
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * code-server's entry script as `user` can run it: the cached install itself when they can read it, else a copy
+ * of it (about 300 MB, 2 s) inside the profile `root`, which goes with the profile. A clone in a folder only root
+ * may enter (a mktemp folder, root's home) keeps other users out of its .vscode-test/.
+ */
+function reachableEntry(entry: string, root: string, user: RunAs, log: (line: string) => void): string {
+  if (spawnSync('/bin/sh', ['-c', 'test -r "$1"', 'sh', entry], { uid: user.uid, gid: user.gid }).status === 0) return entry;
+  const install = resolve(entry, '..', '..', '..', '..', '..');
+  const copy = join(root, 'code-server');
+  const copied = spawnSync('cp', ['-a', install, copy], { encoding: 'utf8', timeout: 120_000 });
+  if (copied.status !== 0) throw new Error(`cp -a ${install} ${copy} failed: ${copied.stderr}`);
+  log(`[code-server] ${user.name} cannot read ${install}: running a copy in ${copy}`);
+  return join(copy, relative(install, entry));
 }
 
 /** chown -R, without following links. */
