@@ -917,12 +917,9 @@ make_rootfs() {
   chmod 1777 -- "$work/tmp"
   chmod 0700 -- "$work/root"
   cp -- "$STATIC_INIT" "$work/bin/busybox"
-  "$work/bin/busybox" --install -s "$work/bin" 2>/dev/null || true
-  # --install links to the absolute path of the binary on the host; the same path inside the rootfs is wanted.
-  for link in "$work"/bin/*; do
-    [ -L "$link" ] || continue
-    ln -sf busybox "$link"
-  done
+  # Hard links, as in Docker's busybox image: the same file inside the rootfs and seen from the host, and a
+  # command the helper finds without following a link.
+  "$work/bin/busybox" --install "$work/bin" || die "busybox --install failed in $work"
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$work/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$work/etc/group"
   printf '%s\n' "$2" > "$work/etc/hostname"
