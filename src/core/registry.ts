@@ -3,6 +3,7 @@
 // The files are written by root but their content is still parsed defensively: a half-written or foreign
 // file must never break the tree, so anything unexpected is skipped and retried on the next read.
 
+import { statSync } from 'node:fs';
 import { ProcFs, errorCode, nodeFs } from './procfs';
 
 /** Where the helper writes its records when it runs as root. */
@@ -10,13 +11,23 @@ export const DEFAULT_REGISTRY_DIR = '/run/mini-containers/containers';
 
 /**
  * Where the helper, run rootless by user `uid`, writes its records: `$XDG_RUNTIME_DIR/mini-containers/containers`
- * when that is an absolute path, else `/tmp/mini-containers-UID/containers` (the helper's own rule).
+ * when that is an absolute path to a folder of that user's, else `/tmp/mini-containers-UID/containers` (the
+ * helper's own rule, `[ -d ] && [ -O ]`). `ownerOf` gives the owner of a folder (following links), or undefined.
  */
-export function userRegistryDir(env: NodeJS.ProcessEnv, uid: number): string {
+export function userRegistryDir(env: NodeJS.ProcessEnv, uid: number, ownerOf: (dir: string) => number | undefined = folderOwner): string {
   const base = env.XDG_RUNTIME_DIR;
-  return base && base.startsWith('/') && !/[\x00-\x1f\x7f]/.test(base)
+  return base && base.startsWith('/') && !/[\x00-\x1f\x7f]/.test(base) && ownerOf(base) === uid
     ? `${base}/mini-containers/containers`
     : `/tmp/mini-containers-${uid}/containers`;
+}
+
+function folderOwner(dir: string): number | undefined {
+  try {
+    const stat = statSync(dir);
+    return stat.isDirectory() ? stat.uid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the helper recorded about a container it started. */

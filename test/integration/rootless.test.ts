@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, StartedEvent } from '../../src/core/helperProtocol';
+import { userRegistryDir } from '../../src/core/registry';
 import { helperPath, makeRootfs, readStarted, requireRoot, signalAnswers, waitFor, waitForNamespaceSize, writeFifo } from './harness';
 import { isAlive, nsPids, startTimeOf } from './hostProcs';
 
@@ -25,10 +26,10 @@ describe('rootless: an ordinary user starts containers with no password', () => 
   const children = new Set<ChildProcess>();
 
   /** The helper as the user, with their own XDG_RUNTIME_DIR; extra descriptors as `stdio` entries. */
-  function spawnAsUser(args: string[], stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe']): ChildProcess {
+  function spawnAsUser(args: string[], stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe'], xdg = runtimeDir): ChildProcess {
     const child = spawn('/bin/sh', [userHelper, ...args], {
       uid, gid, cwd: home, stdio,
-      env: { PATH: '/usr/bin:/bin', HOME: home, XDG_RUNTIME_DIR: runtimeDir, TERM: 'xterm' },
+      env: { PATH: '/usr/bin:/bin', HOME: home, XDG_RUNTIME_DIR: xdg, TERM: 'xterm' },
     });
     children.add(child);
     child.on('exit', () => children.delete(child));
@@ -63,6 +64,7 @@ describe('rootless: an ordinary user starts containers with no password', () => 
   after(() => {
     for (const child of children) child.kill('SIGKILL');
     spawnSync('userdel', ['--remove', name]);
+    if (uid) fs.rmSync(`/tmp/mini-containers-${uid}`, { recursive: true, force: true });
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -172,6 +174,23 @@ describe('rootless: an ordinary user starts containers with no password', () => 
     await waitFor(() => !isAlive(sleeper));
     child.kill('SIGTERM');
     await waitFor(() => !isAlive(started.initPid), 1_000);
+  });
+
+  it('keeps its record where the extension looks for it when XDG_RUNTIME_DIR is missing or not the user\'s', async () => {
+    for (const [label, xdg] of [['missing', path.join(home, 'no-such-folder')], ['root\'s', '/root']]) {
+      const dir = userRegistryDir({ XDG_RUNTIME_DIR: xdg }, uid);
+      assert.equal(dir, `/tmp/mini-containers-${uid}/containers`, `${label}: the extension's folder`);
+      const child = spawnAsUser(['start', '--rootfs', rootfs, '--name', `xdg-${label === 'missing' ? 'missing' : 'root'}`, '--', '/bin/sh', '-c', 'sleep 1004'],
+        ['ignore', 'pipe', 'pipe'], xdg);
+      const exited = new Promise((resolve) => child.on('close', resolve));
+      const record = await waitFor(() => {
+        const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+        return names.map((n) => path.join(dir, n)).find((f) => fs.readFileSync(f, 'utf8').includes(`"name":"xdg-${label === 'missing' ? 'missing' : 'root'}"`));
+      }, 5_000);
+      assert.match(fs.readFileSync(record, 'utf8'), new RegExp(`"uid":${uid}}`), `${label}: the helper's record, in that folder`);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 137);
+    }
   });
 
   it('refuses --privileged: a rootless container cannot have the host\'s capabilities', async () => {

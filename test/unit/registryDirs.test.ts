@@ -12,5 +12,11 @@ describe('registry folders', () => {
     ['/tmp/mini-containers-UID when XDG_RUNTIME_DIR is relative', { XDG_RUNTIME_DIR: 'run' }, '/tmp/mini-containers-1000/containers'],
     ['/tmp/mini-containers-UID when XDG_RUNTIME_DIR has a control character', { XDG_RUNTIME_DIR: '/run/user/1000\n' }, '/tmp/mini-containers-1000/containers'],
   ];
-  for (const [title, env, dir] of cases) it(`a rootless user's: ${title}`, () => assert.equal(userRegistryDir(env, 1000), dir));
+  // The folder /run/user/1000 is user 1000's in these cases.
+  const owners = (dir: string) => (dir === '/run/user/1000' ? 1000 : undefined);
+  for (const [title, env, dir] of cases) it(`a rootless user's: ${title}`, () => assert.equal(userRegistryDir(env, 1000, owners), dir));
+  it('a rootless user\'s: /tmp/mini-containers-UID when XDG_RUNTIME_DIR is missing or another user\'s, as the helper decides', () => {
+    assert.equal(userRegistryDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000, () => undefined), '/tmp/mini-containers-1000/containers');
+    assert.equal(userRegistryDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000, () => 0), '/tmp/mini-containers-1000/containers');
+  });
 });
