@@ -30,10 +30,31 @@ interface Start {
   uid?: number;
 }
 
+// The floors: what any sh helper that runs bubblewrap with the helper's own confinement must cost, doing
+// nothing else (no checks, no status, no record, no pdeathsig wrapper): sh, then exec bwrap; as root, sh, then
+// capsh (bwrap run by root leaves the bounding set alone), then bwrap. Copied from the helper's build_bwrap_args.
+const KEEP_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE',
+  'NET_RAW', 'AUDIT_WRITE', 'SETFCAP'];
+const BWRAP_NEEDS = 'cap_sys_admin,cap_sys_chroot,cap_net_admin,cap_sys_ptrace,cap_setpcap,cap_setuid,cap_setgid';
+const SECCOMP = join(projectRoot, 'src', 'helper', 'seccomp.bpf');
+
+function confinedBwrapArgs(rootfs: string, rootless: boolean): string[] {
+  const masks = ['sys', 'sysrq-trigger', 'bus', 'fs', 'irq'].filter((p) => existsSync(`/proc/${p}`)).flatMap((p) => ['--ro-bind', `/proc/${p}`, `/proc/${p}`]);
+  const hidden = ['kcore', 'keys', 'timer_list', 'timer_stats', 'sched_debug', 'latency_stats'].filter((f) => existsSync(`/proc/${f}`)).flatMap((f) => ['--ro-bind', '/dev/null', `/proc/${f}`]);
+  return ['--bind', rootfs, '/', '--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', 'bench',
+    '--die-with-parent', '--chdir', '/', '--clearenv', '--setenv', 'PATH', '/usr/bin:/bin', '--setenv', 'HOME', '/root', '--setenv', 'TERM', 'xterm',
+    ...(rootless ? ['--unshare-user', '--uid', '0', '--gid', '0'] : []), ...masks, ...hidden, '--seccomp', '9',
+    '--cap-drop', 'ALL', ...KEEP_CAPS.flatMap((c) => ['--cap-add', `CAP_${c}`]), '--as-pid-1', '/bin/true'];
+}
+
 /** The commands compared, each a function giving one start. */
 function commands(rootfs: string, tmp: string): Record<string, () => Start> {
   let n = 0;
   const as = (uid: number | undefined, argv: string[]): Start => ({ argv, uid });
+  const dropBounding = ['AUDIT_CONTROL', 'AUDIT_READ', 'BLOCK_SUSPEND', 'BPF', 'CHECKPOINT_RESTORE', 'DAC_READ_SEARCH', 'IPC_LOCK',
+    'IPC_OWNER', 'LEASE', 'LINUX_IMMUTABLE', 'MAC_ADMIN', 'MAC_OVERRIDE', 'MKNOD', 'NET_ADMIN', 'NET_BROADCAST', 'PERFMON', 'SYS_ADMIN',
+    'SYS_BOOT', 'SYS_CHROOT', 'SYS_MODULE', 'SYS_NICE', 'SYS_PACCT', 'SYS_PTRACE', 'SYS_RAWIO', 'SYS_RESOURCE', 'SYS_TIME',
+    'SYS_TTY_CONFIG', 'SYSLOG', 'WAKE_ALARM'].map((c) => `cap_${c.toLowerCase()}`).join(',');
   return {
     floor: () => as(undefined, ['/bin/true']),
     raw: () => as(undefined, ['unshare', '-pfmui', `--mount-proc=${rootfs}/proc`, 'chroot', rootfs, '/bin/true']),
@@ -44,6 +65,9 @@ function commands(rootfs: string, tmp: string): Record<string, () => Start> {
     // The lesson's command made rootless (unshare -r), and the helper run by an ordinary user.
     rawRootless: () => as(ROOTLESS_UID, ['unshare', '-r', '-pfmui', `--mount-proc=${rootfs}/proc`, 'chroot', rootfs, '/bin/true']),
     rootless: () => as(ROOTLESS_UID, ['sh', HELPER, 'start', '--rootfs', rootfs, '--', '/bin/true']),
+    floorRoot: () => as(undefined, ['sh', '-c', 'exec "$@" 9< "$0"', SECCOMP, 'capsh', `--inh=${BWRAP_NEEDS}`, `--drop=${dropBounding}`,
+      '--shell=/usr/bin/bwrap', '--', ...confinedBwrapArgs(rootfs, false)]),
+    floorRootless: () => as(ROOTLESS_UID, ['sh', '-c', 'exec "$@" 9< "$0"', SECCOMP, 'bwrap', ...confinedBwrapArgs(rootfs, true)]),
   };
 }
 
@@ -101,6 +125,8 @@ async function main(): Promise<number> {
       helperExt: 'helper as root + --name, --status-file',
       rawRootless: 'raw rootless: unshare -r -pfmui … chroot',
       rootless: 'helper rootless (as nobody, user namespace)',
+      floorRoot: 'floor as root: sh, capsh, confined bwrap',
+      floorRootless: 'floor rootless: sh, confined bwrap',
     };
     for (const n of names) {
       console.log(`  ${labels[n].padEnd(42)}${ms(med(n), 2).padStart(10)}${ms(p90(n), 2).padStart(10)}${ratio(med(n), med('raw')).padStart(13)}${ratio(p90(n), p90('raw')).padStart(10)}`);
@@ -124,6 +150,14 @@ async function main(): Promise<number> {
     summarize({
       group: GROUP, figure: 'rootless helper start against the rootless raw command, median', value: ms(med('rootless')),
       baseline: `raw unshare -r+chroot ${ms(med('rawRootless'), 2)}`, ratio: ratio(med('rootless'), med('rawRootless')),
+    });
+    summarize({
+      group: GROUP, figure: 'floor as root (sh, capsh, bwrap with the helper\'s confinement, nothing else), median', value: ms(med('floorRoot'), 2),
+      baseline: `raw ${ms(med('raw'), 2)}`, ratio: ratio(med('floorRoot'), med('raw')),
+    });
+    summarize({
+      group: GROUP, figure: 'floor rootless (sh, bwrap with the helper\'s confinement, nothing else), median', value: ms(med('floorRootless'), 2),
+      baseline: `raw ${ms(med('raw'), 2)}`, ratio: ratio(med('floorRootless'), med('raw')),
     });
     summarize({ group: GROUP, figure: 'bubblewrap start, median', value: ms(med('bwrap'), 2), baseline: `raw ${ms(med('raw'), 2)}`, ratio: ratio(med('bwrap'), med('raw')) });
     summarize({ group: GROUP, figure: 'raw start, median', value: ms(med('raw'), 2), baseline: `spawn floor ${ms(med('floor'), 2)}`, ratio: ratio(med('raw'), med('floor')) });
