@@ -65,8 +65,10 @@
 #   127  COMMAND not found in the rootfs
 #   Every helper error is one line on stderr starting "container-helper: " that says what to fix.
 #
-#   The chain on the host: [sudo →] this helper → bwrap (the monitor, host PID namespace, exec'd through setpriv,
-#   sh and, as root, capsh) → PID 1. HUP, INT or
+#   Needs bwrap (bubblewrap), env from coreutils 8.31 or later (--default-signal), and as root capsh (libcap2-bin).
+#
+#   The chain on the host: [sudo →] this helper → bwrap (the monitor, host PID namespace, exec'd through env, which
+#   resets every signal to its default, and capsh as root) → PID 1. HUP, INT or
 #   TERM to the helper end the container; if the helper dies, bwrap (--die-with-parent) kills PID 1, and with it
 #   every process of the namespace.
 #
@@ -123,12 +125,6 @@ exit "$code"'
 # Closes the descriptors given before "--" (bash can name any number), then runs the rest. A constant.
 # shellcheck disable=SC2016 # expanded by bash, not here
 readonly CLOSE_FDS='while [ "$1" != -- ]; do fd=$1; shift; exec {fd}>&-; done; shift; exec "$@"'
-
-# Runs "$@" once its parent-death signal is armed (by setpriv, just before) and its parent is still helper $1:
-# a helper SIGKILLed at any moment after the fork takes this process with it, even while it waits, below, to
-# open the FIFO $2 for bwrap's status (an opening that waits for the helper's read end). A constant.
-# shellcheck disable=SC2016 # expanded by that sh, not here
-readonly ARMED='[ "$PPID" = "$1" ] || exit 125; exec 3> "$2"; shift 2; exec "$@"'
 
 # Docker's default capabilities less SYS_CHROOT and MKNOD: what a default container keeps, in its bounding set too.
 readonly KEEP_CAPS='CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP
@@ -623,7 +619,11 @@ start_bwrap() {
   trap 'end_container' HUP INT TERM
   exec 4<&0
   # bwrap's status descriptor is the FIFO's write end, and this shell holds the only read end: when bwrap
-  # exits, however it fails, the read below sees end-of-file. (Each opening waits for the other side.)
+  # exits, however it fails, the read below sees end-of-file. Held open read-write for a moment (fd 5), the FIFO
+  # lets both ends open at once, in either order. And no parent-death signal is needed before bwrap arms its own:
+  # if this helper is SIGKILLed before, bwrap's first status line meets a FIFO with no reader, and SIGPIPE ends
+  # bwrap before it releases PID 1, left waiting (an orphan the next start ends, as below).
+  exec 5<> "$control"
   if [ "$mode" = privileged ] && [ "$privileged" = 0 ]; then
     set -- capsh --inh="$BWRAP_NEEDS" --drop="$DROP_BOUNDING" --shell="$bwrap" -- "$@"
   else
@@ -631,15 +631,18 @@ start_bwrap() {
   fi
   # shellcheck disable=SC2086 # descriptor numbers, split on purpose
   [ -z "$leaked" ] || set -- bash -c "$CLOSE_FDS" close-fds $leaked -- "$@"
-  set -- setpriv --pdeathsig KILL -- /bin/sh -c "$ARMED" armed "$$" "$control" "$@"
+  # A job started with & has SIGINT and SIGQUIT ignored, and the caller may have ignored others: every process
+  # of the container would inherit that (Ctrl+C would not stop a command there). env resets every signal.
+  set -- env --default-signal -- "$@"
   if [ "$privileged" = 0 ]; then
-    "$@" <&4 4<&- 9< "$self_dir/seccomp.bpf" &
+    "$@" 3> "$control" 5<&- <&4 4<&- 9< "$self_dir/seccomp.bpf" &
   else
-    "$@" <&4 4<&- &
+    "$@" 3> "$control" 5<&- <&4 4<&- &
   fi
   monitor=$!
   exec 4<&-
   exec 6< "$control"
+  exec 5<&-
   init_pid='' start_time=''
   # The first line can only be bwrap's: nobody else can open the FIFO yet.
   if IFS= read -r line <&6; then

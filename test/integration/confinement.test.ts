@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
+  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
 } from './harness';
 import { isAlive, processesInNamespaceOf, readStat } from './hostProcs';
 
@@ -39,6 +39,15 @@ describe('confinement', () => {
     assert.equal(BigInt(`0x${field('CapBnd')}`), DOCKER_DEFAULT_LESS_CHROOT_MKNOD);
     assert.equal(BigInt(`0x${field('CapEff')}`), DOCKER_DEFAULT_LESS_CHROOT_MKNOD);
     assert.equal(field('NoNewPrivs'), '1');
+  });
+
+  it('starts every process of the container with default signal dispositions, whatever the caller ignored', () => {
+    // The caller ignores HUP, PIPE and USR1; the helper's own & would ignore INT and QUIT: Ctrl+C must still stop a
+    // command inside, and nothing of the caller's choice may change how the container's processes handle signals.
+    const out = execFileSync('sh', ['-c', 'trap "" HUP PIPE USR1; exec sh "$0" "$@"', helperPath, 'start', '--rootfs', rootfs, '--',
+      // A child of the shell (": " keeps it from exec'ing grep as PID 1, whose shell makes its own choices).
+      '/bin/sh', '-c', 'grep SigIgn /proc/self/status; :'], { encoding: 'utf8' });
+    assert.equal(out.trim(), 'SigIgn:\t0000000000000000');
   });
 
   it('defeats the classic chroot escape (mkdir x; chroot x; cd .. ×64; chroot .)', async () => {
