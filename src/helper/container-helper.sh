@@ -84,8 +84,9 @@
 #
 #   container-helper.sh make-rootfs --name NAME
 #
-#   Root only: creates the BusyBox root filesystem $STORE/NAME from the host's static busybox, root-owned, for
-#   privileged containers of any user allowed to run this helper. Prints its path.
+#   As root (directly, or for a caller through sudo/pkexec): creates the BusyBox root filesystem $STORE/NAME from
+#   the host's static busybox, root-owned, for privileged containers of any user allowed to run this helper; its
+#   content is fixed, so a caller chooses only the name (one that is not taken). Prints its path.
 
 set -eu
 umask 022
@@ -907,27 +908,33 @@ make_rootfs() {
   { [ $# = 2 ] && [ "$1" = --name ]; } || die "usage: make-rootfs --name NAME"
   valid_name "$2" || die "--name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}: $2"
   find_caller
-  { [ "$mode" = privileged ] && [ "$caller" = 0 ]; } || die "make-rootfs is for root itself (run it as root, not through the extension's sudo rule)"
+  [ "$mode" = privileged ] || die "make-rootfs needs root (directly, or through sudo or pkexec): rootless containers use a rootfs of your own (mini-containers make-rootfs DIR)"
   [ -x "$STATIC_INIT" ] || die "make-rootfs needs a static busybox at $STATIC_INIT: apt-get install busybox-static"
   top=${STORE%/*}
   mkdir -p -- "$STORE"
   chmod 0700 -- "$top"
   target=$STORE/$2
   { [ ! -e "$target" ] && [ ! -L "$target" ]; } || die "$target already exists"
+  # Built beside its place, in root's store (nothing on the way is the caller's), and renamed into place only
+  # if nothing took the name meanwhile; removed on any failure.
   work=$STORE/.new-$2-$$
   mkdir -m 0755 -- "$work"
-  for dir in bin sbin usr/bin usr/sbin etc root tmp proc dev sys run var home; do mkdir -p -- "$work/$dir"; done
-  chmod 1777 -- "$work/tmp"
-  chmod 0700 -- "$work/root"
-  cp -- "$STATIC_INIT" "$work/bin/busybox"
+  if ! build_busybox_rootfs "$work" "$2" || ! mv -T -n -- "$work" "$target" || [ -e "$work" ]; then
+    rm -rf -- "$work"
+    die "could not create $target (it exists, or the store is full)"
+  fi
+  printf '%s\n' "$target"
+}
+
+# The BusyBox root filesystem in the new folder $1 (hostname $2), from the host's static busybox.
+build_busybox_rootfs() {
+  for dir in bin sbin usr/bin usr/sbin etc root tmp proc dev sys run var home; do mkdir -p -- "$1/$dir" || return 1; done
+  chmod 1777 -- "$1/tmp" && chmod 0700 -- "$1/root" && cp -- "$STATIC_INIT" "$1/bin/busybox" || return 1
   # Hard links, as in Docker's busybox image: the same file inside the rootfs and seen from the host, and a
   # command the helper finds without following a link.
-  "$work/bin/busybox" --install "$work/bin" || die "busybox --install failed in $work"
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$work/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' > "$work/etc/group"
-  printf '%s\n' "$2" > "$work/etc/hostname"
-  mv -- "$work" "$target"
-  printf '%s\n' "$target"
+  "$1/bin/busybox" --install "$1/bin" || return 1
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$1/etc/passwd" &&
+    printf 'root:x:0:\nnogroup:x:65534:\n' > "$1/etc/group" && printf '%s\n' "$2" > "$1/etc/hostname"
 }
 
 usage() {

@@ -193,6 +193,13 @@ describe('rootless: an ordinary user starts containers with no password', () => 
     }
   });
 
+  it('refuses make-rootfs: the system store is root\'s; a rootless user builds a rootfs of their own', async () => {
+    const result = await runAsUser(['make-rootfs', '--name', `rl-${name}`]);
+    assert.equal(result.code, 125);
+    assert.match(result.stderr, /make-rootfs needs root.*mini-containers make-rootfs DIR/);
+    assert.equal(fs.existsSync(`/var/lib/mini-containers/rootfs/rl-${name}`), false);
+  });
+
   it('refuses --privileged: a rootless container cannot have the host\'s capabilities', async () => {
     const result = await runAsUser(['start', '--rootfs', rootfs, '--privileged', '--', '/bin/true']);
     assert.equal(result.code, 125);

@@ -327,6 +327,37 @@ describe('the privileged helper under sudo, attacked by the user it runs for', {
     });
   }
 
+  it('make-rootfs through the rule makes a root-owned BusyBox rootfs in the store, which then starts; it takes no name twice, nor a bad one', async () => {
+    const name = `mc-it-made-${suffix}`;
+    const target = `${STORE}/${name}`;
+    try {
+      const made = await runSudoHelper(['make-rootfs', '--name', name], { umask: '000' });
+      assert.equal(made.code, 0, made.stderr);
+      assert.equal(made.stdout.trim(), target);
+      // Root's, not writable by the user whatever their umask, and the same file behind every applet.
+      for (const p of [target, `${target}/bin`, `${target}/etc/passwd`, `${target}/bin/busybox`]) {
+        const st = fs.lstatSync(p);
+        assert.deepEqual([st.uid, st.mode & 0o022], [0, 0], p);
+      }
+      assert.equal(fs.statSync(`${target}/bin/sh`).ino, fs.statSync(`${target}/bin/busybox`).ino);
+      assert.deepEqual(fs.readdirSync(STORE).filter((f) => f.startsWith('.new-')), [], 'no work folder left');
+      const run = await runSudoHelper(['start', '--rootfs', target, '--name', `made-${suffix}`, '--', '/bin/sh', '-c', 'cat /etc/hostname; id -u']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, `${name}\n0\n`);
+      const again = await runSudoHelper(['make-rootfs', '--name', name]);
+      assert.equal(again.code, 125);
+      assert.match(again.stderr, /already exists/);
+      for (const bad of ['../etc', '.hidden', 'a/b', '']) {
+        const refused = await runSudoHelper(['make-rootfs', '--name', bad]);
+        assert.equal(refused.code, 125, bad);
+        assert.match(refused.stderr, /--name must match/);
+      }
+    } finally {
+      fs.rmSync(target, { recursive: true, force: true });
+      fs.rmSync(privilegedStatusFile(uid, `made-${suffix}`), { force: true });
+    }
+  });
+
   it('an inherited SUDO_UID or PKEXEC_UID, with no sudo or pkexec, changes nothing for root: it starts as root\'s own call', async () => {
     const status = path.join(home, 'inherited.jsonl');
     const result = await runHelper(['start', '--rootfs', ownRootfs, '--status-file', status, '--', '/bin/true'],
