@@ -1,7 +1,10 @@
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildBusyboxRootfs, RootfsError } from './core/busyboxRootfs';
+import { isDelegated, Launch, quoteForDisplay, ROOTFS_STORE } from './core/helperProtocol';
 import { checkRootfs } from './core/rootfsCheck';
+import { planHelperLaunch, runHelperInTerminal, runLaunch } from './helperLauncher';
 import { readRootfsSetting, writeRootfsSetting } from './settings';
 import { inEnglish, t } from './localize';
 
@@ -41,12 +44,26 @@ export async function chooseRootfs(log: vscode.LogOutputChannel): Promise<string
   }
 }
 
-/** Builds a BusyBox rootfs in global storage from the host's static busybox, and selects it. */
+/**
+ * Builds a BusyBox rootfs from the host's static busybox, and selects it: in global storage, the user's own, for
+ * rootless shells and for VS Code run as root; in the system store, through the helper as root, when shells run
+ * with sudo or pkexec (whose helper takes only a store rootfs).
+ */
 export async function createBusyboxRootfs(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
 ): Promise<string | undefined> {
   const storage = context.globalStorageUri.fsPath;
+  // How a shell on a rootfs of the user's own would run here: made first, so that its owner is known.
+  await fs.mkdir(storage, { recursive: true });
+  const name = `busybox-u${process.getuid?.() ?? 0}`;
+  let launch: Launch | undefined;
+  try {
+    launch = planHelperLaunch(context, log, ['make-rootfs', '--name', name], { rootfs: storage });
+  } catch {
+    launch = undefined; // no way to run the helper: build the user's own, and starting will say why it cannot run
+  }
+  if (launch && isDelegated(launch.via)) return createInStore(log, launch, name);
   let target = path.join(storage, 'busybox-rootfs');
   if (!(await checkRootfs(target, undefined, t)).length) {
     await writeRootfsSetting(target);
@@ -97,4 +114,42 @@ export async function resolveRootfs(log: vscode.LogOutputChannel): Promise<strin
   if (choice === choose) return vscode.commands.executeCommand<string | undefined>('miniContainers.chooseRootfs');
   if (choice === create) return vscode.commands.executeCommand<string | undefined>('miniContainers.createBusyboxRootfs');
   return undefined;
+}
+
+/** The store's BusyBox rootfs NAME, made by the helper run as root with sudo (in a terminal) or pkexec. */
+async function createInStore(log: vscode.LogOutputChannel, launch: Launch, name: string): Promise<string | undefined> {
+  const target = `${ROOTFS_STORE}/${name}`;
+  const command = [launch.file, ...launch.args].map(quoteForDisplay).join(' ');
+  const go = t('Create in the System Store');
+  const answer = await vscode.window.showInformationMessage(
+    t('Shells here run with {0}, so their root filesystem must be in the system store {1}, which only root can write. Mini Containers will run its helper as root to make one there: {2}', launch.via, ROOTFS_STORE, command),
+    { modal: true },
+    go,
+  );
+  if (answer !== go) return undefined;
+  log.info(`[rootfs] creating ${target} in the system store via ${launch.via}: ${command}`);
+  let error: string | undefined;
+  if (launch.via === 'pkexec') {
+    const outcome = await runLaunch(launch);
+    if (outcome.code !== 0) error = outcome.error ?? t('pkexec ended with exit code {0}.', outcome.code);
+  } else {
+    const title = t('Create BusyBox Root Filesystem');
+    const banner = t('Mini Containers runs its helper as root with {0} to create a BusyBox root filesystem in the system store: {1}', launch.via, command);
+    const run = await runHelperInTerminal(log, title, launch.file, launch.args, banner);
+    if (run.code === undefined) error = t('The "{0}" terminal closed before the helper ended.', title);
+    else if (run.code !== 0) error = run.error ?? t('The helper ended with exit code {0}.', run.code);
+  }
+  // Made earlier (by this or another window): the helper's own content, so it is used as it is.
+  const existed = error !== undefined && /already exists/.test(error);
+  if (error !== undefined && !existed) {
+    log.error(`[rootfs] creating ${target} failed: ${error}`);
+    vscode.window.showErrorMessage(t('Creating the BusyBox root filesystem failed: {0}', error));
+    return undefined;
+  }
+  await writeRootfsSetting(target);
+  log.info(`[rootfs] ${existed ? 'selected the existing' : 'created and selected'} ${target}`);
+  vscode.window.showInformationMessage(existed
+    ? t('The BusyBox root filesystem at {0} already exists and is now selected.', target)
+    : t('BusyBox root filesystem created at {0} and selected.', target));
+  return target;
 }
