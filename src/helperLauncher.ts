@@ -1,5 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Launch, LaunchContext, planLaunch } from './core/helperProtocol';
@@ -163,6 +164,8 @@ export function runHelperInTerminal(
       try {
         child = nodePty.spawn(file, args, {
           name: 'xterm-256color', cols: dimensions?.columns ?? 80, rows: dimensions?.rows ?? 24,
+          // The extension host's own folder may be one this user cannot enter (node-pty's chdir would fail).
+          cwd: os.homedir(),
           env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
         });
       } catch (error) {
