@@ -13,7 +13,7 @@ import { formatKillRequest, privilegedStatusFile, StartedEvent } from '../../src
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
 import { installSystemHelper, type SystemHelper } from '../e2e/sudoUser';
 import {
-  helperPath, makeRootfs, readStarted, registryRecords, requireRoot, runHelper, signalAnswers, spawnHelper, stopAllHelpers, waitFor,
+  helperPath, makeRootfs, mountTable, readStarted, registryRecords, requireRoot, runHelper, signalAnswers, spawnHelper, stopAllHelpers, waitFor,
   waitForNamespaceSize, writeFifo,
 } from './harness';
 import { isAlive, startTimeOf } from './hostProcs';
@@ -204,6 +204,36 @@ describe('the privileged helper under sudo, attacked by the user it runs for', {
     assert.equal(fs.readFileSync(canary, 'utf8'), 'untouched\n');
     assert.equal(fs.readdirSync('/root').sort().join('\n'), rootListing, 'nothing was written in /root');
     fs.rmSync(canary);
+    assert.deepEqual(rootOwnedUnder(home), [], 'no root-owned file in the user\'s home');
+  });
+
+  it('its rootfs\'s proc/ and dev/ swapped for links to / and /dev in a loop, across 30 starts, reach nothing of the host', async () => {
+    const swapped = path.join(home, 'swapped');
+    fs.cpSync(ownRootfs, swapped, { recursive: true, verbatimSymlinks: true });
+    spawnSync('chown', ['-R', `${uid}:${gid}`, swapped]);
+    asUser('cd "$1" && mv proc proc.real && mv dev dev.real && ln -s / proc.root && ln -s /dev dev.root', swapped);
+    const mounts = mountTable();
+    const listings = () => ['/', '/dev', '/root'].map((d) => fs.readdirSync(d).sort().join(' ')).join('\n');
+    const before = listings();
+    // The user's racer: proc and dev are now folders, now links to / and /dev, as fast as rename allows.
+    const racer = spawn('/bin/sh', ['-c', 'cd "$1" || exit 1; while :; do for d in proc dev; do mv -T "$d.real" "$d" 2>/dev/null; ' +
+      'mv -T "$d" "$d.real" 2>/dev/null; mv -T "$d.root" "$d" 2>/dev/null; mv -T "$d" "$d.root" 2>/dev/null; done; done', 'sh', swapped],
+    { uid, gid, stdio: 'ignore' });
+    children.add(racer);
+    try {
+      for (let i = 0; i < 30; i++) {
+        const result = await runSudoHelper(['start', '--rootfs', swapped, '--', '/bin/sh', '-c', 'echo pwned > /root/pwned']);
+        assert.equal(result.code, 125, `start ${i}: ${result.stdout}${result.stderr}`);
+        assert.match(result.stderr, /rootfs must be in|has no (proc|dev)\//, `start ${i}`);
+      }
+    } finally {
+      const gone = new Promise((resolve) => racer.on('exit', resolve));
+      racer.kill('SIGKILL');
+      await gone;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.equal(mountTable(), mounts, 'the host mount table changed');
+    assert.equal(listings(), before, 'something was made in /, /dev or /root');
     assert.deepEqual(rootOwnedUnder(home), [], 'no root-owned file in the user\'s home');
   });
 
