@@ -12,17 +12,10 @@ import { PRIVILEGED_RUN_DIR, ROOTFS_STORE } from '../../src/core/helperProtocol'
 import type { CodeServer } from './codeServer';
 import { processesRootedIn } from './hostProcesses';
 import * as steps from './steps';
-import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
+import { createSudoUser, installedHelper, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern } from '../vscode/hostState';
-
-/** The helper's copy inside the installed extension: what "Install Helper System-wide" copies. */
-function installedHelper(extensionsDir: string): string {
-  const folder = readdirSync(extensionsDir).find((f) => f.startsWith('mini-containers.mini-containers-'));
-  assert.ok(folder, `the extension is not in ${extensionsDir}: ${readdirSync(extensionsDir).join(', ')}`);
-  return join(extensionsDir, folder, 'src', 'helper', 'container-helper.sh');
-}
 
 describe('A user whose shells run with sudo creates a BusyBox rootfs in the system store from the palette', { timeout: 180_000 }, () => {
   let session: WorkbenchSession | undefined;

@@ -3,6 +3,7 @@
 // and that system-wide helper installed the way "Install Helper System-wide" installs it; or a plain user with
 // no sudo rule at all (the rootless scenario). Every step is
 // synchronous so that the same code undoes it from `after` and from an interrupt (./cleanup).
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -159,6 +160,13 @@ export function createPlainUser(prefix = 'mc-e2e-r-'): PlainUser {
     if (spawnSync('id', ['-u', name]).status === 0) run('userdel', ['--remove', name]);
     throw err;
   }
+}
+
+/** The helper's copy inside the installed extension: what "Install Helper System-wide" copies. */
+export function installedHelper(extensionsDir: string): string {
+  const folder = readdirSync(extensionsDir).find((f) => f.startsWith('mini-containers.mini-containers-'));
+  assert.ok(folder, `the extension is not in ${extensionsDir}: ${readdirSync(extensionsDir).join(', ')}`);
+  return join(extensionsDir, folder, 'src', 'helper', 'container-helper.sh');
 }
 
 export interface SystemHelper {

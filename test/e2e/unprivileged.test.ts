@@ -16,7 +16,7 @@ import type { CodeServer } from './codeServer';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import { createStoreRootfs, type TestRootfs } from './rootfs';
 import * as steps from './steps';
-import { createSudoUser, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
+import { createSudoUser, installedHelper, installSystemHelper, type SudoUser, type SystemHelper } from './sudoUser';
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern, REGISTRY, registryRecord } from '../vscode/hostState';
@@ -26,13 +26,6 @@ const BANNER =
   'namespace (the root filesystem belongs to another user): sudo';
 
 const squeeze = (text: string) => text.replace(/\s+/g, '');
-
-/** The helper's copy inside the installed extension: what "Install Helper System-wide" copies. */
-function installedHelper(extensionsDir: string): string {
-  const folder = readdirSync(extensionsDir).find((f) => f.startsWith('mini-containers.mini-containers-'));
-  assert.ok(folder, `the extension is not in ${extensionsDir}: ${readdirSync(extensionsDir).join(', ')}`);
-  return join(extensionsDir, folder, 'src', 'helper', 'container-helper.sh');
-}
 
 describe('An unprivileged user: one sudo password, then everything through the control channel', { timeout: 180_000 }, () => {
   let session: WorkbenchSession | undefined;
