@@ -125,5 +125,10 @@ export function processForest(processes: readonly ProcessInfo[]): {
       roots.push(p);
     }
   }
+  // In the container's order, PID 1 first: /proc lists by host PID, and host PIDs wrap around (pid_max) where
+  // the container's own PIDs have not, so its PID 1 may come after its children there.
+  const byNsPid = (a: ProcessInfo, b: ProcessInfo) => (a.nsPid ?? Infinity) - (b.nsPid ?? Infinity) || a.hostPid - b.hostPid;
+  roots.sort(byNsPid);
+  for (const siblings of children.values()) siblings.sort(byNsPid);
   return { roots, children };
 }

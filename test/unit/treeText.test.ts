@@ -44,6 +44,13 @@ describe('processForest', () => {
     assert.deepEqual(children.get(101)?.map((p) => p.hostPid), [102, 104]);
     assert.deepEqual(children.get(102)?.map((p) => p.hostPid), [103]);
   });
+  it('lists in the container\'s PID order: PID 1 first even when host PIDs wrapped around after it started', () => {
+    // PID 1 is host 32700; its children got host PIDs 300 and 200 after the host's pid_max wrap.
+    const ps = [proc(200, 32700, { nsPid: 3 }), proc(300, 32700, { nsPid: 2 }), proc(32700, 50, { nsPid: 1 }), proc(250, 9999, { nsPid: 4 })];
+    const { roots, children } = processForest(ps);
+    assert.deepEqual(roots.map((p) => p.nsPid), [1, 4]);
+    assert.deepEqual(children.get(32700)?.map((p) => p.nsPid), [2, 3]);
+  });
   it('a process that is its own parent does not vanish', () => {
     assert.deepEqual(processForest([proc(7, 7)]).roots.map((p) => p.hostPid), [7]);
   });
