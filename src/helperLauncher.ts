@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Launch, LaunchContext, planLaunch } from './core/helperProtocol';
+import { describeExit, Launch, LaunchContext, planLaunch } from './core/helperProtocol';
 import { helperErrorLine, type TerminalRun } from './core/signalOutcome';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { loadNodePty } from './nodePty';
@@ -112,9 +112,22 @@ export function runLaunch(launch: Launch): Promise<HelperOutcome> {
     execFile(launch.file, launch.args, { timeout: 30_000 }, (error, _stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       const line = helperErrorLine(stderr);
-      resolve({ code, error: line ?? (code ? stderr.trim() || error?.message : undefined) });
+      // pkexec's own 126 and 127 (dismissed, not authorised) come with no line of the helper's.
+      const pkexecOwn = launch.via === 'pkexec' && !line && (code === 126 || code === 127);
+      resolve({ code, error: line ?? (pkexecOwn ? describeExit(code, 'pkexec', false, t) : code ? stderr.trim() || error?.message : undefined) });
     });
   });
+}
+
+/**
+ * Runs a launch that needs root (`via` sudo or pkexec) to its end, the one way the extension does outside a shell:
+ * pkexec asks through polkit and needs no terminal; sudo runs in a terminal of its own, NAME, where it may ask for
+ * the password, and which stays open after a failure (see runHelperInTerminal).
+ */
+export async function runAsRoot(log: vscode.LogOutputChannel, launch: Launch, name: string, banner: string): Promise<TerminalRun> {
+  if (launch.via !== 'pkexec') return runHelperInTerminal(log, name, launch.file, launch.args, banner);
+  const outcome = await runLaunch(launch);
+  return { code: outcome.code, error: outcome.code === 0 ? undefined : outcome.error ?? t('pkexec ended with exit code {0}.', outcome.code), open: false };
 }
 
 /**

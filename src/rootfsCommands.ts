@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { buildBusyboxRootfs, RootfsError } from './core/busyboxRootfs';
 import { isDelegated, Launch, quoteForDisplay, ROOTFS_STORE } from './core/helperProtocol';
 import { checkRootfs } from './core/rootfsCheck';
-import { planHelperLaunch, runHelperInTerminal, runLaunch } from './helperLauncher';
+import { planHelperLaunch, runAsRoot } from './helperLauncher';
 import { readRootfsSetting, writeRootfsSetting } from './settings';
 import { inEnglish, t } from './localize';
 
@@ -128,17 +128,11 @@ async function createInStore(log: vscode.LogOutputChannel, launch: Launch, name:
   );
   if (answer !== go) return undefined;
   log.info(`[rootfs] creating ${target} in the system store via ${launch.via}: ${command}`);
-  let error: string | undefined;
-  if (launch.via === 'pkexec') {
-    const outcome = await runLaunch(launch);
-    if (outcome.code !== 0) error = outcome.error ?? t('pkexec ended with exit code {0}.', outcome.code);
-  } else {
-    const title = t('Create BusyBox Root Filesystem');
-    const banner = t('Mini Containers runs its helper as root with {0} to create a BusyBox root filesystem in the system store: {1}', launch.via, command);
-    const run = await runHelperInTerminal(log, title, launch.file, launch.args, banner);
-    if (run.code === undefined) error = t('The "{0}" terminal closed before the helper ended.', title);
-    else if (run.code !== 0) error = run.error ?? t('The helper ended with exit code {0}.', run.code);
-  }
+  const title = t('Create BusyBox Root Filesystem');
+  const banner = t('Mini Containers runs its helper as root with {0} to create a BusyBox root filesystem in the system store: {1}', launch.via, command);
+  const run = await runAsRoot(log, launch, title, banner);
+  const error = run.code === undefined ? t('The "{0}" terminal closed before the helper ended.', title)
+    : run.code !== 0 ? run.error ?? t('The helper ended with exit code {0}.', run.code) : undefined;
   // Made earlier (by this or another window): the helper's own content, so it is used as it is.
   const existed = error !== undefined && /already exists/.test(error);
   if (error !== undefined && !existed) {

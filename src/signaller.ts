@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
 import { terminalRunError } from './core/signalOutcome';
-import { planHelperLaunch, runHelperInTerminal, runLaunch } from './helperLauncher';
+import { planHelperLaunch, runAsRoot, runLaunch } from './helperLauncher';
 import type { Sessions } from './isolatedShell';
 import { inEnglish, t } from './localize';
 
@@ -61,16 +61,11 @@ export class Signaller implements vscode.Disposable {
     );
     if (answer !== go) throw new vscode.CancellationError();
     this.log.info(`[kill] ${what} via ${launch.via}: ${command}`);
-    if (launch.via === 'pkexec') {
-      const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? t('pkexec ended with exit code {0}.', outcome.code));
-      return;
-    }
     const name = t('Kill in {0}', containerLabel);
-    // The terminal stays open after a failure, and the helper's reason is copied into the error: an error never
-    // points to a terminal that has closed.
-    const run = await runHelperInTerminal(this.log, name, launch.file, launch.args, launch.banner);
-    const error = terminalRunError(run, name, t);
+    // Under sudo the terminal stays open after a failure, and the helper's reason is copied into the error: an
+    // error never points to a terminal that has closed.
+    const run = await runAsRoot(this.log, launch, name, launch.banner);
+    const error = launch.via === 'pkexec' ? run.error : terminalRunError(run, name, t);
     if (error) throw new Error(error);
   }
 }
