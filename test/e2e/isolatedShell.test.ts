@@ -82,9 +82,9 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
     const launchProfile = page.locator('.part.panel [aria-label^="Launch Profile"]');
     assert.ok(await launchProfile.isVisible(), 'the terminal panel with its "Launch Profile..." dropdown is not showing');
     const item = page.locator('.monaco-menu .action-label', { hasText: /^Isolated Shell$/ });
-    // The workbench closes an open context menu when its anchor re-renders (the tab list settling after (i)'s
-    // second terminal): a fresh-clone run saw the menu shown, then gone before the click. Open it again then;
-    // a menu that never offers the profile still fails.
+    // A fresh-clone run saw the menu shown, then gone before the click (the workbench closed it; why was not
+    // found: a re-render of its anchor, or a focus change, are guesses). Open it again then; a menu that never
+    // offers the profile, or an item that stays but cannot be clicked, still fails.
     let clicked = 0;
     for (let attempt = 1; !clicked; attempt++) {
       await launchProfile.click();
