@@ -43,6 +43,9 @@ export const SECCOMP_RET = { KILL_PROCESS: 0x80000000, ERRNO: 0x00050000, ALLOW:
 export const ERRNO = { EPERM: 1, ENOSYS: 38 } as const;
 
 export const CLONE_NEWUSER = 0x10000000;
+/** ioctl requests that write into a terminal's input (asm-generic/ioctls.h; x86 and arm64 share them). */
+export const TIOCSTI = 0x5412;
+export const TIOCLINUX = 0x541c;
 
 /** One test on the low 32 bits of a system call argument. */
 export type ArgTest =
@@ -136,6 +139,17 @@ export const SECCOMP_TABLE: readonly DeniedSyscall[] = [
   { name: 'uselib', nr: { x86_64: 134, i386: 86 }, errno: 'EPERM', why: 'obsolete a.out library loader' },
   { name: 'vm86', nr: { i386: 166 }, errno: 'EPERM', why: '32-bit x86 virtual-8086 mode, a rarely used kernel path' },
   { name: 'vm86old', nr: { i386: 113 }, errno: 'EPERM', why: '32-bit x86 virtual-8086 mode, a rarely used kernel path' },
+
+  // The terminal the container shares with the host (its stdin is the caller's tty): TIOCSTI pushes bytes into
+  // the tty's input, which the caller's own shell reads once the container has ended, so a container could type
+  // commands there; TIOCLINUX can do the same on a Linux console (paste). Flatpak denies both. The kernel takes
+  // the request as an unsigned int, so the low 32 bits that the filter tests are exactly what it acts on (a test
+  // of all 64 bits would miss 0x1_0000_5412, as Flatpak's once did, CVE-2019-10063).
+  {
+    name: 'ioctl', nr: { x86_64: 16, aarch64: 29, i386: 54 }, errno: 'EPERM',
+    when: { arg: 1, anyOf: [{ kind: 'eq', value: TIOCSTI }, { kind: 'eq', value: TIOCLINUX }] },
+    why: 'TIOCSTI or TIOCLINUX: types into the terminal the container shares with the caller',
+  },
 
   // NUMA placement of memory: Docker denies these without CAP_SYS_NICE (which a default container lacks).
   { name: 'mbind', nr: { x86_64: 237, aarch64: 235, i386: 274 }, errno: 'EPERM', why: 'NUMA memory policy; Docker wants CAP_SYS_NICE' },

@@ -31,7 +31,7 @@
 #
 #   Confinement (Docker's defaults are the reference): the capability bounding set is Docker's default set less
 #   SYS_CHROOT and MKNOD; no_new_privs; the seccomp filter seccomp.bpf beside this script (generated from
-#   src/core/seccomp.ts: keyctl, bpf, mount, user namespaces… are refused with EPERM); /proc/sys, sysrq-trigger,
+#   src/core/seccomp.ts: keyctl, bpf, mount, user namespaces, TIOCSTI… are refused with EPERM); /proc/sys, sysrq-trigger,
 #   bus, fs, irq read-only, /proc/kcore, keys, timer_list, sched_debug, latency_stats masked. --privileged
 #   (only when the caller is root) keeps every capability, no filter and no masks, like `docker run
 #   --privileged`. --init makes PID 1 a minimal init (the host's static busybox, read-only) that reaps orphans and

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
+  addPerl, helperPath, makeRootfs, makeTempDir, mountTable, perlFilterProbe, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers,
+  waitFor,
 } from './harness';
 import { isAlive, processesInNamespaceOf, readStat } from './hostProcs';
 
@@ -103,6 +104,18 @@ describe('confinement', () => {
     const result = await inside('exec 3<>/dev/ptmx && ls /dev/pts && readlink /dev/ptmx && stat -c "%F %t:%T" /dev/pts/ptmx');
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(result.stdout.trim().split('\n'), ['0', 'ptmx', 'pts/ptmx', 'character special file 5:2'], result.stdout);
+  });
+
+  it('the seccomp filter refuses keyctl and TIOCSTI inside (EPERM), and --privileged runs without it', async () => {
+    addPerl(rootfs);
+    const probe = (flags: string[]) => runHelper(['start', '--rootfs', rootfs, ...flags, '--', '/usr/bin/perl', '-e', perlFilterProbe()]);
+    const confined = await probe([]);
+    assert.equal(confined.code, 0, confined.stderr);
+    assert.deepEqual(confined.stdout.trim().split('\n'), ['keyctl=1', 'tiocsti=1'], confined.stdout);
+    // The same program, the same rootfs, no filter: the calls reach the kernel.
+    const privileged = await probe(['--privileged']);
+    assert.equal(privileged.code, 0, privileged.stderr);
+    assert.deepEqual(privileged.stdout.trim().split('\n'), ['keyctl=ok', 'tiocsti=25'], privileged.stdout);
   });
 
   it('--privileged keeps every capability (bwrap sets no_new_privs even then), and says so in its flags only', async () => {

@@ -1,11 +1,12 @@
 // Shared by the integration suites: a real BusyBox rootfs, the real helper and the files it keeps under
 // /run/mini-containers, waiting, and cleanup that runs even on failure. What /proc shows of processes is in hostProcs.ts.
-import { spawn, ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfs } from '../../src/core/busyboxRootfs';
 import { parseStatusText, SignalEvent, StartedEvent, StatusEvent } from '../../src/core/helperProtocol';
+import { SECCOMP_TABLE, TIOCSTI } from '../../src/core/seccomp';
 import { type HelperRecord, REGISTRY, registryRecords as readRecords, sleep, waitFor as pollFor } from '../vscode/hostState';
 import { allPids, childrenOf, processesInNamespaceOf, readStat } from './hostProcs';
 
@@ -285,4 +286,31 @@ export function controlChannelUp(helperPid: number, statusFile: string, timeoutM
 /** Registry records of containers whose rootfs lies in `folder` (a temp folder of the suite): its own, and no other suite's. */
 export function recordsUnder(folder: string): HelperRecord[] {
   return readRecords().filter((record) => record.rootfs === folder || record.rootfs.startsWith(`${folder}/`));
+}
+
+/**
+ * Copies the host's perl (perl-base: on every Debian) and the libraries it loads into `rootfs`, at the same paths,
+ * so that a test can make, from inside a container, any system call (`syscall`) or ioctl the filter must refuse.
+ */
+export function addPerl(rootfs: string): void {
+  const ldd = execFileSync('ldd', ['/usr/bin/perl'], { encoding: 'utf8' });
+  const libraries = [...ldd.matchAll(/(\/\S+) \(0x/g)].map((m) => m[1]);
+  if (!libraries.length) throw new Error(`ldd /usr/bin/perl named no library:\n${ldd}`);
+  for (const file of ['/usr/bin/perl', ...libraries]) {
+    const target = path.join(rootfs, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(fs.realpathSync(file), target);
+    fs.chmodSync(target, 0o755);
+  }
+}
+
+/**
+ * A perl program that prints `keyctl=R` and `tiocsti=R`, R being "ok" or the errno: keyctl(KEYCTL_GET_KEYRING_ID,
+ * the session keyring), and ioctl(TIOCSTI) on stdin. Where no filter applies, keyctl works, and TIOCSTI on a stdin
+ * that is not a terminal fails with ENOTTY (25); the filter answers EPERM (1) to both before the kernel looks.
+ */
+export function perlFilterProbe(): string {
+  const keyctl = SECCOMP_TABLE.find((r) => r.name === 'keyctl')!.nr[process.arch === 'arm64' ? 'aarch64' : 'x86_64'];
+  return `my $k = syscall(${keyctl}, 0, -3, 0); print "keyctl=", ($k == -1 ? $! + 0 : "ok"), "\\n"; ` +
+    `my $c = "x"; print "tiocsti=", (ioctl(STDIN, ${TIOCSTI}, $c) ? "ok" : $! + 0), "\\n";`;
 }

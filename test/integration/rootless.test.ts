@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, StartedEvent } from '../../src/core/helperProtocol';
 import { userRegistryDir } from '../../src/core/registry';
-import { helperPath, makeRootfs, readStarted, requireRoot, signalAnswers, waitFor, waitForNamespaceSize, writeFifo } from './harness';
+import {
+  addPerl, helperPath, makeRootfs, perlFilterProbe, readStarted, requireRoot, signalAnswers, waitFor, waitForNamespaceSize, writeFifo,
+} from './harness';
 import { isAlive, nsPids, startTimeOf } from './hostProcs';
 
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -91,6 +93,17 @@ describe('rootless: an ordinary user starts containers with no password', () => 
     assert.equal(BigInt(`0x${field('CapEff')}`), expected);
     assert.match(result.stdout, /Operation not permitted/);
     assert.match(result.stdout, /unshare=1/);
+  });
+
+  it('the seccomp filter refuses keyctl and TIOCSTI inside (EPERM), where the same program as the user on the host gets through', async () => {
+    addPerl(rootfs);
+    spawnSync('chown', ['-R', `${uid}:${gid}`, rootfs]);
+    const confined = await runAsUser(['start', '--rootfs', rootfs, '--', '/usr/bin/perl', '-e', perlFilterProbe()]);
+    assert.equal(confined.code, 0, confined.stderr);
+    assert.deepEqual(confined.stdout.trim().split('\n'), ['keyctl=1', 'tiocsti=1'], confined.stdout);
+    const host = spawnSync('/usr/bin/perl', ['-e', perlFilterProbe()], { uid, gid, cwd: home, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(host.status, 0, host.stderr);
+    assert.deepEqual(host.stdout.trim().split('\n'), ['keyctl=ok', 'tiocsti=25'], host.stdout);
   });
 
   it('keeps the exit codes: the command\'s own, 126, 127, and 128+N when PID 1 is killed from the host', async () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
-  AUDIT_ARCH, BPF, BPF_MAXINSNS, CLONE_NEWUSER, ERRNO, SECCOMP_ARCHES, SECCOMP_RET, SECCOMP_TABLE, X32_SYSCALL_BIT,
+  AUDIT_ARCH, BPF, BPF_MAXINSNS, CLONE_NEWUSER, ERRNO, SECCOMP_ARCHES, SECCOMP_RET, SECCOMP_TABLE, TIOCLINUX, TIOCSTI, X32_SYSCALL_BIT,
   compileSeccomp, compileSeccompInsns, writeSeccompBlob,
   type BpfInsn, type DeniedSyscall, type SeccompArch,
 } from '../../src/core/seccomp';
@@ -123,6 +123,31 @@ describe('seccomp filter: what each architecture gets', () => {
       assert.equal(call(setns, 3, CLONE_NEWNS), ALLOW, 'mount');
       // The fd (argument 0) plays no part.
       assert.equal(call(setns, CLONE_NEWUSER, CLONE_NEWNET), ALLOW, 'fd that looks like the flag');
+    });
+
+    it(`${arch}: ioctl is refused only for TIOCSTI and TIOCLINUX, whatever the upper 32 bits hold`, () => {
+      const ioctl = nrOf('ioctl', arch);
+      assert.equal(call(ioctl, 0, TIOCSTI), EPERM, 'TIOCSTI');
+      assert.equal(call(ioctl, 0, TIOCLINUX), EPERM, 'TIOCLINUX');
+      // The kernel reads the request as an unsigned int: bits above 32 must not hide it from the filter.
+      assert.equal(call(ioctl, 0, 2 ** 32 + TIOCSTI), EPERM, 'TIOCSTI with high bits set');
+      for (const [name, request] of [['TCGETS', 0x5401], ['TIOCGWINSZ', 0x5413], ['TIOCSWINSZ', 0x5414], ['TIOCSPGRP', 0x5410], ['FIONREAD', 0x541b]] as const) {
+        assert.equal(call(ioctl, 0, request), ALLOW, name);
+      }
+      // The fd (argument 0) plays no part.
+      assert.equal(call(ioctl, TIOCSTI, 0x5401), ALLOW, 'fd that looks like the request');
+    });
+
+    it(`${arch}: ioctl is refused only for TIOCSTI and TIOCLINUX, whatever the upper 32 bits hold`, () => {
+      const ioctl = nrOf('ioctl', arch);
+      assert.equal(call(ioctl, 0, TIOCSTI), EPERM, 'TIOCSTI');
+      assert.equal(call(ioctl, 0, TIOCLINUX), EPERM, 'TIOCLINUX');
+      // The kernel reads the request as an unsigned int: bits above 32 must not hide it from the filter.
+      assert.equal(call(ioctl, 0, 2 ** 32 + TIOCSTI), EPERM, 'TIOCSTI with high bits set');
+      const allowed = { TCGETS: 0x5401, TIOCSPGRP: 0x5410, TIOCGWINSZ: 0x5413, TIOCSWINSZ: 0x5414, FIONREAD: 0x541b };
+      for (const [name, request] of Object.entries(allowed)) assert.equal(call(ioctl, 0, request), ALLOW, name);
+      // The fd (argument 0) plays no part.
+      assert.equal(call(ioctl, TIOCSTI, 0x5401), ALLOW, 'fd that looks like the request');
     });
 
     it(`${arch}: clone3 is ENOSYS, so libc falls back to clone`, () => {
