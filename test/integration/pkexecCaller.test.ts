@@ -37,10 +37,14 @@ function busOwnerPid(name: string): number | undefined {
   return r.status === 0 && pid ? Number(pid) : undefined;
 }
 
-/** Ends a process this test started, by PID, and waits until it has exited (reaped or a zombie). */
-async function endProcess(pid: number): Promise<void> {
-  try { process.kill(pid, 'SIGTERM'); } catch { return; }
-  await waitFor(() => !isAlive(pid) || readStat(pid)?.state === 'Z', 5_000);
+/** Sends SIGTERM to a process this test started, by PID; false when it was already gone. */
+function terminate(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGTERM');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('the privileged helper under pkexec, for the user a polkit rule allows', { timeout: 300_000 }, () => {
@@ -80,14 +84,19 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
   /** What the extension shows for an exit through pkexec: whether the helper spoke decides whose 126/127 it is. */
   const shown = (run: Run) => describeExit(run.code ?? -1, 'pkexec', run.stderr.includes('container-helper: '));
 
-  /** Undoes everything `before` did, newest first; safe to run twice. */
-  async function takeBack(): Promise<void> {
+  /**
+   * Undoes everything `before` did, the rule first; synchronous, so that an interrupt runs it whole, and safe to run
+   * twice. Returns the PIDs it sent SIGTERM to.
+   */
+  function takeBack(): number[] {
     fs.rmSync(rule, { force: true });
+    const ended: number[] = [];
     if (ourBus !== undefined) {
       const polkitd = busOwnerPid('org.freedesktop.PolicyKit1');
       // Our bus started it: the owner of polkit's name on a bus that only this test runs.
-      if (polkitd !== undefined && fs.readlinkSync(`/proc/${polkitd}/exe`) === POLKITD) await endProcess(polkitd);
-      await endProcess(ourBus);
+      if (polkitd !== undefined && fs.readlinkSync(`/proc/${polkitd}/exe`) === POLKITD && terminate(polkitd)) ended.push(polkitd);
+      if (terminate(ourBus)) ended.push(ourBus);
+      // dbus-daemon leaves both behind, and would not start again while its PID file is there.
       fs.rmSync(BUS_PID_FILE, { force: true });
       fs.rmSync(BUS_SOCKET, { force: true });
       ourBus = undefined;
@@ -100,6 +109,7 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     helper?.dispose();
     helper = undefined;
+    return ended;
   }
 
   before(async () => {
@@ -146,8 +156,10 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
   });
   after(async () => {
     await stopAllHelpers();
-    await takeBack();
+    const ended = takeBack();
     unregister();
+    // Exited (reaped, or a zombie the host's init has yet to reap): nothing of theirs still runs.
+    await waitFor(() => ended.every((pid) => !isAlive(pid) || readStat(pid)?.state === 'Z'), 5_000);
   });
 
   it('starts a confined container on a store rootfs with no password; the caller is PKEXEC_UID and the status file theirs, whatever their umask', async () => {
