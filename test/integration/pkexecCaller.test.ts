@@ -5,7 +5,7 @@
 // set up and take back the user, the rule, the system copy, a store rootfs and, when the machine has no system bus
 // running (CI), the bus and the polkitd it starts; it never stops a bus or a polkitd it did not start.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -37,6 +37,15 @@ function busOwnerPid(name: string): number | undefined {
   return r.status === 0 && pid ? Number(pid) : undefined;
 }
 
+/** The program process `pid` runs, or undefined once it is gone. */
+function programOf(pid: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sends SIGTERM to a process this test started, by PID; false when it was already gone. */
 function terminate(pid: number): boolean {
   try {
@@ -59,10 +68,14 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
   let ownRootfs = '';
   let helper: SystemHelper | undefined;
   let storeExisted = true;
-  /** The system bus this test started (none was running), and the polkitd that bus started. */
+  /** The PID of the system bus this test started, when none was running. */
   let ourBus: number | undefined;
   let unregister = () => {};
   let tmp = '';
+  /** The user's shells running pkexec, until they exit. */
+  const children = new Set<ChildProcess>();
+  /** The helper run by root itself for a container the user must not reach. */
+  let rootHelper: ChildProcess | undefined;
 
   /**
    * `pkexec HELPER ARGS` as the user, after `umask`. The user's shell runs pkexec as a child (not exec): pkexec
@@ -74,6 +87,8 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
       uid, gid, cwd: home, stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: '/usr/bin:/bin', HOME: home, SUDO_UID: '0' },
     });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
@@ -94,14 +109,18 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
     if (ourBus !== undefined) {
       const polkitd = busOwnerPid('org.freedesktop.PolicyKit1');
       // Our bus started it: the owner of polkit's name on a bus that only this test runs.
-      if (polkitd !== undefined && fs.readlinkSync(`/proc/${polkitd}/exe`) === POLKITD && terminate(polkitd)) ended.push(polkitd);
+      if (polkitd !== undefined && programOf(polkitd) === POLKITD && terminate(polkitd)) ended.push(polkitd);
       if (terminate(ourBus)) ended.push(ourBus);
       // dbus-daemon leaves both behind, and would not start again while its PID file is there.
       fs.rmSync(BUS_PID_FILE, { force: true });
       fs.rmSync(BUS_SOCKET, { force: true });
       ourBus = undefined;
     }
-    spawnSync('userdel', ['--remove', user]);
+    // The user's processes first: userdel refuses a user who still runs one (an interrupted test's pkexec).
+    for (const child of children) child.kill('SIGKILL');
+    // TERM: the helper ends its container and removes its files.
+    if (rootHelper?.exitCode === null) rootHelper.kill('SIGTERM');
+    spawnSync('userdel', ['--force', '--remove', user]);
     if (home) fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(storeRootfs, { recursive: true, force: true });
     if (!storeExisted) fs.rmSync('/var/lib/mini-containers', { recursive: true, force: true });
@@ -208,6 +227,7 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
     tmp = makeTempDir('pkexec');
     const statusFile = path.join(tmp, 'root.jsonl');
     const child = spawnHelper(['start', '--rootfs', storeRootfs, '--status-file', statusFile, '--', '/bin/sleep', '1000']);
+    rootHelper = child;
     const exited = new Promise((resolve) => child.on('close', resolve));
     const started = await waitFor(() => {
       const text = fs.existsSync(statusFile) ? fs.readFileSync(statusFile, 'utf8') : '';
