@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, StartedEvent } from '../../src/core/helperProtocol';
 import { userRegistryDir } from '../../src/core/registry';
+import { onInterrupt } from '../e2e/cleanup';
 import {
   addPerl, helperPath, makeRootfs, perlFilterProbe, readStarted, requireRoot, signalAnswers, waitFor, waitForNamespaceSize, writeFifo,
 } from './harness';
@@ -49,6 +50,7 @@ describe('rootless: an ordinary user starts containers with no password', () => 
 
   before(async () => {
     requireRoot();
+    unregister = onInterrupt(takeBack);
     const made = spawnSync('useradd', ['--create-home', '--user-group', '--shell', '/bin/sh', name], { encoding: 'utf8' });
     assert.equal(made.status, 0, made.stderr);
     uid = Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim());
@@ -63,11 +65,18 @@ describe('rootless: an ordinary user starts containers with no password', () => 
     for (const file of ['container-helper.sh', 'seccomp.bpf']) fs.copyFileSync(path.join(path.dirname(helperPath), file), path.join(helperDir, file));
     userHelper = path.join(helperDir, 'container-helper.sh');
   });
-  after(() => {
+  /** Takes back the user and their files; synchronous, so that an interrupt runs it whole. */
+  function takeBack(): void {
     for (const child of children) child.kill('SIGKILL');
-    spawnSync('userdel', ['--remove', name]);
+    // --force: the user may still run a process the SIGKILL has not ended yet.
+    spawnSync('userdel', ['--force', '--remove', name]);
     if (uid) fs.rmSync(`/tmp/mini-containers-${uid}`, { recursive: true, force: true });
     if (home) fs.rmSync(home, { recursive: true, force: true });
+  }
+  let unregister = () => {};
+  after(() => {
+    takeBack();
+    unregister();
   });
 
   it('runs the shell as PID 1, as uid 0 inside, and ps shows only the container', async () => {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatKillRequest, privilegedStatusFile, StartedEvent } from '../../src/core/helperProtocol';
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { onInterrupt } from '../e2e/cleanup';
 import { installSystemHelper, type SystemHelper } from '../e2e/sudoUser';
 import {
   helperPath, makeRootfs, mountTable, readStarted, registryRecords, requireRoot, runHelper, signalAnswers, spawnHelper, stopAllHelpers, waitFor,
@@ -73,8 +74,25 @@ describe('the privileged helper under sudo, attacked by the user it runs for', {
   }
   const statusOf = (name: string) => privilegedStatusFile(uid, name);
 
+  /** Takes back the rule first, then the user and every file of the suite; synchronous, so an interrupt runs it whole. */
+  function takeBack(): void {
+    fs.rmSync(sudoers, { force: true });
+    for (const child of children) child.kill('SIGKILL');
+    fs.rmSync(`/run/sudo/ts/${user}`, { force: true });
+    // --force: the user may still run a process the SIGKILL has not ended yet.
+    spawnSync('userdel', ['--force', '--remove', user]);
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(storeRootfs, { recursive: true, force: true });
+    if (!storeExisted) fs.rmSync('/var/lib/mini-containers', { recursive: true, force: true });
+    if (uid) fs.rmSync(`/run/mini-containers/${uid}`, { recursive: true, force: true });
+    helper?.dispose();
+    helper = undefined;
+  }
+  let unregister = () => {};
+
   before(async () => {
     requireRoot();
+    unregister = onInterrupt(takeBack);
     assert.equal(spawnSync('useradd', ['--create-home', '--user-group', '--shell', '/bin/sh', user]).status, 0, 'useradd');
     uid = Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
     gid = Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim());
@@ -93,14 +111,8 @@ describe('the privileged helper under sudo, attacked by the user it runs for', {
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
     await stopAllHelpers();
-    fs.rmSync(sudoers, { force: true });
-    fs.rmSync(`/run/sudo/ts/${user}`, { force: true });
-    spawnSync('userdel', ['--remove', user]);
-    if (home) fs.rmSync(home, { recursive: true, force: true });
-    fs.rmSync(storeRootfs, { recursive: true, force: true });
-    if (!storeExisted) fs.rmSync('/var/lib/mini-containers', { recursive: true, force: true });
-    fs.rmSync(`/run/mini-containers/${uid}`, { recursive: true, force: true });
-    helper?.dispose();
+    takeBack();
+    unregister();
   });
 
   it('starts a container on a store rootfs with no password; its status file and control FIFO are the user\'s', async () => {
