@@ -79,7 +79,14 @@ describe('A user whose shells run with sudo creates a BusyBox rootfs in the syst
     await steps.waitUntil(`${target} to be made`, () => existsSync(`${target}/bin/busybox`), 20_000);
     // A machine-overridable setting: code-server keeps it with the remote ("Machine") settings.
     const settingsFiles = ['User', 'Machine'].map((scope) => join(server!.userDataDir, scope, 'settings.json'));
-    const selected = () => settingsFiles.some((f) => (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>)['miniContainers.rootfs'] === target);
+    const rootfsSetting = (file: string): unknown => {
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)['miniContainers.rootfs'];
+      } catch {
+        return undefined; // not there yet, or read while VS Code rewrites it (seen: empty): ask again
+      }
+    };
+    const selected = () => settingsFiles.some((file) => rootfsSetting(file) === target);
     await steps.waitUntil('miniContainers.rootfs to name it', selected, 10_000);
     await wb.screenshot(page, 's-02-store-rootfs-selected');
     // Root's, writable by nobody else, its applets hard links of one busybox.
