@@ -14,7 +14,7 @@ import { describeExit, parseStatusText, privilegedStatusFile, StartedEvent } fro
 import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
 import { onInterrupt } from '../e2e/cleanup';
 import { installSystemHelper, type SystemHelper } from '../e2e/sudoUser';
-import { helperPath, makeRootfs, makeTempDir, registryRecords, requireRoot, spawnHelper, stopAllHelpers, waitFor } from './harness';
+import { helperPath, makeRootfs, makeTempDir, registryRecords, requireRoot, sleep, spawnHelper, stopAllHelpers, waitFor } from './harness';
 import { isAlive, readStat, startTimeOf } from './hostProcs';
 
 const STORE = '/var/lib/mini-containers/rootfs';
@@ -142,6 +142,7 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
     uid = Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
     gid = Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim());
     home = `/home/${user}`;
+    tmp = makeTempDir('pkexec');
     ownRootfs = await makeRootfs(home, 'own-rootfs');
     spawnSync('chown', ['-R', `${uid}:${gid}`, home]);
     helper = installSystemHelper(helperPath);
@@ -170,7 +171,7 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
     const deadline = Date.now() + 15_000;
     for (let last = await pkexecHelper(['--help']); last.code !== 0; last = await pkexecHelper(['--help'])) {
       assert.ok(Date.now() < deadline, `pkexec never ran the helper for ${user} (exit ${last.code}): ${last.stderr}`);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   });
   after(async () => {
@@ -224,7 +225,6 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
   });
 
   it('cannot signal a container root started itself, nor anything through it', async () => {
-    tmp = makeTempDir('pkexec');
     const statusFile = path.join(tmp, 'root.jsonl');
     const child = spawnHelper(['start', '--rootfs', storeRootfs, '--status-file', statusFile, '--', '/bin/sleep', '1000']);
     rootHelper = child;
@@ -244,7 +244,6 @@ describe('the privileged helper under pkexec, for the user a polkit rule allows'
 
   it('tells pkexec\'s own 127 (not authorized: the rule covers one program) from the helper\'s 127 (command not found)', async () => {
     // The same helper at another path: the rule does not cover it, and pkexec refuses before anything runs.
-    tmp ||= makeTempDir('pkexec');
     const elsewhere = path.join(tmp, 'container-helper.sh');
     fs.copyFileSync(SYSTEM_HELPER_PATH, elsewhere);
     fs.chmodSync(tmp, 0o755);

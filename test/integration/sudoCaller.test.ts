@@ -109,7 +109,6 @@ describe('the privileged helper under sudo, attacked by the user it runs for', {
     assert.equal(made.stdout.trim(), storeRootfs);
   });
   after(async () => {
-    for (const child of children) child.kill('SIGKILL');
     await stopAllHelpers();
     takeBack();
     unregister();
