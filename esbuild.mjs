@@ -1,7 +1,7 @@
 // Builds everything that runs: the extension bundle, the CLI, and the test suites.
 // `node esbuild.mjs [--production] [--watch]`
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
@@ -66,6 +66,17 @@ async function writeSeccompFilter() {
   require(resolve(tool)).writeSeccompBlob(join('src', 'helper', 'seccomp.bpf'));
 }
 
+// The helper: one file, src/helper/container-helper.sh, made from src/helper/parts/*.sh in name order (see the
+// first part for why it ships as one file). Generated on every build, never committed.
+function writeHelper() {
+  const parts = join('src', 'helper', 'parts');
+  const text = readdirSync(parts).filter((f) => f.endsWith('.sh')).sort().map((f) => readFileSync(join(parts, f), 'utf8')).join('');
+  const target = join('src', 'helper', 'container-helper.sh');
+  if (!existsSync(target) || readFileSync(target, 'utf8') !== text) writeFileSync(target, text, { mode: 0o755 });
+  chmodSync(target, 0o755);
+}
+
+writeHelper();
 if (watch) {
   await writeSeccompFilter();
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -4,7 +4,7 @@
 set -eu
 
 packages='busybox-static chromium ripgrep shellcheck build-essential python3 pkg-config libkrb5-dev libx11-dev
-libxkbfile-dev libsecret-1-dev util-linux procps sudo pkexec dbus bubblewrap debootstrap libcap2-bin'
+libxkbfile-dev libsecret-1-dev util-linux procps sudo pkexec dbus bubblewrap debootstrap libcap2-bin strace'
 
 missing=''
 for package in $packages; do

@@ -1,0 +1,288 @@
+
+# --- PRIVILEGED OPERATIONS ------------------------------------------------------------------------------------
+# Everything root does for a DELEGATED caller (a user running this helper through sudo or pkexec) is one of the
+# functions below. Each says who asks for it (ASKED BY) and why the caller cannot turn it against the host (SAFE).
+# The caller is untrusted: every value reaching these functions was validated by the entry or the options table,
+# and every path they touch lies in a folder only root can write ($RUN/UID, $RUN/containers, $STORE), except the
+# caller's terminal, which is theirs. The same functions run rootless (as the user, for the user) and for root's
+# own calls; the comments are about the delegated case, the only one where a privilege boundary is crossed.
+
+# ASKED BY: sudo and pkexec, which pass the caller's resource limits (prlimit, ulimit) on to us.
+# SAFE: root's own limits become init's (PID 1's), for the limits the shell can set: the caller can then neither
+# kill the helper half-way (SIGXFSZ on a file size of 0, SIGXCPU) nor starve it of descriptors, stack or memory,
+# and the container inherits init's limits, as a service would, not the caller's. A hard limit the caller lowered
+# can be raised again only with CAP_SYS_RESOURCE; where root lacks it (a confined root, as in some CI sandboxes),
+# that hard limit stays and the soft one goes up to it; SIGXFSZ and SIGXCPU are then ignored, so a write past the
+# limit fails (and the helper says so, exit 125) instead of killing it.
+reset_limits() {
+  trap '' XFSZ XCPU
+  while IFS= read -r line; do
+    case "$line" in
+      'Max cpu time '*) flag=-t unit=1 ;;
+      'Max file size '*) flag=-f unit=512 ;;
+      'Max data size '*) flag=-d unit=1024 ;;
+      'Max stack size '*) flag=-s unit=1024 ;;
+      'Max core file size '*) flag=-c unit=512 ;;
+      'Max resident set '*) flag=-m unit=1024 ;;
+      'Max processes '*) flag=-p unit=1 ;;
+      'Max open files '*) flag=-n unit=1 ;;
+      'Max locked memory '*) flag=-l unit=1024 ;;
+      'Max address space '*) flag=-v unit=1024 ;;
+      'Max file locks '*) flag=-w unit=1 ;;
+      *) continue ;;
+    esac
+    # The name takes 25 columns, then the soft and hard limits.
+    set -f
+    # shellcheck disable=SC2086 # two numbers (or "unlimited") and a unit, split on purpose
+    set -- ${line#?????????????????????????}
+    set +f
+    soft=$1 hard=$2
+    [ "$soft" = unlimited ] || soft=$((soft / unit))
+    [ "$hard" = unlimited ] || hard=$((hard / unit))
+    # -H and -S are not POSIX, but every sh this runs under has them (dash, bash, busybox ash). The hard limit
+    # first; lowering it below the current soft one needs the soft one lowered first; raising it may be refused.
+    # shellcheck disable=SC3045
+    if ! ulimit -H "$flag" "$hard" 2>/dev/null; then
+      # shellcheck disable=SC3045
+      { ulimit -S "$flag" "$soft" 2>/dev/null && ulimit -H "$flag" "$hard" 2>/dev/null; } || hard=$(ulimit -H "$flag")
+    fi
+    # shellcheck disable=SC3045
+    ulimit -S "$flag" "$soft" 2>/dev/null || ulimit -S "$flag" "$hard" || die "cannot reset the resource limit $flag"
+  done < /proc/1/limits
+}
+
+# ASKED BY: `start --rootfs DIR`, delegated, before anything resolves DIR.
+# SAFE: DIR is only text here: it must read $STORE/NAME. Nothing is looked up, so no answer (exists, is a file,
+# where a link points) tells the caller anything about a path outside the store.
+require_store_text() {
+  entry=${1#"$STORE"/}
+  entry=${entry%/}
+  case "$1" in
+    "$STORE"/*) valid_name "$entry" && return 0 ;;
+  esac
+  die "under sudo or pkexec the rootfs must be in $STORE (given as $STORE/NAME; ask root to run 'container-helper.sh make-rootfs --name NAME'), or start a rootless shell with no password"
+}
+
+# ASKED BY: `start`, delegated, once the rootfs is resolved.
+# SAFE: the rootfs must be $STORE/NAME itself, and every folder from / to it root's and writable by nobody else,
+# the store's top 0700; the same for this helper's own folder and its seccomp filter. Then no path root uses below
+# can be changed by the caller, nothing planted in the store can be run by the caller on the host, and the filter
+# is the one root installed. One process (stat), delegated only.
+require_store_owners() {
+  case "$rootfs" in "$STORE"/*) ;; *) die "the rootfs resolves outside $STORE: $rootfs" ;; esac
+  entry=${rootfs#"$STORE"/}
+  valid_name "$entry" || die "a rootfs in $STORE must be a folder directly inside it: $rootfs"
+  top=${STORE%/*}
+  owners=$(stat -c '%u %a %n' -- / /var /var/lib "$top" "$STORE" "$rootfs" "$self_dir" "$self_dir/seccomp.bpf") ||
+    die "cannot read the owners of $rootfs"
+  while read -r owner perms path; do
+    [ "$owner" = 0 ] || die "$path is not owned by root: refusing a privileged container on $rootfs"
+    case "$perms" in *[2367]?|*[2367]) die "$path is writable by group or others: refusing a privileged container on $rootfs" ;; esac
+    [ "$path" != "$top" ] || [ "$perms" = 700 ] || die "$top must be mode 0700 (only root may enter it), not $perms"
+  done <<EOF
+$owners
+EOF
+}
+
+# ASKED BY: every subcommand, for this mode's folders: registry (records) and rundir (status files, FIFOs, notes).
+# SAFE: delegated, both are root's folders, made 0755 whatever the caller's umask, before anything forks; the
+# caller can create nothing in them. Rootless, they are the user's own (XDG_RUNTIME_DIR when it is theirs).
+make_folders() {
+  if [ "$mode" = privileged ]; then
+    registry=$RUN/containers rundir=$RUN/$caller
+  else
+    base=${XDG_RUNTIME_DIR:-}
+    if [ -n "$base" ] && [ -d "$base" ] && [ -O "$base" ] && ! has_control_chars "$base"; then
+      case "$base" in /*) ;; *) base='' ;; esac
+    else
+      base=''
+    fi
+    if [ -n "$base" ]; then rundir=$base/mini-containers; else rundir=/tmp/mini-containers-$caller; fi
+    registry=$rundir/containers
+  fi
+  if [ ! -d "$registry" ] || [ ! -d "$rundir" ]; then
+    # Rootless: the user's own folders, private to them.
+    if [ "$mode" = rootless ]; then umask 077; fi
+    # Another first start may be making the same folders: each mkdir -p tolerates that, and is tried again
+    # until both exist.
+    tries=0
+    until [ -d "$registry" ] && [ -d "$rundir" ]; do
+      tries=$((tries + 1))
+      [ "$tries" -le 3 ] || die "cannot create $registry and $rundir"
+      mkdir -p -- "$registry" 2>/dev/null || true
+      mkdir -p -- "$rundir" 2>/dev/null || true
+    done
+    umask 022
+  fi
+  if [ "$mode" = rootless ]; then
+    { [ -O "$rundir" ] && [ ! -L "$rundir" ]; } || die "$rundir is not yours: remove it or set XDG_RUNTIME_DIR"
+  fi
+}
+
+# ASKED BY: `start`: fd 3 on the new status file $1, created with O_EXCL (noclobber: never through a link), from
+# inside its folder; the name is never opened again.
+# SAFE: delegated, $1 is always $RUN/UID/NAME.status (NAME validated), in root's folder: --status-file is refused.
+open_status_file() {
+  case "$1" in /*) ;; *) die "--status-file must be an absolute path: $1" ;; esac
+  has_control_chars "$1" && die "--status-file contains control characters"
+  case "$1" in */) die "--status-file must name a file, not a folder: $1" ;; esac
+  folder=${1%/*} file=${1##*/}
+  cd -P -- "${folder:-/}" 2>/dev/null || die "--status-file's folder does not exist: ${folder:-/}"
+  { [ ! -e "$file" ] && [ ! -L "$file" ]; } || die "--status-file already exists: $1"
+  set -C
+  { command exec 3> "./$file"; } 2>/dev/null || die "cannot create --status-file: $1"
+  set +C
+  cd /
+}
+
+# ASKED BY: `start`, delegated: the status file and control FIFO, once the container runs, become the caller's.
+# SAFE: both were created by root a moment ago in root's folder $RUN/UID (O_EXCL, mkfifo), where the caller can
+# create, rename or replace nothing: chown acts on root's own new files.
+give_to_caller() {
+  chown -- "$caller" "$control" "$status_file" || die "cannot give $control to uid $caller"
+}
+
+# ASKED BY: the control channel, for each request of the caller: answer $1 (its id), $2 (true or false), $3 (the
+# error, one line of the helper's).
+# SAFE: what root writes into the caller's status file is bounded: an error is cut to 160 bytes (a refused value
+# is repeated, and a request line is as long as the caller likes), at most 1000 answers per container, then one
+# last answer that says so and the channel answers no more. Five requests can no longer make a megabyte.
+answers=0
+respond() {
+  [ -n "$status_file" ] || return 0
+  answers=$((answers + 1))
+  [ "$answers" -le 1001 ] || return 0
+  if [ "$answers" = 1001 ]; then
+    printf '{"event":"signal","id":%s,"ok":false,"error":"too many requests: this channel answers no more"}\n' "$1" >&3
+  elif [ "$2" = true ]; then
+    printf '{"event":"signal","id":%s,"ok":true}\n' "$1" >&3
+  else
+    error=$(printf '%.160s' "$3" | tr -d '[:cntrl:]')
+    json_string "$error"
+    printf '{"event":"signal","id":%s,"ok":false,"error":%s}\n' "$1" "$json" >&3
+  fi
+}
+
+# ASKED BY: `start` (its own PID 1), `kill` (a container's PID 1), the next start (an orphan of a dead helper).
+# SAFE: holds process $1 by a descriptor (fd 7, /proc/$1 opened as a directory) BEFORE it is checked; the checks
+# then read the process through that descriptor, and the signal goes through it too (signal_pinned). If the
+# process ends and its PID is taken by another one meanwhile, the checks fail and the signal reaches nobody.
+pin_process() {
+  { command exec 7< "/proc/$1"; } 2>/dev/null
+}
+
+# ASKED BY: as pin_process, once the pinned process passed its checks. $1: a signal name.
+# SAFE: pidfd_send_signal(2) (424 on every architecture) on descriptor 7 signals exactly the process pinned and
+# checked, or fails with ESRCH when it has ended: never a process that took its PID. perl runs in taint mode
+# (-T: PERL5LIB and PERL5OPT ignored), from the helper's own PATH, with a constant program.
+signal_pinned() {
+  signal_number "$1" || return 1
+  # shellcheck disable=SC2016 # perl's variables, not the shell's
+  perl -T -e '($ARGV[0] // q()) =~ /^([0-9]+)$/ or exit 2; syscall(424, 7, $1 + 0, 0, 0) == 0 or exit 1' "$number"
+}
+
+# ASKED BY: `kill` and the control channel, for a process $3 (start time $4) of container $1 (start time $2) that
+# is not its PID 1; $5 the signal, $6 --user when the container has a user namespace, $7 its NSpid chain inside.
+# SAFE: the signal is sent from inside the container's PID namespace, where no host process has a number; there,
+# in a private mount namespace, a proc mounted for the purpose must show PID 1 with the container's start time
+# (so a reused PID 1 number, which would enter another namespace, is refused) and the number must name a process
+# with the same start time and NSpid chain. The script is a constant; the values reach it as arguments. Root's
+# descriptor on PID 1 (fd 7) is closed for it.
+signal_inside() {
+  script=$(cat <<'INSIDE'
+set -eu
+nspid=$1 start=$2 chain=$3 sig=$4 init_start=$5 shown=$6
+fail() { printf 'container-helper: %s\n' "$1" >&2; exit 125; }
+start_of() { read -r stat < "/proc/$1/stat" || return 1; set -f; set -- ${stat##*) }; set +f; printf '%s' "${20}"; }
+mount -t proc -o nosuid,nodev,noexec proc /proc || fail "cannot mount the container's proc"
+[ "$(start_of 1 2>/dev/null)" = "$init_start" ] || fail "not in the container's PID namespace"
+[ "$(start_of "$nspid" 2>/dev/null)" = "$start" ] || fail "process $shown is not in this container"
+while IFS= read -r line; do
+  case "$line" in NSpid:*) set -f; set -- ${line#NSpid:}; set +f; found="$*" ;; esac
+done 2>/dev/null < "/proc/$nspid/status"
+[ "${found:-}" = "$chain" ] || fail "process $shown is not in this container"
+kill -s "$sig" "$nspid" 2>/dev/null || fail "could not signal process $shown"
+INSIDE
+)
+  credentials=''
+  # Rootless: bwrap denies setgroups in the user namespace, so credentials are kept as they are.
+  [ -z "$6" ] || credentials=--preserve-credentials
+  nsenter --target "$1" ${6:+"$6"} ${credentials:+"$credentials"} --pid -- unshare --mount --propagation private --fork -- \
+    /bin/sh -c "$script" signal "${7%% *}" "$4" "$7" "$5" "$2" "$3" 7<&-
+}
+
+# ASKED BY: the next start of the same caller, for a helper that died (SIGKILLed, or out of memory) before it
+# could record its container: its note $RUN/UID/HELPER.pending says the helper's start time (line 1) and, once
+# bwrap reported it, its PID 1 and that PID 1's start time (line 2).
+# SAFE: only a process the dead helper itself started is ended: the PID 1 its note names, pinned, with that very
+# start time, now orphaned (its parent is gone) and PID 1 of its own namespace; or, when the note names none
+# (the helper died before bwrap reported it), a bwrap of the helper's uid orphaned since, PID 1 of its namespace, whose
+# command line still carries the mark MC_HELPER_<that helper's PID>_ that only that helper gave bwrap (a sandbox
+# still blocked before COMMAND). Never a process by its rootfs, which another's sandbox may share.
+end_orphans_of() {
+  owner=$1 since=$2 named=$3 bwrap_uid=$caller
+  [ "$mode" = rootless ] || bwrap_uid=0
+  if [ -n "$named" ]; then
+    pid=${named% *} start=${named#* }
+    # The helper is gone, so bwrap's monitor too (its parent-death signal is armed before it reports PID 1).
+    if pin_process "$pid" && read_stat self/fd/7 && [ "$stat_start" = "$start" ] && [ "$stat_state" != Z ]; then
+      chain=$(ns_pids self/fd/7) || chain=''
+      case " $chain" in *" "*" 1") signal_pinned KILL || true ;; esac
+    fi
+    exec 7<&-
+    return 0
+  fi
+  for dir in /proc/[0-9]*; do
+    pid=${dir#/proc/}
+    { read_stat "$pid" && [ "$stat_ppid" = 1 ] && [ "$stat_start" -ge "$since" ] && [ "$stat_comm" = bwrap ]; } 2>/dev/null || continue
+    grep -qsF -e "MC_HELPER_${owner}_" "$dir/cmdline" || continue
+    pin_process "$pid" || continue
+    if read_stat self/fd/7 && [ "$stat_start" -ge "$since" ] && read_uids self/fd/7 && [ "$real_uid" = "$bwrap_uid" ]; then
+      chain=$(ns_pids self/fd/7) || chain=''
+      case " $chain" in *" "*" 1") signal_pinned KILL || true ;; esac
+    fi
+    exec 7<&-
+  done
+}
+
+# ASKED BY: every start, for the records of this mode's registry whose container is gone.
+# SAFE: a record is removed only when its PID 1 has ended; a PID 1 whose helper is gone (it died before arming the
+# parent-death signal) is ended only when pinned, with the record's start time, and PID 1 of its own namespace.
+prune_records() {
+  for record in "$registry"/*.json; do
+    [ -f "$record" ] || continue
+    id=${record##*/}
+    id=${id%.json}
+    case "$id" in *[!0-9-]*|-*|*-|*-*-*) rm -f -- "$record"; continue ;; esac
+    if pin_process "${id%-*}" && read_stat self/fd/7 && [ "$stat_start" = "${id#*-}" ] && [ "$stat_state" != Z ]; then
+      IFS= read -r line 2>/dev/null < "$record" || { exec 7<&-; continue; }
+      helper=${line##*\"helperPid\":}
+      helper=${helper%%[!0-9]*}
+      if [ -z "$helper" ] || kill -0 "$helper" 2>/dev/null || [ "$stat_ppid" = "$helper" ]; then exec 7<&-; continue; fi
+      chain=$(ns_pids self/fd/7) || { exec 7<&-; continue; }
+      case " $chain" in *" "*" 1") signal_pinned KILL || true ;; *) exec 7<&-; continue ;; esac
+    fi
+    exec 7<&-
+    rm -f -- "$record"
+  done
+}
+
+# ASKED BY: `make-rootfs --name NAME` (what "Create BusyBox Root Filesystem" runs delegated).
+# SAFE: the content is fixed (the host's static busybox and three files), the caller chooses only NAME (validated,
+# one that is not taken); built beside its place in root's store, where nothing is the caller's, and renamed into
+# place only if nothing took the name meanwhile; removed on any failure. The caller can fill the disk by about
+# 2 MB per name.
+make_store_rootfs() {
+  top=${STORE%/*}
+  mkdir -p -- "$STORE"
+  chmod 0700 -- "$top"
+  target=$STORE/$1
+  { [ ! -e "$target" ] && [ ! -L "$target" ]; } || die "$target already exists"
+  work=$STORE/.new-$1-$$
+  mkdir -m 0755 -- "$work"
+  if ! build_busybox_rootfs "$work" "$1" || ! mv -T -n -- "$work" "$target" || [ -e "$work" ]; then
+    rm -rf -- "$work"
+    die "could not create $target (it exists, or the store is full)"
+  fi
+  printf '%s\n' "$target"
+}

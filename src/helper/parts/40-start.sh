@@ -1,0 +1,405 @@
+
+# --- `start` -----------------------------------------------------------------------------------------------------
+
+readonly STATIC_INIT=/bin/busybox
+readonly INIT_NAME=busybox-init
+# shellcheck disable=SC2016 # expanded by the init shell, not here
+readonly INIT_SCRIPT='exec 4<&0
+"$@" <&4 4<&- &
+child=$!
+exec 4<&-
+trap '"'"'kill -TERM "$child" 2>/dev/null'"'"' TERM
+trap '"'"'kill -INT "$child" 2>/dev/null'"'"' INT
+trap '"'"'kill -HUP "$child" 2>/dev/null'"'"' HUP
+code=0
+while :; do
+  wait "$child" && code=0 || code=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+exit "$code"'
+
+# Closes the descriptors given before "--" (bash can name any number), then runs the rest. A constant.
+# shellcheck disable=SC2016 # expanded by bash, not here
+readonly CLOSE_FDS='while [ "$1" != -- ]; do fd=$1; shift; exec {fd}>&-; done; shift; exec "$@"'
+
+# Docker's default capabilities less SYS_CHROOT and MKNOD: what a default container keeps, in its bounding set too.
+readonly KEEP_CAPS='CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP
+CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_AUDIT_WRITE CAP_SETFCAP'
+# As root, bwrap does not touch the bounding set: capsh drops the rest from it first, and hands bwrap, through
+# the inheritable set, the capabilities it needs to build the sandbox (bwrap then leaves only KEEP_CAPS).
+readonly DROP_BOUNDING=cap_dac_read_search,cap_linux_immutable,cap_net_broadcast,cap_net_admin,cap_ipc_lock,\
+cap_ipc_owner,cap_sys_module,cap_sys_rawio,cap_sys_chroot,cap_sys_ptrace,cap_sys_pacct,cap_sys_admin,cap_sys_boot,\
+cap_sys_nice,cap_sys_resource,cap_sys_time,cap_sys_tty_config,cap_mknod,cap_lease,cap_audit_control,\
+cap_mac_override,cap_mac_admin,cap_syslog,cap_wake_alarm,cap_block_suspend,cap_audit_read,cap_perfmon,cap_bpf,\
+cap_checkpoint_restore
+readonly BWRAP_NEEDS=cap_sys_admin,cap_sys_chroot,cap_net_admin,cap_sys_ptrace,cap_setpcap,cap_setuid,cap_setgid
+
+# Sets leaked to the descriptors above 9 that are open and inheritable: sh cannot close them, so bash does, just
+# before bwrap runs (sudo and pkexec close them themselves; a caller's own leak is the usual cause).
+find_leaked_fds() {
+  leaked=''
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    case "$fd" in [0-9]|*[!0-9]*) continue ;; esac
+    flags=''
+    while read -r key value; do
+      case "$key" in flags:) flags=$value; break ;; esac
+    done 2>/dev/null < "/proc/self/fdinfo/$fd" || continue
+    # O_CLOEXEC is 02000000: the shell's own descriptors carry it, and are never inherited.
+    case "$flags" in ''|*[!0-7]*) continue ;; esac
+    [ $((0$flags & 02000000)) != 0 ] || leaked="$leaked $fd"
+  done
+  if [ -n "$leaked" ]; then
+    command -v bash >/dev/null 2>&1 || die "descriptors$leaked are open and would reach the container, and bash is missing to close them: close them before running the helper"
+  fi
+}
+
+# Sets rootfs to the physical path of $1, or dies saying what is wrong. Leaves the working directory there.
+# Delegated, $1 was checked as text first ($STORE/NAME): nothing outside the store is resolved.
+resolve_rootfs() {
+  case "$1" in
+    /*) ;;
+    '') die "--rootfs is empty: give the absolute path of a root filesystem folder" ;;
+    *) die "--rootfs must be an absolute path, got a relative one: $1" ;;
+  esac
+  if [ ! -e "$1" ]; then
+    # EACCES on the way is not "missing": say which it is.
+    [ -L "$1" ] || cd -- "${1%/*}/" 2>/dev/null || die "--rootfs cannot be reached (permission denied or missing folder on the way): $1"
+    die "--rootfs does not exist: $1"
+  fi
+  [ -d "$1" ] || die "--rootfs is not a directory: $1"
+  cd -P -- "$1" 2>/dev/null || die "--rootfs cannot be entered (permission denied): $1"
+  rootfs=$PWD
+  [ "$rootfs" != / ] || die "--rootfs resolves to the host's / : give a separate root filesystem folder"
+  has_control_chars "$rootfs" && die "--rootfs resolves to a path with control characters; rename the folder"
+  { [ -d "$rootfs/proc" ] && [ ! -L "$rootfs/proc" ]; } || die "the rootfs has no proc/ folder: mkdir '$rootfs/proc'"
+  { [ -d "$rootfs/dev" ] && [ ! -L "$rootfs/dev" ]; } || die "the rootfs has no dev/ folder: mkdir '$rootfs/dev'"
+}
+
+# Sets in_root to the host path that $2 names inside root $1, resolved as the container's kernel will: component
+# by component, an absolute link target starting again at the root, ".." stopping there. Fails after 40 links.
+resolve_in_root() {
+  rest=$2 resolved='' hops=0
+  while [ -n "$rest" ]; do
+    case "$rest" in
+      */*) part=${rest%%/*} rest=${rest#*/} slash=/ ;;
+      *) part=$rest rest='' slash='' ;;
+    esac
+    case "$part" in
+      ''|.) continue ;;
+      ..) resolved=${resolved%/*}; continue ;;
+    esac
+    if [ -L "$1$resolved/$part" ]; then
+      hops=$((hops + 1))
+      [ "$hops" -le 40 ] || return 1
+      target=$(readlink -- "$1$resolved/$part") || return 1
+      case "$target" in /*) resolved='' ;; esac
+      rest=$target$slash$rest
+    elif [ -n "$slash" ] && [ ! -d "$1$resolved/$part" ]; then
+      in_root=$1$resolved/$part/
+      return 0
+    else
+      resolved=$resolved/$part
+    fi
+  done
+  in_root=$1${resolved:-/}
+}
+
+# Sets command_path to the path inside the rootfs COMMAND $2 runs as, or exits 127/126 as exec would.
+check_command() {
+  root=$1 cmd=$2
+  case "$cmd" in
+    */*)
+      case "$cmd" in /*) ;; *) cmd=/$cmd ;; esac
+      resolve_in_root "$root" "$cmd" || die "too many levels of links resolving '$2' in the rootfs" "$EXIT_NOTFOUND"
+      [ -e "$in_root" ] || die "command not found in the rootfs: $2" "$EXIT_NOTFOUND"
+      { [ -f "$in_root" ] && [ -x "$in_root" ]; } || not_executable "$2" "$in_root"
+      command_path=$cmd
+      ;;
+    *)
+      old_path_ifs=$IFS denied=''
+      IFS=:
+      for dir in $SAFE_PATH; do
+        IFS=$old_path_ifs
+        resolve_in_root "$root" "$dir/$cmd" || continue
+        [ -f "$in_root" ] || continue
+        if [ -x "$in_root" ]; then command_path=$dir/$cmd; return 0; fi
+        [ -n "$denied" ] || denied=$dir/$cmd denied_host=$in_root
+      done
+      IFS=$old_path_ifs
+      [ -z "$denied" ] || not_executable "$denied" "$denied_host"
+      die "command not found in the rootfs's PATH ($SAFE_PATH): $cmd" "$EXIT_NOTFOUND"
+      ;;
+  esac
+}
+
+not_executable() {
+  if [ -f "$2" ] && options=$(findmnt -n -o VFS-OPTIONS --target "$2" 2>/dev/null); then
+    case ",$options," in
+      *,noexec,*) die "command '$1' cannot run: the filesystem holding the rootfs is mounted noexec; move the rootfs to one that allows programs" "$EXIT_NOEXEC" ;;
+    esac
+  fi
+  die "command is not an executable file in the rootfs: $1" "$EXIT_NOEXEC"
+}
+
+# Files in this mode's run folder whose helper is gone (SIGKILLed, or ended delegated, where the status file
+# must outlive it for the extension to read): PID.pending notes (whose container, if any, end_orphans_of ends),
+# PID.control and PID.release of a dead helper; NAME.status and NAME.control whose status file's first line names a dead helper.
+prune_rundir() {
+  for file in "$rundir"/*.pending; do
+    [ -f "$file" ] || continue
+    owner=${file##*/}
+    owner=${owner%.pending}
+    case "$owner" in ''|*[!0-9]*) continue ;; esac
+    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
+    since='' named=''
+    { IFS= read -r since && { IFS= read -r named || true; }; } < "$file" || true
+    case "$since" in ''|*[!0-9]*) rm -f -- "$file"; continue ;; esac
+    case "$named" in [1-9]*' '[0-9]*) case "$named" in *[!0-9\ ]*|*' '*' '*) named='' ;; esac ;; *) named='' ;; esac
+    end_orphans_of "$owner" "$since" "$named"
+    rm -f -- "$file"
+  done
+  for file in "$rundir"/*.control "$rundir"/*.status "$rundir"/*.release; do
+    [ -e "$file" ] || [ -L "$file" ] || continue
+    base=${file##*/}
+    base=${base%.*}
+    owner=''
+    case "$base" in
+      *[!0-9]*) IFS= read -r first 2>/dev/null < "$rundir/$base.status" || first=''
+        case "$first" in '{"event":"helper","pid":'*'}') owner=${first#*\"pid\":}; owner=${owner%\}} ;; esac ;;
+      *) owner=$base ;;
+    esac
+    case "$owner" in ''|*[!0-9]*) continue ;; esac
+    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
+    rm -f -- "$file"
+  done
+}
+
+# The bwrap argv, in "$@", after COMMAND (already there). The options' words are the table's (30-options.sh).
+build_bwrap_args() {
+  set -- --as-pid-1 "$@"
+  if [ "$privileged" != 1 ]; then
+    for cap in $KEEP_CAPS; do set -- --cap-add "$cap" "$@"; done
+    set -- --cap-drop ALL "$@"
+    set -- --seccomp 9 "$@"
+    # Read-only binds of themselves (bwrap can only remount what is already a mount point).
+    for p in sys sysrq-trigger bus fs irq; do
+      [ -e "/proc/$p" ] && set -- --ro-bind "/proc/$p" "/proc/$p" "$@"
+    done
+    for f in kcore keys timer_list timer_stats sched_debug latency_stats; do
+      [ -f "/proc/$f" ] && set -- --ro-bind /dev/null "/proc/$f" "$@"
+    done
+  else
+    set -- --cap-add ALL "$@"
+  fi
+  if [ "$with_init" = 1 ]; then
+    set -- --ro-bind "$STATIC_INIT" "/dev/$INIT_NAME" "$@"
+  fi
+  if [ "$mode" = rootless ]; then
+    set -- --unshare-user --uid 0 --gid 0 "$@"
+  fi
+  # Delegated, root inside must not be uid 0 toward the host's network: its own network namespace, only lo.
+  if [ "$delegated" = 1 ]; then
+    set -- --unshare-net "$@"
+  fi
+  # --block-fd 5: the sandbox waits, before it execs COMMAND, for the byte this helper writes once it has noted
+  # PID 1's identity (fd 5 is the release FIFO opened read-write: no end-of-file can release it, even if this
+  # helper dies; nobody else reads it).
+  set -- --bind "$rootfs" / --proc /proc --dev /dev --unshare-pid --unshare-ipc --unshare-uts --hostname "$host_name" \
+    --die-with-parent --json-status-fd 3 --block-fd 5 --chdir / --unsetenv "MC_HELPER_$$_" --clearenv \
+    --setenv PATH "$SAFE_PATH" --setenv HOME /root --setenv TERM "${TERM:-xterm-256color}" --setenv HOSTNAME "$host_name" "$@"
+  start_bwrap "$@"
+}
+
+start() {
+  rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0
+  find_caller
+  parse_options "$@"
+  shift "$consumed"
+  case "$seen" in *" --rootfs "*) ;; *) die "--rootfs DIR is required" ;; esac
+  find_leaked_fds
+  case "$0" in */*) self_dir=${0%/*} ;; *) self_dir=. ;; esac
+  cd -P -- "$self_dir" 2>/dev/null || die "cannot find the helper's own folder from $0"
+  self_dir=$PWD
+  resolve_rootfs "$rootfs"
+  [ "$delegated" = 0 ] || require_store_owners
+
+  [ -n "$name" ] || name=mc-$$
+  [ -n "$host_name" ] || host_name=$name
+
+  [ $# -gt 0 ] || set -- /bin/sh
+  [ -n "$1" ] || die "COMMAND is empty"
+  has_control_chars "$1" && die "COMMAND contains control characters"
+  check_command "$rootfs" "$1"
+  shift
+  set -- "$command_path" "$@"
+  if [ "$with_init" = 1 ]; then
+    [ -x "$STATIC_INIT" ] || die "--init needs a static busybox at $STATIC_INIT: apt-get install busybox-static"
+    set -- "/dev/$INIT_NAME" sh -c "$INIT_SCRIPT" init "$@"
+  fi
+  # Looked up with builtins (a command substitution costs a fork): the first bwrap on the helper's own PATH.
+  bwrap='' old_path_ifs=$IFS
+  IFS=:
+  for dir in $SAFE_PATH; do
+    if [ -f "$dir/bwrap" ] && [ -x "$dir/bwrap" ]; then bwrap=$dir/bwrap; break; fi
+  done
+  IFS=$old_path_ifs
+  [ -n "$bwrap" ] || die "bubblewrap is missing: apt-get install bubblewrap"
+  if [ "$privileged" = 0 ]; then
+    [ -f "$self_dir/seccomp.bpf" ] || die "the seccomp filter $self_dir/seccomp.bpf is missing: rebuild (node esbuild.mjs) or reinstall"
+  fi
+  if [ "$mode" = privileged ] && [ "$privileged" = 0 ]; then
+    command -v capsh >/dev/null 2>&1 || die "capsh is missing: apt-get install libcap2-bin"
+  fi
+
+  make_folders
+  if [ "$delegated" = 1 ]; then
+    status_file=$rundir/$name.status
+    control=$rundir/$name.control
+  else
+    control=$rundir/$$.control
+  fi
+  # A file of an earlier container of the same caller and name (or helper PID), whose helper was SIGKILLed.
+  stale=$control
+  if [ "$delegated" = 1 ]; then stale=$status_file; fi
+  if [ -e "$control" ] || [ -L "$control" ] || [ -e "$stale" ] || [ -L "$stale" ]; then
+    rm -f -- "$control" "$stale"
+  fi
+  [ -z "$status_file" ] || open_status_file "$status_file"
+  # The first line names this helper, so a later start can tell a status file whose helper is gone.
+  [ -z "$status_file" ] || printf '{"event":"helper","pid":%s}\n' "$$" >&3
+  prune_records
+  prune_rundir
+  # What a later start needs to end this container if this helper is SIGKILLed before it could record it: this
+  # helper's start time now, PID 1's identity as soon as bwrap reports it (note_init_pid).
+  read_stat self || die "cannot read /proc/self/stat"
+  pending=$rundir/$$.pending release=$rundir/$$.release
+  if [ -e "$release" ] || [ -L "$release" ]; then rm -f -- "$release"; fi
+  printf '%s\n' "$stat_start" > "$pending" || die "cannot write $pending"
+  mkfifo -m 600 -- "$control" "$release" || die "cannot create the FIFOs $control and $release"
+
+  build_bwrap_args "$@"
+}
+
+# bwrap runs in the background; this shell reads its status from the FIFO, keeps the record, serves the control
+# channel, and reports the exit. Its own stdin stays the terminal's (background jobs get /dev/null otherwise).
+start_bwrap() {
+  monitor='' init_pid='' start_time='' pinned=0
+  trap 'end_container' HUP INT TERM
+  exec 4<&0
+  # bwrap's status descriptor is the control FIFO's write end, and this shell holds the only read end (fd 6): when
+  # bwrap exits, however it fails, the read below sees end-of-file. Opened read-write for a moment (fd 8), the FIFO
+  # lets both ends open at once, in either order. fd 5, the release FIFO read-write, is bwrap's --block-fd.
+  exec 5<> "$release" 8<> "$control"
+  if [ "$mode" = privileged ] && [ "$privileged" = 0 ]; then
+    set -- capsh --inh="$BWRAP_NEEDS" --drop="$DROP_BOUNDING" --shell="$bwrap" -- "$@"
+  else
+    set -- "$bwrap" "$@"
+  fi
+  # shellcheck disable=SC2086 # descriptor numbers, split on purpose
+  [ -z "$leaked" ] || set -- bash -c "$CLOSE_FDS" close-fds $leaked -- "$@"
+  # A job started with & has SIGINT and SIGQUIT ignored, and the caller may have ignored others: every process
+  # of the container would inherit that (Ctrl+C would not stop a command there). env resets every signal.
+  set -- env --default-signal -- "$@"
+  if [ "$privileged" = 0 ]; then
+    "$@" 3> "$control" 8<&- <&4 4<&- 9< "$self_dir/seccomp.bpf" &
+  else
+    "$@" 3> "$control" 8<&- <&4 4<&- &
+  fi
+  monitor=$!
+  exec 4<&-
+  exec 6< "$control"
+  exec 8<&-
+  # The first line can only be bwrap's: nobody else can open the FIFO yet.
+  if IFS= read -r line <&6; then
+    case "$line" in
+      *'"child-pid": '*)
+        init_pid=${line#*\"child-pid\": }
+        init_pid=${init_pid%%[!0-9]*}
+        ;;
+    esac
+  fi
+  # PID 1 is held by fd 7 from now on (its parent, bwrap's monitor, is this shell's unreaped child: the check
+  # below names it exactly); noted for a later start; then released to exec COMMAND.
+  if [ -n "$init_pid" ] && pin_process "$init_pid" && read_stat self/fd/7 && [ "$stat_ppid" = "$monitor" ]; then
+    pinned=1
+    start_time=$stat_start
+    printf '%s %s\n' "$init_pid" "$start_time" >> "$pending" || true
+    printf x >&5
+    exec 5<&-
+    # Wait (builtins only, a few ms) until PID 1 has exec'd COMMAND: bwrap arms its parent-death signal only just
+    # before that, so from the "started" line on, the helper's death always takes the container with it.
+    spins=0
+    while [ "$spins" -lt 100000 ] && [ "$stat_comm" = bwrap ]; do
+      spins=$((spins + 1))
+      read_stat self/fd/7 || break
+    done
+    write_record
+    if [ "$delegated" = 1 ]; then give_to_caller; fi
+    [ -z "$status_file" ] || printf '%s}\n' "$record" >&3
+  else
+    # No PID 1 (bwrap failed before it made one), or not the one reported: never left blocked.
+    exec 7<&-
+    printf x >&5
+    exec 5<&-
+  fi
+  # Then control requests, until bwrap reports the exit (a line anyone could write: the exit is bwrap's own).
+  while [ -n "$start_time" ] && IFS= read -r line <&6; do
+    case "$line" in
+      *'"exit-code"'*) break ;;
+      *) answer_request "$line" ;;
+    esac
+  done
+  # wait returns when the monitor has exited (a trapped signal ends the helper in end_container instead).
+  code=0
+  wait "$monitor" || code=$?
+  monitor=''
+  if [ -z "$start_time" ]; then
+    printf 'container-helper: bubblewrap could not start the container (its message is above)\n' >&2
+    code=$EXIT_HELPER
+  fi
+  finish
+}
+
+# ASKED BY: start_bwrap, once PID 1 runs: the "started" record, in this mode's registry, named by PID 1's identity.
+# SAFE: delegated, the registry is root's folder $RUN/containers; the record's values were validated (rootfs
+# without control characters, NAME), its file name is two numbers; its "uid" says whom it was started for, which
+# `kill` and the control channel check.
+write_record() {
+  json_string "$rootfs"
+  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$name\",\"hostname\":\"$host_name\",\"mode\":\"$mode\",\"control\":\"$control\",\"helperPid\":$$"
+  printf '%s,"uid":%s}\n' "$record" "$caller" > "$registry/$init_pid-$start_time.json" \
+    || printf 'container-helper: warning: cannot write %s; the container runs unnamed\n' "$registry" >&2
+}
+
+finish() {
+  rm -f -- "$control" "$release" "$pending" ${start_time:+"$registry/$init_pid-$start_time.json"}
+  [ -z "$status_file" ] || printf '{"event":"exited","code":%s}\n' "$code" >&3
+  exit "$code"
+}
+
+# HUP, INT or TERM to the helper. PID 1 first, while it is still bwrap's child: bwrap reaps it and exits, so no
+# zombie is left to the host's init; it is signalled through the descriptor held on it (fd 7), so never a process
+# that took its number. Else bwrap's monitor, while it is this shell's unreaped child (its number cannot be
+# taken then), whose death takes PID 1 with it (--die-with-parent).
+end_container() {
+  if [ -n "$monitor" ]; then
+    if [ "$pinned" = 0 ] && read_stat "$monitor" && [ "$stat_ppid" = $$ ]; then
+      # Not pinned yet: bwrap's sandbox child, if it has one, may still wait for its release (and would outlive
+      # the monitor): the monitor's child, pinned then checked, is the one.
+      child=''
+      read -r child _ 2>/dev/null < "/proc/$monitor/task/$monitor/children" || true
+      if [ -n "$child" ] && pin_process "$child" && read_stat self/fd/7 && [ "$stat_ppid" = "$monitor" ]; then
+        pinned=1
+      fi
+    fi
+    if [ "$pinned" = 1 ] && read_stat self/fd/7 && [ "$stat_ppid" = "$monitor" ] && signal_pinned KILL; then
+      :
+    elif read_stat "$monitor" && [ "$stat_ppid" = $$ ]; then
+      kill -KILL "$monitor" 2>/dev/null || true
+    fi
+    wait "$monitor" 2>/dev/null || true
+  fi
+  code=137
+  finish
+}

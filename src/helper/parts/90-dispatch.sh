@@ -1,0 +1,19 @@
+
+# --- dispatch ------------------------------------------------------------------------------------------------------
+
+usage() {
+  cat >&2 <<'USAGE'
+usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE] [--privileged] [--init] [--] [COMMAND [ARG]...]
+       container-helper.sh kill --container PID1 --container-start-time T1 --pid PID --start-time T --signal SIG
+       container-helper.sh make-rootfs --name NAME
+USAGE
+}
+
+case "${1:-}" in
+  start) shift; start "$@" ;;
+  kill) shift; kill_command "$@" ;;
+  make-rootfs) shift; make_rootfs "$@" ;;
+  -h|--help|help) usage; exit 0 ;;
+  '') usage; die "no subcommand given" ;;
+  *) usage; die "unknown subcommand: $1" ;;
+esac
