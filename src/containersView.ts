@@ -289,7 +289,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   /**
    * For a container the helper started: the processes that hold it on the host, outermost first — sudo or
-   * pkexec when used, the helper, its supervisor: the lesson's "second terminal".
+   * pkexec when used, the helper, bubblewrap's monitor: the lesson's "second terminal".
    */
   private hostChain(c: Container): ProcessInfo[] {
     if (c.startedBy !== 'mini-containers' || c.parentKey !== null) return [];
