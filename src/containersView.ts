@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildModel, Container, ContainerModel, diffModels } from './core/containerModel';
+import { buildModel, Container, ContainerModel, diffModels, processTotals } from './core/containerModel';
 import { hostChain } from './core/hostChain';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
 import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR, userRegistryDir } from './core/registry';
@@ -43,6 +43,13 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private model: ContainerModel | undefined;
   private records: ReadonlyMap<string, ContainerRecord> = new Map();
   private processes: ReadonlyMap<number, ProcessInfo> = new Map();
+  /** Processes of each container and those nested in it (its row's count), computed once per model. */
+  private totals: ReadonlyMap<string, number> = new Map();
+  /**
+   * Each container's processes by parent, made the first time one of its rows is asked for and kept while the
+   * model hands back the same container object (until its processes change), not remade per expanded node.
+   */
+  private readonly forests = new WeakMap<Container, ReturnType<typeof processForest>>();
   private readonly nodes = new Map<string, ContainerNode>();
   /**
    * Process nodes of the current containers. TreeView.reveal registers the nodes getParent returns, and VS Code
@@ -66,13 +73,6 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     this.sessionListener = sessions.onDidChange(() => this.updateStartedHere());
   }
 
-  /**
-   * Scans /proc and repaints what changed; returns the new model. A poll (`probeAll` false) reads only the
-   * processes created since the last scan or first seen less than QUIET_PROBE_INTERVAL_MS ago (a new process
-   * usually execs at once), and checks that the others still exist: with 2,000 idle processes, probing each
-   * would cost about 10 ms of CPU every 2 s. Every process is still probed every QUIET_PROBE_INTERVAL_MS, for
-   * what changes in an older process without a fork or an exit (an exec, a state).
-   */
   /** The helper's records of root's containers and of this user's rootless ones, as one map. */
   private readRecords(): Map<string, ContainerRecord> {
     const records = this.registry.read();
@@ -82,6 +82,13 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return new Map([...records, ...own]);
   }
 
+  /**
+   * Scans /proc and repaints what changed; returns the new model. A poll (`probeAll` false) reads only the
+   * processes created since the last scan or first seen less than QUIET_PROBE_INTERVAL_MS ago (a new process
+   * usually execs at once), and checks that the others still exist: with 2,000 idle processes, probing each
+   * would cost about 10 ms of CPU every 2 s. Every process is still probed every QUIET_PROBE_INTERVAL_MS, for
+   * what changes in an older process without a fork or an exit (an exec, a state).
+   */
   refresh({ probeAll = true }: { probeAll?: boolean } = {}): ContainerModel | undefined {
     return this.rescan(true, probeAll);
   }
@@ -118,6 +125,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     });
     this.model = model;
     this.processes = snapshot.processes;
+    this.totals = processTotals(model);
     for (const [id, node] of this.processNodes) if (model.byKey.get(node.container.key) !== node.container) this.processNodes.delete(id);
     this.modelEmitter.fire(model);
     if (!repaint) return model;
@@ -174,7 +182,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const c = this.model?.byKey.get(containerKey);
     const p = c?.processes.find((x) => x.hostPid === hostPid && x.startTime === startTime);
     if (!c || !p) return undefined;
-    return this.processNodeOf(c, p, c.processes.some((x) => x.ppid === p.hostPid));
+    return this.processNodeOf(c, p, this.forestOf(c).children.has(p.hostPid));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -196,7 +204,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       const c = model.byKey.get(node.container.key);
       if (!c) return [];
       const chain = this.hostChain(c);
-      const { roots, children } = processForest(c.processes);
+      const { roots, children } = this.forestOf(c);
       const nested = model.containers.filter((n) => n.parentKey === c.key).map((n) => this.containerNode(n, clock));
       return [
         ...(chain.length ? [new HostSideNode(c, chain)] : []),
@@ -207,7 +215,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (node instanceof ProcessNode) {
       const c = model.byKey.get(node.container.key);
       if (!c) return [];
-      const { children } = processForest(c.processes);
+      const { children } = this.forestOf(c);
       return (children.get(node.process.hostPid) ?? []).map(
         (p) => this.processNodeOf(c, p, children.has(p.hostPid)),
       );
@@ -263,28 +271,26 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   private containerNode(c: Container, clock: TreeClock): ContainerNode {
+    const startedHere = this.sessionOf(c) !== undefined;
     const existing = this.nodes.get(c.key);
     if (existing) {
-      existing.update(c, this.total(c), clock, this.sessionOf(c) !== undefined);
+      existing.update(c, this.total(c), clock, startedHere);
       return existing;
     }
-    const node = new ContainerNode(c, this.sessionOf(c) !== undefined, this.total(c), clock);
+    const node = new ContainerNode(c, startedHere, this.total(c), clock);
     this.nodes.set(c.key, node);
     return node;
   }
 
-  /** Processes of the container and of every container nested in it. */
+  /** Processes of the container and of every container nested in it, from the count of the last scan. */
   private total(c: Container): number {
-    const model = this.model;
-    if (!model) return c.processes.length;
-    return model.containers.filter((n) => n.key === c.key || this.isInside(n, c.key)).reduce((sum, n) => sum + n.processes.length, 0);
+    return this.totals.get(c.key) ?? c.processes.length;
   }
 
-  private isInside(c: Container, ancestorKey: string): boolean {
-    for (let key = c.parentKey; key; key = this.model?.byKey.get(key)?.parentKey ?? null) {
-      if (key === ancestorKey) return true;
-    }
-    return false;
+  private forestOf(c: Container): ReturnType<typeof processForest> {
+    let forest = this.forests.get(c);
+    if (!forest) this.forests.set(c, (forest = processForest(c.processes)));
+    return forest;
   }
 
   /**

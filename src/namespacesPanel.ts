@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { ContainerModel } from './core/containerModel';
 import type { HolderRole } from './core/hostChain';
 import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate, Picture, PictureFact } from './core/namespacePicture';
 import type { ProcessRef } from './containerCommands';
@@ -48,6 +49,8 @@ class NamespacesPanel {
   private readonly disposables: vscode.Disposable[] = [];
   /** What the webview shows now; undefined until it is ready (and again after it reloads). */
   private shown: Picture | undefined;
+  /** The picture of the provider's last model: built once per scan, not again when the webview reloads. */
+  private built: { model: ContainerModel; picture: Picture } | undefined;
   private ready = false;
   private hostOnly: { open: boolean; filter: string } = { open: false, filter: '' };
   private pendingFocus: string | undefined;
@@ -126,7 +129,8 @@ class NamespacesPanel {
     const model = this.provider.current;
     if (!this.ready || !this.panel.visible || !model) return;
     const started = performance.now();
-    const picture = buildPicture(model, this.provider.currentProcesses);
+    if (this.built?.model !== model) this.built = { model, picture: buildPicture(model, this.provider.currentProcesses) };
+    const { picture } = this.built;
     const update = diffPictures(this.shown, picture);
     if (isEmptyUpdate(update, this.shown)) return;
     this.shown = picture;
