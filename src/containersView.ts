@@ -8,10 +8,10 @@ import { bootTimeMs, processForest } from './core/treeText';
 import {
   ContainerNode, HostProcessNode, HostSideNode, ProblemNode, ProcessNode, TreeClock, TreeNode,
 } from './containerTreeItems';
-import type { Sessions } from './isolatedShell';
+import { VIEW_ID } from './contributionIds';
+import type { Sessions } from './sessions';
 import { t } from './localize';
 
-export const VIEW_ID = 'miniContainers.containers';
 /** How often polling probes every process even while the host looks quiet. */
 const QUIET_PROBE_INTERVAL_MS = 10_000;
 

@@ -5,9 +5,9 @@ import type { HolderRole } from './core/hostChain';
 import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate, Picture, PictureFact } from './core/namespacePicture';
 import type { ProcessRef } from './containerCommands';
 import { ContainerNode, type TreeNode } from './containerTreeItems';
-import { type ContainersProvider, VIEW_ID } from './containersView';
+import type { ContainersProvider } from './containersView';
+import { NAMESPACES_VIEW_TYPE, VIEW_ID } from './contributionIds';
 
-export const NAMESPACES_VIEW_TYPE = 'miniContainers.namespaces';
 /** How many of the host's own processes the filtered list shows at most. */
 const HOST_ONLY_PAGE = 200;
 /** TreeView.reveal of a view that was hidden fails until its tree has loaded. */

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
 import { terminalRunError } from './core/signalOutcome';
 import { planHelperLaunch, runAsRoot, runLaunch } from './helperLauncher';
-import type { Sessions } from './isolatedShell';
+import type { Sessions } from './sessions';
 import { inEnglish, t } from './localize';
 
 /**

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { checkRootfs } from './core/rootfsCheck';
-import type { Session, Sessions } from './isolatedShell';
+import { WALKTHROUGH_ID } from './contributionIds';
+import type { Session, Sessions } from './sessions';
 import { readRootfsSetting } from './settings';
 import type { Signaller } from './signaller';
 
-export const WALKTHROUGH_ID = 'processIsolation';
 const OFFERED_KEY = 'miniContainers.walkthroughOffered';
 
 /** Context keys that complete the walkthrough's steps (package.json `completionEvents`) when the real event happened. */
