@@ -1,11 +1,11 @@
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeExit, Launch, LaunchContext, planLaunch } from './core/helperProtocol';
 import { helperErrorLine, type TerminalRun } from './core/signalOutcome';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
+import { HelperPty, type HelperPtyOptions } from './helperPty';
 import { loadNodePty } from './nodePty';
 import { readPrivilegeSetting } from './settings';
 import { inEnglish, t } from './localize';
@@ -131,99 +131,55 @@ export async function runAsRoot(log: vscode.LogOutputChannel, launch: Launch, na
 }
 
 /**
- * Runs a program in a terminal of its own — where sudo can ask for the password — after a line saying what runs;
- * resolves with its exit code once the terminal closes (undefined when VS Code does not know it).
- */
-export function runInTerminal(name: string, file: string, args: string[], message: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const terminal = vscode.window.createTerminal({ name, shellPath: file, shellArgs: args, message });
-    terminal.show();
-    const listener = vscode.window.onDidCloseTerminal((closed) => {
-      if (closed !== terminal) return;
-      listener.dispose();
-      resolve(closed.exitStatus?.code);
-    });
-  });
-}
-
-/**
- * Runs the helper (under sudo, which may ask for the password) in a terminal of its own, after a line saying what
- * runs, and collects what it prints. The terminal closes by itself when the helper succeeds; after a failure it
- * stays open, saying so, until the user presses a key or closes it, so that an error may point to it. Resolves
- * once the helper ended, or once the terminal closed before that (`code` undefined; the helper is sent SIGHUP).
+ * Runs a program (the helper under sudo, which may ask for the password; sudo's install of the helper) in a terminal
+ * of its own, after a line saying what runs, and collects what it prints. The terminal closes by itself when the
+ * program succeeds; after a failure it stays open, saying so, until the user presses a key or closes it, so that
+ * an error may point to it. Resolves once the program ended, or once the terminal closed before that (`code`
+ * undefined; the program is sent SIGHUP). `endedLine` is the line shown after a failure.
  */
 export function runHelperInTerminal(
   log: vscode.LogOutputChannel, name: string, file: string, args: string[], banner: string,
+  endedLine = (code: number) => t('[The helper ended with exit code {0}]', code),
 ): Promise<TerminalRun & { terminal: vscode.Terminal }> {
   const nodePty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
-  const writeEmitter = new vscode.EventEmitter<string>();
-  const closeEmitter = new vscode.EventEmitter<number | void>();
-  let child: import('node-pty').IPty | undefined;
-  let output = '';
-  let code: number | undefined;
-  let settle: (run: TerminalRun) => void = () => undefined;
-  const ended = new Promise<TerminalRun>((resolve) => {
-    let settled = false;
-    settle = (run) => {
-      if (!settled) resolve(run);
-      settled = true;
+  const pty = new OneRunPty({ name, file, args, banner, log, pty: nodePty }, endedLine);
+  const terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('shield') });
+  terminal.show();
+  return pty.run.then((run) => ({ ...run, terminal }));
+}
+
+/** A helper terminal for one run: its outcome, with the helper's error line, once it ended or its terminal closed. */
+class OneRunPty extends HelperPty {
+  private printed = '';
+  constructor(
+    options: HelperPtyOptions,
+    private readonly endedLine: (code: number) => string,
+  ) {
+    super(options);
+  }
+
+  private settle: (run: TerminalRun) => void = () => undefined;
+  readonly run = new Promise<TerminalRun>((resolve) => {
+    this.settle = (run) => {
+      resolve(run);
+      this.settle = () => undefined;
     };
   });
-  const pty: vscode.Pseudoterminal = {
-    onDidWrite: writeEmitter.event,
-    onDidClose: closeEmitter.event,
-    open(dimensions) {
-      writeEmitter.fire(`\x1b[2m${banner}\x1b[0m\r\n`);
-      try {
-        child = nodePty.spawn(file, args, {
-          name: 'xterm-256color', cols: dimensions?.columns ?? 80, rows: dimensions?.rows ?? 24,
-          // The extension host's own folder may be one this user cannot enter (node-pty's chdir would fail).
-          cwd: os.homedir(),
-          env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
-        });
-      } catch (error) {
-        code = 127;
-        const message = t('Could not start {0}: {1}', file, (error as Error).message);
-        writeEmitter.fire(`\x1b[31m${message}\x1b[0m\r\n${t('Press any key to close the terminal.')}`);
-        settle({ code, error: message, open: true });
-        return;
-      }
-      child.onData((data) => {
-        output += data;
-        writeEmitter.fire(data);
-      });
-      child.onExit(({ exitCode, signal }) => {
-        code = signal ? 128 + signal : exitCode;
-        if (code === 0) {
-          closeEmitter.fire(0);
-          settle({ code, open: false });
-          return;
-        }
-        writeEmitter.fire(`\r\n\x1b[1m${t('[The helper ended with exit code {0}]', code)}\x1b[0m ${t('Press any key to close the terminal.')}`);
-        settle({ code, error: helperErrorLine(output), open: true });
-      });
-    },
-    handleInput(data) {
-      if (code !== undefined) closeEmitter.fire(code);
-      else child?.write(data);
-    },
-    setDimensions(dimensions) {
-      if (code === undefined && dimensions.columns > 0 && dimensions.rows > 0) child?.resize(dimensions.columns, dimensions.rows);
-    },
-    close() {
-      if (child && code === undefined) child.kill('SIGHUP');
-      settle({ code: undefined, open: false });
-    },
-  };
-  const terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('shield') });
-  const closed = vscode.window.onDidCloseTerminal((t) => {
-    if (t !== terminal) return;
-    closed.dispose();
-    writeEmitter.dispose();
-    closeEmitter.dispose();
-  });
-  terminal.show();
-  return ended.then((run) => ({ ...run, terminal }));
+
+  protected override output(data: string): void {
+    this.printed += data;
+  }
+
+  protected override ended(code: number, startError: string | undefined): string | undefined {
+    if (startError !== undefined) this.settle({ code, error: startError, open: true });
+    else if (code === 0) this.settle({ code, open: false });
+    else this.settle({ code, error: helperErrorLine(this.printed), open: true });
+    return code === 0 ? undefined : this.endedLine(code);
+  }
+
+  protected override closing(): void {
+    this.settle({ code: undefined, open: false });
+  }
 }
 
 export function findProgram(name: string): string | undefined {
