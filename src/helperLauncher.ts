@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -46,11 +46,11 @@ export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogO
  * What decides how the helper runs, read once: the setting, the helper copy, sudo and pkexec, user namespaces, and
  * the owner of `rootfs` (for a start) or `targetUid` (for a kill: the owner of the container's PID 1).
  */
-export function launchContext(
+export async function launchContext(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   about: { rootfs?: string; targetUid?: number } = {},
-): LaunchContext {
+): Promise<LaunchContext> {
   const uid = process.getuid?.() ?? -1;
   // The system copy when it is installed and current (a sudo rule names it), else the shipped one; rootless runs either.
   const helper = currentHelper(context, log);
@@ -70,33 +70,43 @@ export function launchContext(
     helperDirect: helper.direct,
     sudoPath: findProgram('sudo'),
     pkexecPath: findProgram('pkexec'),
-    userNamespaces: privilege === 'auto' && uid !== 0 ? userNamespacesWork(log) : undefined,
+    userNamespaces: privilege === 'auto' && uid !== 0 ? await userNamespacesWork(log) : undefined,
     rootfsOwner,
   };
 }
 
 /** How to run the helper with `args`, per miniContainers.privilege; throws a sentence to show. */
-export function planHelperLaunch(
+export async function planHelperLaunch(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   args: readonly string[],
   about: { rootfs?: string; targetUid?: number } = {},
-): Launch {
-  return planLaunch(launchContext(context, log, about), args, t);
+): Promise<Launch> {
+  return planLaunch(await launchContext(context, log, about), args, t);
 }
 
-let userNamespaceProbe: boolean | undefined;
+let userNamespaceProbe: Promise<boolean> | undefined;
 
-/** Whether bubblewrap can make a user namespace here, as the helper's rootless start will; asked once. */
-export function userNamespacesWork(log: vscode.LogOutputChannel): boolean {
-  if (userNamespaceProbe === undefined) {
+/**
+ * Whether bubblewrap can make a user namespace here, as the helper's rootless start will; asked once, at the first
+ * launch that needs to know, without blocking the extension host while bwrap runs (up to 10 s).
+ */
+export function userNamespacesWork(log: vscode.LogOutputChannel): Promise<boolean> {
+  userNamespaceProbe ??= new Promise((resolve) => {
     const bwrap = findProgram('bwrap');
-    const probe = bwrap
-      ? spawnSync(bwrap, ['--unshare-user', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'], { timeout: 10_000 })
-      : undefined;
-    userNamespaceProbe = probe?.status === 0;
-    log.info(`[helper] user namespaces ${userNamespaceProbe ? 'work' : `do not work (${bwrap ? probe?.stderr.toString().trim() || `exit ${probe?.status}` : 'bwrap is missing'})`}: rootless containers ${userNamespaceProbe ? 'available' : 'unavailable'}`);
-  }
+    if (!bwrap) {
+      log.info('[helper] user namespaces do not work (bwrap is missing): rootless containers unavailable');
+      resolve(false);
+      return;
+    }
+    const args = ['--unshare-user', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'];
+    execFile(bwrap, args, { timeout: 10_000 }, (error, _stdout, stderr) => {
+      const works = !error;
+      const why = error ? String(stderr).trim() || (error.killed ? 'timed out after 10 s' : `exit ${error.code}`) : '';
+      log.info(`[helper] user namespaces ${works ? 'work' : `do not work (${why})`}: rootless containers ${works ? 'available' : 'unavailable'}`);
+      resolve(works);
+    });
+  });
   return userNamespaceProbe;
 }
 

@@ -22,7 +22,7 @@ export function registerIsolatedShell(
     const rootfs = await resolveRootfs(log);
     if (!rootfs) return undefined;
     try {
-      return makeTerminalOptions(context, log, sessions, rootfs);
+      return await makeTerminalOptions(context, log, sessions, rootfs);
     } catch (error) {
       const message = (error as Error).message;
       log.error(`[shell] ${inEnglish(message)}`);
@@ -50,18 +50,18 @@ export function registerIsolatedShell(
   );
 }
 
-function makeTerminalOptions(
+async function makeTerminalOptions(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   sessions: Sessions,
   rootfs: string,
-): vscode.ExtensionTerminalOptions {
+): Promise<vscode.ExtensionTerminalOptions> {
   const pty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
   const name = containerName(rootfs, randomBytes(2).toString('hex'));
   const confinement = readConfinementSettings();
   // Under sudo or pkexec the helper, as root, writes only in its own folder: the status file's path is its choice.
   // The launch is planned twice from one reading of the machine: once to learn how it runs, once with its args.
-  const how = launchContext(context, log, { rootfs });
+  const how = await launchContext(context, log, { rootfs });
   const delegated = isDelegated(planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via);
   const { statusDir, statusFile, ownsStatusDir } = delegated
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
