@@ -17,29 +17,59 @@ export function shippedHelperPath(context: vscode.ExtensionContext): string {
 
 const warned = new Set<string>();
 
-/** The system-wide copy when it is the shipped helper and only root can change it, else the shipped one. */
+/**
+ * The system-wide copy when it is the shipped helper and only root can change it, else the shipped one. A system
+ * copy that is there but cannot be read whole (the script or its seccomp filter) is said, with an action to install
+ * it again, not taken for "not installed"; a shipped helper without its filter throws a sentence to show.
+ */
 export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): HelperChoice {
   const shippedPath = shippedHelperPath(context);
-  let installed: InstalledCopy | undefined;
+  let shipped: Buffer;
   try {
-    const file = fs.statSync(SYSTEM_HELPER_PATH);
-    const folder = fs.statSync(path.dirname(SYSTEM_HELPER_PATH));
-    installed = {
-      // The script and its seccomp filter: the copy is used only when both are the shipped ones.
-      content: Buffer.concat([fs.readFileSync(SYSTEM_HELPER_PATH), fs.readFileSync(path.join(path.dirname(SYSTEM_HELPER_PATH), 'seccomp.bpf'))]),
-      uid: file.uid, mode: file.mode, folderUid: folder.uid, folderMode: folder.mode,
-    };
-  } catch {
-    installed = undefined;
+    shipped = readHelperFiles(shippedPath);
+  } catch (error) {
+    const message = t('The helper shipped with the extension is incomplete ({0}): reinstall the extension, or in a checkout build it with "node esbuild.mjs".', (error as Error).message);
+    if (!warned.has(message)) log.error(`[helper] ${inEnglish(message)}`);
+    warned.add(message);
+    throw new Error(message);
   }
-  const shipped = Buffer.concat([fs.readFileSync(shippedPath), fs.readFileSync(path.join(path.dirname(shippedPath), 'seccomp.bpf'))]);
+  let installed: InstalledCopy | undefined;
+  let unreadable: string | undefined;
+  try {
+    installed = readInstalledCopy();
+  } catch (error) {
+    unreadable = t('{0} is installed but could not be read ({1}), so the helper shipped with the extension is used and a sudo rule for the system copy does not apply to it. Run "Install Helper System-wide" again.', SYSTEM_HELPER_PATH, (error as Error).message);
+  }
   const choice = chooseHelper(shippedPath, shipped, installed, t);
-  if (choice.warning && !warned.has(choice.warning)) {
-    warned.add(choice.warning);
-    log.warn(`[helper] ${inEnglish(choice.warning)}`);
-    vscode.window.showWarningMessage(choice.warning);
+  const warning = unreadable ?? choice.warning;
+  if (warning && !warned.has(warning)) {
+    warned.add(warning);
+    log.warn(`[helper] ${inEnglish(warning)}`);
+    const install = t('Install Helper System-wide');
+    void vscode.window.showWarningMessage(warning, install).then((answer) => {
+      if (answer === install) void vscode.commands.executeCommand('miniContainers.installHelper');
+    });
   }
   return choice;
+}
+
+/** The script and its seccomp filter beside it, as one buffer: a copy is used only when both are the shipped ones. */
+function readHelperFiles(script: string): Buffer {
+  return Buffer.concat([fs.readFileSync(script), fs.readFileSync(path.join(path.dirname(script), 'seccomp.bpf'))]);
+}
+
+/** The system copy as chooseHelper weighs it; undefined when none is installed; throws when it cannot be read. */
+function readInstalledCopy(): InstalledCopy | undefined {
+  let file: fs.Stats;
+  try {
+    file = fs.statSync(SYSTEM_HELPER_PATH);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  const folder = fs.statSync(path.dirname(SYSTEM_HELPER_PATH));
+  return { content: readHelperFiles(SYSTEM_HELPER_PATH), uid: file.uid, mode: file.mode, folderUid: folder.uid, folderMode: folder.mode };
 }
 
 /**
