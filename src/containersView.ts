@@ -33,8 +33,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   private scanner: ProcessScanner | undefined;
   private readonly registry: ContainerRegistry;
-  /** The records of this user's rootless containers; none when VS Code runs as root. */
-  private readonly userRegistry: ContainerRegistry | undefined;
+  /**
+   * The records of this user's rootless containers; none when VS Code runs as root. Where they are (a stat of
+   * XDG_RUNTIME_DIR) is found at the first scan, not during activation.
+   */
+  private userRegistry: ContainerRegistry | undefined;
+  private userRegistryFound = false;
   /** Why the last scan of /proc failed, shown in the tree; undefined after one that worked. */
   private scanProblem: string | undefined;
   /** Why the last read of the helper's records failed (the containers show without their names). */
@@ -57,7 +61,8 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
    * container changes (and is refreshed).
    */
   private readonly processNodes = new Map<string, ProcessNode>();
-  private readonly bootMs = bootTimeMs();
+  /** When the machine booted (a read of /proc/stat), at the first row that needs it rather than during activation. */
+  private bootMsRead: number | undefined;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -66,8 +71,6 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     private readonly sources: { procRoot?: string; registryDir?: string } = {},
   ) {
     this.registry = new ContainerRegistry(sources.registryDir ?? DEFAULT_REGISTRY_DIR);
-    const uid = process.getuid?.() ?? 0;
-    this.userRegistry = sources.registryDir === undefined && uid !== 0 ? new ContainerRegistry(userRegistryDir(process.env, uid)) : undefined;
     // A session learns its container's PID 1 from the status line, which may come after the refresh that drew the
     // container: redraw the containers whose "started here" (Reveal Terminal) changed.
     this.sessionListener = sessions.onDidChange(() => this.updateStartedHere());
@@ -75,6 +78,11 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   /** The helper's records of root's containers and of this user's rootless ones, as one map. */
   private readRecords(): Map<string, ContainerRecord> {
+    if (!this.userRegistryFound) {
+      const uid = process.getuid?.() ?? 0;
+      this.userRegistry = this.sources.registryDir === undefined && uid !== 0 ? new ContainerRegistry(userRegistryDir(process.env, uid)) : undefined;
+      this.userRegistryFound = true;
+    }
     const records = this.registry.read();
     if (!this.userRegistry) return records;
     const own = this.userRegistry.read();
@@ -265,7 +273,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const id = `${c.key}/${p.hostPid}:${p.startTime}:${hasChildren}`;
     const cached = this.processNodes.get(id);
     if (cached?.container === c && cached.process === p) return cached;
-    const node = new ProcessNode(c, p, hasChildren, this.bootMs);
+    const node = new ProcessNode(c, p, hasChildren, this.bootMs());
     this.processNodes.set(id, node);
     return node;
   }
@@ -320,8 +328,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (repaint) this.changeEmitter.fire(undefined);
   }
 
+  private bootMs(): number {
+    return (this.bootMsRead ??= bootTimeMs());
+  }
+
   private clock(): TreeClock {
-    return { nowMs: Date.now(), bootMs: this.bootMs };
+    return { nowMs: Date.now(), bootMs: this.bootMs() };
   }
 }
 
@@ -346,24 +358,25 @@ export function registerContainersView(
   let timer: NodeJS.Timeout | undefined;
   // A failed refresh is logged, and shown at the top of the tree, by the provider.
   const refresh = (probeAll = true) => provider.refresh({ probeAll });
-  const schedule = () => {
+  /** `scanNow` false (at activation): the tree's first getChildren scans, after activate() has returned. */
+  const schedule = (scanNow = true) => {
     clearInterval(timer);
     timer = undefined;
     if (!view.visible && !provider.watched) {
       provider.pause();
       return;
     }
-    refresh();
+    if (scanNow) refresh();
     const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('refreshInterval', 2);
     timer = setInterval(() => refresh(false), Math.max(0.25, seconds) * 1000);
   };
-  context.subscriptions.push(view.onDidChangeVisibility(schedule));
+  context.subscriptions.push(view.onDidChangeVisibility(() => schedule()));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('miniContainers.refreshInterval') && schedule()),
   );
-  context.subscriptions.push(provider.onDidChangeWatchers(schedule));
+  context.subscriptions.push(provider.onDidChangeWatchers(() => schedule()));
   context.subscriptions.push(sessions.onDidChange(() => (view.visible || provider.watched) && refresh()));
   context.subscriptions.push({ dispose: () => clearInterval(timer) });
-  schedule();
+  schedule(false);
   return { provider, view };
 }
