@@ -27,8 +27,23 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * Activation cost: esbuild gives every file that writes `import * as fs from 'node:fs'` (or `vscode`) its own copy
+ * of the module's properties (`__toESM`, one getter per export): ten copies of node:fs and fifteen of the vscode
+ * API in the extension, about 4 ms of its 10 ms load in a plain Node (measured with a stub vscode). Routed through
+ * one small ES module per such import (`export * from 'node:fs'`), each is copied once, on first load.
+ */
+const oneCopyPerExternal = {
+  name: 'one-copy-per-external',
+  setup(build) {
+    build.onResolve({ filter: /^(?:node:[a-z_/]+|vscode)$/ }, (args) =>
+      args.namespace === 'one-copy' ? { path: args.path, external: true } : { path: args.path, namespace: 'one-copy' });
+    build.onLoad({ filter: /.*/, namespace: 'one-copy' }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js' }));
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
+  { ...common, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', plugins: [oneCopyPerExternal] },
   ...(existsSync('src/cli.ts') ? [{ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist' }] : []),
 ];
 // Test bundles are built in every mode, never minified: `npm run serve` runs one right after packaging.

@@ -57,7 +57,7 @@ export class ProcessNode extends vscode.TreeItem {
   }
 }
 
-/** The processes that hold a container on the host (sudo → helper → supervisor), with host PIDs. */
+/** The processes that hold a container on the host (sudo → helper → bubblewrap's monitor), with host PIDs. */
 export class HostSideNode extends vscode.TreeItem {
   constructor(
     public readonly container: Container,
@@ -66,7 +66,7 @@ export class HostSideNode extends vscode.TreeItem {
     super(vscode.l10n.t('host side'), vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `host:${container.key}`;
     this.description = chain.map((p) => `${p.comm} ${p.hostPid}`).join(' → ');
-    this.tooltip = vscode.l10n.t('The processes on the host that started and supervise this container, outermost first, with their host PIDs.');
+    this.tooltip = vscode.l10n.t('The processes on the host that started this container and wait for it to end, outermost first, with their host PIDs.');
     this.iconPath = new vscode.ThemeIcon('server-process');
     this.contextValue = 'hostSide';
   }

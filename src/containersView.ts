@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { buildModel, Container, ContainerModel, diffModels } from './core/containerModel';
+import { buildModel, Container, ContainerModel, diffModels, processTotals } from './core/containerModel';
 import { hostChain } from './core/hostChain';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
 import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR, userRegistryDir } from './core/registry';
@@ -8,10 +8,10 @@ import { bootTimeMs, processForest } from './core/treeText';
 import {
   ContainerNode, HostProcessNode, HostSideNode, ProblemNode, ProcessNode, TreeClock, TreeNode,
 } from './containerTreeItems';
-import type { Sessions } from './isolatedShell';
+import { VIEW_ID } from './contributionIds';
+import type { Sessions } from './sessions';
 import { t } from './localize';
 
-export const VIEW_ID = 'miniContainers.containers';
 /** How often polling probes every process even while the host looks quiet. */
 const QUIET_PROBE_INTERVAL_MS = 10_000;
 
@@ -33,8 +33,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   private scanner: ProcessScanner | undefined;
   private readonly registry: ContainerRegistry;
-  /** The records of this user's rootless containers; none when VS Code runs as root. */
-  private readonly userRegistry: ContainerRegistry | undefined;
+  /**
+   * The records of this user's rootless containers; none when VS Code runs as root. Where they are (a stat of
+   * XDG_RUNTIME_DIR) is found at the first scan, not during activation.
+   */
+  private userRegistry: ContainerRegistry | undefined;
+  private userRegistryFound = false;
   /** Why the last scan of /proc failed, shown in the tree; undefined after one that worked. */
   private scanProblem: string | undefined;
   /** Why the last read of the helper's records failed (the containers show without their names). */
@@ -43,6 +47,13 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private model: ContainerModel | undefined;
   private records: ReadonlyMap<string, ContainerRecord> = new Map();
   private processes: ReadonlyMap<number, ProcessInfo> = new Map();
+  /** Processes of each container and those nested in it (its row's count), computed once per model. */
+  private totals: ReadonlyMap<string, number> = new Map();
+  /**
+   * Each container's processes by parent, made the first time one of its rows is asked for and kept while the
+   * model hands back the same container object (until its processes change), not remade per expanded node.
+   */
+  private readonly forests = new WeakMap<Container, ReturnType<typeof processForest>>();
   private readonly nodes = new Map<string, ContainerNode>();
   /**
    * Process nodes of the current containers. TreeView.reveal registers the nodes getParent returns, and VS Code
@@ -50,7 +61,8 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
    * container changes (and is refreshed).
    */
   private readonly processNodes = new Map<string, ProcessNode>();
-  private readonly bootMs = bootTimeMs();
+  /** When the machine booted (a read of /proc/stat), at the first row that needs it rather than during activation. */
+  private bootMsRead: number | undefined;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -59,11 +71,23 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     private readonly sources: { procRoot?: string; registryDir?: string } = {},
   ) {
     this.registry = new ContainerRegistry(sources.registryDir ?? DEFAULT_REGISTRY_DIR);
-    const uid = process.getuid?.() ?? 0;
-    this.userRegistry = sources.registryDir === undefined && uid !== 0 ? new ContainerRegistry(userRegistryDir(process.env, uid)) : undefined;
     // A session learns its container's PID 1 from the status line, which may come after the refresh that drew the
     // container: redraw the containers whose "started here" (Reveal Terminal) changed.
     this.sessionListener = sessions.onDidChange(() => this.updateStartedHere());
+  }
+
+  /** The helper's records of root's containers and of this user's rootless ones, as one map. */
+  private readRecords(): Map<string, ContainerRecord> {
+    if (!this.userRegistryFound) {
+      const uid = process.getuid?.() ?? 0;
+      this.userRegistry = this.sources.registryDir === undefined && uid !== 0 ? new ContainerRegistry(userRegistryDir(process.env, uid)) : undefined;
+      this.userRegistryFound = true;
+    }
+    const records = this.registry.read();
+    if (!this.userRegistry) return records;
+    const own = this.userRegistry.read();
+    if (!own.size) return records;
+    return new Map([...records, ...own]);
   }
 
   /**
@@ -73,15 +97,6 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
    * would cost about 10 ms of CPU every 2 s. Every process is still probed every QUIET_PROBE_INTERVAL_MS, for
    * what changes in an older process without a fork or an exit (an exec, a state).
    */
-  /** The helper's records of root's containers and of this user's rootless ones, as one map. */
-  private readRecords(): Map<string, ContainerRecord> {
-    const records = this.registry.read();
-    if (!this.userRegistry) return records;
-    const own = this.userRegistry.read();
-    if (!own.size) return records;
-    return new Map([...records, ...own]);
-  }
-
   refresh({ probeAll = true }: { probeAll?: boolean } = {}): ContainerModel | undefined {
     return this.rescan(true, probeAll);
   }
@@ -118,6 +133,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     });
     this.model = model;
     this.processes = snapshot.processes;
+    this.totals = processTotals(model);
     for (const [id, node] of this.processNodes) if (model.byKey.get(node.container.key) !== node.container) this.processNodes.delete(id);
     this.modelEmitter.fire(model);
     if (!repaint) return model;
@@ -174,7 +190,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const c = this.model?.byKey.get(containerKey);
     const p = c?.processes.find((x) => x.hostPid === hostPid && x.startTime === startTime);
     if (!c || !p) return undefined;
-    return this.processNodeOf(c, p, c.processes.some((x) => x.ppid === p.hostPid));
+    return this.processNodeOf(c, p, this.forestOf(c).children.has(p.hostPid));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -196,7 +212,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       const c = model.byKey.get(node.container.key);
       if (!c) return [];
       const chain = this.hostChain(c);
-      const { roots, children } = processForest(c.processes);
+      const { roots, children } = this.forestOf(c);
       const nested = model.containers.filter((n) => n.parentKey === c.key).map((n) => this.containerNode(n, clock));
       return [
         ...(chain.length ? [new HostSideNode(c, chain)] : []),
@@ -207,7 +223,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (node instanceof ProcessNode) {
       const c = model.byKey.get(node.container.key);
       if (!c) return [];
-      const { children } = processForest(c.processes);
+      const { children } = this.forestOf(c);
       return (children.get(node.process.hostPid) ?? []).map(
         (p) => this.processNodeOf(c, p, children.has(p.hostPid)),
       );
@@ -257,39 +273,37 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const id = `${c.key}/${p.hostPid}:${p.startTime}:${hasChildren}`;
     const cached = this.processNodes.get(id);
     if (cached?.container === c && cached.process === p) return cached;
-    const node = new ProcessNode(c, p, hasChildren, this.bootMs);
+    const node = new ProcessNode(c, p, hasChildren, this.bootMs());
     this.processNodes.set(id, node);
     return node;
   }
 
   private containerNode(c: Container, clock: TreeClock): ContainerNode {
+    const startedHere = this.sessionOf(c) !== undefined;
     const existing = this.nodes.get(c.key);
     if (existing) {
-      existing.update(c, this.total(c), clock, this.sessionOf(c) !== undefined);
+      existing.update(c, this.total(c), clock, startedHere);
       return existing;
     }
-    const node = new ContainerNode(c, this.sessionOf(c) !== undefined, this.total(c), clock);
+    const node = new ContainerNode(c, startedHere, this.total(c), clock);
     this.nodes.set(c.key, node);
     return node;
   }
 
-  /** Processes of the container and of every container nested in it. */
+  /** Processes of the container and of every container nested in it, from the count of the last scan. */
   private total(c: Container): number {
-    const model = this.model;
-    if (!model) return c.processes.length;
-    return model.containers.filter((n) => n.key === c.key || this.isInside(n, c.key)).reduce((sum, n) => sum + n.processes.length, 0);
+    return this.totals.get(c.key) ?? c.processes.length;
   }
 
-  private isInside(c: Container, ancestorKey: string): boolean {
-    for (let key = c.parentKey; key; key = this.model?.byKey.get(key)?.parentKey ?? null) {
-      if (key === ancestorKey) return true;
-    }
-    return false;
+  private forestOf(c: Container): ReturnType<typeof processForest> {
+    let forest = this.forests.get(c);
+    if (!forest) this.forests.set(c, (forest = processForest(c.processes)));
+    return forest;
   }
 
   /**
    * For a container the helper started: the processes that hold it on the host, outermost first — sudo or
-   * pkexec when used, the helper, its supervisor: the lesson's "second terminal".
+   * pkexec when used, the helper, bubblewrap's monitor: the lesson's "second terminal".
    */
   private hostChain(c: Container): ProcessInfo[] {
     if (c.startedBy !== 'mini-containers' || c.parentKey !== null) return [];
@@ -314,8 +328,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (repaint) this.changeEmitter.fire(undefined);
   }
 
+  private bootMs(): number {
+    return (this.bootMsRead ??= bootTimeMs());
+  }
+
   private clock(): TreeClock {
-    return { nowMs: Date.now(), bootMs: this.bootMs };
+    return { nowMs: Date.now(), bootMs: this.bootMs() };
   }
 }
 
@@ -340,24 +358,25 @@ export function registerContainersView(
   let timer: NodeJS.Timeout | undefined;
   // A failed refresh is logged, and shown at the top of the tree, by the provider.
   const refresh = (probeAll = true) => provider.refresh({ probeAll });
-  const schedule = () => {
+  /** `scanNow` false (at activation): the tree's first getChildren scans, after activate() has returned. */
+  const schedule = (scanNow = true) => {
     clearInterval(timer);
     timer = undefined;
     if (!view.visible && !provider.watched) {
       provider.pause();
       return;
     }
-    refresh();
+    if (scanNow) refresh();
     const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('refreshInterval', 2);
     timer = setInterval(() => refresh(false), Math.max(0.25, seconds) * 1000);
   };
-  context.subscriptions.push(view.onDidChangeVisibility(schedule));
+  context.subscriptions.push(view.onDidChangeVisibility(() => schedule()));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('miniContainers.refreshInterval') && schedule()),
   );
-  context.subscriptions.push(provider.onDidChangeWatchers(schedule));
+  context.subscriptions.push(provider.onDidChangeWatchers(() => schedule()));
   context.subscriptions.push(sessions.onDidChange(() => (view.visible || provider.watched) && refresh()));
   context.subscriptions.push({ dispose: () => clearInterval(timer) });
-  schedule();
+  schedule(false);
   return { provider, view };
 }

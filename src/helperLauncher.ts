@@ -1,11 +1,11 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeExit, Launch, LaunchContext, planLaunch } from './core/helperProtocol';
 import { helperErrorLine, type TerminalRun } from './core/signalOutcome';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
+import { HelperPty, type HelperPtyOptions } from './helperPty';
 import { loadNodePty } from './nodePty';
 import { readPrivilegeSetting } from './settings';
 import { inEnglish, t } from './localize';
@@ -17,40 +17,70 @@ export function shippedHelperPath(context: vscode.ExtensionContext): string {
 
 const warned = new Set<string>();
 
-/** The system-wide copy when it is the shipped helper and only root can change it, else the shipped one. */
+/**
+ * The system-wide copy when it is the shipped helper and only root can change it, else the shipped one. A system
+ * copy that is there but cannot be read whole (the script or its seccomp filter) is said, with an action to install
+ * it again, not taken for "not installed"; a shipped helper without its filter throws a sentence to show.
+ */
 export function currentHelper(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): HelperChoice {
   const shippedPath = shippedHelperPath(context);
-  let installed: InstalledCopy | undefined;
+  let shipped: Buffer;
   try {
-    const file = fs.statSync(SYSTEM_HELPER_PATH);
-    const folder = fs.statSync(path.dirname(SYSTEM_HELPER_PATH));
-    installed = {
-      // The script and its seccomp filter: the copy is used only when both are the shipped ones.
-      content: Buffer.concat([fs.readFileSync(SYSTEM_HELPER_PATH), fs.readFileSync(path.join(path.dirname(SYSTEM_HELPER_PATH), 'seccomp.bpf'))]),
-      uid: file.uid, mode: file.mode, folderUid: folder.uid, folderMode: folder.mode,
-    };
-  } catch {
-    installed = undefined;
+    shipped = readHelperFiles(shippedPath);
+  } catch (error) {
+    const message = t('The helper shipped with the extension is incomplete ({0}): reinstall the extension, or in a checkout build it with "node esbuild.mjs".', (error as Error).message);
+    if (!warned.has(message)) log.error(`[helper] ${inEnglish(message)}`);
+    warned.add(message);
+    throw new Error(message);
   }
-  const shipped = Buffer.concat([fs.readFileSync(shippedPath), fs.readFileSync(path.join(path.dirname(shippedPath), 'seccomp.bpf'))]);
+  let installed: InstalledCopy | undefined;
+  let unreadable: string | undefined;
+  try {
+    installed = readInstalledCopy();
+  } catch (error) {
+    unreadable = t('{0} is installed but could not be read ({1}), so the helper shipped with the extension is used and a sudo rule for the system copy does not apply to it. Run "Install Helper System-wide" again.', SYSTEM_HELPER_PATH, (error as Error).message);
+  }
   const choice = chooseHelper(shippedPath, shipped, installed, t);
-  if (choice.warning && !warned.has(choice.warning)) {
-    warned.add(choice.warning);
-    log.warn(`[helper] ${inEnglish(choice.warning)}`);
-    vscode.window.showWarningMessage(choice.warning);
+  const warning = unreadable ?? choice.warning;
+  if (warning && !warned.has(warning)) {
+    warned.add(warning);
+    log.warn(`[helper] ${inEnglish(warning)}`);
+    const install = t('Install Helper System-wide');
+    void vscode.window.showWarningMessage(warning, install).then((answer) => {
+      if (answer === install) void vscode.commands.executeCommand('miniContainers.installHelper');
+    });
   }
   return choice;
+}
+
+/** The script and its seccomp filter beside it, as one buffer: a copy is used only when both are the shipped ones. */
+function readHelperFiles(script: string): Buffer {
+  return Buffer.concat([fs.readFileSync(script), fs.readFileSync(path.join(path.dirname(script), 'seccomp.bpf'))]);
+}
+
+/** The system copy as chooseHelper weighs it; undefined when none is installed; throws when it cannot be read. */
+function readInstalledCopy(): InstalledCopy | undefined {
+  let file: fs.Stats;
+  try {
+    file = fs.statSync(SYSTEM_HELPER_PATH);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  const folder = fs.statSync(path.dirname(SYSTEM_HELPER_PATH));
+  return { content: readHelperFiles(SYSTEM_HELPER_PATH), uid: file.uid, mode: file.mode, folderUid: folder.uid, folderMode: folder.mode };
 }
 
 /**
  * What decides how the helper runs, read once: the setting, the helper copy, sudo and pkexec, user namespaces, and
  * the owner of `rootfs` (for a start) or `targetUid` (for a kill: the owner of the container's PID 1).
  */
-export function launchContext(
+export async function launchContext(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   about: { rootfs?: string; targetUid?: number } = {},
-): LaunchContext {
+): Promise<LaunchContext> {
   const uid = process.getuid?.() ?? -1;
   // The system copy when it is installed and current (a sudo rule names it), else the shipped one; rootless runs either.
   const helper = currentHelper(context, log);
@@ -70,33 +100,43 @@ export function launchContext(
     helperDirect: helper.direct,
     sudoPath: findProgram('sudo'),
     pkexecPath: findProgram('pkexec'),
-    userNamespaces: privilege === 'auto' && uid !== 0 ? userNamespacesWork(log) : undefined,
+    userNamespaces: privilege === 'auto' && uid !== 0 ? await userNamespacesWork(log) : undefined,
     rootfsOwner,
   };
 }
 
 /** How to run the helper with `args`, per miniContainers.privilege; throws a sentence to show. */
-export function planHelperLaunch(
+export async function planHelperLaunch(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   args: readonly string[],
   about: { rootfs?: string; targetUid?: number } = {},
-): Launch {
-  return planLaunch(launchContext(context, log, about), args, t);
+): Promise<Launch> {
+  return planLaunch(await launchContext(context, log, about), args, t);
 }
 
-let userNamespaceProbe: boolean | undefined;
+let userNamespaceProbe: Promise<boolean> | undefined;
 
-/** Whether bubblewrap can make a user namespace here, as the helper's rootless start will; asked once. */
-export function userNamespacesWork(log: vscode.LogOutputChannel): boolean {
-  if (userNamespaceProbe === undefined) {
+/**
+ * Whether bubblewrap can make a user namespace here, as the helper's rootless start will; asked once, at the first
+ * launch that needs to know, without blocking the extension host while bwrap runs (up to 10 s).
+ */
+export function userNamespacesWork(log: vscode.LogOutputChannel): Promise<boolean> {
+  userNamespaceProbe ??= new Promise((resolve) => {
     const bwrap = findProgram('bwrap');
-    const probe = bwrap
-      ? spawnSync(bwrap, ['--unshare-user', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'], { timeout: 10_000 })
-      : undefined;
-    userNamespaceProbe = probe?.status === 0;
-    log.info(`[helper] user namespaces ${userNamespaceProbe ? 'work' : `do not work (${bwrap ? probe?.stderr.toString().trim() || `exit ${probe?.status}` : 'bwrap is missing'})`}: rootless containers ${userNamespaceProbe ? 'available' : 'unavailable'}`);
-  }
+    if (!bwrap) {
+      log.info('[helper] user namespaces do not work (bwrap is missing): rootless containers unavailable');
+      resolve(false);
+      return;
+    }
+    const args = ['--unshare-user', '--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--', '/bin/true'];
+    execFile(bwrap, args, { timeout: 10_000 }, (error, _stdout, stderr) => {
+      const works = !error;
+      const why = error ? String(stderr).trim() || (error.killed ? 'timed out after 10 s' : `exit ${error.code}`) : '';
+      log.info(`[helper] user namespaces ${works ? 'work' : `do not work (${why})`}: rootless containers ${works ? 'available' : 'unavailable'}`);
+      resolve(works);
+    });
+  });
   return userNamespaceProbe;
 }
 
@@ -131,99 +171,55 @@ export async function runAsRoot(log: vscode.LogOutputChannel, launch: Launch, na
 }
 
 /**
- * Runs a program in a terminal of its own — where sudo can ask for the password — after a line saying what runs;
- * resolves with its exit code once the terminal closes (undefined when VS Code does not know it).
- */
-export function runInTerminal(name: string, file: string, args: string[], message: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const terminal = vscode.window.createTerminal({ name, shellPath: file, shellArgs: args, message });
-    terminal.show();
-    const listener = vscode.window.onDidCloseTerminal((closed) => {
-      if (closed !== terminal) return;
-      listener.dispose();
-      resolve(closed.exitStatus?.code);
-    });
-  });
-}
-
-/**
- * Runs the helper (under sudo, which may ask for the password) in a terminal of its own, after a line saying what
- * runs, and collects what it prints. The terminal closes by itself when the helper succeeds; after a failure it
- * stays open, saying so, until the user presses a key or closes it, so that an error may point to it. Resolves
- * once the helper ended, or once the terminal closed before that (`code` undefined; the helper is sent SIGHUP).
+ * Runs a program (the helper under sudo, which may ask for the password; sudo's install of the helper) in a terminal
+ * of its own, after a line saying what runs, and collects what it prints. The terminal closes by itself when the
+ * program succeeds; after a failure it stays open, saying so, until the user presses a key or closes it, so that
+ * an error may point to it. Resolves once the program ended, or once the terminal closed before that (`code`
+ * undefined; the program is sent SIGHUP). `endedLine` is the line shown after a failure.
  */
 export function runHelperInTerminal(
   log: vscode.LogOutputChannel, name: string, file: string, args: string[], banner: string,
+  endedLine = (code: number) => t('[The helper ended with exit code {0}]', code),
 ): Promise<TerminalRun & { terminal: vscode.Terminal }> {
   const nodePty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
-  const writeEmitter = new vscode.EventEmitter<string>();
-  const closeEmitter = new vscode.EventEmitter<number | void>();
-  let child: import('node-pty').IPty | undefined;
-  let output = '';
-  let code: number | undefined;
-  let settle: (run: TerminalRun) => void = () => undefined;
-  const ended = new Promise<TerminalRun>((resolve) => {
-    let settled = false;
-    settle = (run) => {
-      if (!settled) resolve(run);
-      settled = true;
+  const pty = new OneRunPty({ name, file, args, banner, log, pty: nodePty }, endedLine);
+  const terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('shield') });
+  terminal.show();
+  return pty.run.then((run) => ({ ...run, terminal }));
+}
+
+/** A helper terminal for one run: its outcome, with the helper's error line, once it ended or its terminal closed. */
+class OneRunPty extends HelperPty {
+  private printed = '';
+  constructor(
+    options: HelperPtyOptions,
+    private readonly endedLine: (code: number) => string,
+  ) {
+    super(options);
+  }
+
+  private settle: (run: TerminalRun) => void = () => undefined;
+  readonly run = new Promise<TerminalRun>((resolve) => {
+    this.settle = (run) => {
+      resolve(run);
+      this.settle = () => undefined;
     };
   });
-  const pty: vscode.Pseudoterminal = {
-    onDidWrite: writeEmitter.event,
-    onDidClose: closeEmitter.event,
-    open(dimensions) {
-      writeEmitter.fire(`\x1b[2m${banner}\x1b[0m\r\n`);
-      try {
-        child = nodePty.spawn(file, args, {
-          name: 'xterm-256color', cols: dimensions?.columns ?? 80, rows: dimensions?.rows ?? 24,
-          // The extension host's own folder may be one this user cannot enter (node-pty's chdir would fail).
-          cwd: os.homedir(),
-          env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
-        });
-      } catch (error) {
-        code = 127;
-        const message = t('Could not start {0}: {1}', file, (error as Error).message);
-        writeEmitter.fire(`\x1b[31m${message}\x1b[0m\r\n${t('Press any key to close the terminal.')}`);
-        settle({ code, error: message, open: true });
-        return;
-      }
-      child.onData((data) => {
-        output += data;
-        writeEmitter.fire(data);
-      });
-      child.onExit(({ exitCode, signal }) => {
-        code = signal ? 128 + signal : exitCode;
-        if (code === 0) {
-          closeEmitter.fire(0);
-          settle({ code, open: false });
-          return;
-        }
-        writeEmitter.fire(`\r\n\x1b[1m${t('[The helper ended with exit code {0}]', code)}\x1b[0m ${t('Press any key to close the terminal.')}`);
-        settle({ code, error: helperErrorLine(output), open: true });
-      });
-    },
-    handleInput(data) {
-      if (code !== undefined) closeEmitter.fire(code);
-      else child?.write(data);
-    },
-    setDimensions(dimensions) {
-      if (code === undefined && dimensions.columns > 0 && dimensions.rows > 0) child?.resize(dimensions.columns, dimensions.rows);
-    },
-    close() {
-      if (child && code === undefined) child.kill('SIGHUP');
-      settle({ code: undefined, open: false });
-    },
-  };
-  const terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('shield') });
-  const closed = vscode.window.onDidCloseTerminal((t) => {
-    if (t !== terminal) return;
-    closed.dispose();
-    writeEmitter.dispose();
-    closeEmitter.dispose();
-  });
-  terminal.show();
-  return ended.then((run) => ({ ...run, terminal }));
+
+  protected override output(data: string): void {
+    this.printed += data;
+  }
+
+  protected override ended(code: number, startError: string | undefined): string | undefined {
+    if (startError !== undefined) this.settle({ code, error: startError, open: true });
+    else if (code === 0) this.settle({ code, open: false });
+    else this.settle({ code, error: helperErrorLine(this.printed), open: true });
+    return code === 0 ? undefined : this.endedLine(code);
+  }
+
+  protected override closing(): void {
+    this.settle({ code: undefined, open: false });
+  }
 }
 
 export function findProgram(name: string): string | undefined {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { quoteForDisplay } from './core/helperProtocol';
 import { HELPER_FILES, installHelperFiles } from './core/helperInstall';
 import { sudoersRule, SYSTEM_HELPER_PATH } from './core/systemHelper';
-import { findProgram, runInTerminal, shippedHelperPath } from './helperLauncher';
+import { findProgram, runHelperInTerminal, shippedHelperPath } from './helperLauncher';
 import { inEnglish, t } from './localize';
 
 /**
@@ -18,7 +18,7 @@ export function registerInstallHelper(context: vscode.ExtensionContext, log: vsc
       const source = shippedHelperPath(context);
       try {
         if (process.getuid?.() === 0) installAsRoot(source);
-        else await installWithSudo(source);
+        else await installWithSudo(log, source);
       } catch (error) {
         log.error(`[install] Installing the helper failed: ${inEnglish((error as Error).message)}`);
         vscode.window.showErrorMessage(t('Installing the helper failed: {0}', (error as Error).message));
@@ -44,12 +44,14 @@ function installAsRoot(source: string): void {
 }
 
 /** `sudo install` in a terminal, where the user types the password; rejects with why when it did not succeed. */
-async function installWithSudo(source: string): Promise<void> {
+async function installWithSudo(log: vscode.LogOutputChannel, source: string): Promise<void> {
   const sudo = findProgram('sudo');
   if (!sudo) throw new Error(t('sudo is not installed; run VS Code as root once, or copy the helper by hand.'));
   const files = HELPER_FILES.map((f) => path.join(path.dirname(source), f));
   const args = ['--', 'install', '-D', '-o', 'root', '-g', 'root', '-m', '0755', '-t', path.dirname(SYSTEM_HELPER_PATH), ...files];
-  const code = await runInTerminal(t('Install Mini Containers helper'), sudo, args,
-    t('Copying the helper and its seccomp filter to {0}, owned by root: {1}', path.dirname(SYSTEM_HELPER_PATH), `sudo ${args.map(quoteForDisplay).join(' ')}`));
-  if (code !== 0) throw new Error(t('sudo install ended with exit code {0}', code ?? t('unknown')));
+  const ended = (code: number | undefined) => t('sudo install ended with exit code {0}', code ?? t('unknown'));
+  const { code } = await runHelperInTerminal(log, t('Install Mini Containers helper'), sudo, args,
+    t('Copying the helper and its seccomp filter to {0}, owned by root: {1}', path.dirname(SYSTEM_HELPER_PATH), `sudo ${args.map(quoteForDisplay).join(' ')}`),
+    (failed) => `[${ended(failed)}]`);
+  if (code !== 0) throw new Error(ended(code));
 }

@@ -2,44 +2,15 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile, StartedEvent } from './core/helperProtocol';
+import { PROFILE_ID } from './contributionIds';
+import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile } from './core/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
 import { readConfinementSettings } from './settings';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from './rootfsCommands';
+import type { Session, Sessions } from './sessions';
 import { inEnglish, t } from './localize';
-
-export const PROFILE_ID = 'miniContainers.isolatedShell';
-
-/** A container started from this window, for the features that list or stop them. */
-export interface Session {
-  /** The container's name, which is also its terminal's. */
-  name: string;
-  pty: ContainerPty;
-  container?: StartedEvent;
-}
-
-/** The containers this window started; fires when one starts running or ends. */
-export class Sessions implements vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<void>();
-  readonly onDidChange = this.emitter.event;
-  readonly all = new Set<Session>();
-
-  add(session: Session): void {
-    this.all.add(session);
-    this.emitter.fire();
-  }
-  changed(): void {
-    this.emitter.fire();
-  }
-  remove(session: Session): void {
-    if (this.all.delete(session)) this.emitter.fire();
-  }
-  dispose(): void {
-    this.emitter.dispose();
-  }
-}
 
 /** "Start Isolated Shell" and the "Isolated Shell" terminal profile. */
 export function registerIsolatedShell(
@@ -51,7 +22,7 @@ export function registerIsolatedShell(
     const rootfs = await resolveRootfs(log);
     if (!rootfs) return undefined;
     try {
-      return makeTerminalOptions(context, log, sessions, rootfs);
+      return await makeTerminalOptions(context, log, sessions, rootfs);
     } catch (error) {
       const message = (error as Error).message;
       log.error(`[shell] ${inEnglish(message)}`);
@@ -79,18 +50,18 @@ export function registerIsolatedShell(
   );
 }
 
-function makeTerminalOptions(
+async function makeTerminalOptions(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   sessions: Sessions,
   rootfs: string,
-): vscode.ExtensionTerminalOptions {
+): Promise<vscode.ExtensionTerminalOptions> {
   const pty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
   const name = containerName(rootfs, randomBytes(2).toString('hex'));
   const confinement = readConfinementSettings();
   // Under sudo or pkexec the helper, as root, writes only in its own folder: the status file's path is its choice.
   // The launch is planned twice from one reading of the machine: once to learn how it runs, once with its args.
-  const how = launchContext(context, log, { rootfs });
+  const how = await launchContext(context, log, { rootfs });
   const delegated = isDelegated(planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via);
   const { statusDir, statusFile, ownsStatusDir } = delegated
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }

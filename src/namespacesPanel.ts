@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { ContainerModel } from './core/containerModel';
 import type { HolderRole } from './core/hostChain';
 import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate, Picture, PictureFact } from './core/namespacePicture';
 import type { ProcessRef } from './containerCommands';
 import { ContainerNode, type TreeNode } from './containerTreeItems';
-import { type ContainersProvider, VIEW_ID } from './containersView';
+import type { ContainersProvider } from './containersView';
+import { NAMESPACES_VIEW_TYPE, VIEW_ID } from './contributionIds';
 
-export const NAMESPACES_VIEW_TYPE = 'miniContainers.namespaces';
 /** How many of the host's own processes the filtered list shows at most. */
 const HOST_ONLY_PAGE = 200;
 /** TreeView.reveal of a view that was hidden fails until its tree has loaded. */
@@ -48,6 +49,8 @@ class NamespacesPanel {
   private readonly disposables: vscode.Disposable[] = [];
   /** What the webview shows now; undefined until it is ready (and again after it reloads). */
   private shown: Picture | undefined;
+  /** The picture of the provider's last model: built once per scan, not again when the webview reloads. */
+  private built: { model: ContainerModel; picture: Picture } | undefined;
   private ready = false;
   private hostOnly: { open: boolean; filter: string } = { open: false, filter: '' };
   private pendingFocus: string | undefined;
@@ -126,7 +129,8 @@ class NamespacesPanel {
     const model = this.provider.current;
     if (!this.ready || !this.panel.visible || !model) return;
     const started = performance.now();
-    const picture = buildPicture(model, this.provider.currentProcesses);
+    if (this.built?.model !== model) this.built = { model, picture: buildPicture(model, this.provider.currentProcesses) };
+    const { picture } = this.built;
     const update = diffPictures(this.shown, picture);
     if (isEmptyUpdate(update, this.shown)) return;
     this.shown = picture;
@@ -221,8 +225,7 @@ function webviewStrings(): Record<string, string> {
     sudo: vscode.l10n.t('sudo (asked for your password)'),
     pkexec: vscode.l10n.t('pkexec (asked for your password in a dialog)'),
     helper: vscode.l10n.t('the helper'),
-    supervisor: vscode.l10n.t("the helper's supervisor"),
-    controlServer: vscode.l10n.t("the helper's control server"),
+    capsh: vscode.l10n.t('capsh (drops capabilities, then runs bubblewrap)'),
     bwrapMonitor: vscode.l10n.t("bubblewrap's monitor"),
     unshare: vscode.l10n.t('unshare (waits for PID 1)'),
     nspawn: vscode.l10n.t('systemd-nspawn'),

@@ -59,7 +59,7 @@ export async function createBusyboxRootfs(
   const name = `busybox-u${process.getuid?.() ?? 0}`;
   let launch: Launch | undefined;
   try {
-    launch = planHelperLaunch(context, log, ['make-rootfs', '--name', name], { rootfs: storage });
+    launch = await planHelperLaunch(context, log, ['make-rootfs', '--name', name], { rootfs: storage });
   } catch {
     launch = undefined; // no way to run the helper: build the user's own, and starting will say why it cannot run
   }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
 import { terminalRunError } from './core/signalOutcome';
 import { planHelperLaunch, runAsRoot, runLaunch } from './helperLauncher';
-import type { Sessions } from './isolatedShell';
+import type { Sessions } from './sessions';
 import { inEnglish, t } from './localize';
 
 /**
@@ -44,7 +44,7 @@ export class Signaller implements vscode.Disposable {
       return;
     }
     // A container whose PID 1 runs as this user is rootless: the helper signals it as this user, with no password.
-    const launch = planHelperLaunch(this.context, this.log, buildKillArgs(target), { targetUid: ownerOf(target.initPid) });
+    const launch = await planHelperLaunch(this.context, this.log, buildKillArgs(target), { targetUid: ownerOf(target.initPid) });
     if (launch.via === 'root' || launch.via === 'rootless') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);

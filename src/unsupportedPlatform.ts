@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { UnsupportedReason } from './core/platform';
-import { VIEW_ID } from './containersView';
-import { PROFILE_ID } from './isolatedShell';
+import { PROFILE_ID, VIEW_ID } from './contributionIds';
 
 /** Set to the reason while containers cannot be made here; the view's welcome content and menus read it. */
 export const UNSUPPORTED_CONTEXT_KEY = 'miniContainers.unsupportedPlatform';

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { checkRootfs } from './core/rootfsCheck';
-import type { Session, Sessions } from './isolatedShell';
+import { WALKTHROUGH_ID } from './contributionIds';
+import type { Session, Sessions } from './sessions';
 import { readRootfsSetting } from './settings';
 import type { Signaller } from './signaller';
 
-export const WALKTHROUGH_ID = 'processIsolation';
 const OFFERED_KEY = 'miniContainers.walkthroughOffered';
 
 /** Context keys that complete the walkthrough's steps (package.json `completionEvents`) when the real event happened. */
@@ -49,13 +49,14 @@ export function registerWalkthrough(
   );
 
   // --- steps 2-4: a shell runs, and its output shows what ps and kill answer
-  const watched = new WeakSet<Session>();
+  // One output listener per running session, disposed when the session ends (or once every answer was seen).
+  const listeners = new Map<Session, vscode.Disposable>();
+  context.subscriptions.push({ dispose: () => listeners.forEach((l) => l.dispose()) });
   const seen = new Set<string>();
   const watch = (session: Session) => {
-    if (watched.has(session)) return;
-    watched.add(session);
+    if (listeners.has(session) || OUTPUT_EVENTS.every(({ key }) => seen.has(key))) return;
     let tail = '';
-    const listener = session.pty.onDidWrite((data) => {
+    listeners.set(session, session.pty.onDidWrite((data) => {
       // Keep the last lines without colours: an answer may arrive in pieces.
       tail = (tail + data.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')).slice(-4096);
       for (const { key, pattern } of OUTPUT_EVENTS) {
@@ -64,12 +65,16 @@ export function registerWalkthrough(
           setContext(key);
         }
       }
-      if (OUTPUT_EVENTS.every(({ key }) => seen.has(key))) listener.dispose();
-    });
-    context.subscriptions.push(listener);
+      if (OUTPUT_EVENTS.every(({ key }) => seen.has(key))) listeners.forEach((l) => l.dispose());
+    }));
   };
   context.subscriptions.push(
     sessions.onDidChange(() => {
+      for (const [session, listener] of listeners) {
+        if (sessions.all.has(session)) continue;
+        listener.dispose();
+        listeners.delete(session);
+      }
       for (const session of sessions.all) {
         if (!session.container) continue;
         if (!seen.has(CONTEXT.shellStarted)) {

@@ -165,6 +165,22 @@ function makeContainer(
   return c;
 }
 
+/**
+ * How many processes each container holds, its own and those of every container nested in it, by key: one pass
+ * over the tree order (each container comes before those nested in it), so a view counts once per scan.
+ */
+export function processTotals(model: ContainerModel): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (let i = model.containers.length - 1; i >= 0; i--) {
+    const c = model.containers[i];
+    // Everything nested in c comes after it, so was added to c's entry already.
+    const total = (totals.get(c.key) ?? 0) + c.processes.length;
+    totals.set(c.key, total);
+    if (c.parentKey !== null && model.byKey.has(c.parentKey)) totals.set(c.parentKey, (totals.get(c.parentKey) ?? 0) + total);
+  }
+  return totals;
+}
+
 /** Each container followed by the ones nested in it; siblings by init host PID. */
 function treeOrder(containers: Container[]): Container[] {
   const children = new Map<string | null, Container[]>();

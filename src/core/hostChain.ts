@@ -1,5 +1,7 @@
 // The host-side processes that hold a container: the lesson's "second terminal" (`sudo unshare …` → `unshare …`
 // → `/bin/sh`). Each one is recognised from its comm and command line and named by the part it plays.
+// Mini Containers' own chain is [sudo | pkexec →] the helper → bubblewrap's monitor → PID 1: the helper execs
+// bwrap through env (and, as root, capsh), each in the place of the one before, so neither is usually seen.
 
 import type { ProcessInfo } from './processScanner';
 
@@ -8,8 +10,7 @@ export type HolderRole =
   | 'sudo'
   | 'pkexec'
   | 'helper'
-  | 'supervisor'
-  | 'controlServer'
+  | 'capsh'
   | 'bwrapMonitor'
   | 'unshare'
   | 'nspawn'
@@ -27,8 +28,8 @@ function programOf(command: string): string {
 
 /**
  * The role of a host process that can hold a container, or null for any other process. The helper is a shell
- * script, so its comm is `sh` or `dash`: it is recognised by its script's name in the command line, and its
- * sub-command (`start`, `__supervise`, `__serve`) says which of its processes this is.
+ * script, so its comm is `sh` or `dash`: it is recognised by its script's name in the command line, whatever its
+ * sub-command.
  */
 export function holderRole(p: HolderInput): HolderRole | null {
   const program = programOf(p.command);
@@ -36,12 +37,10 @@ export function holderRole(p: HolderInput): HolderRole | null {
   // Before the helper: sudo's and pkexec's command lines name the helper too.
   if (is('sudo')) return 'sudo';
   if (is('pkexec')) return 'pkexec';
-  const helper = /(?:^|[\s/])container-helper\.sh\s+(\S+)/.exec(p.command);
-  if (helper) {
-    if (helper[1] === '__supervise') return 'supervisor';
-    if (helper[1] === '__serve') return 'controlServer';
-    return 'helper';
-  }
+  if (/(?:^|[\s/])container-helper\.sh\s+\S/.test(p.command)) return 'helper';
+  // As root the helper runs bwrap through capsh, which execs bwrap in its place, so it is rarely an ancestor of a
+  // PID 1; it is named for when it is (a capsh started by hand that runs its command as a child).
+  if (is('capsh')) return 'capsh';
   // Outside the namespace, bwrap is the monitor that waits for the sandbox; inside, its PID 1.
   if (is('bwrap')) return 'bwrapMonitor';
   if (is('unshare')) return 'unshare';
@@ -52,7 +51,7 @@ export function holderRole(p: HolderInput): HolderRole | null {
   return null;
 }
 
-/** How far up from a container's PID 1 the chain is followed: sudo → helper → supervisor is three. */
+/** How far up from a container's PID 1 the chain is followed: sudo → helper → bubblewrap's monitor is three. */
 const MAX_CHAIN = 6;
 
 /**

@@ -43,7 +43,7 @@ export function processesRootedIn(rootfs: string): HostProcess[] {
 }
 
 // Whether a process still runs: it exists and is not a zombie. A container's PID 1 is reparented to the host's
-// init when its supervisor dies first, and stays a zombie until that init reaps it (on some hosts, a second
+// init when bubblewrap's monitor dies first, and stays a zombie until that init reaps it (on some hosts, a second
 // later): it runs nothing any more.
 export { alive as isRunning };
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildModel, ContainerModel, diffModels, isContainerInit } from '../../src/core/containerModel';
+import { buildModel, ContainerModel, diffModels, isContainerInit, processTotals } from '../../src/core/containerModel';
 import { ProcessInfo, ProcessScanner } from '../../src/core/processScanner';
 import { ContainerRegistry, parseRecord } from '../../src/core/registry';
 import { fixturesDir, HOST_NS } from './fixtures/fakeProc';
@@ -176,5 +176,19 @@ describe('diffModels', () => {
   });
   it('reports everything as added without a previous model', () => {
     assert.deepEqual([...diffModels(undefined, first).added], ['11:111', '21:121']);
+  });
+});
+
+describe('processTotals', () => {
+  it('counts each container\'s own processes and those of every level nested in it', () => {
+    const model = buildModel(snap([
+      proc(1, 0, [1]), proc(11, 1, [11, 1]), proc(12, 11, [12, 2]), proc(14, 12, [14, 3, 1]), proc(15, 14, [15, 4, 2]),
+      proc(16, 15, [16, 5, 3, 1]), proc(20, 11, [20, 6, 1]), proc(31, 1, [31, 1]),
+    ]));
+    const byInit = (totals: Map<string, number>) => Object.fromEntries(model.containers.map((c) => [c.initHostPid, totals.get(c.key)]));
+    assert.deepEqual(byInit(processTotals(model)), { 11: 6, 14: 3, 16: 1, 20: 1, 31: 1 });
+  });
+  it('is empty for a host with no container', () => {
+    assert.equal(processTotals(buildModel(snap([proc(1, 0, [1]), proc(2, 1, [2])]))).size, 0);
   });
 });

@@ -7,8 +7,8 @@ describe('holderRole names the host processes that hold a container', () => {
     { comm: 'sudo', command: 'sudo /usr/lib/mini-containers/container-helper.sh start --rootfs /r', want: 'sudo' },
     { comm: 'pkexec', command: '/usr/bin/pkexec /opt/x/container-helper.sh start --rootfs /r', want: 'pkexec' },
     { comm: 'container-helpe', command: '/bin/sh /ext/src/helper/container-helper.sh start --rootfs /r --name r-1a2b', want: 'helper' },
-    { comm: 'sh', command: 'sh /ext/src/helper/container-helper.sh __supervise 3 /r', want: 'supervisor' },
-    { comm: 'sh', command: 'sh /ext/src/helper/container-helper.sh __serve /run/x.sock', want: 'controlServer' },
+    { comm: 'sh', command: 'sh /ext/src/helper/container-helper.sh kill --container 7 --pid 9 --signal TERM', want: 'helper' },
+    { comm: 'capsh', command: 'capsh --inh=cap_sys_admin --drop=cap_mknod --shell=/usr/bin/bwrap -- --unshare-pid', want: 'capsh' },
     { comm: 'bwrap', command: 'bwrap --unshare-pid --chroot /r /bin/sh', want: 'bwrapMonitor' },
     { comm: 'bwrap', command: '/usr/bin/bwrap --die-with-parent --ro-bind /r / /bin/sh', want: 'bwrapMonitor' },
     { comm: 'unshare', command: 'unshare -pf chroot rootfs /bin/sh', want: 'unshare' },
@@ -31,20 +31,37 @@ describe('hostChain follows PID 1\'s ancestors while each holds the container', 
   const table = (...procs: ReturnType<typeof proc>[]) => new Map(procs.map((p) => [p.hostPid, p]));
   const roles = (chain: ReturnType<typeof hostChain>) => chain.map((h) => `${h.role} ${h.process.hostPid}`);
 
-  it('today\'s helper under sudo: sudo → helper → supervisor, outermost first, stopping at the extension host', () => {
+  it('the helper under sudo: sudo → helper → bubblewrap\'s monitor, outermost first, stopping at the extension host', () => {
     const procs = table(
       proc(100, 1, 'node', 'node extensionHost'),
       proc(200, 100, 'sudo', 'sudo /x/container-helper.sh start --rootfs /r'),
       proc(201, 200, 'sh', 'sh /x/container-helper.sh start --rootfs /r'),
-      proc(202, 201, 'sh', 'sh /x/container-helper.sh __supervise'),
+      proc(202, 201, 'bwrap', '/usr/bin/bwrap --bind /r / --unshare-pid --die-with-parent --as-pid-1 /bin/sh'),
       proc(203, 202, 'sh', '/bin/sh'),
     );
-    assert.deepEqual(roles(hostChain(203, procs)), ['sudo 200', 'helper 201', 'supervisor 202']);
+    assert.deepEqual(roles(hostChain(203, procs)), ['sudo 200', 'helper 201', 'bwrapMonitor 202']);
   });
 
-  it('the rewritten helper: pkexec → bwrap (monitor) → PID 1', () => {
-    const procs = table(proc(100, 1, 'node', 'node'), proc(300, 100, 'pkexec', 'pkexec bwrap'), proc(301, 300, 'bwrap', 'bwrap --unshare-pid'), proc(302, 301, 'sh', '/bin/sh'));
-    assert.deepEqual(roles(hostChain(302, procs)), ['pkexec 300', 'bwrapMonitor 301']);
+  it('the helper under pkexec: pkexec → helper → bubblewrap\'s monitor → PID 1', () => {
+    const procs = table(
+      proc(100, 1, 'node', 'node'),
+      proc(300, 100, 'pkexec', '/usr/bin/pkexec /usr/lib/mini-containers/container-helper.sh start --rootfs /r'),
+      proc(301, 300, 'sh', '/bin/sh /usr/lib/mini-containers/container-helper.sh start --rootfs /r'),
+      proc(302, 301, 'bwrap', 'bwrap --unshare-pid'),
+      proc(303, 302, 'sh', '/bin/sh'),
+    );
+    assert.deepEqual(roles(hostChain(303, procs)), ['pkexec 300', 'helper 301', 'bwrapMonitor 302']);
+  });
+
+  it('run by root: helper → capsh → bubblewrap\'s monitor, when capsh is seen between them', () => {
+    const procs = table(
+      proc(100, 1, 'node', 'node'),
+      proc(400, 100, 'sh', 'sh /x/container-helper.sh start --rootfs /r'),
+      proc(401, 400, 'capsh', 'capsh --shell=/usr/bin/bwrap -- --unshare-pid'),
+      proc(402, 401, 'bwrap', 'bwrap --unshare-pid'),
+      proc(403, 402, 'sh', '/bin/sh'),
+    );
+    assert.deepEqual(roles(hostChain(403, procs)), ['helper 400', 'capsh 401', 'bwrapMonitor 402']);
   });
 
   it('the lesson by hand: sudo → unshare → /bin/sh', () => {

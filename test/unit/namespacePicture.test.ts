@@ -12,7 +12,7 @@ function proc(hostPid: number, ppid: number, nsPids: number[], command: string, 
 }
 const map = (procs: ProcessInfo[]) => new Map(procs.map((p) => [p.hostPid, p]));
 
-/** The host, an isolated shell held by sudo → helper → supervisor, with a sleep and a nested namespace in it. */
+/** The host, an isolated shell held by sudo → helper → bubblewrap's monitor, with a sleep and a nested namespace in it. */
 function lesson(extra: ProcessInfo[] = []) {
   return map([
     proc(1, 0, [1], '/sbin/init'),
@@ -20,7 +20,7 @@ function lesson(extra: ProcessInfo[] = []) {
     proc(91, 1, [91], 'bash'),
     proc(100, 90, [100], 'sudo sh /x/container-helper.sh start', 'sudo'),
     proc(101, 100, [101], 'sh /x/container-helper.sh start', 'sh'),
-    proc(102, 101, [102], 'sh /x/container-helper.sh __supervise', 'sh'),
+    proc(102, 101, [102], '/usr/bin/bwrap --bind /r / --unshare-pid --die-with-parent --as-pid-1 /bin/sh', 'bwrap'),
     proc(103, 102, [103, 1], '/bin/sh'),
     proc(104, 103, [104, 2], 'sleep 1000'),
     proc(105, 103, [105, 3], 'unshare -pf sleep 99'),
@@ -57,7 +57,7 @@ describe('buildPicture', () => {
 
   it('names the host-side chain of a top-level container, each link existing only on the host', () => {
     assert.deepEqual(p.containers[0].holders.map((h) => [h.role, h.hostPid, h.facts]), [
-      ['sudo', 100, ['hostOnly']], ['helper', 101, ['hostOnly']], ['supervisor', 102, ['hostOnly']],
+      ['sudo', 100, ['hostOnly']], ['helper', 101, ['hostOnly']], ['bwrapMonitor', 102, ['hostOnly']],
     ]);
     assert.deepEqual(p.containers[1].holders, [], 'a nested container\'s holder is a process of its parent');
   });

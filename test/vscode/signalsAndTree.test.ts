@@ -14,7 +14,7 @@ import { terminalRunError } from '../../src/core/signalOutcome';
 import { ContainerNode, ProblemNode, type TreeNode } from '../../src/containerTreeItems';
 import { ContainersProvider } from '../../src/containersView';
 import { runHelperInTerminal } from '../../src/helperLauncher';
-import { Sessions, type Session } from '../../src/isolatedShell';
+import { Sessions, type Session } from '../../src/sessions';
 import { alive, commandLine, HelperRecord, nsPids, readStat, registryRecord, waitFor } from './hostState';
 import { capture } from './messages';
 
