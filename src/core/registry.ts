@@ -4,7 +4,7 @@
 // file must never break the tree, so anything unexpected is skipped and retried on the next read.
 
 import { statSync } from 'node:fs';
-import { ProcFs, errorCode, nodeFs } from './procfs';
+import { ProcFs, errorCode, nodeFs } from './procReader';
 
 /** Where the helper writes its records when it runs as root. */
 export const DEFAULT_REGISTRY_DIR = '/run/mini-containers/containers';

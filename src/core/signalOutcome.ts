@@ -2,7 +2,7 @@
 // output, the unit tests pass text.
 import type { KillTarget } from './helperProtocol';
 import { english, type Localize } from './localize';
-import { parseStat } from './procfs';
+import { parseStat } from './procParse';
 
 /** Whether the target is the container's PID 1 itself (same host PID and start time). */
 export function isInitTarget(target: Pick<KillTarget, 'initPid' | 'initStartTime' | 'pid' | 'startTime'>): boolean {

@@ -3,9 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  isDenied, isGone, latin1ToUtf8, parseAuxvPageSize, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd,
-  parseStat, parseStatus, PF_KTHREAD,
-} from '../../src/core/procfs';
+  latin1ToUtf8, parseAuxvPageSize, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd, parseStat, parseStatus, PF_KTHREAD,
+} from '../../src/core/procParse';
+import { isDenied, isGone } from '../../src/core/procReader';
 import { fixturesDir, statLine } from './fixtures/fakeProc';
 
 describe('parseStat', () => {
