@@ -172,17 +172,23 @@ export function quoteForDisplay(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The helper's "started" record: its status-file line, and (plus "uid") the content of its registry file
+ * REG/initPid-startTime.json. Both are read by parseStartedRecord only.
+ */
 export interface StartedEvent {
-  event: 'started';
+  readonly event: 'started';
   /** Host PID of the container's PID 1. */
-  initPid: number;
+  readonly initPid: number;
   /** Field 22 of /proc/initPid/stat: with initPid, the container's identity. */
-  startTime: number;
-  rootfs: string;
-  name: string;
-  hostname: string;
+  readonly startTime: number;
+  /** Absolute path of the root filesystem, as the helper resolved it. */
+  readonly rootfs: string;
+  /** The container's name (`--name`, or the helper's default): always set. */
+  readonly name: string;
+  readonly hostname: string;
   /** FIFO owned by the calling user that takes `kill` requests for this container only. */
-  control?: string;
+  readonly control?: string;
 }
 
 /** The helper's answer to one control-channel request. */
@@ -210,16 +216,7 @@ export function parseStatusLine(line: string): StatusEvent | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-  if (v.event === 'started') {
-    if (!isCount(v.initPid) || v.initPid < 1 || !isCount(v.startTime)) return undefined;
-    if (typeof v.rootfs !== 'string' || typeof v.name !== 'string' || typeof v.hostname !== 'string') return undefined;
-    const started: StartedEvent = {
-      event: 'started', initPid: v.initPid, startTime: v.startTime, rootfs: v.rootfs, name: v.name, hostname: v.hostname,
-    };
-    if (typeof v.control === 'string' && v.control.startsWith('/')) started.control = v.control;
-    return started;
-  }
+  if (v.event === 'started') return parseStartedRecord(v);
   if (v.event === 'signal') {
     if (!isCount(v.id) || typeof v.ok !== 'boolean') return undefined;
     const answer: SignalEvent = { event: 'signal', id: v.id, ok: v.ok };
@@ -231,6 +228,31 @@ export function parseStatusLine(line: string): StatusEvent | undefined {
     return { event: 'exited', code: v.code };
   }
   return undefined;
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isPath = (s: unknown): s is string => typeof s === 'string' && s.startsWith('/') && !CONTROL.test(s);
+
+/**
+ * The one reader of a "started" record, for the status file and the registry alike: undefined unless every field
+ * is what the helper writes. The helper always sets the name and hostname (its own default when none is given) and
+ * validates both, resolves the rootfs to an absolute path without control characters, and takes the start time
+ * from field 22 of /proc/initPid/stat, in clock ticks since boot. That is 0 only for a process started in the
+ * boot's first tick (the host's init, early kernel threads); a container's PID 1 is started by bwrap, which the
+ * helper started, long after: a 0 there is not the helper's and is refused. `control`, when present, is an
+ * absolute path (a relative one would be opened from wherever VS Code runs).
+ */
+export function parseStartedRecord(value: unknown): StartedEvent | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.event !== 'started' || !isCount(v.initPid) || v.initPid < 1 || !isCount(v.startTime) || v.startTime < 1) return undefined;
+  if (!isPath(v.rootfs) || typeof v.name !== 'string' || !isValidName(v.name)) return undefined;
+  if (typeof v.hostname !== 'string' || !isValidName(v.hostname)) return undefined;
+  if (v.control !== undefined && !isPath(v.control)) return undefined;
+  const { initPid, startTime, rootfs, name, hostname } = v;
+  return v.control === undefined
+    ? { event: 'started', initPid, startTime, rootfs, name, hostname }
+    : { event: 'started', initPid, startTime, rootfs, name, hostname, control: v.control };
 }
 
 /** All complete lines of a status file's text; a partial last line is left for the next read. */
