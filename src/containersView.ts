@@ -4,7 +4,8 @@ import { hostChain } from './core/hostChain';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
 import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR, userRegistryDir } from './core/registry';
 import { sessionFor } from './core/sessionMatch';
-import { bootTimeMs, processForest } from './core/treeText';
+import { bootTimeMs } from './core/procReader';
+import { processForest } from './core/treeText';
 import {
   ContainerNode, HostProcessNode, HostSideNode, ProblemNode, ProcessNode, TreeClock, TreeNode,
 } from './containerTreeItems';

@@ -151,6 +151,12 @@ export function parseCmdline(text: string, comm: string): string {
   return text.slice(0, end).replaceAll('\0', ' ');
 }
 
+/** When the machine booted, in ms since the epoch, from the text of /proc/stat (its `btime` line, in seconds). */
+export function parseBootTimeMs(text: string): number | undefined {
+  const seconds = numbersAfter(text, 'btime');
+  return seconds && seconds.length === 1 ? seconds[0] * 1000 : undefined;
+}
+
 /** The inode of a namespace link target such as `pid:[4026531836]`. */
 export function parseNsLink(link: string): number | undefined {
   const open = link.indexOf(':[');

@@ -4,7 +4,7 @@
 // empty tree for no reason. What the text means is procParse.ts's business.
 
 import * as fs from 'node:fs';
-import { parseAuxvPageSize, parseNsLink, parseOpenFilesLimit, parseStatus } from './procParse';
+import { parseAuxvPageSize, parseBootTimeMs, parseNsLink, parseOpenFilesLimit, parseStatus } from './procParse';
 
 /** The subset of `node:fs` that reads /proc, /etc/passwd and the registry; tests inject their own. */
 export interface ProcFs {
@@ -277,4 +277,11 @@ export function defaultMaxOpenFiles(): number {
  */
 export function readProcText(rel: string, files: ProcFs = nodeFs): string | undefined {
   return new ProcReader('/proc', files).readText(rel, 'latin1');
+}
+
+/** When the machine booted, in ms since the epoch, from /proc/stat's btime; throws when it cannot be read. */
+export function bootTimeMs(procStat = '/proc/stat'): number {
+  const ms = parseBootTimeMs(nodeFs.readFileSync(procStat).toString('latin1'));
+  if (ms === undefined) throw new Error(`${procStat} has no btime line`);
+  return ms;
 }

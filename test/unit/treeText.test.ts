@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Container } from '../../src/core/containerModel';
 import type { ProcessInfo } from '../../src/core/processScanner';
+import { bootTimeMs } from '../../src/core/procReader';
 import {
-  bootTimeMs, containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest,
+  containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest,
   processTooltip, startedAtMs,
 } from '../../src/core/treeText';
 
