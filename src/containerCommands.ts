@@ -7,6 +7,7 @@ import { initStillRuns, isInitTarget } from './core/signalOutcome';
 import { containerLabel } from './core/treeText';
 import { ContainerNode, ProcessNode } from './containerTreeItems';
 import type { ContainersProvider } from './containersView';
+import { readStopTimeoutSeconds } from './settings';
 import type { Signaller } from './signaller';
 import { inEnglish, t } from './localize';
 
@@ -122,7 +123,7 @@ export function registerContainerCommands(
 
   /** SIGTERM to PID 1, then SIGKILL after miniContainers.stopTimeout s: PID 1 ignores signals it has no handler for. */
   async function stopContainer(c: Container): Promise<void> {
-    const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('stopTimeout', 10);
+    const seconds = readStopTimeoutSeconds();
     if (!(await send(c, initOf(c), 'TERM'))) return;
     const ended = await waitUntilGone(c, seconds * 1000);
     if (ended) return;

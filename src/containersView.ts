@@ -10,6 +10,7 @@ import {
   ContainerNode, HostProcessNode, HostSideNode, ProblemNode, ProcessNode, TreeClock, TreeNode,
 } from './containerTreeItems';
 import type { Sessions } from './isolatedShell';
+import { readRefreshIntervalSeconds } from './settings';
 import { t } from './localize';
 
 export const VIEW_ID = 'miniContainers.containers';
@@ -349,8 +350,7 @@ export function registerContainersView(
       return;
     }
     refresh();
-    const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('refreshInterval', 2);
-    timer = setInterval(() => refresh(false), Math.max(0.25, seconds) * 1000);
+    timer = setInterval(() => refresh(false), readRefreshIntervalSeconds() * 1000);
   };
   context.subscriptions.push(view.onDidChangeVisibility(schedule));
   context.subscriptions.push(
