@@ -55,7 +55,7 @@ export class Signaller implements vscode.Disposable {
     if (launch.via === 'root' || launch.via === 'rootless') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? t('The helper failed with exit code {0}.', outcome.code));
+      if (outcome.error) throw outcome.error;
       return;
     }
     const command = [launch.file, ...launch.args].map(quoteForDisplay).join(' ');

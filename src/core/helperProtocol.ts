@@ -4,6 +4,9 @@
  */
 import { english, type Localize } from './localize';
 
+// The exit sentence lives with the typed error that maps exit codes once; the terminal imports it from here.
+export { describeExit } from './helperError';
+
 /** Docker's convention, which the helper follows. */
 export const EXIT_HELPER_ERROR = 125;
 export const EXIT_NOT_EXECUTABLE = 126;
@@ -291,20 +294,4 @@ export function buildKillArgs(target: KillTarget): string[] {
     'kill', '--container', String(target.initPid), '--container-start-time', String(target.initStartTime),
     '--pid', String(target.pid), '--start-time', String(target.startTime), '--signal', target.signal,
   ];
-}
-
-/** A sentence for the terminal when the helper's process ends. */
-export function describeExit(code: number, via: Launch['via'], helperSpoke = false, t: Localize = english): string {
-  // pkexec's own 126 and 127 come with no line of the helper's: every refusal of the helper prints one.
-  if (via === 'pkexec' && code === 126 && !helperSpoke) return t('pkexec: authorization was dismissed');
-  if (via === 'pkexec' && code === 127 && !helperSpoke) return t('pkexec: not authorized');
-  switch (code) {
-    case EXIT_HELPER_ERROR:
-      return t('the helper refused or failed (exit code 125); its message is above');
-    case EXIT_NOT_EXECUTABLE:
-      return t('the command is not executable in the root filesystem (exit code 126)');
-    case EXIT_NOT_FOUND:
-      return t('the command was not found in the root filesystem (exit code 127)');
-  }
-  return code > 128 && code < 160 ? t('exited on signal {0} (exit code {1})', code - 128, code) : t('exited with code {0}', code);
 }

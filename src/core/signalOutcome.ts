@@ -19,12 +19,6 @@ export function initStillRuns(target: Pick<KillTarget, 'initStartTime'>, statTex
   return stat !== undefined && stat.startTime === target.initStartTime && stat.state !== 'Z' && stat.state !== 'X';
 }
 
-/** The helper's one-line reason in what it printed (`container-helper: …`, a terminal's CR LF allowed), if any. */
-export function helperErrorLine(output: string): string | undefined {
-  const line = output.split(/\r?\n|\r/).map((l) => l.trim()).find((l) => l.startsWith('container-helper: '));
-  return line ? line.slice('container-helper: '.length).trim() || undefined : undefined;
-}
-
 /** How a helper run in a terminal of its own ended. */
 export interface TerminalRun {
   /** Its exit code; undefined when the terminal closed before it ended. */
