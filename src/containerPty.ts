@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ControlChannel } from './controlChannel';
+import { HELPER_LINE_PREFIX } from './core/helperError';
 import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
 import { t } from './localize';
 
@@ -70,7 +71,7 @@ export class ContainerPty implements vscode.Pseudoterminal {
       return;
     }
     this.process.onData((data) => {
-      if (!this.helperSpoke && data.includes('container-helper: ')) this.helperSpoke = true;
+      if (!this.helperSpoke && data.includes(HELPER_LINE_PREFIX)) this.helperSpoke = true;
       this.writeEmitter.fire(data);
     });
     this.process.onExit(({ exitCode, signal }) => {
