@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import {
   latin1ToUtf8, parseAuxvPageSize, parseBootTimeMs, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd, parseStat, parseStatus, PF_KTHREAD,
 } from '../../src/core/procParse';
-import { isDenied, isGone } from '../../src/core/procReader';
 import { fixturesDir, statLine } from './fixtures/fakeProc';
 
 describe('parseStat', () => {
@@ -124,11 +123,6 @@ describe('small system facts', () => {
   it('decodes UTF-8 read as latin1, leaving ASCII alone', () => {
     assert.equal(latin1ToUtf8(Buffer.from('café').toString('latin1')), 'café');
     assert.equal(latin1ToUtf8('plain'), 'plain');
-  });
-  it('classifies errors', () => {
-    const err = (code: string) => Object.assign(new Error(code), { code });
-    assert.deepEqual(['ENOENT', 'ESRCH', 'EACCES', 'EPERM', 'EIO'].map((c) => [isGone(err(c)), isDenied(err(c))]),
-      [[true, false], [true, false], [false, true], [false, true], [false, false]]);
   });
 });
 
