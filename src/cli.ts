@@ -6,7 +6,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfs } from './core/busyboxRootfs';
-import { installHelperFiles, sudoersLine } from './core/helperInstall';
+import { installHelperFiles } from './core/helperInstall';
+import { sudoersLine } from './core/systemHelper';
 import { buildModel } from './core/containerModel';
 import { formatPsTable, toPsJson } from './core/format';
 import { ProcessScanner } from './core/processScanner';

@@ -1,12 +1,13 @@
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { Container } from './core/containerModel';
 import { KillTarget, SignalName, SIGNALS } from './core/helperProtocol';
 import type { ProcessInfo } from './core/processScanner';
+import { readProcText } from './core/procReader';
 import { initStillRuns, isInitTarget } from './core/signalOutcome';
 import { containerLabel } from './core/treeText';
 import { ContainerNode, ProcessNode } from './containerTreeItems';
 import type { ContainersProvider } from './containersView';
+import { readStopTimeoutSeconds } from './settings';
 import type { Signaller } from './signaller';
 import { inEnglish, t } from './localize';
 
@@ -27,7 +28,7 @@ export function registerContainerCommands(
       initPid: c.initHostPid, initStartTime: c.startTime, pid: p.hostPid, startTime: p.startTime, signal,
     };
     try {
-      await signaller.send(target, containerLabel(c, t));
+      await signaller.send(target, c, containerLabel(c, t));
       if (checkInit && signal === 'TERM' && isInitTarget(target) && (await initOutlives(target, INIT_TERM_WAIT_MS))) {
         log.info(`[kill] ${containerLabel(c)}: PID 1 (host PID ${c.initHostPid}) still runs ${INIT_TERM_WAIT_MS} ms after SIGTERM`);
         void offerStopOrKill(c);
@@ -122,7 +123,7 @@ export function registerContainerCommands(
 
   /** SIGTERM to PID 1, then SIGKILL after miniContainers.stopTimeout s: PID 1 ignores signals it has no handler for. */
   async function stopContainer(c: Container): Promise<void> {
-    const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('stopTimeout', 10);
+    const seconds = readStopTimeoutSeconds();
     if (!(await send(c, initOf(c), 'TERM'))) return;
     const ended = await waitUntilGone(c, seconds * 1000);
     if (ended) return;
@@ -148,17 +149,9 @@ const INIT_TERM_WAIT_MS = 1000;
 async function initOutlives(target: KillTarget, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (!initStillRuns(target, readStatText(target.initPid))) return false;
+    if (!initStillRuns(target, readProcText(`${target.initPid}/stat`))) return false;
     if (Date.now() >= deadline) return true;
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function readStatText(pid: number): string | undefined {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
   }
 }
 

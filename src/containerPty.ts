@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ControlChannel } from './controlChannel';
+import { HELPER_LINE_PREFIX } from './core/helperError';
 import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
 import { HelperPty } from './helperPty';
 import { t } from './localize';
@@ -52,7 +53,7 @@ export class ContainerPty extends HelperPty {
   }
 
   protected override output(data: string): void {
-    if (!this.helperSpoke && data.includes('container-helper: ')) this.helperSpoke = true;
+    if (!this.helperSpoke && data.includes(HELPER_LINE_PREFIX)) this.helperSpoke = true;
   }
 
   protected override ended(code: number, startError: string | undefined): string | undefined {

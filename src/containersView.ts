@@ -4,12 +4,14 @@ import { hostChain } from './core/hostChain';
 import { ProcessInfo, ProcessScanner } from './core/processScanner';
 import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR, userRegistryDir } from './core/registry';
 import { sessionFor } from './core/sessionMatch';
-import { bootTimeMs, processForest } from './core/treeText';
+import { bootTimeMs } from './core/procReader';
+import { processForest } from './core/treeText';
 import {
   ContainerNode, HostProcessNode, HostSideNode, ProblemNode, ProcessNode, TreeClock, TreeNode,
 } from './containerTreeItems';
 import { VIEW_ID } from './contributionIds';
 import type { Sessions } from './sessions';
+import { readRefreshIntervalSeconds } from './settings';
 import { t } from './localize';
 
 /** How often polling probes every process even while the host looks quiet. */
@@ -367,8 +369,7 @@ export function registerContainersView(
       return;
     }
     if (scanNow) refresh();
-    const seconds = vscode.workspace.getConfiguration('miniContainers').get<number>('refreshInterval', 2);
-    timer = setInterval(() => refresh(false), Math.max(0.25, seconds) * 1000);
+    timer = setInterval(() => refresh(false), readRefreshIntervalSeconds() * 1000);
   };
   context.subscriptions.push(view.onDidChangeVisibility(() => schedule()));
   context.subscriptions.push(

@@ -11,6 +11,17 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    ignores: ['src/settings.ts'],
+    rules: {
+      // One place per setting: its key, default and bounds.
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[property.name='getConfiguration']",
+        message: 'Read settings through src/settings.ts.',
+      }],
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },

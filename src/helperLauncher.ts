@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeExit, Launch, LaunchContext, planLaunch } from './core/helperProtocol';
-import { helperErrorLine, type TerminalRun } from './core/signalOutcome';
+import { HelperError, helperErrorLine } from './core/helperError';
+import { Launch, LaunchContext, planLaunch } from './core/helperProtocol';
+import type { TerminalRun } from './core/signalOutcome';
 import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { HelperPty, type HelperPtyOptions } from './helperPty';
 import { loadNodePty } from './nodePty';
@@ -140,21 +141,18 @@ export function userNamespacesWork(log: vscode.LogOutputChannel): Promise<boolea
   return userNamespaceProbe;
 }
 
-/** A helper run that ended: its exit code and its one-line error, when it gave one. */
+/** A helper run that ended: its exit code and, when it failed, why (HelperError maps the code). */
 export interface HelperOutcome {
   code: number;
-  error?: string;
+  error?: HelperError;
 }
 
-/** Runs a launch without a terminal (root or pkexec) and collects the helper's error line. */
+/** Runs a launch without a terminal (root or pkexec) and collects its typed error. */
 export function runLaunch(launch: Launch): Promise<HelperOutcome> {
   return new Promise((resolve) => {
     execFile(launch.file, launch.args, { timeout: 30_000 }, (error, _stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      const line = helperErrorLine(stderr);
-      // pkexec's own 126 and 127 (dismissed, not authorised) come with no line of the helper's.
-      const pkexecOwn = launch.via === 'pkexec' && !line && (code === 126 || code === 127);
-      resolve({ code, error: line ?? (pkexecOwn ? describeExit(code, 'pkexec', false, t) : code ? stderr.trim() || error?.message : undefined) });
+      resolve({ code, error: HelperError.of(code, launch.via, stderr || (error?.message ?? ''), t) });
     });
   });
 }
@@ -167,7 +165,7 @@ export function runLaunch(launch: Launch): Promise<HelperOutcome> {
 export async function runAsRoot(log: vscode.LogOutputChannel, launch: Launch, name: string, banner: string): Promise<TerminalRun> {
   if (launch.via !== 'pkexec') return runHelperInTerminal(log, name, launch.file, launch.args, banner);
   const outcome = await runLaunch(launch);
-  return { code: outcome.code, error: outcome.code === 0 ? undefined : outcome.error ?? t('pkexec ended with exit code {0}.', outcome.code), open: false };
+  return { code: outcome.code, error: outcome.code === 0 ? undefined : outcome.error?.message ?? t('pkexec ended with exit code {0}.', outcome.code), open: false };
 }
 
 /**

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { quoteForDisplay } from './core/helperProtocol';
 import { HELPER_FILES, installHelperFiles } from './core/helperInstall';
-import { sudoersRule, SYSTEM_HELPER_PATH } from './core/systemHelper';
+import { sudoersLine, SYSTEM_HELPER_PATH } from './core/systemHelper';
 import { findProgram, runHelperInTerminal, shippedHelperPath } from './helperLauncher';
 import { inEnglish, t } from './localize';
 
@@ -24,7 +24,7 @@ export function registerInstallHelper(context: vscode.ExtensionContext, log: vsc
         vscode.window.showErrorMessage(t('Installing the helper failed: {0}', (error as Error).message));
         return;
       }
-      const rule = sudoersRule(os.userInfo().username);
+      const rule = sudoersLine(os.userInfo().username);
       log.info(`[install] helper installed at ${SYSTEM_HELPER_PATH}; sudoers rule: ${rule}`);
       const copy = t('Copy Sudoers Rule');
       const answer = await vscode.window.showInformationMessage(

@@ -1,7 +1,15 @@
+// Every setting the extension reads, read here only: one place for each key, its default and its bounds (the same
+// as package.json's, which VS Code does not enforce on a hand-edited settings.json).
 import * as vscode from 'vscode';
 import type { Privilege } from './core/helperProtocol';
 
 const SECTION = 'miniContainers';
+
+/** A number setting within package.json's bounds; the default when it is not a number. */
+function boundedNumber(key: string, fallback: number, min: number, max: number): number {
+  const value = vscode.workspace.getConfiguration(SECTION).get<number>(key, fallback);
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
 
 export function readRootfsSetting(): string {
   return vscode.workspace.getConfiguration(SECTION).get<string>('rootfs', '').trim();
@@ -19,4 +27,19 @@ export function readPrivilegeSetting(): Privilege {
 export function readConfinementSettings(): { privileged: boolean; init: boolean } {
   const config = vscode.workspace.getConfiguration(SECTION);
   return { privileged: config.get<boolean>('privileged', false), init: config.get<boolean>('init', false) };
+}
+
+/** miniContainers.refreshInterval: seconds between refreshes of the Containers view while it is visible. */
+export function readRefreshIntervalSeconds(): number {
+  return boundedNumber('refreshInterval', 2, 0.25, 60);
+}
+
+/** miniContainers.stopTimeout: seconds Stop Container waits after SIGTERM before SIGKILL. */
+export function readStopTimeoutSeconds(): number {
+  return boundedNumber('stopTimeout', 10, 0, 600);
+}
+
+/** VS Code's own workbench.welcomePage.walkthroughs.openOnInstall: whether a fresh install may open its walkthrough. */
+export function readWalkthroughsOpenOnInstall(): boolean {
+  return vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true);
 }

@@ -1,9 +1,12 @@
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { Container } from './core/containerModel';
 import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
+import { parseStatus } from './core/procParse';
+import { readProcText } from './core/procReader';
+import { sessionFor } from './core/sessionMatch';
 import { terminalRunError } from './core/signalOutcome';
 import { planHelperLaunch, runAsRoot, runLaunch } from './helperLauncher';
-import type { Sessions } from './sessions';
+import type { Session, Sessions } from './sessions';
 import { inEnglish, t } from './localize';
 
 /**
@@ -23,9 +26,12 @@ export class Signaller implements vscode.Disposable {
     private readonly sessions: Sessions,
   ) {}
 
-  /** Resolves once the signal was sent; rejects with the helper's reason, ready to show. */
-  async send(target: KillTarget, containerLabel: string): Promise<void> {
-    await this.deliver(target, containerLabel);
+  /**
+   * Resolves once the signal was sent; rejects with the helper's reason, ready to show. `container` is the tree's
+   * container of the target, which finds the session of this window that started it (sessionFor, as the tree does).
+   */
+  async send(target: KillTarget, container: SignalledContainer, containerLabel: string): Promise<void> {
+    await this.deliver(target, container, containerLabel);
     this.sentEmitter.fire(target);
   }
 
@@ -33,12 +39,13 @@ export class Signaller implements vscode.Disposable {
     this.sentEmitter.dispose();
   }
 
-  private async deliver(target: KillTarget, containerLabel: string): Promise<void> {
+  private async deliver(target: KillTarget, container: SignalledContainer, containerLabel: string): Promise<void> {
     const what = `SIG${target.signal} to host PID ${target.pid} in ${inEnglish(containerLabel)}`;
-    const session = [...this.sessions.all].find(
-      (s) => s.container?.initPid === target.initPid && s.container.startTime === target.initStartTime,
-    );
-    if (session?.container?.control) {
+    // The same lookup as the tree's: a session whose "started" line is still on its way matches by the name the
+    // helper recorded, and its control channel is used once that line arrives (no password asked meanwhile).
+    const found = sessionFor(container, this.sessions.all);
+    const session = found && (await this.started(found));
+    if (session?.container?.initPid === target.initPid && session.container.startTime === target.initStartTime && session.container.control) {
       this.log.info(`[kill] ${what} through the container's control channel`);
       await session.pty.signal(target);
       return;
@@ -48,7 +55,7 @@ export class Signaller implements vscode.Disposable {
     if (launch.via === 'root' || launch.via === 'rootless') {
       this.log.info(`[kill] ${what} with the helper`);
       const outcome = await runLaunch(launch);
-      if (outcome.code !== 0) throw new Error(outcome.error ?? t('The helper failed with exit code {0}.', outcome.code));
+      if (outcome.error) throw outcome.error;
       return;
     }
     const command = [launch.file, ...launch.args].map(quoteForDisplay).join(' ');
@@ -68,15 +75,39 @@ export class Signaller implements vscode.Disposable {
     const error = launch.via === 'pkexec' ? run.error : terminalRunError(run, name, t);
     if (error) throw new Error(error);
   }
+
+  /**
+   * `session` once its "started" line has been read, waiting up to STARTED_WAIT_MS for it: the helper writes the
+   * registry record just before that line, so the tree can show the container a moment before the session knows it.
+   */
+  private started(session: Session): Promise<Session> {
+    if (session.container) return Promise.resolve(session);
+    return new Promise((resolve) => {
+      const done = () => {
+        listener.dispose();
+        clearTimeout(timer);
+        resolve(session);
+      };
+      const listener = this.sessions.onDidChange(() => {
+        if (session.container || !this.sessions.all.has(session)) done();
+      });
+      const timer = setTimeout(done, STARTED_WAIT_MS);
+    });
+  }
 }
 
-/** The real uid of a process, from /proc; undefined when it is gone or unreadable. */
+/** What the signaller needs of the tree's container: its identity and the name the helper recorded. */
+export type SignalledContainer = Pick<Container, 'initHostPid' | 'startTime' | 'name' | 'startedBy'>;
+
+/** How long a signal waits for its session's "started" line before asking for root instead. */
+const STARTED_WAIT_MS = 2000;
+
+/**
+ * The effective uid of a process, as the tree shows it (parseStatus); undefined when it is gone or unreadable. A
+ * rootless container's processes hold no other uid than the user's (the only one mapped in its user namespace), so
+ * any of the four agrees there; the tree's is the one the user sees.
+ */
 function ownerOf(pid: number): number | undefined {
-  try {
-    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
-    const uid = Number(line?.split(/\s+/)[1]);
-    return Number.isSafeInteger(uid) ? uid : undefined;
-  } catch {
-    return undefined;
-  }
+  const text = readProcText(`${pid}/status`);
+  return text === undefined ? undefined : parseStatus(text).uid ?? undefined;
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { checkRootfs } from './core/rootfsCheck';
 import { WALKTHROUGH_ID } from './contributionIds';
 import type { Session, Sessions } from './sessions';
-import { readRootfsSetting } from './settings';
+import { readRootfsSetting, readWalkthroughsOpenOnInstall } from './settings';
 import type { Signaller } from './signaller';
 
 const OFFERED_KEY = 'miniContainers.walkthroughOffered';
@@ -113,7 +113,7 @@ export function registerWalkthrough(
   // --- a fresh install opens the walkthrough once, unless the user asked VS Code not to
   if (context.globalState.get<boolean>(OFFERED_KEY)) {
     log.info('[walkthrough] offered on an earlier run: not opened again');
-  } else if (!vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true)) {
+  } else if (!readWalkthroughsOpenOnInstall()) {
     log.info('[walkthrough] first run, but workbench.welcomePage.walkthroughs.openOnInstall is off: not opened');
   } else {
     void context.globalState.update(OFFERED_KEY, true);

@@ -76,16 +76,29 @@ export interface BuildOptions {
   t?: Localize;
 }
 
-const FILES: Record<string, string> = {
-  'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
-  'etc/group': 'root:x:0:\nnogroup:x:65534:\n',
-  'etc/profile': 'export PS1=\'\\u@\\h:\\w\\$ \'\nexport PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n',
-  'etc/os-release': 'NAME="Mini Containers BusyBox"\nID=busybox\nPRETTY_NAME="BusyBox root filesystem made by Mini Containers"\n',
+/**
+ * The folders of the tree, with their modes: the same as the helper's make-rootfs (build_busybox_rootfs), so that a
+ * rootfs made by either is the same (test/fixtures/helper-protocol.json describes it for both).
+ */
+export const ROOTFS_FOLDERS: Readonly<Record<string, number>> = {
+  bin: 0o755, sbin: 0o755, usr: 0o755, 'usr/bin': 0o755, 'usr/sbin': 0o755, etc: 0o755, root: 0o700, tmp: 0o1777,
+  proc: 0o755, dev: 0o755, sys: 0o755, run: 0o755, var: 0o755, home: 0o755,
 };
 
+/** The files of /etc, as the helper writes them; etc/hostname holds the rootfs folder's name. */
+export function rootfsFiles(name: string): Record<string, string> {
+  return {
+    'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+    'etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+    'etc/hostname': `${name}\n`,
+  };
+}
+
 /**
- * Builds a BusyBox root filesystem at `target`, which must not exist yet. It is assembled in a sibling folder
- * and renamed into place at the end, so a failure never leaves a half-built rootfs behind.
+ * Builds a BusyBox root filesystem at `target`, which must not exist yet: the helper's make-rootfs tree (folders and
+ * modes whatever the umask, bin/busybox copied, every applet a hard link of it in bin/ made by `bin/busybox
+ * --install DIR/bin`, and /etc's files). It is assembled in a sibling folder and renamed into place at the end, so a
+ * failure never leaves a half-built rootfs behind.
  */
 export async function buildBusyboxRootfs(target: string, options: BuildOptions = {}): Promise<string> {
   const run = options.run ?? runFile;
@@ -95,33 +108,29 @@ export async function buildBusyboxRootfs(target: string, options: BuildOptions =
   if (await exists(target)) throw new RootfsError(t('{0} already exists; choose a new folder', target));
   const busybox = options.busybox ?? (await findStaticBusybox(BUSYBOX_CANDIDATES, t));
 
-  progress(t('Listing the applets of {0}', busybox));
-  const applets = parseAppletList(await run(busybox, ['--list-full']));
-  if (!applets.includes('bin/sh')) throw new RootfsError(t('{0} has no sh applet', busybox));
-
   await fs.mkdir(path.dirname(target), { recursive: true });
   const work = await fs.mkdtemp(`${target}.partial-`);
   try {
     progress(t('Creating folders'));
-    for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'dev', 'sys', 'run', 'home', 'var/tmp']) {
-      await fs.mkdir(path.join(work, dir), { recursive: true, mode: 0o755 });
-    }
-    await fs.mkdir(path.join(work, 'root'), { mode: 0o700 });
-    await fs.mkdir(path.join(work, 'tmp'));
-    await fs.chmod(path.join(work, 'tmp'), 0o1777);
     await fs.chmod(work, 0o755);
-
-    progress(t('Copying {0} and linking {1} applets', busybox, applets.length));
-    await fs.copyFile(busybox, path.join(work, 'bin/busybox'));
-    await fs.chmod(path.join(work, 'bin/busybox'), 0o755);
-    for (const applet of applets) {
-      if (applet === 'bin/busybox') continue;
-      const link = path.join(work, applet);
-      // Hard links, as in Docker's busybox image: the same file inside the chroot and seen from the host, and a
-      // command the helper checks without following a link (one process fewer per start).
-      await fs.link(path.join(work, 'bin/busybox'), link);
+    // Made in order (a parent before its children) and chmod-ed: the modes must not depend on the umask.
+    for (const [dir, mode] of Object.entries(ROOTFS_FOLDERS)) {
+      await fs.mkdir(path.join(work, dir), { recursive: true });
+      await fs.chmod(path.join(work, dir), mode);
     }
-    for (const [file, text] of Object.entries(FILES)) await fs.writeFile(path.join(work, file), text, { mode: 0o644 });
+
+    progress(t('Copying {0} and linking its applets', busybox));
+    const copy = path.join(work, 'bin/busybox');
+    await fs.copyFile(busybox, copy);
+    await fs.chmod(copy, 0o755);
+    // Hard links, as in Docker's busybox image and the helper's make-rootfs: the same file inside the chroot and
+    // seen from the host, and a command the helper finds without following a link. busybox names them itself.
+    await run(copy, ['--install', path.join(work, 'bin')]);
+    if (!(await exists(path.join(work, 'bin/sh')))) throw new RootfsError(t('{0} has no sh applet', busybox));
+    for (const [file, text] of Object.entries(rootfsFiles(path.basename(target)))) {
+      await fs.writeFile(path.join(work, file), text);
+      await fs.chmod(path.join(work, file), 0o644);
+    }
 
     await fs.rename(work, target);
   } catch (error) {
@@ -130,17 +139,6 @@ export async function buildBusyboxRootfs(target: string, options: BuildOptions =
   }
   progress(t('Root filesystem ready at {0}', target));
   return target;
-}
-
-/** `busybox --list-full` → relative applet paths such as `bin/sh`, only the safe ones. */
-export function parseAppletList(text: string): string[] {
-  const seen = new Set<string>();
-  for (const line of text.split('\n')) {
-    const applet = line.trim();
-    const name = applet.slice(applet.lastIndexOf('/') + 1);
-    if (/^(bin|sbin|usr\/bin|usr\/sbin)\/[A-Za-z0-9_.[\]-]+$/.test(applet) && name !== '.' && name !== '..') seen.add(applet);
-  }
-  return [...seen].sort();
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -13,13 +13,6 @@ export function helperFolder(prefix: string): string {
   return path.join(prefix, 'libexec', 'mini-containers');
 }
 
-/** The sudoers line that lets `user` run exactly `helper` (the root-owned copy), with any arguments. */
-export function sudoersLine(user: string, helper: string): string {
-  if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(user)) throw new Error(`Not a user name sudoers accepts: ${user}`);
-  if (!path.isAbsolute(helper) || /[\s,:=\\]/.test(helper)) throw new Error(`Not a path a sudoers rule can name: ${helper}`);
-  return `${user} ALL=(root) NOPASSWD: ${helper}`;
-}
-
 /**
  * Copies HELPER_FILES from `sourceDir` into helperFolder(prefix), as root: every folder from / down to it must
  * be root-owned and not writable by group or others (else a user could swap the copy), the folder is made 0755,

@@ -4,6 +4,9 @@
  */
 import { english, type Localize } from './localize';
 
+// The exit sentence lives with the typed error that maps exit codes once; the terminal imports it from here.
+export { describeExit } from './helperError';
+
 /** Docker's convention, which the helper follows. */
 export const EXIT_HELPER_ERROR = 125;
 export const EXIT_NOT_EXECUTABLE = 126;
@@ -172,17 +175,23 @@ export function quoteForDisplay(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The helper's "started" record: its status-file line, and (plus "uid") the content of its registry file
+ * REG/initPid-startTime.json. Both are read by parseStartedRecord only.
+ */
 export interface StartedEvent {
-  event: 'started';
+  readonly event: 'started';
   /** Host PID of the container's PID 1. */
-  initPid: number;
+  readonly initPid: number;
   /** Field 22 of /proc/initPid/stat: with initPid, the container's identity. */
-  startTime: number;
-  rootfs: string;
-  name: string;
-  hostname: string;
+  readonly startTime: number;
+  /** Absolute path of the root filesystem, as the helper resolved it. */
+  readonly rootfs: string;
+  /** The container's name (`--name`, or the helper's default): always set. */
+  readonly name: string;
+  readonly hostname: string;
   /** FIFO owned by the calling user that takes `kill` requests for this container only. */
-  control?: string;
+  readonly control?: string;
 }
 
 /** The helper's answer to one control-channel request. */
@@ -210,16 +219,7 @@ export function parseStatusLine(line: string): StatusEvent | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-  if (v.event === 'started') {
-    if (!isCount(v.initPid) || v.initPid < 1 || !isCount(v.startTime)) return undefined;
-    if (typeof v.rootfs !== 'string' || typeof v.name !== 'string' || typeof v.hostname !== 'string') return undefined;
-    const started: StartedEvent = {
-      event: 'started', initPid: v.initPid, startTime: v.startTime, rootfs: v.rootfs, name: v.name, hostname: v.hostname,
-    };
-    if (typeof v.control === 'string' && v.control.startsWith('/')) started.control = v.control;
-    return started;
-  }
+  if (v.event === 'started') return parseStartedRecord(v);
   if (v.event === 'signal') {
     if (!isCount(v.id) || typeof v.ok !== 'boolean') return undefined;
     const answer: SignalEvent = { event: 'signal', id: v.id, ok: v.ok };
@@ -231,6 +231,31 @@ export function parseStatusLine(line: string): StatusEvent | undefined {
     return { event: 'exited', code: v.code };
   }
   return undefined;
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isPath = (s: unknown): s is string => typeof s === 'string' && s.startsWith('/') && !CONTROL.test(s);
+
+/**
+ * The one reader of a "started" record, for the status file and the registry alike: undefined unless every field
+ * is what the helper writes. The helper always sets the name and hostname (its own default when none is given) and
+ * validates both, resolves the rootfs to an absolute path without control characters, and takes the start time
+ * from field 22 of /proc/initPid/stat, in clock ticks since boot. That is 0 only for a process started in the
+ * boot's first tick (the host's init, early kernel threads); a container's PID 1 is started by bwrap, which the
+ * helper started, long after: a 0 there is not the helper's and is refused. `control`, when present, is an
+ * absolute path (a relative one would be opened from wherever VS Code runs).
+ */
+export function parseStartedRecord(value: unknown): StartedEvent | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.event !== 'started' || !isCount(v.initPid) || v.initPid < 1 || !isCount(v.startTime) || v.startTime < 1) return undefined;
+  if (!isPath(v.rootfs) || typeof v.name !== 'string' || !isValidName(v.name)) return undefined;
+  if (typeof v.hostname !== 'string' || !isValidName(v.hostname)) return undefined;
+  if (v.control !== undefined && !isPath(v.control)) return undefined;
+  const { initPid, startTime, rootfs, name, hostname } = v;
+  return v.control === undefined
+    ? { event: 'started', initPid, startTime, rootfs, name, hostname }
+    : { event: 'started', initPid, startTime, rootfs, name, hostname, control: v.control };
 }
 
 /** All complete lines of a status file's text; a partial last line is left for the next read. */
@@ -269,20 +294,4 @@ export function buildKillArgs(target: KillTarget): string[] {
     'kill', '--container', String(target.initPid), '--container-start-time', String(target.initStartTime),
     '--pid', String(target.pid), '--start-time', String(target.startTime), '--signal', target.signal,
   ];
-}
-
-/** A sentence for the terminal when the helper's process ends. */
-export function describeExit(code: number, via: Launch['via'], helperSpoke = false, t: Localize = english): string {
-  // pkexec's own 126 and 127 come with no line of the helper's: every refusal of the helper prints one.
-  if (via === 'pkexec' && code === 126 && !helperSpoke) return t('pkexec: authorization was dismissed');
-  if (via === 'pkexec' && code === 127 && !helperSpoke) return t('pkexec: not authorized');
-  switch (code) {
-    case EXIT_HELPER_ERROR:
-      return t('the helper refused or failed (exit code 125); its message is above');
-    case EXIT_NOT_EXECUTABLE:
-      return t('the command is not executable in the root filesystem (exit code 126)');
-    case EXIT_NOT_FOUND:
-      return t('the command was not found in the root filesystem (exit code 127)');
-  }
-  return code > 128 && code < 160 ? t('exited on signal {0} (exit code {1})', code - 128, code) : t('exited with code {0}', code);
 }

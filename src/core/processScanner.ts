@@ -2,11 +2,8 @@
 // scan (same /proc/PID/schedstat) costs one small read; one that ran has its stat re-read; only a new process
 // (or one that exec'd: same start time, new comm) is read in full.
 
-import { ProcFiles, defaultMaxOpenFiles, systemPageSize } from './procFiles';
-import {
-  PF_KTHREAD, ProcFs, isDenied, isGone, latin1ToUtf8, nodeFs, parseCmdline, parsePasswd, parseStat, parseStatus,
-  StatFields,
-} from './procfs';
+import { PF_KTHREAD, latin1ToUtf8, parseCmdline, parsePasswd, parseStat, parseStatus, StatFields } from './procParse';
+import { ProcFs, ProcReader, defaultMaxOpenFiles, isDenied, isGone, nodeFs, systemPageSize } from './procReader';
 
 /** One process as seen from the scanned /proc. Objects are immutable and reused while nothing changes. */
 export interface ProcessInfo {
@@ -112,7 +109,7 @@ const NONE: ReadonlySet<number> = new Set();
 
 /** Scans a /proc tree; keeps the previous result so that each rescan reads as little as possible. */
 export class ProcessScanner {
-  private readonly files: ProcFiles;
+  private readonly files: ProcReader;
   private readonly fs: ProcFs;
   private readonly passwdPath: string;
   private readonly pageSize: number;
@@ -132,7 +129,7 @@ export class ProcessScanner {
     this.probe = options.changeProbe;
     this.fs = options.fs ?? nodeFs;
     const root = (options.procRoot ?? '/proc').replace(/\/+$/, '');
-    this.files = new ProcFiles(root, this.fs, options.maxOpenFiles ?? defaultMaxOpenFiles());
+    this.files = new ProcReader(root, this.fs, options.maxOpenFiles ?? defaultMaxOpenFiles());
     this.passwdPath = options.passwdPath ?? '/etc/passwd';
     this.pageSize = options.pageSize ?? systemPageSize();
     this.quietProbeIntervalMs = options.quietProbeIntervalMs ?? 0;

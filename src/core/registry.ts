@@ -4,7 +4,8 @@
 // file must never break the tree, so anything unexpected is skipped and retried on the next read.
 
 import { statSync } from 'node:fs';
-import { ProcFs, errorCode, nodeFs } from './procfs';
+import { parseStartedRecord, type StartedEvent } from './helperProtocol';
+import { ProcFs, errorCode, nodeFs } from './procReader';
 
 /** Where the helper writes its records when it runs as root. */
 export const DEFAULT_REGISTRY_DIR = '/run/mini-containers/containers';
@@ -30,44 +31,21 @@ function folderOwner(dir: string): number | undefined {
   }
 }
 
-/** What the helper recorded about a container it started. */
-export interface ContainerRecord {
-  /** Host PID of the container's PID 1. */
-  readonly initPid: number;
-  /** Field 22 of that process's /proc/PID/stat; with `initPid` it identifies the container. */
-  readonly startTime: number;
-  /** The name given to the helper (`--name`), or null. */
-  readonly name: string | null;
-  /** Absolute path of the root filesystem the container is chrooted into, or null. */
-  readonly rootfs: string | null;
-  /** The container's hostname, or null. */
-  readonly hostname: string | null;
-}
+/** What the helper recorded about a container it started: its "started" record. */
+export type ContainerRecord = StartedEvent;
 
 /** The key of a container: its init's host PID and start time, because the kernel reuses both PIDs and namespace inodes. */
 export function containerKey(initHostPid: number, startTime: number): string {
   return `${initHostPid}:${startTime}`;
 }
 
-/** Parses one record file's text; undefined for anything that is not a complete "started" record. */
+/** Parses one record file's text with the status file's parser; undefined for anything that is not a complete record. */
 export function parseRecord(text: string): ContainerRecord | undefined {
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return parseStartedRecord(JSON.parse(text));
   } catch {
     return undefined; // half-written (the helper is still writing it) or not ours
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const o = value as Record<string, unknown>;
-  if (o.event !== 'started' || !isCount(o.initPid) || !isCount(o.startTime)) return undefined;
-  const rootfs = optionalString(o.rootfs);
-  return {
-    initPid: o.initPid,
-    startTime: o.startTime,
-    name: optionalString(o.name),
-    rootfs: rootfs !== null && rootfs.startsWith('/') ? rootfs : null,
-    hostname: optionalString(o.hostname),
-  };
 }
 
 /**
@@ -121,12 +99,4 @@ export class ContainerRegistry {
     if (record === undefined || name !== `${record.initPid}-${record.startTime}.json`) return undefined;
     return record;
   }
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-}
-
-function optionalString(v: unknown): string | null {
-  return typeof v === 'string' && v !== '' ? v : null;
 }

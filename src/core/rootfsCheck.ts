@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ROOTFS_STORE } from './helperProtocol';
 import { english, type Localize } from './localize';
-import { errorCode } from './procfs';
+import { errorCode } from './procReader';
 
 /** Where the checks look; tests name another store. */
 export interface RootfsCheckOptions {

@@ -2,7 +2,7 @@
 // output, the unit tests pass text.
 import type { KillTarget } from './helperProtocol';
 import { english, type Localize } from './localize';
-import { parseStat } from './procfs';
+import { parseStat } from './procParse';
 
 /** Whether the target is the container's PID 1 itself (same host PID and start time). */
 export function isInitTarget(target: Pick<KillTarget, 'initPid' | 'initStartTime' | 'pid' | 'startTime'>): boolean {
@@ -17,12 +17,6 @@ export function initStillRuns(target: Pick<KillTarget, 'initStartTime'>, statTex
   if (statText === undefined) return false;
   const stat = parseStat(statText);
   return stat !== undefined && stat.startTime === target.initStartTime && stat.state !== 'Z' && stat.state !== 'X';
-}
-
-/** The helper's one-line reason in what it printed (`container-helper: …`, a terminal's CR LF allowed), if any. */
-export function helperErrorLine(output: string): string | undefined {
-  const line = output.split(/\r?\n|\r/).map((l) => l.trim()).find((l) => l.startsWith('container-helper: '));
-  return line ? line.slice('container-helper: '.length).trim() || undefined : undefined;
 }
 
 /** How a helper run in a terminal of its own ended. */

@@ -51,8 +51,13 @@ export function chooseHelper(
   return { path: SYSTEM_HELPER_PATH, direct: true };
 }
 
-/** The sudoers line that lets `user` run exactly the system copy, with any arguments, without a password. */
-export function sudoersRule(user: string): string {
+/**
+ * The one sudoers line builder: it lets `user` run exactly `helper` (a root-owned copy: the system one by default,
+ * or the CLI's install-helper --prefix one), with any arguments, without a password. Throws on a user name or path
+ * that sudoers would read as more than one word.
+ */
+export function sudoersLine(user: string, helper: string = SYSTEM_HELPER_PATH): string {
   if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(user)) throw new Error(`Not a user name sudoers accepts: ${user}`);
-  return `${user} ALL=(root) NOPASSWD: ${SYSTEM_HELPER_PATH}`;
+  if (!helper.startsWith('/') || /[\s,:=\\]/.test(helper)) throw new Error(`Not a path a sudoers rule can name: ${helper}`);
+  return `${user} ALL=(root) NOPASSWD: ${helper}`;
 }

@@ -1,20 +1,11 @@
 // What the Containers view says about containers and processes: labels, descriptions and tooltips, kept free of
 // vscode so they can be tested with plain fixtures.
-import * as fs from 'node:fs';
 import type { Container } from './containerModel';
 import { english, type Localize } from './localize';
 import type { ProcessInfo } from './processScanner';
 
 /** Clock ticks per second of /proc's start times: USER_HZ, 100 on every Linux architecture that matters. */
 export const CLOCK_TICKS = 100;
-
-/** When the machine booted, in ms since the epoch, from /proc/stat's btime. */
-export function bootTimeMs(procStat = '/proc/stat'): number {
-  const line = fs.readFileSync(procStat, 'utf8').split('\n').find((l) => l.startsWith('btime '));
-  const seconds = line ? Number(line.slice(6)) : NaN;
-  if (!Number.isFinite(seconds)) throw new Error(`${procStat} has no btime line`);
-  return seconds * 1000;
-}
 
 /** Start time (ticks after boot) → ms since the epoch. */
 export function startedAtMs(startTime: number, bootMs: number): number {

@@ -3,7 +3,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStat } from '../../src/core/procfs';
+import { parseStat } from '../../src/core/procParse';
 import { CLOCK_TICKS } from '../../src/core/treeText';
 import { commandLine, waitFor } from '../vscode/hostState';
 

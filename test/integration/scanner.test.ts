@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { buildModel, ContainerModel, diffModels } from '../../src/core/containerModel';
 import { ProcessScanner, ProcessSnapshot } from '../../src/core/processScanner';
-import { parseStat } from '../../src/core/procfs';
+import { parseStat } from '../../src/core/procParse';
 import { PidNamespaces, StartedNamespace } from '../bench/pidNamespaces';
 import { waitFor } from './harness';
 import { childrenOf, killPid, nsPids } from './hostProcs';

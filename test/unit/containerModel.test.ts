@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildModel, ContainerModel, diffModels, isContainerInit, processTotals } from '../../src/core/containerModel';
 import { ProcessInfo, ProcessScanner } from '../../src/core/processScanner';
+import { parseStatusLine } from '../../src/core/helperProtocol';
 import { ContainerRegistry, parseRecord } from '../../src/core/registry';
 import { fixturesDir, HOST_NS } from './fixtures/fakeProc';
 
@@ -129,10 +130,17 @@ describe('parseRecord', () => {
     ['a string PID', { ...ok, initPid: '5' }, false],
     ['a fractional start time', { ...ok, startTime: 9.5 }, false],
     ['an array', [ok], false],
+    // The status file's rules (one parser): the helper always writes a valid name and an absolute rootfs.
+    ['a relative rootfs', { ...ok, rootfs: 'r' }, false],
+    ['an empty name', { ...ok, name: '' }, false],
+    ['no name', { ...ok, name: undefined }, false],
+    ['a start time of 0', { ...ok, startTime: 0 }, false],
   ];
   for (const [name, value, valid] of cases) it(name, () => assert.equal(parseRecord(JSON.stringify(value)) !== undefined, valid));
-  it('drops a relative rootfs and empty names', () => {
-    assert.deepEqual(parseRecord(JSON.stringify({ ...ok, rootfs: 'r', name: '' })), { initPid: 5, startTime: 9, rootfs: null, name: null, hostname: 'h' });
+  it('reads what the status file reader reads, extra fields (mode, uid, helperPid) ignored', () => {
+    const line = { ...ok, mode: 'privileged', control: '/run/mini-containers/0/n.control', helperPid: 4, uid: 0 };
+    assert.deepEqual(parseRecord(JSON.stringify(line)), parseStatusLine(JSON.stringify(line)));
+    assert.deepEqual(parseRecord(JSON.stringify(ok)), ok);
   });
   it('picks up a record written after the first read', (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-containers-registry-'));
@@ -160,7 +168,7 @@ describe('diffModels', () => {
     { name: 'a container started', next: () => rebuild([...procs, proc(31, 1, [31, 1])]), want: { added: ['31:131'] } },
     {
       name: 'its record appeared',
-      next: () => rebuild(procs, new Map([['21:121', { initPid: 21, startTime: 121, name: 'db', rootfs: '/r', hostname: null }]])),
+      next: () => rebuild(procs, new Map([['21:121', { event: 'started', initPid: 21, startTime: 121, name: 'db', rootfs: '/r', hostname: 'db' }]])),
       want: { changed: ['21:121'] },
     },
   ];

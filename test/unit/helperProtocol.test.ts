@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildKillArgs, buildStartArgs, containerName, describeExit, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, privilegedStatusFile, quoteForDisplay,
+  buildKillArgs, buildStartArgs, containerName, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, privilegedStatusFile, quoteForDisplay,
 } from '../../src/core/helperProtocol';
 
 describe('isValidName', () => {
@@ -130,18 +130,6 @@ describe('parseStatusLine', () => {
     assert.deepEqual(parseStatusText(`${started}\n{"event":"exi`).map((e) => e.event), ['started']);
     assert.deepEqual(parseStatusText(`${started}\n{"event":"exited","code":0}\n`).map((e) => e.event), ['started', 'exited']);
   });
-});
-
-describe('describeExit', () => {
-  const cases: Array<[number, 'root' | 'sudo' | 'pkexec' | 'rootless', RegExp]> = [
-    [0, 'root', /exited with code 0/], [7, 'sudo', /exited with code 7/], [125, 'root', /helper refused/],
-    [126, 'root', /not executable/], [127, 'sudo', /not found/], [137, 'root', /signal 9/],
-    [126, 'pkexec', /dismissed/], [127, 'pkexec', /not authorized/],
-  ];
-  for (const [code, via, text] of cases) it(`${code} via ${via}`, () => assert.match(describeExit(code, via), text));
-  // pkexec's own 126/127 come with no line of the helper's; the helper's own 126/127 always print one.
-  it('126 via pkexec after a line of the helper is the helper\'s: not executable', () => assert.match(describeExit(126, 'pkexec', true), /not executable/));
-  it('127 via pkexec after a line of the helper is the helper\'s: not found', () => assert.match(describeExit(127, 'pkexec', true), /not found/));
 });
 
 describe('kill requests', () => {

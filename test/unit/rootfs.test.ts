@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildBusyboxRootfs, elfLinkage, findStaticBusybox, parseAppletList, RunFile } from '../../src/core/busyboxRootfs';
+import { buildBusyboxRootfs, BUSYBOX_CANDIDATES, elfLinkage, findStaticBusybox, RunFile } from '../../src/core/busyboxRootfs';
+import { describeTree, fixtureTree } from '../fixtures/protocol';
 import { checkRootfs, resolveInRoot } from '../../src/core/rootfsCheck';
 
 /** A minimal 64-bit little-endian ELF header with the given program header types. */
@@ -27,13 +28,6 @@ describe('elfLinkage', () => {
   it('a truncated header is not trusted', () => assert.equal(elfLinkage(elf64([1, 3]).subarray(0, 70)), undefined));
 });
 
-describe('parseAppletList', () => {
-  it('keeps applet paths, drops anything else', () => {
-    const text = 'bin/sh\nusr/bin/[\nsbin/init\nbin/sh\n../etc/passwd\n/bin/abs\nbin/..\nusr/lib/x\n  usr/sbin/chroot  \n';
-    assert.deepEqual(parseAppletList(text), ['bin/sh', 'sbin/init', 'usr/bin/[', 'usr/sbin/chroot']);
-  });
-});
-
 /** Makes a small tree under `root`: a name ending in / is a folder, a value "-> target" a link, any other value the
  * content of an executable file. */
 function makeTree(root: string, entries: Record<string, string>): string {
@@ -49,7 +43,12 @@ function makeTree(root: string, entries: Record<string, string>): string {
 describe('building and checking a rootfs', () => {
   let tmp: string;
   let fakeBusybox: string;
-  const run: RunFile = async () => 'bin/sh\nbin/ls\nusr/bin/env\nsbin/init\n';
+  /** What `busybox --install DIR` does (hard links of the running busybox in DIR), for a busybox of four applets. */
+  const run: RunFile = async (file, args) => {
+    assert.deepEqual([file.endsWith('/bin/busybox'), args[0], args.length], [true, '--install', 2], `${file} ${args.join(' ')}`);
+    for (const applet of ['sh', 'ls', 'env', 'init']) fs.linkSync(file, path.join(args[1], applet));
+    return '';
+  };
 
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-unit-rootfs-'));
@@ -63,7 +62,7 @@ describe('building and checking a rootfs', () => {
     const target = await buildBusyboxRootfs(path.join(tmp, 'r1'), { busybox: fakeBusybox, run, onProgress: (s) => steps.push(s) });
     // Applets are hard links of bin/busybox (as in Docker's busybox image), not symbolic links.
     const busybox = fs.statSync(path.join(target, 'bin/busybox'));
-    for (const applet of ['usr/bin/env', 'bin/sh']) {
+    for (const applet of ['bin/env', 'bin/sh']) {
       const stat = fs.lstatSync(path.join(target, applet));
       assert.ok(stat.isFile(), `${applet} is a regular file`);
       assert.equal(stat.ino, busybox.ino, `${applet} is bin/busybox`);
@@ -73,6 +72,32 @@ describe('building and checking a rootfs', () => {
     assert.ok(steps.length >= 3);
     assert.deepEqual(await checkRootfs(target), []);
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('partial')), [], 'no partial folder left');
+  });
+
+  it('makes the tree test/fixtures/helper-protocol.json describes (the helper\'s make-rootfs tree), whatever the umask', async () => {
+    const umask = process.umask(0o077);
+    try {
+      const target = await buildBusyboxRootfs(path.join(tmp, 'as-the-helper'), { busybox: fakeBusybox, run });
+      assert.deepEqual(describeTree(target), fixtureTree('as-the-helper', ['env', 'init', 'ls', 'sh']));
+    } finally {
+      process.umask(umask);
+    }
+  });
+
+  const realBusybox = BUSYBOX_CANDIDATES.find((file) => fs.existsSync(file));
+  it('with the host\'s static busybox, makes the fixture\'s tree with every applet in bin/', { skip: !realBusybox && 'no busybox here' }, async (t) => {
+    const busybox = await findStaticBusybox().catch(() => undefined);
+    if (!busybox) return t.skip('no static busybox here');
+    const target = await buildBusyboxRootfs(path.join(tmp, 'real'), { busybox });
+    const applets = fs.readdirSync(path.join(target, 'bin')).filter((name) => name !== 'busybox').sort();
+    assert.ok(applets.includes('sh') && applets.length > 100, `${applets.length} applets`);
+    assert.deepEqual(describeTree(target), fixtureTree('real', applets));
+  });
+
+  it('refuses a busybox without sh, leaving nothing behind', async () => {
+    const noShell: RunFile = async (file, args) => (fs.linkSync(file, path.join(args[1], 'ls')), '');
+    await assert.rejects(buildBusyboxRootfs(path.join(tmp, 'r3'), { busybox: fakeBusybox, run: noShell }), /has no sh applet/);
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.startsWith('r3')), []);
   });
 
   it('refuses a target that exists, and leaves it untouched', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { helperErrorLine, initStillRuns, isInitTarget, terminalRunError } from '../../src/core/signalOutcome';
+import { initStillRuns, isInitTarget, terminalRunError } from '../../src/core/signalOutcome';
 import { statLine } from './fixtures/fakeProc';
 
 describe('isInitTarget', () => {
@@ -24,17 +24,6 @@ describe('initStillRuns: PID 1 after a SIGTERM, from /proc/PID/stat', () => {
     assert.equal(initStillRuns(target, statLine({ pid: 7505, ppid: 1, state: 'S', startTime: 40000 })), false);
   });
   it('an unreadable line is not taken for a running PID 1', () => assert.equal(initStillRuns(target, 'garbage'), false));
-});
-
-describe('helperErrorLine', () => {
-  it('finds the helper\'s reason in a terminal\'s output (CR LF, a sudo prompt before it)', () => {
-    const output = '[sudo] password for ann: \r\ncontainer-helper: host PID 7 is not in this container\r\n';
-    assert.equal(helperErrorLine(output), 'host PID 7 is not in this container');
-  });
-  it('no line of the helper: nothing', () => {
-    assert.equal(helperErrorLine('sudo: a password is required\n'), undefined);
-    assert.equal(helperErrorLine('container-helper: \n'), undefined);
-  });
 });
 
 describe('terminalRunError: a kill error never points to a closed terminal', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planLaunch } from '../../src/core/helperProtocol';
-import { chooseHelper, InstalledCopy, sudoersRule, SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { chooseHelper, InstalledCopy, sudoersLine, SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
 
 const shipped = Buffer.from('#!/bin/sh\necho helper\n');
 const safe: InstalledCopy = { content: shipped, uid: 0, mode: 0o100755, folderUid: 0, folderMode: 0o40755 };
@@ -31,12 +31,19 @@ describe('chooseHelper', () => {
   }
 });
 
-describe('sudoersRule', () => {
+describe('sudoersLine', () => {
   it('names exactly the system copy', () => {
-    assert.equal(sudoersRule('alice'), `alice ALL=(root) NOPASSWD: ${SYSTEM_HELPER_PATH}`);
+    assert.equal(sudoersLine('alice'), `alice ALL=(root) NOPASSWD: ${SYSTEM_HELPER_PATH}`);
+  });
+  it('names exactly the copy install-helper --prefix made', () => {
+    assert.equal(sudoersLine('alice', '/opt/mc/libexec/mini-containers/container-helper.sh'),
+      'alice ALL=(root) NOPASSWD: /opt/mc/libexec/mini-containers/container-helper.sh');
   });
   for (const bad of ['', 'a b', 'alice,ALL', 'x\nroot ALL=(ALL) ALL', '%admin']) {
-    it(`refuses ${JSON.stringify(bad)}`, () => assert.throws(() => sudoersRule(bad)));
+    it(`refuses the user ${JSON.stringify(bad)}`, () => assert.throws(() => sudoersLine(bad), /user name/));
+  }
+  for (const bad of ['relative/helper.sh', '/a b/helper.sh', '/a,/b', '/a:b', '/a=b', '/a\\b', '/a\n/b']) {
+    it(`refuses the path ${JSON.stringify(bad)}`, () => assert.throws(() => sudoersLine('alice', bad), /path a sudoers rule/));
   }
 });
 

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Container } from '../../src/core/containerModel';
 import type { ProcessInfo } from '../../src/core/processScanner';
 import {
-  bootTimeMs, containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest,
+  containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest,
   processTooltip, startedAtMs,
 } from '../../src/core/treeText';
 
@@ -79,19 +76,4 @@ describe('labels and descriptions', () => {
     assert.match(text, /State: S \(sleeping\)/);
     assert.match(text, /Memory \(RSS\): 4\.0 KiB · CPU time: 2\.50 s/);
   });
-});
-
-describe('bootTimeMs', () => {
-  it('reads btime from a /proc/stat', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mc-btime-')), 'stat');
-    try {
-      fs.writeFileSync(file, 'cpu  1 2 3\nbtime 1700000000\nprocesses 5\n');
-      assert.equal(bootTimeMs(file), 1_700_000_000_000);
-      fs.writeFileSync(file, 'cpu  1 2 3\n');
-      assert.throws(() => bootTimeMs(file), /no btime/);
-    } finally {
-      fs.rmSync(path.dirname(file), { recursive: true, force: true });
-    }
-  });
-  it('the real one is in the past', () => assert.ok(bootTimeMs() < Date.now()));
 });

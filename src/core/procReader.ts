@@ -1,10 +1,46 @@
-// Reads the small files under one /proc mount with one reusable buffer, optionally keeping one
-// descriptor per process open between scans. Everything "gone" or "denied" reads as undefined;
-// anything else (EIO, a missing /proc) is thrown, because hiding it would show an empty tree for no reason.
+// The one reader of /proc (and of the registry's files): reads the small files under one /proc mount with one
+// reusable buffer, optionally keeping one descriptor per process open between scans. Everything "gone" or
+// "denied" reads as undefined; anything else (EIO, a missing /proc) is thrown, because hiding it would show an
+// empty tree for no reason. What the text means is procParse.ts's business.
 
-import {
-  ProcFs, errorCode, isDenied, isGone, nodeFs, parseAuxvPageSize, parseNsLink, parseOpenFilesLimit, parseStatus,
-} from './procfs';
+import * as fs from 'node:fs';
+import { parseAuxvPageSize, parseBootTimeMs, parseNsLink, parseOpenFilesLimit, parseStatus } from './procParse';
+
+/** The subset of `node:fs` that reads /proc, /etc/passwd and the registry; tests inject their own. */
+export interface ProcFs {
+  /** Entry names of a directory. */
+  readdirSync(path: string): string[];
+  /** Opens a file for reading and returns its descriptor. */
+  openSync(path: string, flags: 'r'): number;
+  /** Reads up to `length` bytes at `position` (a pread); returns the count, 0 at the end. */
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  /** Closes a descriptor from `openSync`. */
+  closeSync(fd: number): void;
+  /** The target of a symbolic link, e.g. `pid:[4026531836]` for /proc/PID/ns/pid. */
+  readlinkSync(path: string): string;
+  /** A whole (regular) file's bytes. */
+  readFileSync(path: string): Buffer;
+}
+
+/** The real file system. */
+export const nodeFs: ProcFs = fs;
+
+/** The `code` of a Node.js system error, e.g. ENOENT. */
+export function errorCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+/** Errors meaning the process ended while we read it: its /proc entry is gone or the task is dead. */
+export function isGone(e: unknown): boolean {
+  const code = errorCode(e);
+  return code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR';
+}
+
+/** Errors meaning we may not read this field (another user's process, hidepid, ptrace checks). */
+export function isDenied(e: unknown): boolean {
+  const code = errorCode(e);
+  return code === 'EACCES' || code === 'EPERM';
+}
 
 /** Every so many scans lists /proc even when loadavg says nothing new, in case a kernel counts otherwise. */
 const LIST_AT_LEAST_EVERY = 10;
@@ -12,7 +48,7 @@ const LIST_AT_LEAST_EVERY = 10;
 const MAX_CANDIDATES = 64;
 
 /** Reads files under one /proc root. */
-export class ProcFiles {
+export class ProcReader {
   private buf = Buffer.allocUnsafe(4096);
   private openFiles = 0;
   private lastPid: number | undefined;
@@ -233,4 +269,19 @@ export function defaultMaxOpenFiles(): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * One file of the real /proc read once, e.g. `readProcText(`${pid}/stat`)`; undefined when the process is gone or
+ * the file may not be read. For the few reads outside a scan (the signaller, a wait for PID 1 to end).
+ */
+export function readProcText(rel: string, files: ProcFs = nodeFs): string | undefined {
+  return new ProcReader('/proc', files).readText(rel, 'latin1');
+}
+
+/** When the machine booted, in ms since the epoch, from /proc/stat's btime; throws when it cannot be read. */
+export function bootTimeMs(procStat = '/proc/stat'): number {
+  const ms = parseBootTimeMs(nodeFs.readFileSync(procStat).toString('latin1'));
+  if (ms === undefined) throw new Error(`${procStat} has no btime line`);
+  return ms;
 }

@@ -1,27 +1,6 @@
-// Parsers for the text of /proc files, and the small file-system surface the scanner and registry use.
-// Parsers take text and return a typed value or `undefined`; they never touch the file system, so unit tests
-// feed them strings. They avoid regular expressions because they run once per process per refresh.
-
-import * as fs from 'node:fs';
-
-/** The subset of `node:fs` that reads /proc, /etc/passwd and the registry; tests inject their own. */
-export interface ProcFs {
-  /** Entry names of a directory. */
-  readdirSync(path: string): string[];
-  /** Opens a file for reading and returns its descriptor. */
-  openSync(path: string, flags: 'r'): number;
-  /** Reads up to `length` bytes at `position` (a pread); returns the count, 0 at the end. */
-  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
-  /** Closes a descriptor from `openSync`. */
-  closeSync(fd: number): void;
-  /** The target of a symbolic link, e.g. `pid:[4026531836]` for /proc/PID/ns/pid. */
-  readlinkSync(path: string): string;
-  /** A whole (regular) file's bytes. */
-  readFileSync(path: string): Buffer;
-}
-
-/** The real file system. */
-export const nodeFs: ProcFs = fs;
+// Parsers for the text of /proc files: each takes text (or bytes) and returns a typed value or `undefined`. Pure:
+// they never touch the file system, so unit tests feed them strings; procReader.ts reads the files. They avoid
+// regular expressions because they run once per process per refresh.
 
 /** Flag of /proc/PID/stat field 9 marking a kernel thread (include/linux/sched.h). */
 export const PF_KTHREAD = 0x00200000;
@@ -172,6 +151,12 @@ export function parseCmdline(text: string, comm: string): string {
   return text.slice(0, end).replaceAll('\0', ' ');
 }
 
+/** When the machine booted, in ms since the epoch, from the text of /proc/stat (its `btime` line, in seconds). */
+export function parseBootTimeMs(text: string): number | undefined {
+  const seconds = numbersAfter(text, 'btime');
+  return seconds && seconds.length === 1 ? seconds[0] * 1000 : undefined;
+}
+
 /** The inode of a namespace link target such as `pid:[4026531836]`. */
 export function parseNsLink(link: string): number | undefined {
   const open = link.indexOf(':[');
@@ -217,21 +202,4 @@ export function latin1ToUtf8(s: string): string {
     if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
   }
   return s;
-}
-
-/** The `code` of a Node.js system error, e.g. ENOENT. */
-export function errorCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-/** Errors meaning the process ended while we read it: its /proc entry is gone or the task is dead. */
-export function isGone(e: unknown): boolean {
-  const code = errorCode(e);
-  return code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR';
-}
-
-/** Errors meaning we may not read this field (another user's process, hidepid, ptrace checks). */
-export function isDenied(e: unknown): boolean {
-  const code = errorCode(e);
-  return code === 'EACCES' || code === 'EPERM';
 }

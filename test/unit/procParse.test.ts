@@ -3,9 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  isDenied, isGone, latin1ToUtf8, parseAuxvPageSize, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd,
-  parseStat, parseStatus, PF_KTHREAD,
-} from '../../src/core/procfs';
+  latin1ToUtf8, parseAuxvPageSize, parseBootTimeMs, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd, parseStat, parseStatus, PF_KTHREAD,
+} from '../../src/core/procParse';
 import { fixturesDir, statLine } from './fixtures/fakeProc';
 
 describe('parseStat', () => {
@@ -125,9 +124,15 @@ describe('small system facts', () => {
     assert.equal(latin1ToUtf8(Buffer.from('café').toString('latin1')), 'café');
     assert.equal(latin1ToUtf8('plain'), 'plain');
   });
-  it('classifies errors', () => {
-    const err = (code: string) => Object.assign(new Error(code), { code });
-    assert.deepEqual(['ENOENT', 'ESRCH', 'EACCES', 'EPERM', 'EIO'].map((c) => [isGone(err(c)), isDenied(err(c))]),
-      [[true, false], [true, false], [false, true], [false, true], [false, false]]);
-  });
+});
+
+describe('parseBootTimeMs', () => {
+  const cases: Array<[string, number | undefined]> = [
+    ['cpu  1 2 3\nbtime 1700000000\nprocesses 5\n', 1_700_000_000_000],
+    ['btime 12\n', 12_000],
+    ['cpu  1 2 3\n', undefined],
+    ['cpu  1 2 3\nbtimes 5\n', undefined],
+    ['btime x\n', undefined],
+  ];
+  for (const [text, ms] of cases) it(JSON.stringify(text), () => assert.equal(parseBootTimeMs(text), ms));
 });
