@@ -33,7 +33,8 @@ privileged_option() {
 init_option() { with_init=1; }
 
 # Reads the options in "$@" by the table, calling each row's validator; sets consumed to the number of words
-# read (COMMAND and its arguments follow). Every option is given at most once; values carry no control character.
+# read (COMMAND and its arguments follow). Every option is given at most once. Each validator refuses control
+# characters in its value, saying first what else is wrong with it (a relative path, a name's alphabet).
 parse_options() {
   consumed=0 seen=' '
   while [ $# -gt 0 ]; do
@@ -61,7 +62,6 @@ EOF
     else
       [ $# -ge 2 ] || die "$1 needs a value"
       [ "$1" = --rootfs ] || [ -n "$2" ] || die "$1 is empty"
-      has_control_chars "$2" && die "$1 contains control characters"
       "$validator" "$2"
       shift 2
       consumed=$((consumed + 2))

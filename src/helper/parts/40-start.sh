@@ -62,6 +62,7 @@ resolve_rootfs() {
     '') die "--rootfs is empty: give the absolute path of a root filesystem folder" ;;
     *) die "--rootfs must be an absolute path, got a relative one: $1" ;;
   esac
+  has_control_chars "$1" && die "--rootfs contains control characters; rename the folder"
   if [ ! -e "$1" ]; then
     # EACCES on the way is not "missing": say which it is.
     [ -L "$1" ] || cd -- "${1%/*}/" 2>/dev/null || die "--rootfs cannot be reached (permission denied or missing folder on the way): $1"
