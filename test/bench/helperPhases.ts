@@ -1,8 +1,8 @@
-// Where the helper's start-up time goes. `perf record` follows the helper's process tree through the kernel's
-// sched tracepoints (fork, exec, exit: no ptrace, so the traced helper runs at nearly full speed), and the
-// phases are cut at landmarks of its critical path: the fork of the control-FIFO subshell, the fork of the
-// supervisor, the first and last mount of PID 1's set-up, PID 1's exec of env → capsh → COMMAND, and exits.
-// Landmarks that a changed helper no longer shows merge their two neighbouring phases instead of failing.
+// What one start of the helper runs. `perf record` follows the helper's process tree through the kernel's sched
+// tracepoints (fork, exec, exit: no ptrace, so the traced helper runs at nearly full speed): how many processes a
+// start makes, which programs it runs and what each costs from fork to exit, and what is exec'd in place along the
+// chain (env → capsh → bwrap). The start is one exec chain since the move to bubblewrap, so there are no phases to
+// cut: the programs are the cost.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,22 +20,16 @@ interface Proc {
 
 /** One traced start of the helper. */
 interface HelperTrace {
-  /** Phase name → ms, in critical-path order. */
-  readonly phases: [string, number][];
   readonly totalMs: number;
   /** Processes created (forks, including the helper's own shell) and programs exec'd during one start. */
   readonly processes: number;
   readonly execs: number;
   /** Program name → [times run, ms from fork to exit summed], for children that exec one program and exit. */
   readonly programs: Map<string, [number, number]>;
-  /** Programs exec'd in place of a process that already ran something (the stage chain): name → times. */
+  /** Programs exec'd in place of a process that already ran something (the chain): name → times. */
   readonly chained: Map<string, number>;
   /** Forks that exec nothing (command substitutions, subshells): how many, and ms from fork to exit summed. */
   readonly subshells: [number, number];
-  /** The control-FIFO server, which runs beside the container: processes and ms until it waits on its FIFO. */
-  readonly server: { processes: number; busyMs: number };
-  /** Every child of the helper and of PID 1, and PID 1's execs: ms from the start, ms it took, what it ran. */
-  readonly steps: { at: number; ms: number; stage: string; what: string }[];
 }
 
 export function perfAvailable(): boolean {
@@ -99,44 +93,8 @@ function analyse(procs: Map<number, Proc>): HelperTrace[] {
 function analyseStart(procs: Map<number, Proc>, helper: Proc): HelperTrace | undefined {
   const proc = (pid: number) => procs.get(pid)!;
   const subtree = (p: Proc): Proc[] => [p, ...p.children.flatMap((c) => subtree(proc(c)))];
-  const programsOf = (p: Proc) => new Set(subtree(p).flatMap((q) => q.execs.map((e) => basename(e.file))));
   const t0 = helper.execs[0]?.time;
   if (t0 === undefined || helper.exitAt === undefined) return undefined;
-  const kids = helper.children.map(proc);
-
-  const supervisor = kids.find((k) => programsOf(k).has('unshare'));
-  const server = supervisor && kids[kids.indexOf(supervisor) + 1];
-  const init = supervisor?.children.map(proc).find((c) => c.execs.length > 0);
-  const initKids = init?.children.map(proc) ?? [];
-  const isMountStep = (k: Proc) => ['mount', 'cp', 'ln'].some((x) => programsOf(k).has(x));
-  const lastMount = initKids.reduce((last, k, i) => (isMountStep(k) ? i : last), -1);
-  const ownExec = (name: string) => init?.execs.find((e) => basename(e.file) === name)?.time;
-  const lastExec = init?.execs[init.execs.length - 1];
-  const commandExec = lastExec && !['setpriv', 'sh', 'env', 'capsh'].includes(basename(lastExec.file)) ? lastExec : undefined;
-  const landmarks: [string, number | undefined][] = [
-    ['validation (shell start, flags, uid, own path, rootfs, name, command lookup, status file, stale records)', t0],
-    ['namespace creation (setpriv → unshare → sh __supervise → setpriv → sh __init, to its 1st command)', supervisor?.forkedAt],
-    ['mounts (rootfs bind, proc, /proc masks, /dev, devpts, shm; device nodes)', initKids[0]?.forkedAt],
-    ['bookkeeping in PID 1 (started record, registry, status line, environment)', lastMount >= 0 ? initKids[lastMount].exitAt : undefined],
-    ['capsh/chroot (capsh: chroot, drop caps, no_new_privs → exec)', ownExec('env') ?? ownExec('capsh')],
-    ['COMMAND itself (/bin/true)', commandExec?.time],
-    ['teardown bookkeeping (supervisor exits, server killed, FIFO/table/record removed)', init?.exitAt],
-  ];
-  const phases: [string, number][] = [];
-  let start = t0;
-  let names: string[] = [];
-  for (const [name, at] of landmarks) {
-    // A landmark a changed helper no longer shows: its phase merges into the one before.
-    if (at === undefined) {
-      names.push(name);
-      continue;
-    }
-    if (names.length) phases.push([names.join(' + '), at - start]);
-    start = at;
-    names = [name];
-  }
-  phases.push([names.join(' + '), helper.exitAt - start]);
-
   const all = subtree(helper);
   const programs = new Map<string, [number, number]>();
   const chained = new Map<string, number>();
@@ -158,45 +116,18 @@ function analyseStart(procs: Map<number, Proc>, helper: Proc): HelperTrace | und
       for (const e of p.execs) chained.set(basename(e.file), (chained.get(basename(e.file)) ?? 0) + 1);
     }
   }
-  let serverInfo = { processes: 0, busyMs: 0 };
-  if (server?.forkedAt !== undefined) {
-    const sub = subtree(server);
-    // It then blocks reading its FIFO until killed: busy until its last child's exit.
-    const lastBusy = Math.max(...sub.flatMap((p) => [p.execs[p.execs.length - 1]?.time ?? 0, p === server ? 0 : (p.exitAt ?? 0)]));
-    serverInfo = { processes: sub.length, busyMs: lastBusy - server.forkedAt };
-  }
-  const steps: HelperTrace['steps'] = [];
-  const describe = (p: Proc) => [...programsOf(p)].join('|') || 'subshell (no exec)';
-  for (const [stage, parent] of [['helper', helper], ['PID 1', init]] as const) {
-    for (const k of parent?.children.map(proc) ?? []) {
-      if (k.forkedAt === undefined) continue;
-      const what = k === supervisor ? 'supervisor: setpriv → unshare → sh, until PID 1 is done' : k === server ? 'control server, until killed' : describe(k);
-      steps.push({ at: k.forkedAt - t0, ms: (k.exitAt ?? helper.exitAt) - k.forkedAt, stage, what });
-    }
-  }
-  for (const [stage, p] of [['superv.', supervisor], ['PID 1', init]] as const) {
-    for (const e of p?.execs ?? []) steps.push({ at: e.time - t0, ms: 0, stage, what: `exec ${basename(e.file)}` });
-  }
-  if (init?.forkedAt !== undefined) steps.push({ at: init.forkedAt - t0, ms: 0, stage: 'superv.', what: 'fork PID 1' });
-  steps.sort((a, b) => a.at - b.at);
   return {
-    steps,
-    phases,
     totalMs: helper.exitAt - t0,
     processes: all.length,
     execs: all.reduce((n, p) => n + p.execs.length, 0),
     programs,
     chained,
     subshells,
-    server: serverInfo,
   };
 }
 
-/** Medians over the traced starts: of each phase, of the total, of the counts, and of each program's cost. */
+/** Medians over the traced starts: of the total, of the counts, and of each program's cost. */
 export function summarizeTraces(traces: readonly HelperTrace[]) {
-  const names = traces[0].phases.map(([n]) => n);
-  const consistent = traces.filter((t) => t.phases.length === names.length && t.phases.every(([n], i) => n === names[i]));
-  const phases = names.map((n, i) => [n, median(consistent.map((t) => t.phases[i][1]))] as [string, number]);
   const programs = new Map<string, [number, number]>();
   for (const name of new Set(traces.flatMap((t) => [...t.programs.keys()]))) {
     const per = traces.map((t) => t.programs.get(name) ?? [0, 0]);
@@ -204,17 +135,12 @@ export function summarizeTraces(traces: readonly HelperTrace[]) {
   }
   const chained = new Map<string, number>();
   for (const name of new Set(traces.flatMap((t) => [...t.chained.keys()]))) chained.set(name, median(traces.map((t) => t.chained.get(name) ?? 0)));
-  // The trace whose total is the median, to show as a timeline.
-  const typical = [...traces].sort((a, b) => a.totalMs - b.totalMs)[traces.length >> 1];
   return {
-    typical,
-    phases,
     totalMs: median(traces.map((t) => t.totalMs)),
     processes: median(traces.map((t) => t.processes)),
     execs: median(traces.map((t) => t.execs)),
     programs: [...programs.entries()].sort((a, b) => b[1][1] - a[1][1]),
     chained: [...chained.entries()],
     subshells: [median(traces.map((t) => t.subshells[0])), median(traces.map((t) => t.subshells[1]))] as [number, number],
-    server: { processes: median(traces.map((t) => t.server.processes)), busyMs: median(traces.map((t) => t.server.busyMs)) },
   };
 }

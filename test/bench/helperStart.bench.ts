@@ -191,8 +191,7 @@ function phases(cmds: Record<string, () => Start>, tmp: string): void {
     console.log(`\nwhere the helper's time goes: could not be measured: ${(err as Error).message}`);
     return;
   }
-  // The phase names of helperPhases.ts describe the hand-built helper (supervisor, __init, capsh chroot); with
-  // bubblewrap the start is one exec chain, so only what the traces count is reported here.
+  // With bubblewrap the start is one exec chain: what the traces count is reported, program by program.
   console.log(`\nwhat one start runs: kernel sched tracepoints (perf record), median of ${TRACED} traced starts (${ms(helper.totalMs)})`);
   console.log(`  processes per start: ${helper.processes} (${helper.execs} programs exec'd); raw: ${raw.processes} (${raw.execs} exec'd)`);
   console.log('  programs run per start, by time from fork to exit (children that run one program):');

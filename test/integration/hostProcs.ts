@@ -130,7 +130,7 @@ export function killPinned(pids: readonly Pinned[]): void {
 
 /**
  * Cleanup after a failure: SIGKILLs every process rooted in `folder` or whose command line names it. `folder` is
- * a fresh mkdtemp of this suite, so each such process was started by it (a container, a helper, a supervisor).
+ * a fresh mkdtemp of this suite, so each such process was started by it (a container, a helper, bubblewrap's monitor).
  */
 export function killEverythingOf(folder: string): void {
   const pids = new Set([...processesWithRootUnder(folder), ...processesMentioning(folder)]);
