@@ -70,12 +70,12 @@ const builds = [
   }
 }
 
-// The helper's seccomp filter, compiled from the table in src/core/seccomp.ts into the file the helper passes to
+// The helper's seccomp filter, compiled from the table in src/core/helper/seccomp.ts into the file the helper passes to
 // bubblewrap (`--seccomp 9 9<"$dir/seccomp.bpf"`: dash redirects only fds 0-9). Generated on every build, never
 // committed.
 async function writeSeccompFilter() {
   const tool = join('dist', 'tools', 'seccomp.js');
-  await esbuild.build({ ...common, minify: false, sourcemap: false, entryPoints: ['src/core/seccomp.ts'], outfile: tool });
+  await esbuild.build({ ...common, minify: false, sourcemap: false, entryPoints: ['src/core/helper/seccomp.ts'], outfile: tool });
   const require = createRequire(import.meta.url);
   delete require.cache[resolve(tool)];
   require(resolve(tool)).writeSeccompBlob(join('src', 'helper', 'seccomp.bpf'));

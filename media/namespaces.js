@@ -1,5 +1,5 @@
-// The namespaces picture's webview: draws what src/namespacesPanel.ts posts, and repaints only the frames of the
-// containers an update names. Every string comes from the extension, already localised.
+// The namespaces picture's webview: draws what src/learning/namespacesPanel.ts posts, and repaints only the frames of
+// the containers an update names. Every string comes from the extension, already localised.
 // @ts-check
 (function () {
   // @ts-expect-error acquireVsCodeApi is injected by VS Code into the webview.

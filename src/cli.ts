@@ -5,13 +5,13 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildBusyboxRootfs } from './core/busyboxRootfs';
-import { installHelperFiles } from './core/helperInstall';
-import { sudoersLine } from './core/systemHelper';
-import { buildModel } from './core/containerModel';
-import { formatPsTable, toPsJson } from './core/format';
-import { ProcessScanner } from './core/processScanner';
-import { ContainerRegistry } from './core/registry';
+import { buildBusyboxRootfs } from './core/rootfs/busyboxRootfs';
+import { installHelperFiles } from './core/helper/helperInstall';
+import { sudoersLine } from './core/helper/systemHelper';
+import { buildModel } from './core/model/containerModel';
+import { formatPsTable, toPsJson } from './core/model/format';
+import { ProcessScanner } from './core/proc/processScanner';
+import { ContainerRegistry } from './core/helper/registry';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR

@@ -1,16 +1,16 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { registerContainerCommands } from './containerCommands';
-import { registerContainersView } from './containersView';
+import { registerContainerCommands } from './containersView/containerCommands';
+import { registerContainersView } from './containersView/containersView';
+import { Signaller } from './containersView/signaller';
 import { platformSupport } from './core/platform';
-import { registerInstallHelper } from './installHelper';
-import { registerIsolatedShell } from './isolatedShell';
-import { registerNamespacesPanel } from './namespacesPanel';
-import { registerRootfsCommands } from './rootfsCommands';
+import { registerNamespacesPanel } from './learning/namespacesPanel';
+import { registerWalkthrough } from './learning/walkthrough';
+import { registerRootfsCommands } from './rootfs/rootfsCommands';
 import { Sessions } from './sessions';
-import { Signaller } from './signaller';
+import { registerInstallHelper } from './shells/installHelper';
+import { registerIsolatedShell } from './shells/isolatedShell';
 import { registerUnsupportedPlatform } from './unsupportedPlatform';
-import { registerWalkthrough } from './walkthrough';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Mini Containers', { log: true });

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { ContainerPty } from './containerPty';
-import type { StartedEvent } from './core/helperProtocol';
+import type { ContainerPty } from './shells/containerPty';
+import type { StartedEvent } from './core/helper/helperProtocol';
 
 /** A container started from this window, for the features that list or stop them. */
 export interface Session {

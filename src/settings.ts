@@ -1,7 +1,7 @@
 // Every setting the extension reads, read here only: one place for each key, its default and its bounds (the same
 // as package.json's, which VS Code does not enforce on a hand-edited settings.json).
 import * as vscode from 'vscode';
-import type { Privilege } from './core/helperProtocol';
+import type { Privilege } from './core/helper/helperProtocol';
 
 const SECTION = 'miniContainers';
 

@@ -3,8 +3,8 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseStat } from '../../src/core/procParse';
-import { CLOCK_TICKS } from '../../src/core/treeText';
+import { parseStat } from '../../src/core/proc/procParse';
+import { CLOCK_TICKS } from '../../src/core/model/treeText';
 import { commandLine, waitFor } from '../vscode/hostState';
 
 /** utime + stime of `pid` (all its threads) in ms. */

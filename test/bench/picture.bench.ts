@@ -4,9 +4,9 @@
 // after `npm run package`), how long the webview takes to draw every frame when it opens and to repaint after one
 // process ended. Each extension-side figure is the median of ROUNDS.
 
-import { buildModel, ContainerModel } from '../../src/core/containerModel';
-import { buildPicture, diffPictures, Picture } from '../../src/core/namespacePicture';
-import { ProcessScanner } from '../../src/core/processScanner';
+import { buildModel, ContainerModel } from '../../src/core/model/containerModel';
+import { buildPicture, diffPictures, Picture } from '../../src/core/model/namespacePicture';
+import { ProcessScanner } from '../../src/core/proc/processScanner';
 import { PidNamespaces } from './pidNamespaces';
 import { median, summarize } from './report';
 import { runScript } from '../e2e/script';

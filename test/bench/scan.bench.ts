@@ -4,8 +4,8 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { buildModel, ContainerModel } from '../../src/core/containerModel';
-import { ProcessScanner } from '../../src/core/processScanner';
+import { buildModel, ContainerModel } from '../../src/core/model/containerModel';
+import { ProcessScanner } from '../../src/core/proc/processScanner';
 import { PidNamespaces } from './pidNamespaces';
 import { median, ratio, summarize } from './report';
 import { runScript } from '../e2e/script';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, realpathSync, rmdirSync, rmSync } from 'node:
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ROOTFS_STORE } from '../../src/core/helperProtocol';
+import { ROOTFS_STORE } from '../../src/core/helper/helperProtocol';
 import { onInterrupt } from './cleanup';
 import { projectRoot } from './codeServerInstall';
 import { killProcessesRootedIn } from './hostProcesses';

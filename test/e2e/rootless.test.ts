@@ -17,7 +17,7 @@ import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern, type HelperRecord } from '../vscode/hostState';
 
-/** The terminal's first line when auto picks rootless (src/core/helperProtocol.ts, planLaunch). */
+/** The terminal's first line when auto picks rootless (src/core/helper/helperProtocol.ts, planLaunch). */
 const BANNER =
   'Mini Containers: rootless container in a user namespace, no password (user namespaces work here and the root filesystem is yours).';
 

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { PRIVILEGED_RUN_DIR, ROOTFS_STORE } from '../../src/core/helperProtocol';
+import { PRIVILEGED_RUN_DIR, ROOTFS_STORE } from '../../src/core/helper/helperProtocol';
 import type { CodeServer } from './codeServer';
 import { processesRootedIn } from './hostProcesses';
 import * as steps from './steps';

@@ -11,7 +11,7 @@ import {
   rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { SYSTEM_HELPER_PATH } from '../../src/core/helper/systemHelper';
 import { onInterrupt } from './cleanup';
 
 /** Runs a system tool as root; throws with its output when it fails. */
@@ -176,8 +176,9 @@ export interface SystemHelper {
 }
 
 /**
- * Installs `source` at SYSTEM_HELPER_PATH exactly as "Install Helper System-wide" does as root (src/installHelper.ts):
- * the folder root-owned 0755, the file written beside the target, made root-owned 0755, then renamed into place.
+ * Installs `source` at SYSTEM_HELPER_PATH exactly as "Install Helper System-wide" does as root
+ * (src/shells/installHelper.ts): the folder root-owned 0755, the file written beside the target, made root-owned
+ * 0755, then renamed into place.
  * A folder that already existed is left as it was; a helper that was already there is restored afterwards.
  */
 export function installSystemHelper(source: string): SystemHelper {

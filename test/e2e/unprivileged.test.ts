@@ -10,8 +10,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { PRIVILEGED_RUN_DIR, privilegedStatusFile } from '../../src/core/helperProtocol';
-import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { PRIVILEGED_RUN_DIR, privilegedStatusFile } from '../../src/core/helper/helperProtocol';
+import { SYSTEM_HELPER_PATH } from '../../src/core/helper/systemHelper';
 import type { CodeServer } from './codeServer';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import { createStoreRootfs, type TestRootfs } from './rootfs';
@@ -20,7 +20,10 @@ import { createSudoUser, installedHelper, installSystemHelper, type SudoUser, ty
 import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern, REGISTRY, registryRecord } from '../vscode/hostState';
-/** What the terminal says before sudo asks (src/core/helperProtocol.ts, planLaunch): the mode, and why auto chose it. */
+/**
+ * What the terminal says before sudo asks (src/core/helper/helperProtocol.ts, planLaunch): the mode, and why auto
+ * chose it.
+ */
 const BANNER =
   'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces without a user ' +
   'namespace (the root filesystem belongs to another user): sudo';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatKillRequest, StartedEvent } from '../../src/core/helperProtocol';
+import { formatKillRequest, StartedEvent } from '../../src/core/helper/helperProtocol';
 import {
   makeRootfs, makeTempDir, readStarted, requireRoot, signalAnswers, spawnHelper, stopAllHelpers, waitFor,
   waitForNamespaceSize, writeFifo,

@@ -4,9 +4,9 @@ import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildBusyboxRootfs } from '../../src/core/busyboxRootfs';
-import { parseStatusText, SignalEvent, StartedEvent, StatusEvent } from '../../src/core/helperProtocol';
-import { SECCOMP_TABLE, TIOCSTI } from '../../src/core/seccomp';
+import { buildBusyboxRootfs } from '../../src/core/rootfs/busyboxRootfs';
+import { parseStatusText, SignalEvent, StartedEvent, StatusEvent } from '../../src/core/helper/helperProtocol';
+import { SECCOMP_TABLE, TIOCSTI } from '../../src/core/helper/seccomp';
 import { type HelperRecord, REGISTRY, registryRecords as readRecords, sleep, waitFor as pollFor } from '../vscode/hostState';
 import { allPids, childrenOf, processesInNamespaceOf, readStat } from './hostProcs';
 

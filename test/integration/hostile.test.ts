@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { StartedEvent } from '../../src/core/helperProtocol';
+import { StartedEvent } from '../../src/core/helper/helperProtocol';
 import {
   CONTROL_DIR, controlChannelUp, controlFifoOf, helperPath, lineDiff, makeRootfs, makeTempDir, mountTable, readStarted,
   recordsOfHelper, requireRoot, runHelper, signalAnswers, spawnHelper, stopAllHelpers, treeSnapshot, waitFor,

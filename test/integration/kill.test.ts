@@ -5,7 +5,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { StartedEvent } from '../../src/core/helperProtocol';
+import { StartedEvent } from '../../src/core/helper/helperProtocol';
 import {
   makeRootfs, makeTempDir, mountTable, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor,
   waitForNamespaceSize,

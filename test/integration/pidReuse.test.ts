@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildKillArgs, formatKillRequest, KillTarget, StartedEvent } from '../../src/core/helperProtocol';
+import { buildKillArgs, formatKillRequest, KillTarget, StartedEvent } from '../../src/core/helper/helperProtocol';
 import {
   controlChannelUp, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, signalAnswers, sleep, spawnHelper,
   stopAllHelpers, waitFor, waitForNamespaceSize, writeFifo,

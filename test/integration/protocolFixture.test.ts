@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildBusyboxRootfs, findStaticBusybox } from '../../src/core/busyboxRootfs';
-import { HelperError } from '../../src/core/helperError';
-import { parseStartedRecord, parseStatusLine, parseStatusText } from '../../src/core/helperProtocol';
-import { parseStat } from '../../src/core/procParse';
-import { parseRecord } from '../../src/core/registry';
+import { buildBusyboxRootfs, findStaticBusybox } from '../../src/core/rootfs/busyboxRootfs';
+import { HelperError } from '../../src/core/helper/helperError';
+import { parseStartedRecord, parseStatusLine, parseStatusText } from '../../src/core/helper/helperProtocol';
+import { parseStat } from '../../src/core/proc/procParse';
+import { parseRecord } from '../../src/core/helper/registry';
 import { describeTree, fillIn, fixtureTree, readProtocolFixture, recordProblems } from '../fixtures/protocol';
 import { helperPath, makeRootfs, makeTempDir, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor } from './harness';
 

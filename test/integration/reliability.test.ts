@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as pty from 'node-pty';
-import { buildModel } from '../../src/core/containerModel';
-import { buildKillArgs, StartedEvent } from '../../src/core/helperProtocol';
-import { ProcessScanner } from '../../src/core/processScanner';
-import { ContainerRegistry, containerKey } from '../../src/core/registry';
+import { buildModel } from '../../src/core/model/containerModel';
+import { buildKillArgs, StartedEvent } from '../../src/core/helper/helperProtocol';
+import { ProcessScanner } from '../../src/core/proc/processScanner';
+import { ContainerRegistry, containerKey } from '../../src/core/helper/registry';
 import {
   controlChannelUp, controlFifoHoldersOf, controlFifoOf, helperPath, helperRunningAs, hostMountsUnder, lineDiff,
   makeRootfs, makeTempDir, mountTable, readStarted, recordsOfHelper, requireRoot, runHelper, sleep, spawnHelper,

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatKillRequest, StartedEvent } from '../../src/core/helperProtocol';
-import { userRegistryDir } from '../../src/core/registry';
+import { formatKillRequest, StartedEvent } from '../../src/core/helper/helperProtocol';
+import { userRegistryDir } from '../../src/core/helper/registry';
 import { onInterrupt } from '../e2e/cleanup';
 import {
   addPerl, helperPath, makeRootfs, perlFilterProbe, readStarted, requireRoot, signalAnswers, waitFor, waitForNamespaceSize, writeFifo,

@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { formatKillRequest, privilegedStatusFile, StartedEvent } from '../../src/core/helperProtocol';
-import { SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { formatKillRequest, privilegedStatusFile, StartedEvent } from '../../src/core/helper/helperProtocol';
+import { SYSTEM_HELPER_PATH } from '../../src/core/helper/systemHelper';
 import { onInterrupt } from '../e2e/cleanup';
 import { installSystemHelper, type SystemHelper } from '../e2e/sudoUser';
 import {

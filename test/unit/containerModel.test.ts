@@ -3,10 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildModel, ContainerModel, diffModels, isContainerInit, processTotals } from '../../src/core/containerModel';
-import { ProcessInfo, ProcessScanner } from '../../src/core/processScanner';
-import { parseStatusLine } from '../../src/core/helperProtocol';
-import { ContainerRegistry, parseRecord } from '../../src/core/registry';
+import { buildModel, ContainerModel, diffModels, isContainerInit, processTotals } from '../../src/core/model/containerModel';
+import { ProcessInfo, ProcessScanner } from '../../src/core/proc/processScanner';
+import { parseStatusLine } from '../../src/core/helper/helperProtocol';
+import { ContainerRegistry, parseRecord } from '../../src/core/helper/registry';
 import { fixturesDir, HOST_NS } from './fixtures/fakeProc';
 
 /** A process record with only what a case names; NSpid defaults to the host's. */

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { ControlChannel } from '../../src/controlChannel';
-import type { KillTarget } from '../../src/core/helperProtocol';
+import { ControlChannel } from '../../src/shells/controlChannel';
+import type { KillTarget } from '../../src/core/helper/helperProtocol';
 
 /**
  * A FIFO, removed after the test, with its read end open as the helper keeps it (`open()` opens it when the test

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { buildModel } from '../../src/core/containerModel';
-import { formatPsTable, toPsJson } from '../../src/core/format';
-import { ProcessScanner } from '../../src/core/processScanner';
-import { ContainerRegistry } from '../../src/core/registry';
+import { buildModel } from '../../src/core/model/containerModel';
+import { formatPsTable, toPsJson } from '../../src/core/model/format';
+import { ProcessScanner } from '../../src/core/proc/processScanner';
+import { ContainerRegistry } from '../../src/core/helper/registry';
 import { fixturesDir } from './fixtures/fakeProc';
 
 const fixtures = fixturesDir();

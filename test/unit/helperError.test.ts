@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeExit, HelperError, helperErrorCode, helperErrorLine, type HelperErrorCode } from '../../src/core/helperError';
+import { describeExit, HelperError, helperErrorCode, helperErrorLine, type HelperErrorCode } from '../../src/core/helper/helperError';
 
 describe('helperErrorLine', () => {
   it('finds the helper\'s reason in a terminal\'s output (CR LF, a sudo prompt before it)', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { buildStartArgs } from '../../src/core/helperProtocol';
+import { buildStartArgs } from '../../src/core/helper/helperProtocol';
 
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const partsDir = path.join(projectRoot, 'src', 'helper', 'parts');

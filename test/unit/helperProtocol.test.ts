@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   buildKillArgs, buildStartArgs, containerName, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, privilegedStatusFile, quoteForDisplay,
-} from '../../src/core/helperProtocol';
+} from '../../src/core/helper/helperProtocol';
 
 describe('isValidName', () => {
   const cases: Array<[string, boolean]> = [

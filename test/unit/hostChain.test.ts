@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { holderRole, hostChain, type HolderRole } from '../../src/core/hostChain';
+import { holderRole, hostChain, type HolderRole } from '../../src/core/model/hostChain';
 
 describe('holderRole names the host processes that hold a container', () => {
   const cases: { comm: string; command: string; want: HolderRole | null }[] = [

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeExit, planLaunch } from '../../src/core/helperProtocol';
+import { describeExit, planLaunch } from '../../src/core/helper/helperProtocol';
 import { english, loggingLocalize, type Localize } from '../../src/core/localize';
-import { checkRootfs } from '../../src/core/rootfsCheck';
-import { containerLabel, formatDuration, processTooltip } from '../../src/core/treeText';
+import { checkRootfs } from '../../src/core/rootfs/rootfsCheck';
+import { containerLabel, formatDuration, processTooltip } from '../../src/core/model/treeText';
 
 describe('english (the Localize of the CLI and the tests)', () => {
   const cases: Array<[string, Array<string | number | boolean>, string]> = [

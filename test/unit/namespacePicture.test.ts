@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildModel } from '../../src/core/containerModel';
-import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate } from '../../src/core/namespacePicture';
-import type { ProcessInfo } from '../../src/core/processScanner';
+import { buildModel } from '../../src/core/model/containerModel';
+import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate } from '../../src/core/model/namespacePicture';
+import type { ProcessInfo } from '../../src/core/proc/processScanner';
 
 function proc(hostPid: number, ppid: number, nsPids: number[], command: string, comm = command.split(' ')[0]): ProcessInfo {
   return {

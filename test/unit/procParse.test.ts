@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   latin1ToUtf8, parseAuxvPageSize, parseBootTimeMs, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd, parseStat, parseStatus, PF_KTHREAD,
-} from '../../src/core/procParse';
+} from '../../src/core/proc/procParse';
 import { fixturesDir, statLine } from './fixtures/fakeProc';
 
 describe('parseStat', () => {

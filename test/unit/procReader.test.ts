@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseStat } from '../../src/core/procParse';
-import { bootTimeMs, isDenied, isGone, readProcText } from '../../src/core/procReader';
+import { parseStat } from '../../src/core/proc/procParse';
+import { bootTimeMs, isDenied, isGone, readProcText } from '../../src/core/proc/procReader';
 
 describe('procReader', () => {
   it('classifies errors', () => {

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ProcessInfo, ProcessScanner, ScannerOptions } from '../../src/core/processScanner';
-import type { ProcFs } from '../../src/core/procReader';
+import { ProcessInfo, ProcessScanner, ScannerOptions } from '../../src/core/proc/processScanner';
+import type { ProcFs } from '../../src/core/proc/procReader';
 import { FakeProc, HOST_NS, fixturesDir, removeProc, tempProc, writeLoadavg, writeProc } from './fixtures/fakeProc';
 
 const C = 4026532201; // the fixture container's namespace

@@ -2,12 +2,12 @@
 // integration test protocolFixture.test.ts checks the real helper against: the two sides cannot drift apart.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeExit, HELPER_LINE_PREFIX, helperErrorCode, helperErrorLine } from '../../src/core/helperError';
+import { describeExit, HELPER_LINE_PREFIX, helperErrorCode, helperErrorLine } from '../../src/core/helper/helperError';
 import {
   EXIT_HELPER_ERROR, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, parseStartedRecord, parseStatusLine, PRIVILEGED_RUN_DIR,
   privilegedStatusFile, ROOTFS_STORE,
-} from '../../src/core/helperProtocol';
-import { DEFAULT_REGISTRY_DIR, parseRecord, userRegistryDir } from '../../src/core/registry';
+} from '../../src/core/helper/helperProtocol';
+import { DEFAULT_REGISTRY_DIR, parseRecord, userRegistryDir } from '../../src/core/helper/registry';
 import { fillIn, readProtocolFixture, recordProblems } from '../fixtures/protocol';
 
 const fixture = readProtocolFixture();

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildBusyboxRootfs, BUSYBOX_CANDIDATES, elfLinkage, findStaticBusybox, RunFile } from '../../src/core/busyboxRootfs';
+import { buildBusyboxRootfs, BUSYBOX_CANDIDATES, elfLinkage, findStaticBusybox, RunFile } from '../../src/core/rootfs/busyboxRootfs';
 import { describeTree, fixtureTree } from '../fixtures/protocol';
-import { checkRootfs, resolveInRoot } from '../../src/core/rootfsCheck';
+import { checkRootfs, resolveInRoot } from '../../src/core/rootfs/rootfsCheck';
 
 /** A minimal 64-bit little-endian ELF header with the given program header types. */
 function elf64(types: number[]): Buffer {

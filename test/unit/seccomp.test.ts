@@ -7,7 +7,7 @@ import {
   AUDIT_ARCH, BPF, BPF_MAXINSNS, CLONE_NEWUSER, ERRNO, SECCOMP_ARCHES, SECCOMP_RET, SECCOMP_TABLE, TIOCLINUX, TIOCSTI, X32_SYSCALL_BIT,
   compileSeccomp, compileSeccompInsns, writeSeccompBlob,
   type BpfInsn, type DeniedSyscall, type SeccompArch,
-} from '../../src/core/seccomp';
+} from '../../src/core/helper/seccomp';
 
 // --- a classic BPF interpreter for what the kernel's seccomp accepts (ld abs, jumps, ret)
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Container } from '../../src/core/containerModel';
-import { sessionFor, type SessionIdentity } from '../../src/core/sessionMatch';
+import type { Container } from '../../src/core/model/containerModel';
+import { sessionFor, type SessionIdentity } from '../../src/core/model/sessionMatch';
 
 type Seen = Pick<Container, 'initHostPid' | 'startTime' | 'name' | 'startedBy'>;
 const recorded: Seen = { initHostPid: 4242, startTime: 9000, name: 'busybox-rootfs-ab12', startedBy: 'mini-containers' };

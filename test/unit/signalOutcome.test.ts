@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { initStillRuns, isInitTarget, terminalRunError } from '../../src/core/signalOutcome';
+import { initStillRuns, isInitTarget, terminalRunError } from '../../src/core/helper/signalOutcome';
 import { statLine } from './fixtures/fakeProc';
 
 describe('isInitTarget', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planLaunch } from '../../src/core/helperProtocol';
-import { chooseHelper, InstalledCopy, sudoersLine, SYSTEM_HELPER_PATH } from '../../src/core/systemHelper';
+import { planLaunch } from '../../src/core/helper/helperProtocol';
+import { chooseHelper, InstalledCopy, sudoersLine, SYSTEM_HELPER_PATH } from '../../src/core/helper/systemHelper';
 
 const shipped = Buffer.from('#!/bin/sh\necho helper\n');
 const safe: InstalledCopy = { content: shipped, uid: 0, mode: 0o100755, folderUid: 0, folderMode: 0o40755 };

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Container } from '../../src/core/containerModel';
-import type { ProcessInfo } from '../../src/core/processScanner';
+import type { Container } from '../../src/core/model/containerModel';
+import type { ProcessInfo } from '../../src/core/proc/processScanner';
 import {
   containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest,
   processTooltip, startedAtMs,
-} from '../../src/core/treeText';
+} from '../../src/core/model/treeText';
 
 function proc(hostPid: number, ppid: number, extra: Partial<ProcessInfo> = {}): ProcessInfo {
   return {

@@ -53,7 +53,7 @@
 #
 #   Confinement (Docker's defaults are the reference): the capability bounding set is Docker's default set less
 #   SYS_CHROOT and MKNOD; no_new_privs; the seccomp filter seccomp.bpf beside this script (generated from
-#   src/core/seccomp.ts: keyctl, bpf, mount, user namespaces, TIOCSTI… are refused with EPERM); /proc/sys,
+#   src/core/helper/seccomp.ts: keyctl, bpf, mount, user namespaces, TIOCSTI… are refused with EPERM); /proc/sys,
 #   sysrq-trigger, bus, fs, irq read-only, /proc/kcore, keys, timer_list, sched_debug, latency_stats masked.
 #
 #   DIR       absolute, a directory after resolving links, not /, no control characters; must hold proc/ and dev/

@@ -11,7 +11,7 @@ make_rootfs() {
 }
 
 # The BusyBox root filesystem in the new folder $1 (hostname $2), from the host's static busybox. The extension's
-# builder (src/core/busyboxRootfs.ts) makes the same tree for a rootfs of the user's own.
+# builder (src/core/rootfs/busyboxRootfs.ts) makes the same tree for a rootfs of the user's own.
 build_busybox_rootfs() {
   for dir in bin sbin usr/bin usr/sbin etc root tmp proc dev sys run var home; do mkdir -p -- "$1/$dir" || return 1; done
   chmod 1777 -- "$1/tmp" && chmod 0700 -- "$1/root" && cp -- "$STATIC_INIT" "$1/bin/busybox" || return 1

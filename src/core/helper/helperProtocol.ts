@@ -2,7 +2,7 @@
  * The contract with src/helper/container-helper.sh: the arguments it takes, how it gets its privileges,
  * and the JSON lines it writes to --status-file. Pure: no I/O, no vscode.
  */
-import { english, type Localize } from './localize';
+import { english, type Localize } from '../localize';
 
 // The exit sentence lives with the typed error that maps exit codes once; the terminal imports it from here.
 export { describeExit } from './helperError';

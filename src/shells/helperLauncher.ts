@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { HelperError, helperErrorLine } from './core/helperError';
-import { Launch, LaunchContext, planLaunch } from './core/helperProtocol';
-import type { TerminalRun } from './core/signalOutcome';
-import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from './core/systemHelper';
+import { HelperError, helperErrorLine } from '../core/helper/helperError';
+import { Launch, LaunchContext, planLaunch } from '../core/helper/helperProtocol';
+import type { TerminalRun } from '../core/helper/signalOutcome';
+import { chooseHelper, HelperChoice, InstalledCopy, SYSTEM_HELPER_PATH } from '../core/helper/systemHelper';
 import { HelperPty, type HelperPtyOptions } from './helperPty';
 import { loadNodePty } from './nodePty';
-import { readPrivilegeSetting } from './settings';
-import { inEnglish, t } from './localize';
+import { readPrivilegeSetting } from '../settings';
+import { inEnglish, t } from '../localize';
 
 /** The helper shipped with the extension. */
 export function shippedHelperPath(context: vscode.ExtensionContext): string {

@@ -1,18 +1,18 @@
 import * as vscode from 'vscode';
-import { buildModel, Container, ContainerModel, diffModels, processTotals } from './core/containerModel';
-import { hostChain } from './core/hostChain';
-import { ProcessInfo, ProcessScanner } from './core/processScanner';
-import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR, userRegistryDir } from './core/registry';
-import { sessionFor } from './core/sessionMatch';
-import { bootTimeMs } from './core/procReader';
-import { processForest } from './core/treeText';
+import { buildModel, Container, ContainerModel, diffModels, processTotals } from '../core/model/containerModel';
+import { hostChain } from '../core/model/hostChain';
+import { ProcessInfo, ProcessScanner } from '../core/proc/processScanner';
+import { ContainerRecord, ContainerRegistry, DEFAULT_REGISTRY_DIR, userRegistryDir } from '../core/helper/registry';
+import { sessionFor } from '../core/model/sessionMatch';
+import { bootTimeMs } from '../core/proc/procReader';
+import { processForest } from '../core/model/treeText';
 import {
   ContainerNode, HostProcessNode, HostSideNode, ProblemNode, ProcessNode, TreeClock, TreeNode,
 } from './containerTreeItems';
-import { VIEW_ID } from './contributionIds';
-import type { Sessions } from './sessions';
-import { readRefreshIntervalSeconds } from './settings';
-import { t } from './localize';
+import { VIEW_ID } from '../contributionIds';
+import type { Sessions } from '../sessions';
+import { readRefreshIntervalSeconds } from '../settings';
+import { t } from '../localize';
 
 /** How often polling probes every process even while the host looks quiet. */
 const QUIET_PROBE_INTERVAL_MS = 10_000;

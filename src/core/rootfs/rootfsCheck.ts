@@ -1,9 +1,9 @@
 import type { Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { ROOTFS_STORE } from './helperProtocol';
-import { english, type Localize } from './localize';
-import { errorCode } from './procReader';
+import { ROOTFS_STORE } from '../helper/helperProtocol';
+import { english, type Localize } from '../localize';
+import { errorCode } from '../proc/procReader';
 
 /** Where the checks look; tests name another store. */
 export interface RootfsCheckOptions {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ContainerModel } from './core/containerModel';
-import type { HolderRole } from './core/hostChain';
-import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate, Picture, PictureFact } from './core/namespacePicture';
-import type { ProcessRef } from './containerCommands';
-import { ContainerNode, type TreeNode } from './containerTreeItems';
-import type { ContainersProvider } from './containersView';
-import { NAMESPACES_VIEW_TYPE, VIEW_ID } from './contributionIds';
+import type { ContainerModel } from '../core/model/containerModel';
+import type { HolderRole } from '../core/model/hostChain';
+import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate, Picture, PictureFact } from '../core/model/namespacePicture';
+import type { ProcessRef } from '../containersView/containerCommands';
+import { ContainerNode, type TreeNode } from '../containersView/containerTreeItems';
+import type { ContainersProvider } from '../containersView/containersView';
+import { NAMESPACES_VIEW_TYPE, VIEW_ID } from '../contributionIds';
 
 /** How many of the host's own processes the filtered list shows at most. */
 const HOST_ONLY_PAGE = 200;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { english, type Localize } from './localize';
+import { english, type Localize } from '../localize';
 
 /** Runs a program and returns its stdout; injected so tests and callers choose how. */
 export type RunFile = (file: string, args: readonly string[]) => Promise<string>;

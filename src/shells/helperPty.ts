@@ -1,7 +1,7 @@
 import type * as NodePty from 'node-pty';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { inEnglish, t } from './localize';
+import { inEnglish, t } from '../localize';
 
 /** What a helper terminal runs, and how. */
 export interface HelperPtyOptions {

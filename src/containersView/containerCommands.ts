@@ -1,15 +1,15 @@
 import * as vscode from 'vscode';
-import type { Container } from './core/containerModel';
-import { KillTarget, SignalName, SIGNALS } from './core/helperProtocol';
-import type { ProcessInfo } from './core/processScanner';
-import { readProcText } from './core/procReader';
-import { initStillRuns, isInitTarget } from './core/signalOutcome';
-import { containerLabel } from './core/treeText';
+import type { Container } from '../core/model/containerModel';
+import { KillTarget, SignalName, SIGNALS } from '../core/helper/helperProtocol';
+import type { ProcessInfo } from '../core/proc/processScanner';
+import { readProcText } from '../core/proc/procReader';
+import { initStillRuns, isInitTarget } from '../core/helper/signalOutcome';
+import { containerLabel } from '../core/model/treeText';
 import { ContainerNode, ProcessNode } from './containerTreeItems';
 import type { ContainersProvider } from './containersView';
-import { readStopTimeoutSeconds } from './settings';
+import { readStopTimeoutSeconds } from '../settings';
 import type { Signaller } from './signaller';
-import { inEnglish, t } from './localize';
+import { inEnglish, t } from '../localize';
 
 /** Process and container actions of the Containers view; all signals go through the helper. */
 export function registerContainerCommands(

@@ -3,7 +3,7 @@
 // Mini Containers' own chain is [sudo | pkexec →] the helper → bubblewrap's monitor → PID 1: the helper execs
 // bwrap through env (and, as root, capsh), each in the place of the one before, so neither is usually seen.
 
-import type { ProcessInfo } from './processScanner';
+import type { ProcessInfo } from '../proc/processScanner';
 
 /** The part a host process plays in holding a container. */
 export type HolderRole =

@@ -1,6 +1,6 @@
 import type * as NodePty from 'node-pty';
 import * as path from 'node:path';
-import { t } from './localize';
+import { t } from '../localize';
 
 let loaded: typeof NodePty | undefined;
 

@@ -4,10 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ControlChannel } from './controlChannel';
-import { HELPER_LINE_PREFIX } from './core/helperError';
-import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from './core/helperProtocol';
+import { HELPER_LINE_PREFIX } from '../core/helper/helperError';
+import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from '../core/helper/helperProtocol';
 import { HelperPty } from './helperPty';
-import { t } from './localize';
+import { t } from '../localize';
 
 export interface ContainerPtyOptions {
   name: string;

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { Container } from './core/containerModel';
-import type { ProcessInfo } from './core/processScanner';
+import type { Container } from '../core/model/containerModel';
+import type { ProcessInfo } from '../core/proc/processScanner';
 import {
   containerDescription, containerLabel, containerTooltip, processDescription, processLabel, processTooltip,
-} from './core/treeText';
+} from '../core/model/treeText';
 
 /** What each node needs to describe itself: the clock and when the machine booted. */
 export interface TreeClock {

@@ -1,8 +1,8 @@
 // What a signal did, for what the extension says after sending it. Pure: the callers read /proc and the helper's
 // output, the unit tests pass text.
 import type { KillTarget } from './helperProtocol';
-import { english, type Localize } from './localize';
-import { parseStat } from './procParse';
+import { english, type Localize } from '../localize';
+import { parseStat } from '../proc/procParse';
 
 /** Whether the target is the container's PID 1 itself (same host PID and start time). */
 export function isInitTarget(target: Pick<KillTarget, 'initPid' | 'initStartTime' | 'pid' | 'startTime'>): boolean {

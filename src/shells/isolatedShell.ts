@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { PROFILE_ID } from './contributionIds';
-import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile } from './core/helperProtocol';
+import { PROFILE_ID } from '../contributionIds';
+import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile } from '../core/helper/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
-import { readConfinementSettings } from './settings';
+import { readConfinementSettings } from '../settings';
 import { loadNodePty } from './nodePty';
-import { resolveRootfs } from './rootfsCommands';
-import type { Session, Sessions } from './sessions';
-import { inEnglish, t } from './localize';
+import { resolveRootfs } from '../rootfs/rootfsCommands';
+import type { Session, Sessions } from '../sessions';
+import { inEnglish, t } from '../localize';
 
 /** "Start Isolated Shell" and the "Isolated Shell" terminal profile. */
 export function registerIsolatedShell(

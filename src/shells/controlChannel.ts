@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { formatKillRequest, KillTarget, SignalEvent } from './core/helperProtocol';
-import { english, type Localize } from './core/localize';
+import { formatKillRequest, KillTarget, SignalEvent } from '../core/helper/helperProtocol';
+import { english, type Localize } from '../core/localize';
 
 /** How long to wait for the helper's answer before giving up. */
 const ANSWER_TIMEOUT_MS = 5_000;

@@ -5,7 +5,7 @@
 
 import { statSync } from 'node:fs';
 import { parseStartedRecord, type StartedEvent } from './helperProtocol';
-import { ProcFs, errorCode, nodeFs } from './procReader';
+import { ProcFs, errorCode, nodeFs } from '../proc/procReader';
 
 /** Where the helper writes its records when it runs as root. */
 export const DEFAULT_REGISTRY_DIR = '/run/mini-containers/containers';

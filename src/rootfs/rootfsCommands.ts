@@ -1,12 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { buildBusyboxRootfs, RootfsError } from './core/busyboxRootfs';
-import { isDelegated, Launch, quoteForDisplay, ROOTFS_STORE } from './core/helperProtocol';
-import { checkRootfs } from './core/rootfsCheck';
-import { planHelperLaunch, runAsRoot } from './helperLauncher';
-import { readRootfsSetting, writeRootfsSetting } from './settings';
-import { inEnglish, t } from './localize';
+import { buildBusyboxRootfs, RootfsError } from '../core/rootfs/busyboxRootfs';
+import { isDelegated, Launch, quoteForDisplay, ROOTFS_STORE } from '../core/helper/helperProtocol';
+import { checkRootfs } from '../core/rootfs/rootfsCheck';
+import { planHelperLaunch, runAsRoot } from '../shells/helperLauncher';
+import { readRootfsSetting, writeRootfsSetting } from '../settings';
+import { inEnglish, t } from '../localize';
 
 /** "Choose Root Filesystem…" and "Create BusyBox Root Filesystem". */
 export function registerRootfsCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {

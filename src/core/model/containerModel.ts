@@ -2,8 +2,8 @@
 // A container is named by its init (the process whose innermost NSpid entry is 1), keyed by the init's host
 // PID and start time, because the kernel reuses both PIDs and namespace inodes.
 
-import type { ProcessInfo, ProcessSnapshot } from './processScanner';
-import { ContainerRecord, containerKey } from './registry';
+import type { ProcessInfo, ProcessSnapshot } from '../proc/processScanner';
+import { ContainerRecord, containerKey } from '../helper/registry';
 
 /** One PID namespace below the host's, with the processes directly in it. */
 export interface Container {

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
-import type { Container } from './core/containerModel';
-import { buildKillArgs, KillTarget, quoteForDisplay } from './core/helperProtocol';
-import { parseStatus } from './core/procParse';
-import { readProcText } from './core/procReader';
-import { sessionFor } from './core/sessionMatch';
-import { terminalRunError } from './core/signalOutcome';
-import { planHelperLaunch, runAsRoot, runLaunch } from './helperLauncher';
-import type { Session, Sessions } from './sessions';
-import { inEnglish, t } from './localize';
+import type { Container } from '../core/model/containerModel';
+import { buildKillArgs, KillTarget, quoteForDisplay } from '../core/helper/helperProtocol';
+import { parseStatus } from '../core/proc/procParse';
+import { readProcText } from '../core/proc/procReader';
+import { sessionFor } from '../core/model/sessionMatch';
+import { terminalRunError } from '../core/helper/signalOutcome';
+import { planHelperLaunch, runAsRoot, runLaunch } from '../shells/helperLauncher';
+import type { Session, Sessions } from '../sessions';
+import { inEnglish, t } from '../localize';
 
 /**
  * Sends a signal to a process of a container, always through the helper, whose checks make sure nothing outside

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { checkRootfs } from './core/rootfsCheck';
-import { WALKTHROUGH_ID } from './contributionIds';
-import type { Session, Sessions } from './sessions';
-import { readRootfsSetting, readWalkthroughsOpenOnInstall } from './settings';
-import type { Signaller } from './signaller';
+import { checkRootfs } from '../core/rootfs/rootfsCheck';
+import { WALKTHROUGH_ID } from '../contributionIds';
+import type { Session, Sessions } from '../sessions';
+import { readRootfsSetting, readWalkthroughsOpenOnInstall } from '../settings';
+import type { Signaller } from '../containersView/signaller';
 
 const OFFERED_KEY = 'miniContainers.walkthroughOffered';
 

@@ -1,6 +1,6 @@
 // The system-wide copy of the helper: the only one a password-less sudo rule may name, because no user can
 // modify it. Pure decisions here; the file reading is the caller's.
-import { english, type Localize } from './localize';
+import { english, type Localize } from '../localize';
 
 /** Where "Install Helper System-wide" puts the helper: root-owned, mode 0755, in a root-owned folder. */
 export const SYSTEM_HELPER_PATH = '/usr/local/libexec/mini-containers/container-helper.sh';

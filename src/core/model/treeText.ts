@@ -1,8 +1,8 @@
 // What the Containers view says about containers and processes: labels, descriptions and tooltips, kept free of
 // vscode so they can be tested with plain fixtures.
 import type { Container } from './containerModel';
-import { english, type Localize } from './localize';
-import type { ProcessInfo } from './processScanner';
+import { english, type Localize } from '../localize';
+import type { ProcessInfo } from '../proc/processScanner';
 
 /** Clock ticks per second of /proc's start times: USER_HZ, 100 on every Linux architecture that matters. */
 export const CLOCK_TICKS = 100;

@@ -1,11 +1,11 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { quoteForDisplay } from './core/helperProtocol';
-import { HELPER_FILES, installHelperFiles } from './core/helperInstall';
-import { sudoersLine, SYSTEM_HELPER_PATH } from './core/systemHelper';
+import { quoteForDisplay } from '../core/helper/helperProtocol';
+import { HELPER_FILES, installHelperFiles } from '../core/helper/helperInstall';
+import { sudoersLine, SYSTEM_HELPER_PATH } from '../core/helper/systemHelper';
 import { findProgram, runHelperInTerminal, shippedHelperPath } from './helperLauncher';
-import { inEnglish, t } from './localize';
+import { inEnglish, t } from '../localize';
 
 /**
  * "Install Helper System-wide": copies the shipped helper, root-owned and mode 0755, to a fixed system path, and
@@ -38,7 +38,7 @@ export function registerInstallHelper(context: vscode.ExtensionContext, log: vsc
   );
 }
 
-/** As root: the shared install of every file the helper reads (src/core/helperInstall.ts). */
+/** As root: the shared install of every file the helper reads (src/core/helper/helperInstall.ts). */
 function installAsRoot(source: string): void {
   installHelperFiles(path.dirname(source), '/usr/local');
 }

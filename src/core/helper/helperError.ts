@@ -4,7 +4,7 @@
 // pkexec's own 126 (dialog dismissed) and 127 (not authorised) come with no such line: that is how they are told
 // apart from the helper's, here and nowhere else. Pure: callers pass the exit code and what the run printed.
 import { EXIT_HELPER_ERROR, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, type Launch } from './helperProtocol';
-import { english, type Localize } from './localize';
+import { english, type Localize } from '../localize';
 
 /** How every error line of the helper starts (its `die`). */
 export const HELPER_LINE_PREFIX = 'container-helper: ';

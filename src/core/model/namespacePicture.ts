@@ -5,7 +5,7 @@
 
 import type { ContainerModel } from './containerModel';
 import { HolderRole, hostChain } from './hostChain';
-import type { ProcessInfo } from './processScanner';
+import type { ProcessInfo } from '../proc/processScanner';
 import { containerLabel } from './treeText';
 
 /** A lesson's fact about one number: what the reader of the two terminals had to work out. */
