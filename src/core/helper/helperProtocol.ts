@@ -29,7 +29,7 @@ export function containerName(rootfs: string, suffix: string): string {
 export interface StartRequest {
   /** Absolute path of the root filesystem. */
   rootfs: string;
-  /** Container name; the helper derives one from the rootfs when omitted. */
+  /** Container name (the extension always gives one, from containerName); the helper names it mc-PID when omitted. */
   name?: string;
   /** Defaults to the name. */
   hostname?: string;

@@ -12,8 +12,8 @@
 # kill the helper half-way (SIGXFSZ on a file size of 0, SIGXCPU) nor starve it of descriptors, stack or memory,
 # and the container inherits init's limits, as a service would, not the caller's. A hard limit the caller lowered
 # can be raised again only with CAP_SYS_RESOURCE; where root lacks it (a confined root, as in some CI sandboxes),
-# that hard limit stays and the soft one goes up to it; SIGXFSZ and SIGXCPU are then ignored, so a write past the
-# limit fails (and the helper says so, exit 125) instead of killing it.
+# that hard limit stays and the soft one goes up to it; SIGXFSZ and SIGXCPU are ignored, so a write past the limit
+# fails (and the helper says so, exit 125) instead of killing it.
 reset_limits() {
   trap '' XFSZ XCPU
   while IFS= read -r line; do
@@ -46,8 +46,9 @@ reset_limits() {
       # shellcheck disable=SC3045
       { ulimit -S "$flag" "$soft" 2>/dev/null && ulimit -H "$flag" "$hard" 2>/dev/null; } || hard=$(ulimit -H "$flag")
     fi
+    # Best effort: a shell without one of these limits (busybox has no -w) leaves it as it is.
     # shellcheck disable=SC3045
-    ulimit -S "$flag" "$soft" 2>/dev/null || ulimit -S "$flag" "$hard" || die "cannot reset the resource limit $flag"
+    ulimit -S "$flag" "$soft" 2>/dev/null || ulimit -S "$flag" "$hard" 2>/dev/null || true
   done < /proc/1/limits
 }
 
