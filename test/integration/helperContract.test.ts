@@ -45,7 +45,8 @@ describe('container-helper.sh start: exit codes', () => {
       assert.equal(result.code, code, result.stderr);
       if (message) {
         assert.match(result.stderr, message);
-        assert.match(result.stderr, /^container-helper: [^\n]+\n$/, 'one line, prefixed');
+        // bubblewrap says why its exec failed, in the container's own terms; then the helper's one line.
+        assert.match(result.stderr, /^(bwrap: execvp [^\n]+\n)?container-helper: [^\n]+\n$/, 'bwrap\'s line, then the helper\'s one line');
       }
     });
   }
@@ -71,7 +72,8 @@ describe('container-helper.sh start: exit codes', () => {
       const run = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', mountPoint, rootfs, helperPath, command],
         { encoding: 'utf8', timeout: 30_000 });
       assert.equal(run.status, 126, run.stderr);
-      assert.equal(run.stderr, "container-helper: command '/bin/true' cannot run: the filesystem holding the rootfs is mounted noexec; " +
+      assert.equal(run.stderr, `bwrap: execvp ${command}: Permission denied\n` +
+        "container-helper: command '/bin/true' cannot run: the filesystem holding the rootfs is mounted noexec; " +
         'move the rootfs to one that allows programs\n');
       assert.equal(mountTable(), before, 'the host mount table changed');
     });
@@ -83,8 +85,8 @@ describe('container-helper.sh start: exit codes', () => {
     assert.equal(result.stdout, 'found\n');
   });
 
-  // The check before any namespace is made must resolve each link of the path inside the rootfs, as the
-  // container's kernel will: a link in a folder component resolved by the host would name the host's files.
+  // COMMAND is looked up by the container's own kernel (bwrap's execvp in the sandbox, and the check that says why
+  // it failed runs in a sandbox on the rootfs too): a link in a folder component never names the host's files.
   describe('links anywhere in the path resolve inside the rootfs', () => {
     before(() => {
       fs.mkdirSync(path.join(rootfs, 'inside', 'deep'), { recursive: true });
@@ -109,10 +111,11 @@ describe('container-helper.sh start: exit codes', () => {
       assert.equal(result.stdout, 'hello from inside\n');
     });
 
-    it('a command under a link to a folder only the host has: 127, said before the start', async () => {
+    it('a command under a link to a folder only the host has: 127, said by bwrap and the helper, nothing run', async () => {
       const result = await runHelper(['start', '--rootfs', rootfs, '--', '/host-folder/prog']);
       assert.equal(result.code, 127, result.stderr);
-      assert.equal(result.stderr, 'container-helper: command not found in the rootfs: /host-folder/prog\n');
+      assert.equal(result.stderr, 'bwrap: execvp /host-folder/prog: No such file or directory\n' +
+        'container-helper: command not found in the rootfs: /host-folder/prog\n');
       assert.equal(result.stdout, '');
     });
   });

@@ -90,10 +90,12 @@ describe('the real helper writes what the protocol fixture says', () => {
     it(`${title}: exit ${fixture.exitCodes[exit]} and one line with the fixture's prefix, mapped to ${code}`, async () => {
       const result = await runHelper(args());
       assert.equal(result.code, fixture.exitCodes[exit], result.stderr);
-      assert.match(result.stderr, new RegExp(`^${fixture.stderr.prefix}[^\\n]+\\n$`));
+      // A COMMAND that cannot run: bubblewrap's execvp says why first, then the helper's one line.
+      assert.match(result.stderr, new RegExp(`^(bwrap: execvp [^\\n]+\\n)?${fixture.stderr.prefix}[^\\n]+\\n$`));
+      const line = result.stderr.split('\n').find((l) => l.startsWith(fixture.stderr.prefix))!;
       for (const via of ['root', 'sudo', 'pkexec'] as const) {
         const error = HelperError.of(result.code!, via, result.stderr);
-        assert.deepEqual([error?.code, error?.exitCode, error?.message], [code, result.code, result.stderr.slice(fixture.stderr.prefix.length).trim()], via);
+        assert.deepEqual([error?.code, error?.exitCode, error?.message], [code, result.code, line.slice(fixture.stderr.prefix.length).trim()], via);
       }
     });
   }

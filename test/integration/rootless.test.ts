@@ -122,7 +122,7 @@ describe('rootless: an ordinary user starts containers with no password', () => 
     assert.equal(notExecutable.code, 126, notExecutable.stderr);
     const missing = await runAsUser(['start', '--rootfs', rootfs, '--', '/bin/none']);
     assert.equal(missing.code, 127, missing.stderr);
-    assert.match(missing.stderr, /^container-helper: command not found in the rootfs: \/bin\/none\n$/);
+    assert.match(missing.stderr, /^bwrap: execvp \/bin\/none: No such file or directory\ncontainer-helper: command not found in the rootfs: \/bin\/none\n$/);
 
     const status = path.join(runtimeDir, 'killed.jsonl');
     const child = spawnAsUser(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sleep', '1000']);

@@ -80,9 +80,12 @@
 # EXIT STATUS (Docker's convention)
 #   COMMAND's own status (128+N when it was killed by signal N)
 #   125  helper error: bad argument, missing rootfs part, refused, or bubblewrap failed (its message is shown)
-#   126  COMMAND found in the rootfs but not executable
+#   126  COMMAND found in the rootfs but not executable (or on a filesystem mounted noexec)
 #   127  COMMAND not found in the rootfs
-#   Every helper error is one line on stderr starting "container-helper: " that says what to fix.
+#   Every helper error is one line on stderr starting "container-helper: " that says what to fix. COMMAND is
+#   looked up by the container's own kernel, never by this script: bwrap's execvp in the sandbox (after "--", so
+#   it is never read as an option), on the sandbox's PATH. When that exec fails, bwrap says so in its own line,
+#   then the helper's line says why (found by a check run in a sandbox on the rootfs) with 126 or 127.
 #
 #   Needs bwrap (bubblewrap), env from coreutils 8.31 or later (--default-signal), as root capsh (libcap2-bin),
 #   and for signals sent from the host, perl (perl-base, essential on Debian): it sends them through a

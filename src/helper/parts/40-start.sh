@@ -3,8 +3,47 @@
 
 readonly STATIC_INIT=/bin/busybox
 readonly INIT_NAME=busybox-init
+# Says, inside a sandbox on the rootfs (so the container's own kernel resolves every link, ".." stopping at its
+# root), why COMMAND ($1) cannot run: one "container-helper: " line and exit 127 (not found) or 126 (found, not
+# an executable file, or on a filesystem mounted noexec); returns when it can run. A constant, run by the
+# host's static busybox as --init's PID 1 before COMMAND, and after bwrap's own exec of COMMAND failed.
+# shellcheck disable=SC2016 # expanded by the sandbox's shell, not here
+readonly CHECK_SCRIPT='check_command() {
+  found=$1
+  case "$1" in
+    */*) ;;
+    *) found="" denied="" old_ifs=$IFS
+      IFS=:
+      for dir in $PATH; do
+        [ -f "$dir/$1" ] || continue
+        if [ -x "$dir/$1" ]; then found=$dir/$1; break; fi
+        [ -n "$denied" ] || denied=$dir/$1
+      done
+      IFS=$old_ifs
+      [ -n "$found" ] || found=$denied
+      if [ -z "$found" ]; then
+        printf "container-helper: command not found in the rootfs'"'"'s PATH (%s): %s\n" "$PATH" "$1" >&2
+        exit 127
+      fi ;;
+  esac
+  if [ ! -e "$found" ]; then printf "container-helper: command not found in the rootfs: %s\n" "$found" >&2; exit 127; fi
+  if [ ! -f "$found" ] || [ ! -x "$found" ]; then
+    printf "container-helper: command is not an executable file in the rootfs: %s\n" "$found" >&2
+    exit 126
+  fi
+  while read -r _ _ _ _ point options _; do
+    [ "$point" = / ] || continue
+    case ",$options," in
+      *,noexec,*) printf "container-helper: command '"'"'%s'"'"' cannot run: the filesystem holding the rootfs is mounted noexec; move the rootfs to one that allows programs\n" "$found" >&2
+        exit 126 ;;
+    esac
+  done < /proc/self/mountinfo
+}
+'
+# --init: PID 1 checks COMMAND, then runs it, reaps orphans and forwards HUP, INT and TERM to it.
 # shellcheck disable=SC2016 # expanded by the init shell, not here
-readonly INIT_SCRIPT='exec 4<&0
+readonly INIT_SCRIPT="$CHECK_SCRIPT"'check_command "$1"
+exec 4<&0
 "$@" <&4 4<&- &
 child=$!
 exec 4<&-
@@ -77,70 +116,18 @@ resolve_rootfs() {
   { [ -d "$rootfs/dev" ] && [ ! -L "$rootfs/dev" ]; } || die "the rootfs has no dev/ folder: mkdir '$rootfs/dev'"
 }
 
-# Sets in_root to the host path that $2 names inside root $1, resolved as the container's kernel will: component
-# by component, an absolute link target starting again at the root, ".." stopping there. Fails after 40 links.
-resolve_in_root() {
-  rest=$2 resolved='' hops=0
-  while [ -n "$rest" ]; do
-    case "$rest" in
-      */*) part=${rest%%/*} rest=${rest#*/} slash=/ ;;
-      *) part=$rest rest='' slash='' ;;
-    esac
-    case "$part" in
-      ''|.) continue ;;
-      ..) resolved=${resolved%/*}; continue ;;
-    esac
-    if [ -L "$1$resolved/$part" ]; then
-      hops=$((hops + 1))
-      [ "$hops" -le 40 ] || return 1
-      target=$(readlink -- "$1$resolved/$part") || return 1
-      case "$target" in /*) resolved='' ;; esac
-      rest=$target$slash$rest
-    elif [ -n "$slash" ] && [ ! -d "$1$resolved/$part" ]; then
-      in_root=$1$resolved/$part/
-      return 0
-    else
-      resolved=$resolved/$part
-    fi
-  done
-  in_root=$1${resolved:-/}
-}
-
-# Sets command_path to the path inside the rootfs COMMAND $2 runs as, or exits 127/126 as exec would.
-check_command() {
-  root=$1 cmd=$2
-  case "$cmd" in
-    */*)
-      case "$cmd" in /*) ;; *) cmd=/$cmd ;; esac
-      resolve_in_root "$root" "$cmd" || die "too many levels of links resolving '$2' in the rootfs" "$EXIT_NOTFOUND"
-      [ -e "$in_root" ] || die "command not found in the rootfs: $2" "$EXIT_NOTFOUND"
-      { [ -f "$in_root" ] && [ -x "$in_root" ]; } || not_executable "$2" "$in_root"
-      command_path=$cmd
-      ;;
-    *)
-      old_path_ifs=$IFS denied=''
-      IFS=:
-      for dir in $SAFE_PATH; do
-        IFS=$old_path_ifs
-        resolve_in_root "$root" "$dir/$cmd" || continue
-        [ -f "$in_root" ] || continue
-        if [ -x "$in_root" ]; then command_path=$dir/$cmd; return 0; fi
-        [ -n "$denied" ] || denied=$dir/$cmd denied_host=$in_root
-      done
-      IFS=$old_path_ifs
-      [ -z "$denied" ] || not_executable "$denied" "$denied_host"
-      die "command not found in the rootfs's PATH ($SAFE_PATH): $cmd" "$EXIT_NOTFOUND"
-      ;;
-  esac
-}
-
-not_executable() {
-  if [ -f "$2" ] && options=$(findmnt -n -o VFS-OPTIONS --target "$2" 2>/dev/null); then
-    case ",$options," in
-      *,noexec,*) die "command '$1' cannot run: the filesystem holding the rootfs is mounted noexec; move the rootfs to one that allows programs" "$EXIT_NOEXEC" ;;
-    esac
-  fi
-  die "command is not an executable file in the rootfs: $1" "$EXIT_NOEXEC"
+# After bwrap's exec of COMMAND ($1) failed, or when PID 1 ended with bwrap's failure code (1) before it was seen
+# running COMMAND: check_command, run by the host's static busybox in a sandbox on the rootfs with no capability
+# but DAC_OVERRIDE (as the container's root has) and no network, says why in one line and exits 127 or 126; 0
+# when COMMAND is there and executable (then it ran, or bwrap's own message above says why it could not).
+explain_exec_failure() {
+  [ -x "$STATIC_INIT" ] || return 0
+  # shellcheck disable=SC2016 # "$1" is the sandbox shell's
+  set -- --unshare-pid --unshare-ipc --unshare-uts --unshare-net --die-with-parent --bind "$rootfs" / --proc /proc \
+    --dev /dev --ro-bind "$STATIC_INIT" "/dev/$INIT_NAME" --cap-drop ALL --cap-add CAP_DAC_OVERRIDE --clearenv \
+    --setenv PATH "$SAFE_PATH" -- "/dev/$INIT_NAME" sh -c "$CHECK_SCRIPT"'check_command "$1"' check "$1"
+  [ "$mode" = privileged ] || set -- --unshare-user --uid 0 --gid 0 "$@"
+  "$bwrap" "$@" 7<&- 9<&- < /dev/null
 }
 
 # Files in this mode's run folder whose helper is gone (SIGKILLed, or ended delegated, where the status file
@@ -176,9 +163,10 @@ prune_rundir() {
   done
 }
 
-# The bwrap argv, in "$@", after COMMAND (already there). The options' words are the table's (30-options.sh).
+# The bwrap argv, in "$@", before "--" and COMMAND (already there): COMMAND is never read as one of bwrap's
+# options, and bwrap's execvp looks it up in the sandbox's PATH. The options' words are the table's (30-options.sh).
 build_bwrap_args() {
-  set -- --as-pid-1 "$@"
+  set -- --as-pid-1 -- "$@"
   if [ "$privileged" != 1 ]; then
     for cap in $KEEP_CAPS; do set -- --cap-add "$cap" "$@"; done
     set -- --cap-drop ALL "$@"
@@ -231,9 +219,7 @@ start() {
   [ $# -gt 0 ] || set -- /bin/sh
   [ -n "$1" ] || die "COMMAND is empty"
   has_control_chars "$1" && die "COMMAND contains control characters"
-  check_command "$rootfs" "$1"
-  shift
-  set -- "$command_path" "$@"
+  command_given=$1
   if [ "$with_init" = 1 ]; then
     [ -x "$STATIC_INIT" ] || die "--init needs a static busybox at $STATIC_INIT: apt-get install busybox-static"
     set -- "/dev/$INIT_NAME" sh -c "$INIT_SCRIPT" init "$@"
@@ -285,7 +271,7 @@ start() {
 # bwrap runs in the background; this shell reads its status from the FIFO, keeps the record, serves the control
 # channel, and reports the exit. Its own stdin stays the terminal's (background jobs get /dev/null otherwise).
 start_bwrap() {
-  monitor='' init_pid='' start_time='' pinned=0
+  monitor='' init_pid='' start_time='' pinned=0 running=1
   trap 'end_container' HUP INT TERM
   exec 4<&0
   # bwrap's status descriptor is the control FIFO's write end, and this shell holds the only read end (fd 6): when
@@ -330,14 +316,15 @@ start_bwrap() {
     exec 5<&-
     # Wait (builtins only, a few ms) until PID 1 has exec'd COMMAND: bwrap arms its parent-death signal only just
     # before that, so from the "started" line on, the helper's death always takes the container with it.
-    spins=0
+    spins=0 running=1
     while [ "$spins" -lt 100000 ] && [ "$stat_comm" = bwrap ]; do
       spins=$((spins + 1))
-      read_stat self/fd/7 || break
+      if ! read_stat self/fd/7 || [ "$stat_state" = Z ]; then running=0; break; fi
     done
     write_record
     if [ "$delegated" = 1 ]; then give_to_caller; fi
-    [ -z "$status_file" ] || printf '%s}\n' "$record" >&3
+    # Ended before it was seen running COMMAND: whether it ran is told by its exit (below).
+    [ -z "$status_file" ] || [ "$running" = 0 ] || printf '%s}\n' "$record" >&3
   else
     # No PID 1 (bwrap failed before it made one), or not the one reported: never left blocked.
     exec 7<&-
@@ -358,6 +345,14 @@ start_bwrap() {
   if [ -z "$start_time" ]; then
     printf 'container-helper: bubblewrap could not start the container (its message is above)\n' >&2
     code=$EXIT_HELPER
+  elif [ "$running" = 0 ]; then
+    # bwrap exits 1 when its exec of COMMAND fails (its message is above): then say why, with Docker's code.
+    reason=0
+    [ "$code" != 1 ] || [ "$with_init" = 1 ] || explain_exec_failure "$command_given" || reason=$?
+    case "$reason" in
+      "$EXIT_NOEXEC"|"$EXIT_NOTFOUND") code=$reason ;;
+      *) [ -z "$status_file" ] || printf '%s}\n' "$record" >&3 ;;
+    esac
   fi
   finish
 }
