@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, registryRecords, requireRoot, runHelper, spawnHelper,
+  helperPath, makeRootfs, makeTempDir, mountTable, readStarted, recordsOfHelper, registryRecords, requireRoot, runHelper, spawnHelper,
   stopAllHelpers, waitFor,
 } from './harness';
 
@@ -50,6 +50,14 @@ describe('container-helper.sh start: exit codes', () => {
       }
     });
   }
+
+  it('a command that cannot run: its status file names the helper and the exit, 127, and never a started container', async () => {
+    const status = path.join(tmp, 'not-found.jsonl');
+    const result = await runHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/no-such-program']);
+    assert.equal(result.code, 127, result.stderr);
+    assert.match(fs.readFileSync(status, 'utf8'), /^\{"event":"helper","pid":\d+\}\n\{"event":"exited","code":127\}\n$/);
+    assert.deepEqual(recordsOfHelper(result.pid), [], 'no record left');
+  });
 
   it('PID 1 killed by a signal from the host: 128+N', async () => {
     const status = path.join(tmp, 'signal.jsonl');

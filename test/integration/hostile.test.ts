@@ -188,6 +188,9 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
   const status = () => p('out', `status-${n++}.jsonl`);
   /** `start` with a status file (never to be created) and the given arguments. */
   const start = (...args: string[]) => ['start', '--status-file', status(), ...args];
+  // A COMMAND that cannot run is tried in the sandbox (bwrap's execvp), so its status file would say so: these
+  // cases start without one, and nothing is written in the suite's folders.
+  const startUnrecorded = (...args: string[]) => ['start', ...args];
   const startIn = (dir: () => string, ...rest: string[]) => () => start('--rootfs', dir(), ...rest, '--', '/bin/true');
   const startCases: Case[] = [
     { title: 'an empty rootfs', args: startIn(() => ''), message: /--rootfs is empty/ },
@@ -219,17 +222,17 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
     { title: 'a rootfs whose proc is a link to /proc', args: startIn(() => p('odd', 'proc-link')), message: /no proc\/ folder/ },
     ...[`nosh`, `with space 'single' "double"`, TOUCH, BACKTICKS, 'semi;colon&amp|pipe', '-dash'].map((name): Case => ({
       title: `a rootfs without /bin/sh named ${JSON.stringify(name)}`, code: 127, message: /command not found in the rootfs: \/bin\/sh/,
-      args: () => start('--rootfs', p('odd', name)),
+      args: () => startUnrecorded('--rootfs', p('odd', name)),
     })),
     { title: 'a command outside the rootfs by ..', code: 127, message: /command not found in the rootfs/,
-      args: () => start('--rootfs', p('odd', 'nosh'), '--', '/../../outside-exec') },
+      args: () => startUnrecorded('--rootfs', p('odd', 'nosh'), '--', '/../../outside-exec') },
     { title: 'a link in the rootfs pointing out of it by ..', code: 127, message: /command not found in the rootfs/,
-      args: () => start('--rootfs', p('odd', 'nosh'), '--', '/escape') },
+      args: () => startUnrecorded('--rootfs', p('odd', 'nosh'), '--', '/escape') },
     { title: 'a data file outside the rootfs by .. (existence oracle)', code: 127, message: /command not found in the rootfs/,
-      args: () => start('--rootfs', p('odd', 'nosh'), '--', '/../../outside-data') },
+      args: () => startUnrecorded('--rootfs', p('odd', 'nosh'), '--', '/../../outside-data') },
     { title: 'an empty command', args: () => start('--rootfs', rootfs, '--', ''), message: /COMMAND is empty/ },
     { title: 'a command with a newline', args: () => start('--rootfs', rootfs, '--', '/bin/true\n/bin/sh'), message: /control characters/ },
-    { title: 'a command named -c', code: 127, args: () => start('--rootfs', rootfs, '--', '-c'), message: /command not found/ },
+    { title: 'a command named -c', code: 127, args: () => startUnrecorded('--rootfs', rootfs, '--', '-c'), message: /command not found/ },
     ...[
       ['too long', 'n'.repeat(64)], ['with a tab', 'a\tb'], ['with an escape', 'a\x1b[31m'], ['with DEL', 'a\x7f'],
       ['with /', 'a/b'], ['of ../../etc', '../../etc'], ['with a leading -', '-rf'], ['that is a flag', '--rootfs'],
