@@ -6,6 +6,9 @@
 # and every path they touch lies in a folder only root can write ($RUN/UID, $RUN/containers, $STORE), except the
 # caller's terminal, which is theirs. The same functions run rootless (as the user, for the user) and for root's
 # own calls; the comments are about the delegated case, the only one where a privilege boundary is crossed.
+# The container itself is started in 40-start.sh (start_bwrap: capsh, then bwrap, as root) from one argv that
+# build_bwrap_args makes of validated values only, COMMAND after "--"; what each option adds to it, and whether a
+# delegated caller may give it, is the table in 30-options.sh.
 
 # ASKED BY: sudo and pkexec, which pass the caller's resource limits (prlimit, ulimit) on to us.
 # SAFE: root's own limits become init's (PID 1's), for the limits the shell can set: the caller can then neither
@@ -266,6 +269,70 @@ prune_records() {
     exec 7<&-
     rm -f -- "$record"
   done
+}
+
+# ASKED BY: start_bwrap, once PID 1 runs: the "started" record, in this mode's registry, named by PID 1's identity.
+# SAFE: delegated, the registry is root's folder $RUN/containers; the record's values were validated (rootfs
+# without control characters, NAME), its file name is two numbers; its "uid" says whom it was started for, which
+# `kill` and the control channel check.
+write_record() {
+  json_string "$rootfs"
+  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$name\",\"hostname\":\"$host_name\",\"mode\":\"$mode\",\"control\":\"$control\",\"helperPid\":$$"
+  printf '%s,"uid":%s}\n' "$record" "$caller" > "$registry/$init_pid-$start_time.json" \
+    || printf 'container-helper: warning: cannot write %s; the container runs unnamed\n' "$registry" >&2
+}
+
+# ASKED BY: every start.
+# SAFE: only this mode's run folder (delegated, root's $RUN/UID, where the caller can create nothing) is read;
+# files are removed there by name only, never followed; a note's container is ended only by end_orphans_of.
+# Files in this mode's run folder whose helper is gone (SIGKILLed, or ended delegated, where the status file
+# must outlive it for the extension to read): PID.pending notes (whose container, if any, end_orphans_of ends),
+# PID.control and PID.release of a dead helper; NAME.status and NAME.control whose status file's first line names a dead helper.
+prune_rundir() {
+  for file in "$rundir"/*.pending; do
+    [ -f "$file" ] || continue
+    owner=${file##*/}
+    owner=${owner%.pending}
+    case "$owner" in ''|*[!0-9]*) continue ;; esac
+    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
+    since='' named=''
+    { IFS= read -r since && { IFS= read -r named || true; }; } < "$file" || true
+    case "$since" in ''|*[!0-9]*) rm -f -- "$file"; continue ;; esac
+    case "$named" in [1-9]*' '[0-9]*) case "$named" in *[!0-9\ ]*|*' '*' '*) named='' ;; esac ;; *) named='' ;; esac
+    end_orphans_of "$owner" "$since" "$named"
+    rm -f -- "$file"
+  done
+  for file in "$rundir"/*.control "$rundir"/*.status "$rundir"/*.release; do
+    [ -e "$file" ] || [ -L "$file" ] || continue
+    base=${file##*/}
+    base=${base%.*}
+    owner=''
+    case "$base" in
+      *[!0-9]*) IFS= read -r first 2>/dev/null < "$rundir/$base.status" || first=''
+        case "$first" in '{"event":"helper","pid":'*'}') owner=${first#*\"pid\":}; owner=${owner%\}} ;; esac ;;
+      *) owner=$base ;;
+    esac
+    case "$owner" in ''|*[!0-9]*) continue ;; esac
+    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
+    rm -f -- "$file"
+  done
+}
+
+# ASKED BY: `start`, after bwrap's exec of COMMAND ($1) failed, or when PID 1 ended with bwrap's failure code (1)
+# before it was seen running COMMAND: why, in one line, with 127 or 126 (0 when COMMAND is there and executable:
+# then it ran, or bwrap's own message above says why it could not).
+# SAFE: the kernel resolves COMMAND, never this script: check_command, a constant, runs in a new sandbox on the
+# same rootfs (delegated, the root-owned store rootfs checked before), as the host's static busybox bound
+# read-only, with no capability but DAC_OVERRIDE (as the container's root has), no network, no descriptor of ours;
+# COMMAND reaches it as an argument. It only tests paths and prints one line.
+explain_exec_failure() {
+  [ -x "$STATIC_INIT" ] || return 0
+  # shellcheck disable=SC2016 # "$1" is the sandbox shell's
+  set -- --unshare-pid --unshare-ipc --unshare-uts --unshare-net --die-with-parent --bind "$rootfs" / --proc /proc \
+    --dev /dev --ro-bind "$STATIC_INIT" "/dev/$INIT_NAME" --cap-drop ALL --cap-add CAP_DAC_OVERRIDE --clearenv \
+    --setenv PATH "$SAFE_PATH" -- "/dev/$INIT_NAME" sh -c "$CHECK_SCRIPT"'check_command "$1"' check "$1"
+  [ "$mode" = privileged ] || set -- --unshare-user --uid 0 --gid 0 "$@"
+  "$bwrap" "$@" 7<&- 9<&- < /dev/null
 }
 
 # ASKED BY: `make-rootfs --name NAME` (what "Create BusyBox Root Filesystem" runs delegated).

@@ -116,53 +116,6 @@ resolve_rootfs() {
   { [ -d "$rootfs/dev" ] && [ ! -L "$rootfs/dev" ]; } || die "the rootfs has no dev/ folder: mkdir '$rootfs/dev'"
 }
 
-# After bwrap's exec of COMMAND ($1) failed, or when PID 1 ended with bwrap's failure code (1) before it was seen
-# running COMMAND: check_command, run by the host's static busybox in a sandbox on the rootfs with no capability
-# but DAC_OVERRIDE (as the container's root has) and no network, says why in one line and exits 127 or 126; 0
-# when COMMAND is there and executable (then it ran, or bwrap's own message above says why it could not).
-explain_exec_failure() {
-  [ -x "$STATIC_INIT" ] || return 0
-  # shellcheck disable=SC2016 # "$1" is the sandbox shell's
-  set -- --unshare-pid --unshare-ipc --unshare-uts --unshare-net --die-with-parent --bind "$rootfs" / --proc /proc \
-    --dev /dev --ro-bind "$STATIC_INIT" "/dev/$INIT_NAME" --cap-drop ALL --cap-add CAP_DAC_OVERRIDE --clearenv \
-    --setenv PATH "$SAFE_PATH" -- "/dev/$INIT_NAME" sh -c "$CHECK_SCRIPT"'check_command "$1"' check "$1"
-  [ "$mode" = privileged ] || set -- --unshare-user --uid 0 --gid 0 "$@"
-  "$bwrap" "$@" 7<&- 9<&- < /dev/null
-}
-
-# Files in this mode's run folder whose helper is gone (SIGKILLed, or ended delegated, where the status file
-# must outlive it for the extension to read): PID.pending notes (whose container, if any, end_orphans_of ends),
-# PID.control and PID.release of a dead helper; NAME.status and NAME.control whose status file's first line names a dead helper.
-prune_rundir() {
-  for file in "$rundir"/*.pending; do
-    [ -f "$file" ] || continue
-    owner=${file##*/}
-    owner=${owner%.pending}
-    case "$owner" in ''|*[!0-9]*) continue ;; esac
-    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
-    since='' named=''
-    { IFS= read -r since && { IFS= read -r named || true; }; } < "$file" || true
-    case "$since" in ''|*[!0-9]*) rm -f -- "$file"; continue ;; esac
-    case "$named" in [1-9]*' '[0-9]*) case "$named" in *[!0-9\ ]*|*' '*' '*) named='' ;; esac ;; *) named='' ;; esac
-    end_orphans_of "$owner" "$since" "$named"
-    rm -f -- "$file"
-  done
-  for file in "$rundir"/*.control "$rundir"/*.status "$rundir"/*.release; do
-    [ -e "$file" ] || [ -L "$file" ] || continue
-    base=${file##*/}
-    base=${base%.*}
-    owner=''
-    case "$base" in
-      *[!0-9]*) IFS= read -r first 2>/dev/null < "$rundir/$base.status" || first=''
-        case "$first" in '{"event":"helper","pid":'*'}') owner=${first#*\"pid\":}; owner=${owner%\}} ;; esac ;;
-      *) owner=$base ;;
-    esac
-    case "$owner" in ''|*[!0-9]*) continue ;; esac
-    { [ "$owner" = $$ ] || kill -0 "$owner" 2>/dev/null; } && continue
-    rm -f -- "$file"
-  done
-}
-
 # The bwrap argv, in "$@", before "--" and COMMAND (already there): COMMAND is never read as one of bwrap's
 # options, and bwrap's execvp looks it up in the sandbox's PATH. The options' words are the table's (30-options.sh).
 build_bwrap_args() {
@@ -355,17 +308,6 @@ start_bwrap() {
     esac
   fi
   finish
-}
-
-# ASKED BY: start_bwrap, once PID 1 runs: the "started" record, in this mode's registry, named by PID 1's identity.
-# SAFE: delegated, the registry is root's folder $RUN/containers; the record's values were validated (rootfs
-# without control characters, NAME), its file name is two numbers; its "uid" says whom it was started for, which
-# `kill` and the control channel check.
-write_record() {
-  json_string "$rootfs"
-  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$name\",\"hostname\":\"$host_name\",\"mode\":\"$mode\",\"control\":\"$control\",\"helperPid\":$$"
-  printf '%s,"uid":%s}\n' "$record" "$caller" > "$registry/$init_pid-$start_time.json" \
-    || printf 'container-helper: warning: cannot write %s; the container runs unnamed\n' "$registry" >&2
 }
 
 finish() {
