@@ -185,6 +185,14 @@ signal_pinned() {
   perl -T -e '($ARGV[0] // q()) =~ /^([0-9]+)$/ or exit 2; syscall(424, 7, $1 + 0, 0, 0) == 0 or exit 1' "$number"
 }
 
+# ASKED BY: the cleanup of a dead helper's container (end_orphans_of, prune_records), once its PID 1 is pinned.
+# SAFE: SIGKILLs the process held by fd 7, through it, only when it is PID 1 of a PID namespace of its own (its
+# NSpid chain, read through the same descriptor, ends in 1); fails, signalling nothing, otherwise.
+kill_pinned_init() {
+  chain=$(ns_pids self/fd/7) || return 1
+  case " $chain" in *" "*" 1") signal_pinned KILL || true ;; *) return 1 ;; esac
+}
+
 # ASKED BY: `kill` and the control channel, for a process $3 (start time $4) of container $1 (start time $2) that
 # is not its PID 1; $5 the signal, $6 --user when the container has a user namespace, $7 its NSpid chain inside.
 # SAFE: the signal is sent from inside the container's PID namespace, where no host process has a number; there,
@@ -230,8 +238,7 @@ end_orphans_of() {
     pid=${named% *} start=${named#* }
     # The helper is gone, so bwrap's monitor too (its parent-death signal is armed before it reports PID 1).
     if pin_process "$pid" && read_stat self/fd/7 && [ "$stat_start" = "$start" ] && [ "$stat_state" != Z ]; then
-      chain=$(ns_pids self/fd/7) || chain=''
-      case " $chain" in *" "*" 1") signal_pinned KILL || true ;; esac
+      kill_pinned_init || true
     fi
     exec 7<&-
     return 0
@@ -242,8 +249,7 @@ end_orphans_of() {
     grep -qsF -e "MC_HELPER_${owner}_" "$dir/cmdline" || continue
     pin_process "$pid" || continue
     if read_stat self/fd/7 && [ "$stat_start" -ge "$since" ] && read_uids self/fd/7 && [ "$real_uid" = "$bwrap_uid" ]; then
-      chain=$(ns_pids self/fd/7) || chain=''
-      case " $chain" in *" "*" 1") signal_pinned KILL || true ;; esac
+      kill_pinned_init || true
     fi
     exec 7<&-
   done
@@ -263,8 +269,7 @@ prune_records() {
       helper=${line##*\"helperPid\":}
       helper=${helper%%[!0-9]*}
       if [ -z "$helper" ] || kill -0 "$helper" 2>/dev/null || [ "$stat_ppid" = "$helper" ]; then exec 7<&-; continue; fi
-      chain=$(ns_pids self/fd/7) || { exec 7<&-; continue; }
-      case " $chain" in *" "*" 1") signal_pinned KILL || true ;; *) exec 7<&-; continue ;; esac
+      kill_pinned_init || { exec 7<&-; continue; }
     fi
     exec 7<&-
     rm -f -- "$record"
