@@ -39,7 +39,7 @@ export function readStopTimeoutSeconds(): number {
   return boundedNumber('stopTimeout', 10, 0, 600);
 }
 
-/** VS Code's own workbench.welcomePage.walkthroughs.openOnInstall: whether a fresh install may open its walkthrough. */
+/** VS Code's own workbench.welcomePage.walkthroughs.openOnInstall: whether the first use may open the walkthrough. */
 export function readWalkthroughsOpenOnInstall(): boolean {
   return vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true);
 }

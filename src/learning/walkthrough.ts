@@ -25,7 +25,8 @@ const OUTPUT_EVENTS: { key: string; pattern: RegExp }[] = [
 /**
  * The walkthrough "Process isolation, step by step": its buttons type the lesson's commands into the latest
  * isolated shell of this window, and each step completes when the shell shows what the lesson says it shows.
- * A fresh install opens it once.
+ * The first window that uses the extension opens it once (nothing activates the extension at start-up; VS Code itself
+ * opens it when the extension is installed into a running window).
  */
 export function registerWalkthrough(
   context: vscode.ExtensionContext,
@@ -110,7 +111,7 @@ export function registerWalkthrough(
   register('miniContainers.walkthrough.typeKill', () => type(`kill ${process.pid}`));
   register('miniContainers.walkthrough.typeSleep', () => type('sleep 1000 &'));
 
-  // --- a fresh install opens the walkthrough once, unless the user asked VS Code not to
+  // --- the first use opens the walkthrough once, unless the user asked VS Code not to
   if (context.globalState.get<boolean>(OFFERED_KEY)) {
     log.info('[walkthrough] offered on an earlier run: not opened again');
   } else if (!readWalkthroughsOpenOnInstall()) {

@@ -150,9 +150,10 @@ describe('The walkthrough "Process isolation, step by step" with the UI in Frenc
     await session?.close('walkthrough-fr-extension.log');
   });
 
-  it('opens by itself in French: the French title and step titles, and the root filesystem step is done', async () => {
+  it('opens by itself in French on first use (the Containers view shown): the French title and step titles, and the root filesystem step is done', async () => {
     const server = session!.server;
     await waitFor('an extension host started in French', () => extensionHostLanguages(server).includes(FRENCH), 30_000, 100);
+    await wb.openSideBarView(page, frenchNls('viewsContainers.miniContainers.title'));
     const title = page.locator('.gettingStartedContainer .getting-started-category .category-title, .gettingStartedContainer h2', {
       hasText: frenchNls(`${KEY}.title`),
     });

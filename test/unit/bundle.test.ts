@@ -16,3 +16,14 @@ describe('the extension bundle loads each external module once', () => {
     assert.doesNotMatch(text, /__toESM\(require\("(?:node:[a-z_/]+|vscode)"\)\)/, 'an external module wrapped per importing file');
   });
 });
+
+describe('the extension activates only when used', () => {
+  it('has no start-up activation event: a window that never uses it never loads it', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { activationEvents?: string[] };
+    const events = manifest.activationEvents ?? [];
+    assert.deepEqual(events.filter((e) => e === '*' || e === 'onStartupFinished' || e.startsWith('workspaceContains:')), []);
+    // What does activate it, besides the commands and the walkthrough VS Code derives events from.
+    assert.ok(events.includes('onView:miniContainers.containers'), events.join(', '));
+    assert.ok(events.includes('onTerminalProfile:miniContainers.isolatedShell'), events.join(', '));
+  });
+});
