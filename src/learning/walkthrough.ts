@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
 import { checkRootfs } from '../core/rootfs/rootfsCheck';
-import { WALKTHROUGH_ID } from '../contributionIds';
+import { NAMESPACES_VIEW_TYPE, WALKTHROUGH_ID } from '../contributionIds';
 import type { Session, Sessions } from '../sessions';
 import { readRootfsSetting, readWalkthroughsOpenOnInstall } from '../settings';
 import type { Signaller } from '../containersView/signaller';
 
 const OFFERED_KEY = 'miniContainers.walkthroughOffered';
+/** The label of VS Code's Welcome editor: English (also where a language pack lacks it), and French. */
+const WELCOME_LABELS = new Set(['Welcome', 'Bienvenue']);
+/** globalState: the context keys of the steps done in this window or an earlier one. */
+const DONE_KEY = 'miniContainers.walkthroughDone';
 
 /** Context keys that complete the walkthrough's steps (package.json `completionEvents`) when the real event happened. */
 const CONTEXT = {
@@ -13,6 +17,7 @@ const CONTEXT = {
   shellStarted: 'miniContainers.walkthrough.shellStarted',
   psShown: 'miniContainers.walkthrough.psShown',
   noSuchProcess: 'miniContainers.walkthrough.noSuchProcess',
+  pictureShown: 'miniContainers.walkthrough.pictureShown',
   killedFromHost: 'miniContainers.walkthrough.killedFromHost',
 } as const;
 
@@ -24,9 +29,16 @@ const OUTPUT_EVENTS: { key: string; pattern: RegExp }[] = [
 
 /**
  * The walkthrough "Process isolation, step by step": its buttons type the lesson's commands into the latest
- * isolated shell of this window, and each step completes when the shell shows what the lesson says it shows.
+ * isolated shell of this window, and each step completes when the shell shows what the lesson says it shows —
+ * in this window or an earlier one, whether the walkthrough was open then or not.
  * The first window that uses the extension opens it once (nothing activates the extension at start-up; VS Code itself
  * opens it when the extension is installed into a running window).
+ *
+ * Why the context keys wait for the walkthrough: VS Code's walkthrough service starts only when a walkthrough or the
+ * Welcome page first shows, and a step whose `onContext` key is already true then is never checked in that window
+ * (the key counts as seen, and only a change of it could check the step). So what happened is recorded in
+ * globalState, and the keys are set once this window shows the walkthrough (its tab, or our own opening of it), and
+ * at once for events after that.
  */
 export function registerWalkthrough(
   context: vscode.ExtensionContext,
@@ -34,15 +46,42 @@ export function registerWalkthrough(
   sessions: Sessions,
   signaller: Signaller,
 ): void {
-  const setContext = (key: string) => {
+  const done = new Set<string>(context.globalState.get<string[]>(DONE_KEY, []).filter((k) => Object.values(CONTEXT).includes(k as never)));
+  if (done.size) log.info(`[walkthrough] done in earlier windows: ${[...done].join(', ')}`);
+  let shown = false;
+  const setContext = (key: string, persist = true) => {
+    if (done.has(key)) return;
+    done.add(key);
     log.info(`[walkthrough] ${key}`);
-    void vscode.commands.executeCommand('setContext', key, true);
+    if (persist) void context.globalState.update(DONE_KEY, [...done].filter((k) => k !== CONTEXT.rootfsReady));
+    if (shown) void vscode.commands.executeCommand('setContext', key, true);
   };
+  /** This window shows (or showed) the walkthrough: VS Code's walkthrough service runs now, and sees each key change. */
+  const walkthroughShown = (how: string) => {
+    if (shown) return;
+    shown = true;
+    log.info(`[walkthrough] shown (${how}): checking ${done.size ? [...done].join(', ') : 'nothing yet'}`);
+    for (const key of done) void vscode.commands.executeCommand('setContext', key, true);
+  };
+  const name = (context.extension.packageJSON as { displayName?: string }).displayName;
+  const watchTabs = () => {
+    for (const tab of vscode.window.tabGroups.all.flatMap((g) => g.tabs)) {
+      if (tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith(NAMESPACES_VIEW_TYPE)) setContext(CONTEXT.pictureShown);
+      // VS Code's Welcome editor, where walkthroughs show, has no input type in the API. Its tab is labelled
+      // "Welcome" (as the extension host sees it, also while it shows a walkthrough), or "Walkthrough: <the extension's
+      // display name>" — in the display language; the extension's own page ("Extension: …") ends alike.
+      else if (tab.input === undefined && (WELCOME_LABELS.has(tab.label) || (name && tab.label.endsWith(`: ${name}`) && !/^Extension\b/.test(tab.label)))) {
+        walkthroughShown(`tab "${tab.label}"`);
+      }
+    }
+  };
+  watchTabs();
+  context.subscriptions.push(vscode.window.tabGroups.onDidChangeTabs(watchTabs));
 
-  // --- step 1: a usable root filesystem is set
+  // --- step 1: a usable root filesystem is set (the setting as it is now: not recorded)
   const checkRootfsSetting = async () => {
     const rootfs = readRootfsSetting();
-    if (rootfs && !(await checkRootfs(rootfs)).length) setContext(CONTEXT.rootfsReady);
+    if (rootfs && !(await checkRootfs(rootfs)).length) setContext(CONTEXT.rootfsReady, false);
   };
   void checkRootfsSetting();
   context.subscriptions.push(
@@ -53,20 +92,16 @@ export function registerWalkthrough(
   // One output listener per running session, disposed when the session ends (or once every answer was seen).
   const listeners = new Map<Session, vscode.Disposable>();
   context.subscriptions.push({ dispose: () => listeners.forEach((l) => l.dispose()) });
-  const seen = new Set<string>();
   const watch = (session: Session) => {
-    if (listeners.has(session) || OUTPUT_EVENTS.every(({ key }) => seen.has(key))) return;
+    if (listeners.has(session) || OUTPUT_EVENTS.every(({ key }) => done.has(key))) return;
     let tail = '';
     listeners.set(session, session.pty.onDidWrite((data) => {
       // Keep the last lines without colours: an answer may arrive in pieces.
       tail = (tail + data.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')).slice(-4096);
       for (const { key, pattern } of OUTPUT_EVENTS) {
-        if (!seen.has(key) && pattern.test(tail)) {
-          seen.add(key);
-          setContext(key);
-        }
+        if (!done.has(key) && pattern.test(tail)) setContext(key);
       }
-      if (OUTPUT_EVENTS.every(({ key }) => seen.has(key))) listeners.forEach((l) => l.dispose());
+      if (OUTPUT_EVENTS.every(({ key }) => done.has(key))) listeners.forEach((l) => l.dispose());
     }));
   };
   context.subscriptions.push(
@@ -78,10 +113,7 @@ export function registerWalkthrough(
       }
       for (const session of sessions.all) {
         if (!session.container) continue;
-        if (!seen.has(CONTEXT.shellStarted)) {
-          seen.add(CONTEXT.shellStarted);
-          setContext(CONTEXT.shellStarted);
-        }
+        setContext(CONTEXT.shellStarted);
         watch(session);
       }
     }),
@@ -119,6 +151,8 @@ export function registerWalkthrough(
   } else {
     void context.globalState.update(OFFERED_KEY, true);
     log.info('[walkthrough] first run: opening it');
-    void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false);
+    void vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false)
+      .then(() => walkthroughShown('opened on first use'));
   }
 }
+
