@@ -48,15 +48,17 @@ const builds = [
 ];
 // Test bundles are built in every mode, never minified: `npm run serve` runs one right after packaging.
 {
-  const suites = ['unit', 'integration', 'vscode', 'e2e', 'bench', 'l10n'];
+  const suites = ['unit', 'integration', 'vscode', 'e2e', 'bench', 'l10n', 'lint'];
   // Entry points beside the *.test.ts files: the extension-host suite's mocha entry and its two runners, and the
   // e2e "main job" server. Their names do not match `node --test`'s patterns, so it never runs them as tests.
   const extraEntries = {
     vscode: ['index.ts', 'runInCodeServer.ts', 'runElectron.ts'],
-    e2e: ['serve.ts'],
+    e2e: ['serve.ts', 'copyScreenshots.ts'],
     bench: ['scan.bench.ts', 'helperStart.bench.ts', 'extension.bench.ts', 'picture.bench.ts', 'run.ts'],
     // The localisation check that `npm run lint` runs.
     l10n: ['check.ts'],
+    // The README check that `npm run lint` runs.
+    lint: ['readmeCheck.ts'],
   };
   for (const suite of suites) {
     const entries = testsIn(join('test', suite));

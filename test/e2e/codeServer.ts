@@ -11,7 +11,7 @@ import { onInterrupt } from './cleanup';
 import { ensureCodeServer, tail } from './codeServerInstall';
 import { sleep } from '../vscode/hostState';
 
-/** Settings without which the UI cannot be read or would wander off (see E2E-NOTES.md). */
+/** Settings without which the UI cannot be read or would wander off. */
 const TESTABLE_SETTINGS: Readonly<Record<string, unknown>> = {
   'terminal.integrated.gpuAcceleration': 'off',
   'workbench.startupEditor': 'none',

@@ -1,6 +1,6 @@
 // Installs code-server (a real VS Code: server, web workbench, Node extension host) into a cache folder on
 // first use, the way @vscode/test-electron caches desktop VS Code in .vscode-test/. Offline-safe: nothing is
-// downloaded except npm packages; every pitfall from /work/shared/E2E-NOTES.md is handled here.
+// downloaded except npm packages; every install pitfall is handled here, each where it bites.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';

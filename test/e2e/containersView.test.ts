@@ -196,6 +196,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     assert.ok(listed[0].label.startsWith(commandOf(helper).slice(0, 79)), `"${listed[0].label}" is not the helper's command line`);
     assert.ok(listed[1].label.startsWith(commandOf(monitor).slice(0, 79)), `"${listed[1].label}" is not bubblewrap's`);
     await wb.screenshot(page, '09-containers-tree');
+    await wb.readmeScreenshot(page, 'screenshot-containers-tree');
   });
 
   it('the inline "Kill (SIGTERM)" action ends the sleep: gone from the host and the tree, and the shell says so', async () => {

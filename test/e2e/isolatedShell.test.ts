@@ -52,6 +52,7 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
 
     const lines = await runInTerminal(page, 'ps aux', (l) => l.some((x) => /^\s*PID\s+USER/.test(x)));
     await wb.screenshot(page, '04-ps-aux-in-container');
+    await wb.readmeScreenshot(page, 'screenshot-isolated-shell');
     const table = lastPsTable(lines);
     const init = table.find((r) => r.pid === 1);
     assert.ok(init, `no PID 1 in ps output:\n${lines.join('\n')}`);

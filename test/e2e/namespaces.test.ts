@@ -163,6 +163,7 @@ describe('Show Namespaces in a real VS Code (code-server + chromium)', { timeout
     assert.equal(parent?.frameDepth, 1);
     assert.ok(rows.some((r) => r.kind === 'holder' && r.pids[0] === outer && r.role === 'unshare'), 'the outer unshare holds it on the host');
     await wb.screenshot(page, 'namespaces-picture');
+    await wb.readmeScreenshot(page, 'screenshot-namespaces');
   });
 
   it('clicking a process selects it in the Containers view', async () => {

@@ -1,8 +1,9 @@
-// Reading and driving the VS Code web workbench (code-server) from playwright. Selectors as in E2E-NOTES.md.
+// Reading and driving the VS Code web workbench (code-server) from playwright, by the DOM classes VS Code 1.100 uses.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { projectRoot } from './codeServerInstall';
+import type { ReadmeScreenshot } from './readmeScreenshots';
 
 export const outputDir = join(projectRoot, 'test-output', 'e2e');
 
@@ -298,6 +299,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(outputDir, `${name}.png`);
   await page.screenshot({ path });
   console.log(`screenshot: ${path}`);
+  return path;
+}
+
+/** Where README's pictures are taken to (test/e2e/readmeScreenshots.ts); `npm run screenshots` copies them to media/. */
+export const readmeOutputDir = join(outputDir, 'readme');
+
+/** Takes one of README's pictures, as it names it in media/ (also saved under its usual name beside the others). */
+export async function readmeScreenshot(page: Page, name: ReadmeScreenshot): Promise<string> {
+  mkdirSync(readmeOutputDir, { recursive: true });
+  const path = join(readmeOutputDir, `${name}.png`);
+  await page.screenshot({ path });
+  console.log(`README screenshot: ${path}`);
   return path;
 }
 
