@@ -257,6 +257,52 @@ describe('the delegated helper, attacked as the five findings of issue 17 descri
     }
   });
 
+  it('a COMMAND that cannot run is explained the same whether it names a root-only file of the host, nothing, or a flag', async () => {
+    // The check that says why COMMAND could not run (126/127) runs as root, in a sandbox on the store rootfs: the
+    // caller must learn nothing of the host through it, and nothing of it may run on the host.
+    const canary = `/root/.mc-canary-${suffix}`;
+    const answers = new Map<string, string>();
+    for (const command of ['/../../etc/shadow', `/../../root/.mc-absent-${suffix}`, '/../../usr/bin/id', `/proc/1/root/../../etc/shadow`,
+      `../../../..${canary}`]) {
+      const result = await runSudoHelper(['start', '--rootfs', storeRootfs, '--', command, `touch ${canary}`]);
+      assert.equal(result.code, 127, `${command}: ${result.stderr}`);
+      const line = result.stderr.split('\n').find((l) => l.startsWith('container-helper: ')) ?? '';
+      assert.match(line, /command not found in the rootfs/, `${command}: ${result.stderr}`);
+      answers.set(command, line.replace(command, 'COMMAND'));
+    }
+    assert.equal(new Set(answers.values()).size, 1, `different answers:\n${[...answers].map(([c, l]) => `${c}: ${l}`).join('\n')}`);
+    // A COMMAND that reads as a flag is a name to look for, never an option of the check's shell.
+    const flag = await runSudoHelper(['start', '--rootfs', storeRootfs, '--', '-c', `touch ${canary}`]);
+    assert.equal(flag.code, 127, flag.stderr);
+    assert.match(flag.stderr, /container-helper: command not found/);
+    assert.equal(fs.existsSync(canary), false, 'nothing ran on the host');
+  });
+
+  it('a hard CPU limit the caller lowered ends only the caller\'s own container, and leaves nothing behind', async () => {
+    // The caller's CPU limit (soft and hard: 1 s). Root here may lack CAP_SYS_RESOURCE (this VM's does), and then cannot raise a hard limit the caller lowered:
+    // the container's busy loop is then killed by the kernel at the caller's own limit. Either way the helper
+    // reports the end and removes its files, and nothing of the container is left.
+    const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    const rootRaisesLimits = (capEff & (1n << 24n)) !== 0n;
+    const name = `cpu-${suffix}`;
+    const child = sudoHelper(['start', '--rootfs', storeRootfs, '--name', name, '--', '/bin/sh', '-c', 'while :; do :; done'],
+      { prelude: 'ulimit -t 1' });
+    const ended = finished(child);
+    const started: StartedEvent = await waitFor(() => readStarted(statusOf(name)), 10_000);
+    if (rootRaisesLimits) {
+      await sleep(3000);
+      assert.ok(isAlive(started.initPid), 'root raised the limit again: the loop outlives the caller\'s 1 s');
+      child.kill('SIGTERM');
+    }
+    const run = await Promise.race([ended, sleep(20_000).then(() => undefined)]);
+    assert.ok(run, 'the helper did not end within 20 s');
+    assert.equal(isAlive(started.initPid), false, 'PID 1 is gone');
+    assert.match(fs.readFileSync(statusOf(name), 'utf8'), /"event":"exited","code":137/, 'the end is reported (SIGKILL)');
+    assert.equal(fs.existsSync(`/run/mini-containers/${uid}/${helperOf(statusOf(name))}.pending`), false, 'its note is removed');
+    const left = fs.readdirSync(`/run/mini-containers/${uid}`).filter((f) => f.startsWith(`${helperOf(statusOf(name))}.`));
+    assert.deepEqual(left, [], 'the helper\'s FIFOs are removed');
+  });
+
   it('what root writes into its status file is bounded: huge requests, and more than a thousand of them', async () => {
     const name = `bound-${suffix}`;
     const child = sudoHelper(['start', '--rootfs', storeRootfs, '--name', name, '--', '/bin/sleep', '1000']);
