@@ -87,11 +87,14 @@
     row.dataset.hostPid = String(p.hostPid);
     row.dataset.pids = p.pids.join(' ');
     row.tabIndex = -1;
-    row.title = p.command;
+    row.dataset.state = p.state;
+    // A zombie's row says why it is still listed when hovered, as the tree's tooltip does.
+    row.title = p.facts.includes('zombie') ? `${p.command}\n${t.zombieWhy}` : p.command;
     // What the kill commands need to find the process again: its container and its identity.
     row.dataset.ref = JSON.stringify({ containerKey: c.key, hostPid: p.hostPid, startTime: p.startTime });
     row.setAttribute('aria-haspopup', 'menu');
-    const facts = p.facts.map((f) => t[`fact.${f}`] ?? f);
+    // A zombie's fact names its parent's host PID ("{0}"); the other facts have no placeholder.
+    const facts = p.facts.map((f) => format(t[`fact.${f}`] ?? f, p.ppid));
     row.setAttribute('aria-label', format(t.processAria, p.pids[0], p.pids.slice(1).join(' / '), p.command, facts.join(', ')));
     row.append(pidCell(p.pids[0], 'host'));
     p.pids.slice(1).forEach((pid, i) => {

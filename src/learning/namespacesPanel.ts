@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ContainerModel } from '../core/model/containerModel';
 import type { HolderRole } from '../core/model/hostChain';
+import { zombieWhy, zombieWords } from '../core/model/treeText';
 import { buildPicture, diffPictures, filterHostOnly, isEmptyUpdate, Picture, PictureFact } from '../core/model/namespacePicture';
 import type { ProcessRef } from '../containersView/containerCommands';
 import { ContainerNode, type TreeNode } from '../containersView/containerTreeItems';
@@ -235,7 +236,8 @@ function webviewStrings(): Record<string, string> {
   const facts: Record<PictureFact, string> = {
     init: vscode.l10n.t('PID 1 of this namespace'),
     hostOnly: vscode.l10n.t('exists only on the host side'),
-    zombie: vscode.l10n.t('ended, waits for its parent to reap it'),
+    // The tree's words: "{0}" is left for the webview to put each row's parent in.
+    zombie: zombieWords('{0}', vscode.l10n.t),
   };
   return {
     title: vscode.l10n.t('Two views of the same processes'),
@@ -256,6 +258,7 @@ function webviewStrings(): Record<string, string> {
     killTerm: vscode.l10n.t('Kill (SIGTERM)'),
     killKill: vscode.l10n.t('Kill (SIGKILL)'),
     showing: vscode.l10n.t('Showing {0} of {1}: narrow the filter to see the others.'),
+    zombieWhy: zombieWhy(vscode.l10n.t),
     ...Object.fromEntries(Object.entries(roles).map(([k, v]) => [`role.${k}`, v])),
     ...Object.fromEntries(Object.entries(facts).map(([k, v]) => [`fact.${k}`, v])),
   };

@@ -129,7 +129,7 @@ async function createInStore(log: vscode.LogOutputChannel, launch: Launch, name:
   if (answer !== go) return undefined;
   log.info(`[rootfs] creating ${target} in the system store via ${launch.via}: ${command}`);
   const title = t('Create BusyBox Root Filesystem');
-  const banner = t('Mini Containers runs its helper as root with {0} to create a BusyBox root filesystem in the system store: {1}', launch.via, command);
+  const banner = t('Mini Containers runs its helper as root through {0} to create a BusyBox root filesystem in the system store: {1}', launch.via, command);
   const run = await runAsRoot(log, launch, title, banner);
   const error = run.code === undefined ? t('The "{0}" terminal closed before the helper ended.', title)
     : run.code !== 0 ? run.error ?? t('The helper ended with exit code {0}.', run.code) : undefined;

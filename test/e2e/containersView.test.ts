@@ -133,6 +133,19 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     assert.deepEqual(shell, { label: '/bin/sh', description: `PID 1 · host ${initPid} · root`, level: 2, expanded: undefined });
   });
 
+  it('the terminal\'s first line names the mode as miniContainers.privilege does: as root, not "privileged"', async () => {
+    // Root runs this suite, so VS Code runs as root and "auto" runs the helper as root, directly; the container is
+    // not --privileged (miniContainers.privileged is off), so no warning line comes before it.
+    assert.equal(process.getuid?.(), 0, 'this suite runs as root');
+    const lines = (await wb.terminalLines(page)).filter(Boolean);
+    const greeting = lines.findIndex((l) => l.startsWith('BusyBox v'));
+    assert.ok(greeting > 0, `no line before BusyBox's greeting:\n${lines.join('\n')}`);
+    // One line, wrapped by the terminal's width (where a space at a row's end is lost): compared without spaces.
+    const squeeze = (text: string) => text.replace(/\s+/g, '');
+    const banner = 'Mini Containers: container run as root, without a user namespace (VS Code runs as root).';
+    assert.equal(squeeze(lines.slice(0, greeting).join('')), squeeze(banner), `the first line is not "${banner}":\n${lines.join('\n')}`);
+  });
+
   it('a background "sleep 1000" shows under the shell, with its PID inside and its host PID', async () => {
     await focusActiveTerminal(page);
     await startBackgroundSleep(page);
@@ -199,11 +212,26 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     await wb.readmeScreenshot(page, 'screenshot-containers-tree');
   });
 
-  it('the inline "Kill (SIGTERM)" action ends the sleep: gone from the host and the tree, and the shell says so', async () => {
+  it('the inline "Kill (SIGTERM)" action ends the sleep: a zombie until the shell reaps it, then gone, and the shell says so', async () => {
     await wb.clickTreeRowAction(page, 'sleep 1000', new RegExp(`^PID ${sleeper.nsPid} · host ${sleeper.hostPid} · `), 'Kill (SIGTERM)');
     const endedMs = await waitUntil(`host PID ${sleeper.hostPid} to end`, () => !isRunning(sleeper.hostPid), 5000);
     console.log(`sleep (host PID ${sleeper.hostPid}) ended ${endedMs} ms after the click`);
     assert.ok(isRunning(initPid), 'the shell still runs');
+
+    // Nothing was typed, so the shell has not reaped it (it waits for its jobs before a prompt): a zombie, whose
+    // row says so, and which parent must reap it.
+    const isZombie = () => stat(sleeper.hostPid)?.state === 'Z';
+    assert.ok(isZombie(), `host PID ${sleeper.hostPid} is a zombie: ${JSON.stringify(stat(sleeper.hostPid))}`);
+    const zombie = `PID ${sleeper.nsPid} · host ${sleeper.hostPid} · exited, waiting for its parent (host PID ${initPid}) to reap it`;
+    const zombieRows = await wb.waitForSideBarTree(
+      page,
+      (r) => rowsOf(r, name).some((x) => x.description === zombie),
+      'the sleep row to say it waits to be reaped',
+      POLL_WAIT_MS,
+    );
+    assert.ok(isZombie(), 'still not reaped when the tree said so');
+    assert.deepEqual(rowsOf(zombieRows, name).find((x) => x.description === zombie), { label: 'sleep', description: zombie, level: 3, expanded: undefined });
+    await wb.screenshot(page, '10-containers-tree-zombie');
 
     await waitForTerminatedSleep(page);
     await waitUntil(`host PID ${sleeper.hostPid} to be reaped`, () => stat(sleeper.hostPid) === undefined, 5000);

@@ -70,7 +70,7 @@ describe('The UI in French (code-server with a French language pack and --locale
     const lines = (await wb.terminalLines(page)).filter(Boolean);
     const prompt = lines.findIndex((l) => /[#$] ?$/.test(l));
     const before = squeeze(lines.slice(0, prompt).join(''));
-    const english = 'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}';
+    const english = 'Mini Containers runs its helper as root through sudo to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}';
     const expected = french(english, french('miniContainers.privilege is "{0}"', 'sudo'), 'sudo ');
     assert.ok(before.startsWith(squeeze(expected)), `the terminal does not start with "${expected}…":\n${lines.join('\n')}`);
     assert.ok(before.includes(squeeze(` start --rootfs ${rootfs} --name ${name} `)), `the banner does not name the command:\n${lines.join('\n')}`);

@@ -226,6 +226,15 @@ describe('Show Namespaces in a real VS Code (code-server + chromium)', { timeout
     await item.click();
     await waitUntil(`host PID ${sleeper} to end`, () => !isRunning(pinned.pid) || stat(pinned.pid)?.startTime !== pinned.startTime, 5000);
     assert.ok(isRunning(initPid), 'the shell still runs');
+    // Not reaped until the shell's next prompt: its row says it is a zombie, whose parent must reap it, and why.
+    const isZombie = () => stat(pinned.pid)?.state === 'Z' && stat(pinned.pid)?.startTime === pinned.startTime;
+    assert.ok(isZombie(), `host PID ${sleeper} is a zombie: ${JSON.stringify(stat(pinned.pid))}`);
+    const words = `exited, waiting for its parent (host PID ${initPid}) to reap it`;
+    await waitForPicture(frame, (r) => r.some((x) => x.pids[0] === sleeper && x.text.endsWith(words)), `the row of host PID ${sleeper} to say "${words}"`);
+    const zombieRow = frame.locator(`.row.process[data-pids="${sleepPids.join(' ')}"]`);
+    assert.equal(await zombieRow.getAttribute('data-state'), 'Z');
+    assert.match(await zombieRow.getAttribute('title') ?? '', /until its parent collects them with wait\(\)/);
+    assert.ok(isZombie(), 'still not reaped when the picture said so');
     await waitForTerminatedSleep(page);
     await waitForPicture(frame, (r) => !r.some((x) => x.pids[0] === sleeper), `the row of host PID ${sleeper} to go`);
     assert.equal(await nestedFrames.first().getAttribute('data-paints'), paintsBefore, 'the nested container\'s frame was not drawn again');

@@ -25,7 +25,7 @@ import { containerNamePattern, REGISTRY, registryRecord } from '../vscode/hostSt
  * chose it.
  */
 const BANNER =
-  'Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces without a user ' +
+  'Mini Containers runs its helper as root through sudo to create PID, mount, UTS and IPC namespaces without a user ' +
   'namespace (the root filesystem belongs to another user): sudo';
 
 const squeeze = (text: string) => text.replace(/\s+/g, '');

@@ -130,7 +130,7 @@ describe('The walkthrough "Process isolation, step by step" with the UI in Frenc
   let initPid = 0;
 
   before(async () => {
-    assert.equal(process.getuid?.(), 0, 'this suite runs as root (VS Code as root: the banner of the privileged container)');
+    assert.equal(process.getuid?.(), 0, 'this suite runs as root (VS Code as root: the banner of a container run as root)');
     session = await WorkbenchSession.open({
       rootfsPrefix: 'mini-containers-e2e-walkfr-',
       rootfsName: 'walkfr-rootfs',
@@ -177,8 +177,8 @@ describe('The walkthrough "Process isolation, step by step" with the UI in Frenc
     const inits = processesRootedIn(rootfs).filter((p) => p.nsPids.length === 2 && p.nsPids[1] === 1);
     assert.equal(inits.length, 1, `expected one PID 1 in ${rootfs}`);
     initPid = inits[0].pid;
-    // VS Code runs as root (checked above), so the privileged container runs directly, and its banner says why.
-    const banner = french('Mini Containers: privileged container, run as root ({0}).', french('VS Code runs as root'));
+    // VS Code runs as root (checked above), so the container runs as root, directly, and its banner says why.
+    const banner = french('Mini Containers: container run as root, without a user namespace ({0}).', french('VS Code runs as root'));
     const lines = (await wb.terminalLines(page)).filter(Boolean);
     const prompt = lines.findIndex((l) => /[#$] ?$/.test(l));
     assert.ok(squeeze(lines.slice(0, prompt).join('')).startsWith(squeeze(banner)), `the terminal does not start with "${banner}":\n${lines.join('\n')}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   buildKillArgs, buildStartArgs, containerName, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, privilegedStatusFile, quoteForDisplay,
+  type Privilege,
 } from '../../src/core/helper/helperProtocol';
 
 describe('isValidName', () => {
@@ -62,7 +63,7 @@ describe('planLaunch', () => {
   it('auto as root runs the helper directly, and its banner says so', () => {
     const launch = planLaunch({ ...base, privilege: 'auto', uid: 0 }, args);
     assert.deepEqual({ ...launch, banner: undefined }, { file: '/bin/sh', args: ['/ext/h.sh', ...args], via: 'root', banner: undefined });
-    assert.match(launch.banner, /privileged container, run as root \(VS Code runs as root\)/);
+    assert.equal(launch.banner, 'Mini Containers: container run as root, without a user namespace (VS Code runs as root).');
   });
   it('auto as a user, with user namespaces and a rootfs of theirs, is rootless: no sudo, no password', () => {
     const launch = planLaunch({ ...base, privilege: 'auto', uid: 1000, userNamespaces: true, rootfsOwner: 1000 }, args);
@@ -98,6 +99,23 @@ describe('planLaunch', () => {
   it('an explicit sudo is honoured even as root', () => {
     assert.equal(planLaunch({ ...base, privilege: 'sudo', uid: 0 }, args).via, 'sudo');
   });
+  // miniContainers.privilege's words; "privileged" is miniContainers.privileged's (--privileged), a flag of the
+  // container whatever the mode, which the terminal's warning line names.
+  const modes: [Privilege, RegExp][] = [
+    ['rootless', /^Mini Containers: rootless container in a user namespace, no password \(miniContainers\.privilege is "rootless"\)\.$/],
+    ['root', /^Mini Containers: container run as root, without a user namespace \(miniContainers\.privilege is "root"\)\.$/],
+    ['sudo', /^Mini Containers runs its helper as root through sudo .*\(miniContainers\.privilege is "sudo"\): sudo /],
+    ['pkexec', /^Mini Containers runs its helper as root through pkexec .*\(miniContainers\.privilege is "pkexec"\): pkexec /],
+  ];
+  for (const [privilege, words] of modes) {
+    it(`the banner of "${privilege}" names it in the setting's words, and never says "privileged"`, () => {
+      for (const flags of [[], ['--privileged']]) {
+        const { banner } = planLaunch({ ...base, privilege, uid: 0 }, [...args, ...flags]);
+        assert.match(banner, words);
+        assert.doesNotMatch(banner.replace(/ --privileged\b/, ''), /privileged/i, 'only the shown command may hold --privileged');
+      }
+    });
+  }
 });
 
 describe('privilegedStatusFile', () => {

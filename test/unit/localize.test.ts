@@ -25,7 +25,7 @@ describe('core sentences go through the Localize they are given', () => {
   });
   it('the helper protocol: the sudo banner and the exit sentence', () => {
     const launch = planLaunch({ privilege: 'sudo', uid: 1000, helperPath: '/h.sh', sudoPath: '/usr/bin/sudo' }, ['start'], marked);
-    assert.match(launch.banner ?? '', /^«Mini Containers runs its helper as root with sudo .*: sudo \/bin\/sh \/h\.sh start»$/);
+    assert.match(launch.banner ?? '', /^«Mini Containers runs its helper as root through sudo .*: sudo \/bin\/sh \/h\.sh start»$/);
     assert.equal(describeExit(0, 'root', false, marked), '«exited with code 0»');
   });
   it('the rootfs check', async () => {

@@ -53,6 +53,11 @@ describe('buildPicture', () => {
     procs.set(104, { ...procs.get(104)!, state: 'Z', command: '[sleep]' });
     const sleep = picture(procs).picture.containers[0].processes.find((x) => x.hostPid === 104);
     assert.deepEqual(sleep?.facts, ['zombie']);
+    assert.equal(sleep?.ppid, 103, 'the parent that must reap it, which the row names');
+  });
+
+  it('a sleeping process is no zombie', () => {
+    assert.deepEqual(p.containers[0].processes.find((x) => x.hostPid === 104)?.facts, []);
   });
 
   it('names the host-side chain of a top-level container, each link existing only on the host', () => {

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import type { Container } from '../../src/core/model/containerModel';
 import type { ProcessInfo } from '../../src/core/proc/processScanner';
 import {
-  containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest,
-  processTooltip, startedAtMs,
+  containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest, processLabel,
+  processTooltip, startedAtMs, zombieWords,
 } from '../../src/core/model/treeText';
 
 function proc(hostPid: number, ppid: number, extra: Partial<ProcessInfo> = {}): ProcessInfo {
@@ -75,5 +75,30 @@ describe('labels and descriptions', () => {
     assert.match(text, /NSpid \(host → innermost\): 150 → 7 → 1/);
     assert.match(text, /State: S \(sleeping\)/);
     assert.match(text, /Memory \(RSS\): 4\.0 KiB · CPU time: 2\.50 s/);
+  });
+});
+
+describe('a zombie (state Z): ended, still listed until its parent reaps it', () => {
+  // `sleep 1000` killed from the tree: its command line is gone, so /proc gives `[sleep]`; its parent, the shell, is
+  // host PID 101 and has not called wait() yet.
+  const zombie = proc(152, 101, { state: 'Z', command: '[sleep]', comm: 'sleep', rssBytes: 0 });
+
+  it('is labelled by the name the kernel keeps, not ps\'s "[sleep]"', () => {
+    assert.equal(processLabel(zombie), 'sleep');
+    assert.equal(processLabel(proc(152, 101, { command: '[kworker/0:1]', comm: 'kworker/0:1' })), '[kworker/0:1]', 'only a zombie');
+  });
+  it('says, after its PIDs, that it exited and which parent must reap it', () => {
+    assert.equal(processDescription(zombie), 'PID 52 · host 152 · exited, waiting for its parent (host PID 101) to reap it');
+  });
+  it('its tooltip says why it is still there: the parent must wait() for it; in a container PID 1 reaps orphans', () => {
+    const text = processTooltip(zombie, 0);
+    assert.match(text, /State: Z \(zombie\) · user root/);
+    assert.match(text, /until its parent collects them with wait\(\)/);
+    assert.match(text, /in a container, PID 1 adopts the orphans and must reap them too\.$/);
+    assert.doesNotMatch(processTooltip(proc(152, 101), 0), /wait\(\)/, 'a living process has no such line');
+  });
+  it('the picture\'s words are the tree\'s: "{0}" survives the translation, for the webview to fill in', () => {
+    const picture = zombieWords('{0}');
+    assert.equal(picture.replace('{0}', String(zombie.ppid)), processDescription(zombie).split(' · ')[2]);
   });
 });

@@ -117,7 +117,11 @@ export function isDelegated(via: Launch['via']): boolean {
   return via === 'sudo' || via === 'pkexec';
 }
 
-/** Chooses how to run the helper, per the miniContainers.privilege setting, and says why in its banner. */
+/**
+ * Chooses how to run the helper, per the miniContainers.privilege setting, and says why in its banner. The banner
+ * names the mode in the setting's own words (rootless, as root, through sudo, through pkexec); "privileged" is
+ * miniContainers.privileged's word (`--privileged`), which the terminal's warning line says, never the banner.
+ */
 export function planLaunch(context: LaunchContext, helperArgs: readonly string[], t: Localize = english): Launch {
   const { via, why } = resolvePrivilege(context, t);
   const helper = context.helperDirect
@@ -134,14 +138,14 @@ export function planLaunch(context: LaunchContext, helperArgs: readonly string[]
       if (context.uid !== 0) {
         throw new Error(t('miniContainers.privilege is "root" but VS Code does not run as root; choose "auto", "rootless", "sudo" or "pkexec".'));
       }
-      return { file: helper[0], args: helper.slice(1), via, banner: t('Mini Containers: privileged container, run as root ({0}).', why) };
+      return { file: helper[0], args: helper.slice(1), via, banner: t('Mini Containers: container run as root, without a user namespace ({0}).', why) };
     case 'sudo':
       if (!context.sudoPath) throw new Error(t('sudo is not installed; install it or set miniContainers.privilege to "rootless" or "pkexec".'));
       return {
         file: context.sudoPath,
         args: ['--', ...helper],
         via,
-        banner: t('Mini Containers runs its helper as root with sudo to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}', why, `sudo ${shown}`),
+        banner: t('Mini Containers runs its helper as root through sudo to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}', why, `sudo ${shown}`),
       };
     case 'pkexec':
       if (!context.pkexecPath) throw new Error(t('pkexec is not installed; install policykit-1 or set miniContainers.privilege to "rootless" or "sudo".'));
@@ -149,7 +153,7 @@ export function planLaunch(context: LaunchContext, helperArgs: readonly string[]
         file: context.pkexecPath,
         args: helper,
         via,
-        banner: t('Mini Containers runs its helper as root with pkexec to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}', why, `pkexec ${shown}`),
+        banner: t('Mini Containers runs its helper as root through pkexec to create PID, mount, UTS and IPC namespaces without a user namespace ({0}): {1}', why, `pkexec ${shown}`),
       };
   }
 }

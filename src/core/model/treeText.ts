@@ -61,13 +61,34 @@ export function containerTooltip(c: Container, nowMs: number, bootMs: number, t:
   ].filter(Boolean).join('\n');
 }
 
-/** The command's program name and arguments, shortened for a tree label. */
+/**
+ * The command's program name and arguments, shortened for a tree label. A zombie has no command line left (ps
+ * shows `[sleep]`): it is labelled by the name the kernel keeps, and its description says what it is.
+ */
 export function processLabel(p: ProcessInfo): string {
+  if (p.state === 'Z') return p.comm;
   return p.command.length > 80 ? `${p.command.slice(0, 79)}…` : p.command;
 }
 
+/** Its PIDs and its user; for a zombie, instead of the user, that it waits to be reaped (`zombieWords`). */
 export function processDescription(p: ProcessInfo, t: Localize = english): string {
-  return t('PID {0} · host {1} · {2}', p.nsPid ?? '?', p.hostPid, p.user ?? '?');
+  return t('PID {0} · host {1} · {2}', p.nsPid ?? '?', p.hostPid, p.state === 'Z' ? zombieWords(p.ppid, t) : p.user ?? '?');
+}
+
+/**
+ * What a zombie (state Z) is, in the tree's description and the picture's row alike. `parentHostPid` is the host
+ * PID of its parent; the picture passes "{0}" and puts each row's in.
+ */
+export function zombieWords(parentHostPid: number | string, t: Localize = english): string {
+  return t('exited, waiting for its parent (host PID {0}) to reap it', parentHostPid);
+}
+
+/** Why a zombie stays listed: the lesson's material, for the tree's tooltip and the picture's. */
+export function zombieWhy(t: Localize = english): string {
+  return t(
+    'A zombie: it has ended, but the kernel keeps its PID and exit status until its parent collects them with wait(). ' +
+      "A shell reaps its jobs before its next prompt; in a container, PID 1 adopts the orphans and must reap them too.",
+  );
 }
 
 /** ps's one-letter states in words. */
@@ -93,7 +114,8 @@ export function processTooltip(p: ProcessInfo, bootMs: number, t: Localize = eng
     t('State: {0} ({1}) · user {2}', p.state, stateName(p.state, t), p.user ?? '?'),
     t('Started {0}', new Date(startedAtMs(p.startTime, bootMs)).toLocaleString(locale)),
     t('Memory (RSS): {0} · CPU time: {1} s', formatBytes(p.rssBytes), (p.cpuTicks / CLOCK_TICKS).toFixed(2)),
-  ].join('\n');
+    p.state === 'Z' ? zombieWhy(t) : undefined,
+  ].filter(Boolean).join('\n');
 }
 
 /**
