@@ -53,7 +53,8 @@ export class ProcessNode extends vscode.TreeItem {
     this.description = processDescription(process, vscode.l10n.t);
     this.tooltip = processTooltip(process, bootMs, vscode.l10n.t, vscode.env.language);
     this.iconPath = new vscode.ThemeIcon(process.nsPid === 1 ? 'debug-start' : process.state === 'Z' ? 'circle-slash' : 'circle-small-filled');
-    this.contextValue = process.nsPid === 1 ? 'process.init' : 'process';
+    // A zombie has ended: a signal does nothing to it, so it offers only its PIDs to copy (package.json's menus).
+    this.contextValue = process.state === 'Z' ? 'zombie' : process.nsPid === 1 ? 'process.init' : 'process';
   }
 }
 

@@ -231,6 +231,11 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     );
     assert.ok(isZombie(), 'still not reaped when the tree said so');
     assert.deepEqual(rowsOf(zombieRows, name).find((x) => x.description === zombie), { label: 'sleep', description: zombie, level: 3, expanded: undefined });
+    // A signal does nothing to a zombie: its row offers no Kill (hovered, it shows no inline action).
+    const zombieRow = await wb.sideBarTreeRow(page, 'sleep', new RegExp(`^${zombie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    await zombieRow.hover();
+    await page.waitForTimeout(300);
+    assert.equal(await zombieRow.locator('.actions .action-label[aria-label="Kill (SIGTERM)"]').count(), 0, 'the zombie offers Kill (SIGTERM)');
     await wb.screenshot(page, '10-containers-tree-zombie');
 
     await waitForTerminatedSleep(page);
