@@ -1,6 +1,7 @@
 // The "main job": serves the packaged extension in code-server for a person to try, with a BusyBox root
 // filesystem selected. `npm run serve` packages first; this script builds nothing itself.
-// Port: $PORT or 8080, on 127.0.0.1 only (code-server runs with --auth none). Ctrl-C stops it cleanly.
+// Port: $PORT or 8080, on 127.0.0.1 only (code-server runs with --auth none). Root filesystem: $ROOTFS, or
+// .vscode-test/busybox-rootfs (made on first use). Ctrl-C stops it cleanly.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeServer } from './codeServer';
@@ -11,7 +12,7 @@ import { runScript } from './script';
 
 const vsix = join(projectRoot, 'dist', 'mini-containers.vsix');
 /** Kept between runs (it takes a moment to build); gitignored with the rest of .vscode-test/. */
-const rootfs = join(projectRoot, '.vscode-test', 'busybox-rootfs');
+const defaultRootfs = join(projectRoot, '.vscode-test', 'busybox-rootfs');
 
 function parsePort(text: string | undefined): number {
   if (text === undefined || text === '') return 8080;
@@ -22,6 +23,7 @@ function parsePort(text: string | undefined): number {
 
 async function main(): Promise<number> {
   const port = parsePort(process.env.PORT);
+  const rootfs = process.env.ROOTFS || defaultRootfs;
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` (npm run serve does).`);
   if (existsSync(join(rootfs, 'bin', 'sh'))) {
     console.log(`BusyBox root filesystem: ${rootfs} (existing)`);
