@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { registerCommandLine } from './commandLine/commandLineInPath';
 import { registerContainerCommands } from './containersView/containerCommands';
 import { registerContainersView } from './containersView/containersView';
 import { Signaller } from './containersView/signaller';
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRootfsCommands(context, log);
   registerIsolatedShell(context, log, sessions);
   registerInstallHelper(context, log);
+  registerCommandLine(context, log);
   const { provider, view } = registerContainersView(context, log, sessions);
   const signaller = new Signaller(context, log, sessions);
   context.subscriptions.push(signaller);

@@ -317,7 +317,7 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
 export { sleep };
 
 /** A port nothing listens on right now. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);

@@ -82,6 +82,20 @@ export interface Pinned {
   readonly startTime: number;
 }
 
+/** Every process below `pid` (children, their children…), each pinned by its start time; a vanished one is skipped. */
+export function descendantsOf(pid: number): Pinned[] {
+  const found: Pinned[] = [];
+  const queue = childrenOf(pid);
+  while (queue.length) {
+    const child = queue.shift()!;
+    const stat = readStat(child);
+    if (!stat) continue;
+    found.push({ pid: child, startTime: stat.startTime });
+    queue.push(...childrenOf(child));
+  }
+  return found;
+}
+
 /** Whether the pinned process still has an entry in /proc, zombie or not. */
 export function stillThere(p: Pinned): boolean {
   return readStat(p.pid)?.startTime === p.startTime;

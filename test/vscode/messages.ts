@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 
 type Show = (message: string, ...rest: unknown[]) => Thenable<unknown>;
-type Kind = 'showErrorMessage' | 'showWarningMessage';
+type Kind = 'showErrorMessage' | 'showWarningMessage' | 'showInformationMessage';
 const ui = vscode.window as unknown as Record<Kind, Show>;
 
 /** Answers every message of the given kinds until restore(), recording each in `messages`. */
