@@ -24,7 +24,8 @@ const TESTABLE_SETTINGS: Readonly<Record<string, unknown>> = {
   // Offline: no gallery queries for updates or recommendations.
   'extensions.autoCheckUpdates': false,
   'extensions.ignoreRecommendations': true,
-  // Mini Containers opens its walkthrough on a fresh install unless this says no; only the walkthrough test wants it.
+  // Mini Containers opens its walkthrough on first use unless this says no; only the walkthrough tests and the main
+  // job (serve.ts) want it.
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
 };
 

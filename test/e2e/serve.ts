@@ -83,7 +83,11 @@ async function main(): Promise<number> {
     makeRootfs(rootfs);
     console.log(`BusyBox root filesystem: ${rootfs} (created)`);
   }
-  const server = await CodeServer.create({ port, settings: { 'miniContainers.rootfs': rootfs } });
+  const server = await CodeServer.create({
+    port,
+    // The main job is for a newcomer: the first use of the extension opens its walkthrough, as on a fresh install.
+    settings: { 'miniContainers.rootfs': rootfs, 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+  });
   let started: Pinned[] = [];
   let stopSignal: (signal: NodeJS.Signals) => void = () => undefined;
   try {
