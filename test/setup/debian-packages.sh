@@ -35,8 +35,9 @@ apt_get() {
   while :; do
     "$@" 2>"$errors" && { cat "$errors" >&2; return 0; }
     status=$?
+    # Whole seconds: a difference of timeout + 1 means more than timeout seconds have passed.
     waited=$(($(date +%s) - started))
-    if grep -q -e 'Could not get lock' -e 'Unable to acquire the dpkg frontend lock' -e 'Unable to lock' "$errors" && [ "$waited" -lt "$timeout" ]; then
+    if grep -q -e 'Could not get lock' -e 'Unable to acquire the dpkg frontend lock' -e 'Unable to lock' "$errors" && [ "$waited" -le "$timeout" ]; then
       if [ -z "$said" ]; then
         echo "Another package manager holds apt's lock ($(grep -m1 -o 'held by process .*' "$errors" || echo 'its holder is not named')): waiting up to $timeout s…" >&2
         said=1
