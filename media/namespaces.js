@@ -37,6 +37,8 @@
     frame.dataset.paints = String(Number(frame.dataset.paints ?? 0) + 1);
     frame.setAttribute('role', 'group');
     frame.setAttribute('aria-label', format(t.frameAria, c.label, c.depth));
+    // Its height while out of sight, before it was ever drawn (namespaces.css): a row is about 20 px.
+    frame.style.containIntrinsicSize = `auto ${(c.processes.length + c.holders.length + 3) * 20}px`;
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.id : undefined;
     for (const old of [...frame.children]) if (!old.classList.contains('nested')) old.remove();
     const nested = frame.querySelector(':scope > .nested') ?? el('div', 'nested');
