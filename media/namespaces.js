@@ -4,8 +4,8 @@
 (function () {
   // @ts-expect-error acquireVsCodeApi is injected by VS Code into the webview.
   const vscode = acquireVsCodeApi();
-  /** @type {Record<string, string>} */
-  let t = {};
+  /** Every string, localised by the extension and carried by the page itself. @type {Record<string, string>} */
+  const t = JSON.parse(document.body.dataset.strings ?? '{}');
   /** Frame of each container by key. */
   const frames = new Map();
   const root = /** @type {HTMLElement} */ (document.getElementById('containers'));
@@ -16,6 +16,9 @@
   const hostList = /** @type {HTMLElement} */ (document.getElementById('host-list'));
   const hostMore = /** @type {HTMLElement} */ (document.getElementById('host-more'));
   let paints = 0;
+  /** The number of the last update applied: the extension sends diffs from it (0: nothing yet). */
+  let applied = 0;
+  let resyncAsked = false;
 
   /** "{0} of {1}" → "3 of 9". */
   const format = (template, ...args) => template.replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)]));
@@ -37,6 +40,8 @@
     frame.dataset.paints = String(Number(frame.dataset.paints ?? 0) + 1);
     frame.setAttribute('role', 'group');
     frame.setAttribute('aria-label', format(t.frameAria, c.label, c.depth));
+    // Its height while out of sight, before it was ever drawn (namespaces.css): a row is about 20 px.
+    frame.style.containIntrinsicSize = `auto ${(c.processes.length + c.holders.length + 3) * 20}px`;
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.id : undefined;
     for (const old of [...frame.children]) if (!old.classList.contains('nested')) old.remove();
     const nested = frame.querySelector(':scope > .nested') ?? el('div', 'nested');
@@ -107,6 +112,30 @@
   }
 
   // --- applying an update: only the named frames are drawn again
+
+  /**
+   * Applies an update numbered `seq`, a diff from the picture numbered `base` (0: the whole picture, which replaces
+   * whatever is drawn). A diff from another picture than this page's is not applied: the page asks for the whole.
+   */
+  function receiveUpdate(base, seq, update) {
+    if (base !== 0 && base !== applied) {
+      askResync();
+      return;
+    }
+    if (base === 0) {
+      for (const frame of frames.values()) frame.remove();
+      frames.clear();
+    }
+    apply(update);
+    applied = seq;
+    resyncAsked = false;
+  }
+
+  function askResync() {
+    if (resyncAsked) return;
+    resyncAsked = true;
+    vscode.postMessage({ type: 'resync' });
+  }
 
   function apply(update) {
     const started = performance.now();
@@ -279,14 +308,12 @@
 
   window.addEventListener('message', (event) => {
     const message = event.data;
-    if (message.type === 'strings') {
-      t = message.strings;
-      for (const e of document.querySelectorAll('[data-string]')) e.textContent = t[/** @type {HTMLElement} */ (e).dataset.string ?? ''] ?? '';
-      hostFilter.placeholder = t.filter;
-      hostFilter.setAttribute('aria-label', t.filter);
-      root.setAttribute('aria-label', t.title);
-    } else if (message.type === 'update') {
-      apply(message.update);
+    if (message.type === 'update') {
+      receiveUpdate(message.base, message.seq, message.update);
+    } else if (message.type === 'expect') {
+      // Sent after the page said it is ready: by now it has every update up to `seq`, unless they went to an
+      // earlier page.
+      if (message.seq !== applied) askResync();
     } else if (message.type === 'hostOnly') {
       showHostOnly(message);
     } else if (message.type === 'focus') {
@@ -297,5 +324,8 @@
     }
   });
 
+  hostFilter.placeholder = t.filter;
+  hostFilter.setAttribute('aria-label', t.filter);
+  root.setAttribute('aria-label', t.title);
   vscode.postMessage({ type: 'ready' });
 })();

@@ -16,7 +16,10 @@ const REVEAL_ATTEMPTS = 8;
 
 /** Messages the webview (media/namespaces.js) posts. */
 type FromWebview =
+  /** A new page started: it has what was posted before it only if it is the panel's first page. */
   | { type: 'ready' }
+  /** The page was sent a diff from a picture it does not have: it needs the whole picture. */
+  | { type: 'resync' }
   | ({ type: 'reveal' } & ProcessRef)
   | ({ type: 'kill'; signal: 'TERM' | 'KILL' } & ProcessRef)
   | { type: 'hostOnly'; open: boolean; filter: string };
@@ -24,7 +27,7 @@ type FromWebview =
 /**
  * "Show Namespaces": a webview beside the editor that draws both views of every container's processes. It follows
  * the Containers view's scans (asking for them only while it is visible) and posts only the containers that
- * changed.
+ * changed. Reload Window restores it (the serializer), and it draws again there.
  */
 export function registerNamespacesPanel(
   context: vscode.ExtensionContext,
@@ -33,84 +36,128 @@ export function registerNamespacesPanel(
   tree: vscode.TreeView<TreeNode>,
 ): void {
   let panel: NamespacesPanel | undefined;
+  const adopt = (webviewPanel: vscode.WebviewPanel, focus?: string) => {
+    panel = new NamespacesPanel(webviewPanel, context.extensionUri, log, provider, tree, focus);
+    panel.onDidDispose(() => (panel = undefined));
+  };
   context.subscriptions.push(
     vscode.commands.registerCommand('miniContainers.showNamespaces', (node?: ContainerNode) => {
-      if (!panel) {
-        panel = new NamespacesPanel(context.extensionUri, log, provider, tree);
-        panel.onDidDispose(() => (panel = undefined));
-      }
-      panel.show(node instanceof ContainerNode ? node.container.key : undefined);
+      const focus = node instanceof ContainerNode ? node.container.key : undefined;
+      // A new panel opens where it is asked to: revealing it again at once moved it into yet another group, and
+      // the webview, moved while it loaded, could stay blank.
+      if (panel) panel.show(focus);
+      else adopt(createPanel(context.extensionUri), focus);
+    }),
+  );
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(NAMESPACES_VIEW_TYPE, {
+      deserializeWebviewPanel: async (webviewPanel) => {
+        // One picture per window: a second one restored beside it would only repeat it.
+        if (panel) webviewPanel.dispose();
+        else adopt(webviewPanel);
+      },
     }),
   );
   context.subscriptions.push({ dispose: () => panel?.dispose() });
 }
 
+function createPanel(extensionUri: vscode.Uri): vscode.WebviewPanel {
+  return vscode.window.createWebviewPanel(
+    NAMESPACES_VIEW_TYPE,
+    vscode.l10n.t('Namespaces'),
+    { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+    webviewOptions(extensionUri),
+  );
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')] };
+}
+
 class NamespacesPanel {
-  private readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
-  /** What the webview shows now; undefined until it is ready (and again after it reloads). */
+  /**
+   * The picture the webview's page has, or will have once it has read what was posted; undefined when it has
+   * none (nothing posted yet, or a new page since).
+   */
   private shown: Picture | undefined;
+  /** Numbers each posted update; the page checks that a diff is from the picture it has (`base`). */
+  private seq = 0;
   /** The picture of the provider's last model: built once per scan, not again when the webview reloads. */
   private built: { model: ContainerModel; picture: Picture } | undefined;
-  private ready = false;
   private hostOnly: { open: boolean; filter: string } = { open: false, filter: '' };
   private pendingFocus: string | undefined;
+  private disposed = false;
   readonly onDidDispose: vscode.Event<void>;
 
   constructor(
+    private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     private readonly provider: ContainersProvider,
     private readonly tree: vscode.TreeView<TreeNode>,
+    focus: string | undefined,
   ) {
     const media = vscode.Uri.joinPath(extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel(
-      NAMESPACES_VIEW_TYPE,
-      vscode.l10n.t('Namespaces'),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      { enableScripts: true, localResourceRoots: [media] },
-    );
+    this.pendingFocus = focus;
     this.onDidDispose = this.panel.onDidDispose;
     this.panel.iconPath = vscode.Uri.joinPath(media, 'containers.svg');
-    this.panel.webview.html = this.html(media);
+    // A restored panel keeps the options it was saved with: set them as this version wants them.
+    this.panel.webview.options = webviewOptions(extensionUri);
     this.disposables.push(this.panel.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m)));
     this.disposables.push(this.panel.onDidChangeViewState(() => this.followScans()));
     this.disposables.push(provider.onDidChangeModel(() => this.repaint()));
-    this.panel.onDidDispose(() => this.dispose());
-    this.followScans();
+    this.disposables.push(this.panel.onDidDispose(() => this.dispose()));
+    this.panel.webview.html = this.html(media);
+    // Following the scans scans at once, 100 ms or more with 2,000 processes: after this turn, so that the
+    // webview starts loading meanwhile. What is then posted waits for its first page, which VS Code queues it for.
+    const follow = setTimeout(() => this.followScans(), 0);
+    this.disposables.push({ dispose: () => clearTimeout(follow) });
   }
 
+  /** Brings the picture to the front where it is, and puts the keyboard on the container `containerKey`, if any. */
   show(containerKey?: string): void {
     this.pendingFocus = containerKey;
-    this.panel.reveal(vscode.ViewColumn.Beside);
-    if (this.ready) this.focusPending();
+    this.panel.reveal(undefined, false);
+    // A hidden panel's page comes back as a new one, which gets the focus when it is ready.
+    if (this.panel.visible) this.focusPending();
   }
 
+  /**
+   * Lets go of the scans and the panel. The listeners go first: letting go of the scans may scan once more (the
+   * Containers view keeps polling), and a repaint then would touch a disposed webview.
+   */
   dispose(): void {
-    this.provider.setWatching(NAMESPACES_VIEW_TYPE, false);
+    if (this.disposed) return;
+    this.disposed = true;
     for (const d of this.disposables.splice(0)) d.dispose();
+    this.provider.setWatching(NAMESPACES_VIEW_TYPE, false);
     this.panel.dispose();
   }
 
-  /** Scans go on while the panel shows; a hidden webview is discarded, so it starts afresh when shown again. */
+  /**
+   * Scans go on while the panel shows. A hidden webview's page is discarded (and what is posted to it meanwhile
+   * is dropped): the next page starts from nothing.
+   */
   private followScans(): void {
     const visible = this.panel.visible;
-    if (!visible) {
-      this.ready = false;
-      this.shown = undefined;
-    }
+    if (!visible) this.shown = undefined;
     this.provider.setWatching(NAMESPACES_VIEW_TYPE, visible);
+    this.repaint();
   }
 
   private receive(message: FromWebview): void {
     switch (message.type) {
       case 'ready':
-        this.ready = true;
-        this.shown = undefined;
-        void this.panel.webview.postMessage({ type: 'strings', strings: webviewStrings() });
-        if (!this.provider.current) this.provider.refresh();
-        else this.repaint();
+        // The first page gets what was posted before it started, later pages nothing: the page says which
+        // (it asks again with 'resync' when it lacks the picture this number names).
+        void this.panel.webview.postMessage({ type: 'expect', seq: this.shown ? this.seq : 0 });
+        this.repaint();
         this.focusPending();
+        return;
+      case 'resync':
+        this.shown = undefined;
+        this.repaint();
         return;
       case 'reveal':
         void this.reveal(message);
@@ -125,17 +172,18 @@ class NamespacesPanel {
     }
   }
 
-  /** Posts the containers whose frames changed since the last post, if any did. */
+  /** Posts the containers whose frames changed since the last post (every one to a page that has none), if any did. */
   private repaint(): void {
     const model = this.provider.current;
-    if (!this.ready || !this.panel.visible || !model) return;
+    if (this.disposed || !this.panel.visible || !model) return;
     const started = performance.now();
     if (this.built?.model !== model) this.built = { model, picture: buildPicture(model, this.provider.currentProcesses) };
     const { picture } = this.built;
     const update = diffPictures(this.shown, picture);
     if (isEmptyUpdate(update, this.shown)) return;
+    const base = this.shown ? this.seq : 0;
     this.shown = picture;
-    void this.panel.webview.postMessage({ type: 'update', update });
+    void this.panel.webview.postMessage({ type: 'update', base, seq: ++this.seq, update });
     this.log.trace(`[namespaces] ${update.changed.length} frame(s) changed, ${update.removed.length} gone, in ${(performance.now() - started).toFixed(1)} ms`);
     if (this.hostOnly.open) this.postHostOnly();
   }
@@ -168,7 +216,7 @@ class NamespacesPanel {
       if (!node) return;
       try {
         await this.tree.reveal(node, { select: true, focus: false, expand: true });
-        if (wasHidden) this.panel.reveal(this.panel.viewColumn, false);
+        if (wasHidden && !this.disposed) this.panel.reveal(this.panel.viewColumn, false);
         return;
       } catch (error) {
         if (attempt === REVEAL_ATTEMPTS) {
@@ -186,6 +234,10 @@ class NamespacesPanel {
     const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'namespaces.css'));
     const js = webview.asWebviewUri(vscode.Uri.joinPath(media, 'namespaces.js'));
     const csp = `default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
+    // The strings are in the page itself: every page (a hidden webview's comes back as a new one) has its title
+    // and its words before any message arrives.
+    const strings = webviewStrings();
+    const text = (key: string) => escapeHtml(strings[key]);
     return `<!DOCTYPE html>
 <html lang="${vscode.env.language}">
 <head>
@@ -193,12 +245,12 @@ class NamespacesPanel {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${css}">
-<title>${vscode.l10n.t('Namespaces')}</title>
+<title>${escapeHtml(vscode.l10n.t('Namespaces'))}</title>
 </head>
-<body>
-<h1 data-string="title"></h1>
-<p class="legend" data-string="legend"></p>
-<p id="empty" data-string="empty" hidden></p>
+<body data-strings="${escapeHtml(JSON.stringify(strings))}">
+<h1>${text('title')}</h1>
+<p class="legend">${text('legend')}</p>
+<p id="empty" hidden>${text('empty')}</p>
 <main id="containers"></main>
 <section class="host-only">
 <button id="host-toggle" aria-expanded="false" aria-controls="host-body"></button>
@@ -209,8 +261,8 @@ class NamespacesPanel {
 </div>
 </section>
 <div id="menu" class="menu" role="menu" hidden>
-<button role="menuitem" data-signal="TERM" data-string="killTerm"></button>
-<button role="menuitem" data-signal="KILL" data-string="killKill"></button>
+<button role="menuitem" data-signal="TERM">${text('killTerm')}</button>
+<button role="menuitem" data-signal="KILL">${text('killKill')}</button>
 </div>
 <script nonce="${nonce}" src="${js}"></script>
 </body>
@@ -219,6 +271,10 @@ class NamespacesPanel {
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 /** Every string the webview shows, localised here: the webview has no access to vscode.l10n. */
 function webviewStrings(): Record<string, string> {

@@ -14,6 +14,8 @@ interface PageGlobals {
   addEventListener(type: string, listener: (e: { type: string; key?: string }) => void, capture: boolean): void;
   removeEventListener(type: string, listener: (e: { type: string; key?: string }) => void, capture: boolean): void;
   __benchT0?: number;
+  /** The key press's time from the epoch (performance.timeOrigin-based), comparable with a webview's clock. */
+  __benchKeyAt?: number;
   __benchDisarm?: () => void;
 }
 
@@ -110,4 +112,71 @@ export async function runningExtensions(page: Page, mustShow: string, timeoutMs 
   }
   await wb.runCommand(page, 'Close All Editors');
   return found;
+}
+
+/** The document of a webview's own page, to the functions run in it. */
+interface WebviewGlobals {
+  readonly document: {
+    querySelectorAll(selector: string): ArrayLike<unknown>;
+    readonly body: { textContent: string | null } | null;
+  };
+}
+
+/** Run in a webview's page: the epoch ms now, if `shown` holds, else false. */
+export type WebviewProbe = { rowsAtLeast: number } | { text: string };
+
+function probeWebview(probe: WebviewProbe): number | false {
+  const d = (globalThis as unknown as WebviewGlobals).document;
+  const shown = 'rowsAtLeast' in probe
+    ? d.querySelectorAll('.row.process').length >= probe.rowsAtLeast
+    : (d.body?.textContent ?? '').includes(probe.text);
+  return shown ? performance.timeOrigin + performance.now() : false;
+}
+
+/**
+ * Runs the palette command `title` and returns the ms from its key press (the page's clock) to the first check at
+ * which the webview of `extensionId` shows what `probe` names (the webview's clock: both count from the epoch).
+ * The webview's page is checked every few ms from here, as soon as it exists: alike for every extension measured.
+ */
+export async function paletteToWebview(page: Page, title: string, extensionId: string, probe: WebviewProbe, timeoutMs = 30_000): Promise<number> {
+  const row = await wb.showInPalette(page, title);
+  await page.evaluate(() => {
+    const w = globalThis as unknown as PageGlobals;
+    w.__benchKeyAt = undefined;
+    const arm = (e: { type: string; key?: string }) => {
+      if (w.__benchKeyAt === undefined && (e.type === 'mousedown' || e.key === 'Enter')) w.__benchKeyAt = performance.timeOrigin + performance.now();
+    };
+    w.addEventListener('keydown', arm, true);
+    w.addEventListener('mousedown', arm, true);
+    w.__benchDisarm = () => {
+      w.removeEventListener('keydown', arm, true);
+      w.removeEventListener('mousedown', arm, true);
+    };
+  });
+  if (await row.evaluate((el) => el.classList.contains('focused'))) await page.keyboard.press('Enter');
+  else await row.click();
+  const t0 = await page.evaluate(() => {
+    const w = globalThis as unknown as PageGlobals;
+    w.__benchDisarm?.();
+    return w.__benchKeyAt;
+  });
+  if (t0 === undefined) throw new Error(`"${title}": the key press was not seen`);
+  const outer = page.locator(`iframe.webview.ready:visible[src*="extensionId=${extensionId}&"]`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // The webview's page is two frames deep (see wb.webviewFrame); it is replaced once while it loads.
+    const shownAt = await outer
+      .elementHandle({ timeout: 50 })
+      .then((h) => h?.contentFrame())
+      .then((f) => f?.locator('iframe#active-frame').elementHandle({ timeout: 50 }))
+      .then((h) => h?.contentFrame())
+      .then((f) => f?.evaluate(probeWebview, probe))
+      .catch(() => false);
+    if (typeof shownAt === 'number') return shownAt - t0;
+    if (Date.now() > deadline) {
+      const shot = await wb.screenshot(page, `bench-webview-not-shown-${extensionId}`).catch(() => 'none');
+      throw new Error(`"${title}": the webview of ${extensionId} did not show ${JSON.stringify(probe)} within ${timeoutMs} ms (screenshot: ${shot})`);
+    }
+    await page.waitForTimeout(5);
+  }
 }

@@ -51,6 +51,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/** Opens a file of the workspace folder by its name through Quick Open (Ctrl+P), and waits for its tab. */
+export async function openFile(page: Page, name: string, timeoutMs = 15_000): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input[type="text"]');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(name);
+  await waitForQuickPickRow(page, name, timeoutMs);
+  await page.keyboard.press('Enter');
+  await page.locator('.part.editor .tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
 /** The active terminal's rows as text (DOM renderer), non-breaking spaces made plain, trailing blanks cut. */
 export async function terminalLines(page: Page): Promise<string[]> {
   const rows = await page.locator('.terminal-wrapper.active .xterm-rows > div').allTextContents();
