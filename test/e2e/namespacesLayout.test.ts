@@ -31,7 +31,7 @@ interface GroupWatch {
   readonly document: {
     querySelectorAll(selector: string): ArrayLike<unknown>;
     querySelector(selector: string): unknown;
-    readonly activeElement: { readonly tagName: string } | null;
+    readonly activeElement: { readonly tagName: string; closest(selector: string): unknown } | null;
   };
   readonly MutationObserver: new (callback: () => void) => { observe(target: unknown, options: { childList: boolean; subtree: boolean }): void };
   __newGroups?: Set<unknown>;
@@ -40,7 +40,10 @@ interface GroupWatch {
 describe('Show Namespaces draws in every layout, and closes cleanly', { timeout: 300_000 }, () => {
   let session: WorkbenchSession | undefined;
   let page: Page;
-  /** The unshare processes this test started (each holds a PID namespace whose PID 1 is a sleep), by PID. */
+  /**
+   * What this test started, by PID: each unshare, and the sleep it forked as PID 1 of its namespace. SIGKILL to
+   * the sleep ends the namespace; `--kill-child` ends it too should only unshare be killed (an interrupt).
+   */
   const holders: number[] = [];
   const forget = onInterrupt(() => killHolders());
   /** 2,000 sleeps in 10 more namespaces, as on the machine of the issue. */
@@ -53,7 +56,7 @@ describe('Show Namespaces draws in every layout, and closes cleanly', { timeout:
   function killHolders(): void {
     for (const pid of holders.splice(0)) {
       try {
-        process.kill(pid, 'SIGKILL'); // its namespace's PID 1 (the sleep) goes with it
+        process.kill(pid, 'SIGKILL');
       } catch {
         // already gone
       }
@@ -62,11 +65,13 @@ describe('Show Namespaces draws in every layout, and closes cleanly', { timeout:
 
   /** A new PID namespace made from the host; returns its sleep's NSpid (host PID first, then 1). */
   async function startNamespace(): Promise<number[]> {
-    const child = spawn('unshare', ['-pf', '--mount-proc', 'sleep', '1000'], { stdio: 'ignore', detached: true });
+    const child = spawn('unshare', ['-pf', '--kill-child', '--mount-proc', 'sleep', '1000'], { stdio: 'ignore', detached: true });
     child.unref();
     assert.ok(child.pid, 'unshare started');
     holders.push(child.pid);
     const sleep = await waitFor('the namespace\'s sleep', () => childrenOf(child.pid!).find((pid) => cmdline(pid)[0] === 'sleep'), 5000);
+    // First in line: the namespace's PID 1 ends before its holder.
+    holders.unshift(sleep);
     const pids = nsPids(sleep);
     assert.deepEqual(pids.slice(1), [1], `the sleep is PID 1 of its namespace: NSpid ${pids.join(' ')}`);
     return pids;
@@ -188,6 +193,8 @@ describe('Show Namespaces draws in every layout, and closes cleanly', { timeout:
     await namespacesTab().waitFor({ state: 'detached', timeout: 5000 });
     // The Output view in the panel: a terminal there would take the keyboard from the palette once it starts.
     await wb.runCommand(page, 'Output: Focus on Output View');
+    // Once the Output view has the keyboard: taking it after the palette opened would close the palette.
+    await page.waitForFunction(() => !!(globalThis as unknown as GroupWatch).document.activeElement?.closest('.part.panel'), undefined, { timeout: 5000 });
     await wb.runCommand(page, 'View: Toggle Maximized Panel');
     await page.locator('.part.editor').waitFor({ state: 'hidden', timeout: 5000 });
     try {

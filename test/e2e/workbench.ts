@@ -23,14 +23,16 @@ export async function showInPalette(page: Page, title: string, timeoutMs = 30_00
   const input = page.locator('.quick-input-widget input[type="text"]');
   for (;;) {
     await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: timeoutMs });
-    await input.fill(`>${title}`);
+    // A view still taking the keyboard (a terminal starting, a panel being focused) closes the palette it opened
+    // in: then press F1 again.
     try {
+      await input.waitFor({ state: 'visible', timeout: Math.min(5000, Math.max(deadline - Date.now(), 1)) });
+      await input.fill(`>${title}`, { timeout: 2000 });
       return await waitForQuickPickRow(page, title, Math.min(2000, Math.max(deadline - Date.now(), 1)));
     } catch (err) {
       if (Date.now() >= deadline) throw err;
       await page.keyboard.press('Escape');
-      await input.waitFor({ state: 'hidden', timeout: 5000 });
+      await input.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
     }
   }
 }
