@@ -13,7 +13,6 @@ interface PageGlobals {
   };
   addEventListener(type: string, listener: (e: { type: string; key?: string }) => void, capture: boolean): void;
   removeEventListener(type: string, listener: (e: { type: string; key?: string }) => void, capture: boolean): void;
-  __benchT0?: number;
   /** The key press's time from the epoch (performance.timeOrigin-based), comparable with a webview's clock. */
   __benchKeyAt?: number;
   __benchDisarm?: () => void;
@@ -43,12 +42,36 @@ export async function killAllTerminals(page: Page): Promise<void> {
 }
 
 /**
+ * Shows the palette command `title`, arms the clock on the page's next Enter keydown or mousedown (the user's own
+ * key press: its time from the epoch, comparable with a webview's clock), and runs the command: Enter on the focused
+ * row, or a click when recently used commands sort above it. One arming for every measurement of this file.
+ */
+async function pressPaletteRow(page: Page, title: string): Promise<void> {
+  const row = await wb.showInPalette(page, title);
+  await page.evaluate(() => {
+    const w = globalThis as unknown as PageGlobals;
+    w.__benchKeyAt = undefined;
+    const arm = (e: { type: string; key?: string }) => {
+      if (w.__benchKeyAt === undefined && (e.type === 'mousedown' || e.key === 'Enter')) w.__benchKeyAt = performance.timeOrigin + performance.now();
+    };
+    w.addEventListener('keydown', arm, true);
+    w.addEventListener('mousedown', arm, true);
+    w.__benchDisarm = () => {
+      w.removeEventListener('keydown', arm, true);
+      w.removeEventListener('mousedown', arm, true);
+    };
+  });
+  if (await row.evaluate((el) => el.classList.contains('focused'))) await page.keyboard.press('Enter');
+  else await row.click();
+}
+
+/**
  * Run in the page each frame: once armed, whether the active terminal, named by `pattern`, ends with a prompt;
  * then the ms since the key press.
  */
 function promptShown(pattern: string): false | { ms: number } {
   const w = globalThis as unknown as PageGlobals;
-  if (w.__benchT0 === undefined) return false;
+  if (w.__benchKeyAt === undefined) return false;
   let last = '';
   for (const row of Array.from(w.document.querySelectorAll('.terminal-wrapper.active .xterm-rows > div'))) {
     const text = (row.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd();
@@ -60,7 +83,7 @@ function promptShown(pattern: string): false | { ms: number } {
     w.document.querySelector('.part.panel .single-terminal-tab');
   if (!new RegExp(pattern).test((tab?.textContent ?? '').trim())) return false;
   w.__benchDisarm?.();
-  return { ms: performance.now() - w.__benchT0 };
+  return { ms: performance.timeOrigin + performance.now() - w.__benchKeyAt };
 }
 
 /**
@@ -69,23 +92,7 @@ function promptShown(pattern: string): false | { ms: number } {
  */
 export async function paletteToPrompt(page: Page, title: string, name: RegExp, timeoutMs = 30_000): Promise<number> {
   await waitForNoTerminal(page);
-  const row = await wb.showInPalette(page, title);
-  await page.evaluate(() => {
-    const w = globalThis as unknown as PageGlobals;
-    w.__benchT0 = undefined;
-    const arm = (e: { type: string; key?: string }) => {
-      if (w.__benchT0 === undefined && (e.type === 'mousedown' || e.key === 'Enter')) w.__benchT0 = performance.now();
-    };
-    w.addEventListener('keydown', arm, true);
-    w.addEventListener('mousedown', arm, true);
-    w.__benchDisarm = () => {
-      w.removeEventListener('keydown', arm, true);
-      w.removeEventListener('mousedown', arm, true);
-    };
-  });
-  // Enter runs the focused row; recently used commands may sort above the one asked for: then click it.
-  if (await row.evaluate((el) => el.classList.contains('focused'))) await page.keyboard.press('Enter');
-  else await row.click();
+  await pressPaletteRow(page, title);
   const done = await page.waitForFunction(promptShown, name.source, { polling: 'raf', timeout: timeoutMs }).catch(async (err: Error) => {
     const shown = `terminal "${await wb.activeTerminalName(page).catch(() => '?')}" shows:\n${await wb.terminalText(page).catch(() => '?')}`;
     throw new Error(`"${title}": no prompt in a terminal named ${name} within ${timeoutMs} ms (${err.message.split('\n')[0]}); ${shown}`);
@@ -139,22 +146,7 @@ function probeWebview(probe: WebviewProbe): number | false {
  * The webview's page is checked every few ms from here, as soon as it exists: alike for every extension measured.
  */
 export async function paletteToWebview(page: Page, title: string, extensionId: string, probe: WebviewProbe, timeoutMs = 30_000): Promise<number> {
-  const row = await wb.showInPalette(page, title);
-  await page.evaluate(() => {
-    const w = globalThis as unknown as PageGlobals;
-    w.__benchKeyAt = undefined;
-    const arm = (e: { type: string; key?: string }) => {
-      if (w.__benchKeyAt === undefined && (e.type === 'mousedown' || e.key === 'Enter')) w.__benchKeyAt = performance.timeOrigin + performance.now();
-    };
-    w.addEventListener('keydown', arm, true);
-    w.addEventListener('mousedown', arm, true);
-    w.__benchDisarm = () => {
-      w.removeEventListener('keydown', arm, true);
-      w.removeEventListener('mousedown', arm, true);
-    };
-  });
-  if (await row.evaluate((el) => el.classList.contains('focused'))) await page.keyboard.press('Enter');
-  else await row.click();
+  await pressPaletteRow(page, title);
   const t0 = await page.evaluate(() => {
     const w = globalThis as unknown as PageGlobals;
     w.__benchDisarm?.();
