@@ -33,8 +33,10 @@ export function registerCommandLine(context: vscode.ExtensionContext, log: vscod
   const defaultFolder = () => binFolder(process.getuid?.() ?? -1, os.homedir());
   const folderOf = (target: CommandLineTarget | undefined) => target?.folder ?? defaultFolder();
 
-  repoint(log, defaultFolder(), text);
+  // Off activate()'s path: a file read (and at most one write) that nothing waiting on activation needs.
+  const later = setImmediate(() => repoint(log, defaultFolder(), text));
   context.subscriptions.push(
+    { dispose: () => clearImmediate(later) },
     vscode.commands.registerCommand('miniContainers.installCommandLine', (target?: CommandLineTarget) => install(log, folderOf(target), text)),
     vscode.commands.registerCommand('miniContainers.uninstallCommandLine', (target?: CommandLineTarget) => uninstall(log, folderOf(target))),
   );
