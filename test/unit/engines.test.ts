@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineRef, parseEngineCgroup } from '../../src/core/proc/engineCgroup';
 import {
-  EngineCliError, engineCandidates, execShellArgs, findEngineCli, findEngineCliSync, inspectArgs, nextShellName, parseInspect,
+  EngineCliError, EngineInfo, engineCandidates, execShellArgs, findEngineCli, findEngineCliSync, inspectArgs, nextShellName, parseInspect,
   RunResult,
 } from '../../src/core/engines/engineCli';
 import { EngineInfoCache } from '../../src/core/engines/engineInfo';
@@ -111,12 +111,12 @@ describe('finding the engine CLI', () => {
 
 describe('inspect and exec argv', () => {
   it('asks every id in one inspect, one JSON array per line', () => {
-    assert.deepEqual(inspectArgs('docker', [ID, ID2]), ['inspect', '--type', 'container', '--format', '[{{json .Id}},{{json .Name}},{{json .Config.Image}}]', ID, ID2]);
-    assert.equal(inspectArgs('podman', [ID])[4], '[{{json .Id}},{{json .Name}},{{json .ImageName}}]');
+    assert.deepEqual(inspectArgs('docker', [ID, ID2]), ['inspect', '--type', 'container', '--format', '[{{json .Id}},{{json .Name}},{{json .Config.Image}},{{json .State.Pid}}]', ID, ID2]);
+    assert.equal(inspectArgs('podman', [ID])[4], '[{{json .Id}},{{json .Name}},{{json .ImageName}},{{json .State.Pid}}]');
   });
   it('parses names without Docker\'s slash, and skips what does not parse', () => {
-    const out = `["${ID}","/mc-test-web","busybox:1"]\nError: No such container: ${ID2}\n["x","",""]\n[broken\n`;
-    assert.deepEqual([...parseInspect(out)], [[ID, { name: 'mc-test-web', image: 'busybox:1' }], ['x', { name: null, image: null }]]);
+    const out = `["${ID}","/mc-test-web","busybox:1",17568]\nError: No such container: ${ID2}\n["x","","",null]\n[broken\n`;
+    assert.deepEqual([...parseInspect(out)], [[ID, { name: 'mc-test-web', image: 'busybox:1', pid: 17568 }], ['x', { name: null, image: null, pid: null }]]);
   });
   it('opens a shell as `docker exec -it ID sh` / `podman exec -it ID sh`', () => {
     assert.deepEqual(execShellArgs('docker', ID), ['exec', '-it', ID, 'sh']);
@@ -135,7 +135,7 @@ describe('inspect and exec argv', () => {
 describe('EngineInfoCache', () => {
   const answers = {
     '/usr/bin/docker version': ok('20.10.24\n'),
-    '/usr/bin/docker inspect': (args: readonly string[]) => ok(args.slice(5).filter((id) => id === ID).map((id) => `["${id}","/web","busybox:1"]\n`).join('')),
+    '/usr/bin/docker inspect': (args: readonly string[]) => ok(args.slice(5).filter((id) => id === ID).map((id) => `["${id}","/web","busybox:1",4242]\n`).join('')),
   };
   const logs = () => {
     const lines: string[] = [];
@@ -153,7 +153,7 @@ describe('EngineInfoCache', () => {
     assert.deepEqual(r.calls.map((c) => c[1]), ['version', 'inspect']);
     assert.deepEqual(r.calls[1].slice(6), [ID, ID2]);
     assert.equal(resolved, 1);
-    assert.deepEqual(cache.lookup({ kind: 'docker', id: ID }), { name: 'web', image: 'busybox:1' });
+    assert.deepEqual(cache.lookup({ kind: 'docker', id: ID }), { name: 'web', image: 'busybox:1', pid: 4242 });
     // The one the daemon did not know is not asked again before the retry delay.
     assert.equal(cache.lookup({ kind: 'docker', id: ID2 }), undefined);
     await cache.settled();
@@ -193,7 +193,7 @@ describe('engine containers in the model', () => {
   it('reads the init\'s cgroup once per container, and shows the name when it arrives', () => {
     const asked: number[] = [];
     const engineOf = (pid: number) => (asked.push(pid), pid === 11 ? { kind: 'docker' as const, id: ID } : undefined);
-    const cli: { info?: { name: string; image: string } } = {};
+    const cli: { info?: EngineInfo } = {};
     const first = buildModel(snap(procs), { engineOf, engineInfo: () => cli.info });
     assert.deepEqual(asked, [11, 20]);
     const docker = first.containers.find((c) => c.initHostPid === 11)!;
@@ -205,7 +205,7 @@ describe('engine containers in the model', () => {
     assert.deepEqual(asked, [11, 20], 'cgroups are not read again');
     assert.equal(quiet.byKey.get(docker.key), docker, 'nothing new: the same object');
 
-    cli.info = { name: 'mc-test-web', image: 'busybox:1' };
+    cli.info = { name: 'mc-test-web', image: 'busybox:1', pid: 11 };
     const named = buildModel(snap(procs), { engineOf, engineInfo: () => cli.info, previous: quiet });
     const after = named.byKey.get(docker.key)!;
     assert.deepEqual(after.engine, { kind: 'docker', id: ID, name: 'mc-test-web', image: 'busybox:1' });
@@ -219,5 +219,11 @@ describe('engine containers in the model', () => {
     const json = toPsJson(named).containers.find((c) => c.initHostPid === 11)!;
     assert.deepEqual(json.engine, { kind: 'docker', id: ID, name: 'mc-test-web', image: 'busybox:1' });
     assert.match(formatPsTable(named), new RegExp(`^mc-test-web  init 11  docker ${ID.slice(0, 12)}  image busybox:1  2 processes$`, 'm'));
+  });
+
+  it('does not take the name of the container the daemon runs under another PID 1 (a cgroup named like it)', () => {
+    const engineOf = (pid: number) => (pid === 11 ? { kind: 'docker' as const, id: ID } : undefined);
+    const model = buildModel(snap(procs), { engineOf, engineInfo: () => ({ name: 'real', image: 'busybox:1', pid: 9999 }) });
+    assert.deepEqual(model.containers.find((c) => c.initHostPid === 11)!.engine, { kind: 'docker', id: ID, name: null, image: null });
   });
 });

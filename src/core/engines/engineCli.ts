@@ -129,12 +129,18 @@ export interface EngineInfo {
   readonly name: string | null;
   /** The image as the user named it at `run` (e.g. `debian:12`). */
   readonly image: string | null;
+  /**
+   * Its PID 1 as the daemon sees it (`.State.Pid`; 0 when stopped): the host PID when the daemon runs in the host's
+   * PID namespace. The model names a container only when this matches, so a cgroup named like another container's
+   * (any `…/docker-ID.scope` a delegated user could make) does not borrow that container's name.
+   */
+  readonly pid: number | null;
 }
 
 /** The argv after the binary of one `inspect` of several containers: one JSON array per line. */
 export function inspectArgs(kind: EngineKind, ids: readonly string[]): string[] {
   const image = kind === 'docker' ? '.Config.Image' : '.ImageName';
-  return ['inspect', '--type', 'container', '--format', `[{{json .Id}},{{json .Name}},{{json ${image}}}]`, ...ids];
+  return ['inspect', '--type', 'container', '--format', `[{{json .Id}},{{json .Name}},{{json ${image}}},{{json .State.Pid}}]`, ...ids];
 }
 
 /**
@@ -154,7 +160,8 @@ export function parseInspect(stdout: string): Map<string, EngineInfo> {
     if (!Array.isArray(row) || typeof row[0] !== 'string') continue;
     const name = typeof row[1] === 'string' && row[1] !== '' ? row[1].replace(/^\//, '') : null;
     const image = typeof row[2] === 'string' && row[2] !== '' ? row[2] : null;
-    out.set(row[0], { name, image });
+    const pid = Number.isInteger(row[3]) ? row[3] as number : null;
+    out.set(row[0], { name, image, pid });
   }
   return out;
 }

@@ -199,7 +199,9 @@ function engineOf(initHostPid: number, previous: Container | undefined, inputs: 
   if (ref === null) return null;
   if (known !== null && known.name !== null) return known;
   const info = inputs.engineInfo?.(ref);
-  if (info === undefined) return known ?? { kind: ref.kind, id: ref.id, name: null, image: null };
+  // The daemon's PID 1 for that id must be this init (see EngineInfo.pid), else it shows by id only.
+  const matches = info !== undefined && (info.pid === null || info.pid === initHostPid);
+  if (!matches) return known ?? { kind: ref.kind, id: ref.id, name: null, image: null };
   return { kind: ref.kind, id: ref.id, name: info.name, image: info.image };
 }
 
