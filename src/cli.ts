@@ -12,6 +12,8 @@ import { buildModel } from './core/model/containerModel';
 import { formatPsTable, toPsJson } from './core/model/format';
 import { ProcessScanner } from './core/proc/processScanner';
 import { ContainerRegistry } from './core/helper/registry';
+import { EngineInfoCache } from './core/engines/engineInfo';
+import { nodeRunner } from './core/engines/engineCli';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
@@ -19,6 +21,8 @@ const USAGE = `usage: mini-containers ps [--json]
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
+             a Docker or Podman container shows its engine's name and image, asked of its CLI
+             (DOCKER_HOST and CONTAINER_HOST are honoured)
   --json     print one JSON document instead of a table
   make-rootfs DIR
              build a BusyBox root filesystem at DIR (which must not exist) from the host's static busybox
@@ -57,6 +61,38 @@ async function makeRootfs(dir: string): Promise<number> {
   }
 }
 
+async function ps(json: boolean): Promise<number> {
+  // One scan: kept descriptors and a change probe other than stat (read anyway) would only cost here.
+  const scanner = new ProcessScanner({ maxOpenFiles: 0, changeProbe: 'stat' });
+  let snapshot;
+  try {
+    snapshot = scanner.scan();
+  } catch (e) {
+    process.stderr.write(`mini-containers: cannot read /proc: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const registry = new ContainerRegistry();
+  const records = registry.read();
+  if (registry.lastError) {
+    process.stderr.write(`mini-containers: warning: cannot read ${registry.dir}: ${registry.lastError.message}\n`);
+  }
+  // Docker and Podman containers are named by their CLI (DOCKER_HOST and CONTAINER_HOST honoured); one that cannot
+  // answer leaves them named by id, with one warning.
+  const engines = new EngineInfoCache({
+    run: nodeRunner,
+    env: process.env,
+    log: { info: () => undefined, warn: (m) => process.stderr.write(`mini-containers: warning: ${m.replace(/^\[engines\] /, '')}\n`) },
+  });
+  const inputs = { records, rootOf: (pid: number) => scanner.rootOf(pid), engineOf: (pid: number) => scanner.engineOf(pid), engineInfo: engines.lookup.bind(engines) };
+  let model = buildModel(snapshot, inputs);
+  if (model.containers.some((c) => c.engine !== null && c.engine.name === null)) {
+    await engines.settled();
+    model = buildModel(snapshot, { ...inputs, previous: model });
+  }
+  process.stdout.write(json ? JSON.stringify(toPsJson(model)) + '\n' : formatPsTable(model));
+  return 0;
+}
+
 function main(args: string[]): number | Promise<number> {
   if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) {
     process.stdout.write(USAGE);
@@ -76,23 +112,7 @@ function main(args: string[]): number | Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  // One scan: kept descriptors and a change probe other than stat (read anyway) would only cost here.
-  const scanner = new ProcessScanner({ maxOpenFiles: 0, changeProbe: 'stat' });
-  let snapshot;
-  try {
-    snapshot = scanner.scan();
-  } catch (e) {
-    process.stderr.write(`mini-containers: cannot read /proc: ${(e as Error).message}\n`);
-    return 1;
-  }
-  const registry = new ContainerRegistry();
-  const records = registry.read();
-  if (registry.lastError) {
-    process.stderr.write(`mini-containers: warning: cannot read ${registry.dir}: ${registry.lastError.message}\n`);
-  }
-  const model = buildModel(snapshot, { records, rootOf: (pid) => scanner.rootOf(pid) });
-  process.stdout.write(json ? JSON.stringify(toPsJson(model)) + '\n' : formatPsTable(model));
-  return 0;
+  return ps(json);
 }
 
 // `ps | head` closes the pipe early: that is not an error worth a stack trace.

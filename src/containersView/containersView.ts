@@ -13,6 +13,8 @@ import { VIEW_ID } from '../contributionIds';
 import type { Sessions } from '../sessions';
 import { readRefreshIntervalSeconds } from '../settings';
 import { t } from '../localize';
+import { EngineInfoCache } from '../core/engines/engineInfo';
+import { nodeRunner } from '../core/engines/engineCli';
 
 /** How often polling probes every process even while the host looks quiet. */
 const QUIET_PROBE_INTERVAL_MS = 10_000;
@@ -65,6 +67,10 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private readonly processNodes = new Map<string, ProcessNode>();
   /** When the machine booted (a read of /proc/stat), at the first row that needs it rather than during activation. */
   private bootMsRead: number | undefined;
+  /** Names and images of Docker and Podman containers, asked of their CLI in the background. */
+  private readonly engines: EngineInfoCache;
+  /** The engines' CLI named containers since the last model: the next refresh rebuilds it even if /proc is quiet. */
+  private engineNamesArrived = false;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -76,6 +82,16 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     // A session learns its container's PID 1 from the status line, which may come after the refresh that drew the
     // container: redraw the containers whose "started here" (Reveal Terminal) changed.
     this.sessionListener = sessions.onDidChange(() => this.updateStartedHere());
+    // The extension host's environment: DOCKER_HOST and CONTAINER_HOST name the daemon the user's CLI talks to.
+    this.engines = new EngineInfoCache({
+      run: nodeRunner,
+      env: process.env,
+      log,
+      onResolved: () => {
+        this.engineNamesArrived = true;
+        if (this.model !== undefined) this.refresh({ probeAll: false });
+      },
+    });
   }
 
   /** The helper's records of root's containers and of this user's rootless ones, as one map. */
@@ -123,14 +139,17 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       ? t('The records of the containers Mini Containers started could not be read ({0}): their names are missing.', recordsError.message)
       : undefined, repaint);
     if (previous && !snapshot.fullProbe && !snapshot.added.size && !snapshot.removed.size && !snapshot.changed.size &&
-      sameRecords(records, this.records)) {
+      sameRecords(records, this.records) && !this.engineNamesArrived) {
       // A poll that found nothing new: the model would come out the same, and nothing needs repainting.
       return previous;
     }
     this.records = records;
+    this.engineNamesArrived = false;
     const model = buildModel(snapshot, {
       records,
       rootOf: (pid) => scanner.rootOf(pid),
+      engineOf: (pid) => scanner.engineOf(pid),
+      engineInfo: (ref) => this.engines.lookup(ref),
       previous,
     });
     this.model = model;
@@ -264,6 +283,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   dispose(): void {
+    this.engines.dispose();
     this.sessionListener.dispose();
     this.scanner?.dispose();
     this.changeEmitter.dispose();

@@ -30,6 +30,8 @@ interface WorkbenchOptions {
   readonly nodeArgs?: readonly string[];
   /** After the VSIX is installed, before code-server starts. */
   readonly beforeStart?: (server: CodeServer) => Promise<void> | void;
+  /** Extra environment for code-server and its extension hosts (e.g. DOCKER_HOST of a test daemon). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export class WorkbenchSession {
@@ -59,6 +61,7 @@ export class WorkbenchSession {
         settings: options.settings(testRootfs.rootfs),
         locale: options.french ? FRENCH : undefined,
         nodeArgs: options.nodeArgs,
+        env: options.env,
       });
       await server.installExtension(vsix);
       if (options.french) await installFrenchLanguagePack(server);

@@ -21,7 +21,7 @@ describe('core sentences go through the Localize they are given', () => {
   const marked: Localize = (message, ...args) => `«${english(message, ...args)}»`;
   it('tree text', () => {
     assert.equal(formatDuration(5_000, marked), '«5s»');
-    assert.equal(containerLabel({ name: null, hostname: null, initHostPid: 7 } as never, marked), '«container 7»');
+    assert.equal(containerLabel({ name: null, hostname: null, initHostPid: 7, engine: null } as never, marked), '«container 7»');
   });
   it('the helper protocol: the sudo banner and the exit sentence', () => {
     const launch = planLaunch({ privilege: 'sudo', uid: 1000, helperPath: '/h.sh', sudoPath: '/usr/bin/sudo' }, ['start'], marked);

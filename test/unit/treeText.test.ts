@@ -17,7 +17,7 @@ function proc(hostPid: number, ppid: number, extra: Partial<ProcessInfo> = {}): 
 
 const container = (extra: Partial<Container> = {}): Container => ({
   key: '101:500', initHostPid: 101, startTime: 500, nsInode: 42, depth: 1, name: null, hostname: null, rootfs: null,
-  startedBy: 'other', parentKey: null, parentInitHostPid: null, processes: [], ...extra,
+  startedBy: 'other', parentKey: null, parentInitHostPid: null, processes: [], engine: null, ...extra,
 });
 
 describe('formatDuration', () => {

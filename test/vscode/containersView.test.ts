@@ -52,6 +52,7 @@ function containerOf(record: HelperRecord, processes: ProcessInfo[]): Container 
     parentKey: null,
     parentInitHostPid: null,
     processes,
+    engine: null,
   };
 }
 

@@ -4,6 +4,19 @@
 
 import type { ProcessInfo, ProcessSnapshot } from '../proc/processScanner';
 import { ContainerRecord, containerKey } from '../helper/registry';
+import type { EngineKind, EngineRef } from '../proc/engineCgroup';
+import type { EngineInfo } from '../engines/engineCli';
+
+/** A Docker or Podman container, as its engine knows it. */
+export interface EngineContainer {
+  readonly kind: EngineKind;
+  /** The engine's full container id (64 hex digits), from the init's cgroup. */
+  readonly id: string;
+  /** The engine's name for it; null until its CLI answered, or when it cannot. */
+  readonly name: string | null;
+  /** The image it runs, as named at `run`; null as for `name`. */
+  readonly image: string | null;
+}
 
 /** One PID namespace below the host's, with the processes directly in it. */
 export interface Container {
@@ -31,6 +44,8 @@ export interface Container {
   readonly parentInitHostPid: number | null;
   /** Processes in this namespace and not in a nested one, by ascending host PID; includes the init. */
   readonly processes: readonly ProcessInfo[];
+  /** The Docker or Podman container whose init this is (its cgroup names it); null for any other. */
+  readonly engine: EngineContainer | null;
 }
 
 /** Every container of one scan. */
@@ -49,7 +64,14 @@ export interface ModelInputs {
   readonly records?: ReadonlyMap<string, ContainerRecord>;
   /** Where a process's root is (readlink /proc/PID/root), for containers without a record. */
   readonly rootOf?: (hostPid: number) => string | null;
-  /** The previous model: unchanged containers are reused as the same objects, and rootOf is not asked again. */
+  /** The engine container a process is in, from its cgroup (ProcessScanner.engineOf); undefined: none. */
+  readonly engineOf?: (hostPid: number) => EngineRef | undefined;
+  /** What the engine's CLI said of a container, when known (EngineInfoCache.lookup, which never waits). */
+  readonly engineInfo?: (ref: EngineRef) => EngineInfo | undefined;
+  /**
+   * The previous model: unchanged containers are reused as the same objects, and rootOf and engineOf are not
+   * asked again.
+   */
   readonly previous?: ContainerModel;
 }
 
@@ -146,6 +168,7 @@ function makeContainer(
   if (record !== undefined) rootfs = record.rootfs;
   else if (previous !== undefined && previous.startedBy === 'other') rootfs = previous.rootfs;
   else rootfs = inputs.rootOf?.(init.hostPid) ?? null;
+  const engine = record !== undefined ? null : engineOf(init.hostPid, previous, inputs);
   const c: Container = {
     key,
     initHostPid: init.hostPid,
@@ -159,10 +182,27 @@ function makeContainer(
     parentKey: parentInit && containerKey(parentInit.hostPid, parentInit.startTime),
     parentInitHostPid: parentInit?.hostPid ?? null,
     processes,
+    engine,
   };
   // Hand back the previous object when nothing changed, so identity tells a view what to repaint.
   if (previous !== undefined && sameHeader(previous, c) && sameItems(previous.processes, processes)) return previous;
   return c;
+}
+
+/**
+ * The engine container of an init: its cgroup is read once per container (a process keeps the cgroup its engine
+ * put it in), and its name asked until the engine's CLI gave one; the previous object while nothing new is known.
+ */
+function engineOf(initHostPid: number, previous: Container | undefined, inputs: ModelInputs): EngineContainer | null {
+  const known = previous?.engine ?? null;
+  const ref = previous !== undefined ? known : inputs.engineOf?.(initHostPid) ?? null;
+  if (ref === null) return null;
+  if (known !== null && known.name !== null) return known;
+  const info = inputs.engineInfo?.(ref);
+  // The daemon's PID 1 for that id must be this init (see EngineInfo.pid), else it shows by id only.
+  const matches = info !== undefined && (info.pid === null || info.pid === initHostPid);
+  if (!matches) return known ?? { kind: ref.kind, id: ref.id, name: null, image: null };
+  return { kind: ref.kind, id: ref.id, name: info.name, image: info.image };
 }
 
 /**
@@ -243,5 +283,9 @@ function sameItems(a: readonly ProcessInfo[], b: readonly ProcessInfo[]): boolea
 
 function sameHeader(a: Container, b: Container): boolean {
   return a.key === b.key && a.nsInode === b.nsInode && a.name === b.name && a.hostname === b.hostname &&
-    a.rootfs === b.rootfs && a.startedBy === b.startedBy && a.parentKey === b.parentKey;
+    a.rootfs === b.rootfs && a.startedBy === b.startedBy && a.parentKey === b.parentKey && sameEngine(a.engine, b.engine);
+}
+
+function sameEngine(a: EngineContainer | null, b: EngineContainer | null): boolean {
+  return a === b || (a !== null && b !== null && a.kind === b.kind && a.id === b.id && a.name === b.name && a.image === b.image);
 }

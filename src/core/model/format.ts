@@ -32,6 +32,8 @@ export interface PsContainerJson {
   rootfs: string | null;
   /** Who started it. */
   startedBy: 'mini-containers' | 'other';
+  /** The Docker or Podman container it is (kind, full id, the engine's name and image when known), or null. */
+  engine: { kind: 'docker' | 'podman'; id: string; name: string | null; image: string | null } | null;
   /** Init host PID of the container it is nested in; null for a container of the host. */
   parentInitHostPid: number | null;
   /** Its processes, by host PID. */
@@ -53,6 +55,7 @@ export function toPsJson(model: ContainerModel): PsJson {
       name: c.name,
       rootfs: c.rootfs,
       startedBy: c.startedBy,
+      engine: c.engine && { kind: c.engine.kind, id: c.engine.id, name: c.engine.name, image: c.engine.image },
       parentInitHostPid: c.parentInitHostPid,
       processes: c.processes.map((p) => ({
         hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,
@@ -72,7 +75,11 @@ export function formatPsTable(model: ContainerModel): string {
   const blocks = model.containers.map((c) => {
     const count = `${c.processes.length} ${c.processes.length === 1 ? 'process' : 'processes'}`;
     const parent = c.parentInitHostPid !== null ? `  inside ${c.parentInitHostPid}` : '';
-    const header = `${printable(c.name ?? '-')}  init ${c.initHostPid}  rootfs ${printable(c.rootfs ?? '-')}  ${count}${parent}`;
+    const where = c.engine !== null
+      ? `${c.engine.kind} ${c.engine.id.slice(0, 12)}  image ${printable(c.engine.image ?? '-')}`
+      : `rootfs ${printable(c.rootfs ?? '-')}`;
+    const name = c.engine !== null ? c.engine.name ?? c.engine.id.slice(0, 12) : c.name ?? '-';
+    const header = `${printable(name)}  init ${c.initHostPid}  ${where}  ${count}${parent}`;
     const rows = c.processes.map((p) => [
       String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(p.command),
     ]);

@@ -3,6 +3,7 @@
 import type { Container } from './containerModel';
 import { english, type Localize } from '../localize';
 import type { ProcessInfo } from '../proc/processScanner';
+import { engineTitle, shortId } from '../engines/engineCli';
 
 /** Clock ticks per second of /proc's start times: USER_HZ, 100 on every Linux architecture that matters. */
 export const CLOCK_TICKS = 100;
@@ -35,15 +36,25 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
+/** The engine's name for a Docker or Podman container (its short id until known), else the helper's name. */
 export function containerLabel(c: Container, t: Localize = english): string {
+  if (c.engine !== null) return c.engine.name ?? shortId(c.engine.id);
   return c.name ?? c.hostname ?? t('container {0}', c.initHostPid);
+}
+
+/** "Docker · debian:12", or just "Docker" while the image is not known; undefined for other containers. */
+export function engineWords(c: Container): string | undefined {
+  if (c.engine === null) return undefined;
+  return c.engine.image !== null ? `${engineTitle(c.engine.kind)} · ${c.engine.image}` : engineTitle(c.engine.kind);
 }
 
 /** Counts the container's own processes and those of containers nested in it. */
 export function containerDescription(c: Container, total: number, nowMs: number, bootMs: number, t: Localize = english): string {
   const uptime = formatDuration(nowMs - startedAtMs(c.startTime, bootMs), t);
   const count = total === 1 ? t('1 process') : t('{0} processes', total);
-  return t('PID 1 = host PID {0} · {1} · up {2}', c.initHostPid, count, uptime);
+  const pids = t('PID 1 = host PID {0} · {1} · up {2}', c.initHostPid, count, uptime);
+  const engine = engineWords(c);
+  return engine !== undefined ? `${engine} · ${pids}` : pids;
 }
 
 /** `locale` formats the start date (VS Code's display language, e.g. "fr"); default: Node's. */
@@ -52,7 +63,9 @@ export function containerTooltip(c: Container, nowMs: number, bootMs: number, t:
   const started = new Date(startedAtMs(c.startTime, bootMs)).toLocaleString(locale);
   return [
     `${containerLabel(c, t)} — ${by}`,
-    t('Root filesystem: {0}', c.rootfs ?? t('unknown')),
+    c.engine !== null ? t('{0} container {1}', engineTitle(c.engine.kind), shortId(c.engine.id)) : undefined,
+    c.engine !== null ? t('Image: {0}', c.engine.image ?? t('unknown')) : undefined,
+    c.engine === null ? t('Root filesystem: {0}', c.rootfs ?? t('unknown')) : undefined,
     t('PID 1 = host PID {0}', c.initHostPid),
     c.hostname ? t('Hostname: {0}', c.hostname) : undefined,
     c.nsInode !== null ? t('PID namespace: pid:[{0}]', c.nsInode) : undefined,

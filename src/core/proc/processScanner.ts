@@ -2,6 +2,7 @@
 // scan (same /proc/PID/schedstat) costs one small read; one that ran has its stat re-read; only a new process
 // (or one that exec'd: same start time, new comm) is read in full.
 
+import { EngineRef, parseEngineCgroup } from './engineCgroup';
 import { PF_KTHREAD, latin1ToUtf8, parseCmdline, parsePasswd, parseStat, parseStatus, StatFields } from './procParse';
 import { ProcFs, ProcReader, defaultMaxOpenFiles, isDenied, isGone, nodeFs, systemPageSize } from './procReader';
 
@@ -272,6 +273,12 @@ export class ProcessScanner {
       entry.statText = statText!;
       processes.set(pid, read.info);
     }
+  }
+
+  /** The Docker or Podman container a process is in, from /proc/PID/cgroup; undefined for none or unreadable. */
+  engineOf(pid: number): EngineRef | undefined {
+    const text = this.files.readText(`${pid}/cgroup`, 'latin1');
+    return text === undefined ? undefined : parseEngineCgroup(text);
   }
 
   /** Where a process's root directory is, as seen from here (readlink /proc/PID/root); null if unreadable. */

@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import type { Container } from '../core/model/containerModel';
+import {
+  ENGINE_PACKAGE, EngineCliError, engineTitle, execShellArgs, findEngineCliSync, nextShellName, nodeSyncRunner, shortId,
+  SyncRunner,
+} from '../core/engines/engineCli';
+import { containerLabel } from '../core/model/treeText';
+import { t } from '../localize';
+
+/** How long the click may wait for `docker version` before it says the daemon does not answer. */
+const VERSION_TIMEOUT_MS = 3_000;
+
+/**
+ * A shell in a Docker or Podman container, through its engine's own CLI (`docker exec -it ID sh`), as its users
+ * expect: the engine gives the shell the container's environment, user, cgroup and namespaces. The terminal is named
+ * `<container> (2)`, `(3)`… The client is the first that reaches its daemon with the extension host's environment
+ * (DOCKER_HOST, CONTAINER_HOST); when none does, an error says why and nothing opens. Undefined for a container
+ * that is not an engine's, or when the shell cannot be opened.
+ *
+ * `run` is injected by tests; it blocks for at most VERSION_TIMEOUT_MS per candidate binary.
+ */
+export function openEngineShell(
+  container: Container, log: vscode.LogOutputChannel, run: SyncRunner = nodeSyncRunner,
+): vscode.Terminal | undefined {
+  const engine = container.engine;
+  if (engine === null) return undefined;
+  const title = engineTitle(engine.kind);
+  let cli;
+  try {
+    cli = findEngineCliSync(engine.kind, run, process.env, VERSION_TIMEOUT_MS);
+  } catch (e) {
+    if (!(e instanceof EngineCliError)) throw e;
+    log.error(`[engines] cannot open a shell in ${engine.kind} container ${engine.id}: ${e.message}`);
+    void vscode.window.showErrorMessage(e.reason === 'missing'
+      ? t('No {0} command was found: install it (apt-get install {1}) or put it on PATH.', title, ENGINE_PACKAGE[engine.kind])
+      : t('{0} cannot reach its daemon, so no shell was opened in {1}: {2}', title, containerLabel(container), e.detail));
+    return undefined;
+  }
+  const args = execShellArgs(engine.kind, engine.id);
+  const name = nextShellName(containerLabel(container), vscode.window.terminals.map((term) => term.name));
+  log.info(`[engines] ${name}: ${cli.path} ${args.join(' ')}`);
+  const terminal = vscode.window.createTerminal({
+    name,
+    shellPath: cli.path,
+    shellArgs: args,
+    iconPath: new vscode.ThemeIcon('terminal'),
+    // Says what runs, and through which binary (a machine may have several named docker).
+    message: t('{0} container {1}: {2} {3}', title, shortId(engine.id), cli.path, args.join(' ')),
+  });
+  terminal.show();
+  return terminal;
+}
