@@ -43,3 +43,13 @@ export function readStopTimeoutSeconds(): number {
 export function readWalkthroughsOpenOnInstall(): boolean {
   return vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true);
 }
+
+/** miniContainers.mountWorkspace and miniContainers.mounts: what a new isolated shell binds. */
+export function readMountSettings(): { mountWorkspace: boolean; mounts: string[] } {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const mounts = config.get<unknown>('mounts', []);
+  return {
+    mountWorkspace: config.get<boolean>('mountWorkspace', true) !== false,
+    mounts: Array.isArray(mounts) ? mounts.filter((m): m is string => typeof m === 'string' && m.trim() !== '') : [],
+  };
+}

@@ -3,10 +3,13 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { PROFILE_ID } from '../contributionIds';
-import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile } from '../core/helper/helperProtocol';
+import {
+  type BindSpec, buildStartArgs, containerName, isDelegated, type Launch, planLaunch, privilegedStatusFile, type StartRequest,
+} from '../core/helper/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
 import { readConfinementSettings } from '../settings';
+import { readStartOptions } from './startOptions';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import type { Session, Sessions } from '../sessions';
@@ -50,24 +53,35 @@ export function registerIsolatedShell(
   );
 }
 
-async function makeTerminalOptions(
+/** What a caller may set instead of the settings: a command instead of the shell, its own binds and workdir, a name. */
+export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir'>> & { name?: string };
+
+/** The terminal of a new container on `rootfs`: the settings' binds and workdir unless `overrides` gives them. */
+export async function makeTerminalOptions(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   sessions: Sessions,
   rootfs: string,
+  overrides: TerminalOverrides = {},
 ): Promise<vscode.ExtensionTerminalOptions> {
   const pty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
-  const name = containerName(rootfs, randomBytes(2).toString('hex'));
+  const name = overrides.name ?? containerName(rootfs, randomBytes(2).toString('hex'));
   const confinement = readConfinementSettings();
   // Under sudo or pkexec the helper, as root, writes only in its own folder: the status file's path is its choice.
   // The launch is planned twice from one reading of the machine: once to learn how it runs, once with its args.
   const how = await launchContext(context, log, { rootfs });
-  const delegated = isDelegated(planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via);
+  const via = planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via;
+  const delegated = isDelegated(via);
+  const fromSettings = overrides.binds === undefined || overrides.workdir === undefined ? readStartOptions(log, delegated) : {};
+  const binds = overrides.binds ?? fromSettings.binds;
+  const workdir = overrides.workdir ?? fromSettings.workdir;
   const { statusDir, statusFile, ownsStatusDir } = delegated
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
-    const helperArgs = buildStartArgs({ rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement }, t);
+    const helperArgs = buildStartArgs({
+      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, command: overrides.command,
+    }, t);
     const launch = planLaunch(how, helperArgs, t);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
@@ -81,6 +95,7 @@ async function makeTerminalOptions(
       warning: confinement.privileged
         ? t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
         : undefined,
+      notes: bindNotes(via, binds ?? []),
       statusDir,
       statusFile,
       ownsStatusDir,
@@ -99,4 +114,13 @@ async function makeTerminalOptions(
     if (ownsStatusDir) fs.rmSync(statusDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The banner's lines about the binds: where they are, and, as root, whose the files made there are on the host. */
+function bindNotes(via: Launch['via'], binds: readonly BindSpec[]): string[] {
+  if (!binds.length) return [];
+  const list = binds.map((b) => `${b.source}${b.dest && b.dest !== b.source ? ` → ${b.dest}` : ''}${b.readOnly ? ' (ro)' : ''}`).join(', ');
+  if (isDelegated(via)) return [t('Mounted read-only (under sudo or pkexec every mount is): {0}. A rootless shell can write there.', list)];
+  if (via === 'root') return [t('Mounted: {0}. Files made inside by root are root\'s on the host.', list)];
+  return [t('Mounted: {0}. Files made inside are yours on the host.', list)];
 }
