@@ -3,11 +3,12 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { PROFILE_ID } from '../contributionIds';
-import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile } from '../core/helper/helperProtocol';
+import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile, type StartRequest } from '../core/helper/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
 import { readConfinementSettings } from '../settings';
 import { loadNodePty } from './nodePty';
+import { forDelegated, readStartOptions } from './startOptions';
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import type { Session, Sessions } from '../sessions';
 import { inEnglish, t } from '../localize';
@@ -50,25 +51,34 @@ export function registerIsolatedShell(
   );
 }
 
-async function makeTerminalOptions(
+/** What a caller may choose instead of the settings (the network engineer's part: network and publish). */
+export type StartOverrides = Pick<StartRequest, 'network' | 'publish'>;
+
+export async function makeTerminalOptions(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   sessions: Sessions,
   rootfs: string,
+  overrides: StartOverrides = {},
 ): Promise<vscode.ExtensionTerminalOptions> {
   const pty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
   const name = containerName(rootfs, randomBytes(2).toString('hex'));
   const confinement = readConfinementSettings();
+  const settingsOptions = { ...readStartOptions(log), ...overrides };
   // Under sudo or pkexec the helper, as root, writes only in its own folder: the status file's path is its choice.
   // The launch is planned twice from one reading of the machine: once to learn how it runs, once with its args.
   const how = await launchContext(context, log, { rootfs });
   const delegated = isDelegated(planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via);
+  // Under sudo or pkexec the host's network is refused: none instead, said once in the terminal.
+  const { options: networkOptions, notice } = forDelegated(settingsOptions, delegated);
   const { statusDir, statusFile, ownsStatusDir } = delegated
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
-    const helperArgs = buildStartArgs({ rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement }, t);
-    const launch = planLaunch(how, helperArgs, t);
+    const helperArgs = buildStartArgs({ rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, ...networkOptions }, t);
+    const planned = planLaunch(how, helperArgs, t);
+    const launch = notice ? { ...planned, banner: `${planned.banner}\r\n${notice}` } : planned;
+    if (notice) log.info(`[shell] ${name}: ${inEnglish(notice)}`);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
       vscode.window.showWarningMessage(t(

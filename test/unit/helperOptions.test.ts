@@ -31,17 +31,19 @@ describe('the helper\'s options table', () => {
   it('has a row for every flag the extension can pass to start', () => {
     const args = buildStartArgs({
       rootfs: '/r', name: 'n', hostname: 'h', statusFile: '/s', privileged: true, init: true, command: ['/bin/true'],
+      network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8081, port: 81 }],
     });
     const flags = args.slice(1, args.indexOf('--')).filter((a) => a.startsWith('--'));
     assert.deepEqual(flags.filter((f) => !rows.some((r) => r.flag === f)), []);
-    assert.ok(flags.length >= 6, `flags seen: ${flags.join(' ')}`);
+    assert.ok(flags.length >= 8, `flags seen: ${flags.join(' ')}`);
   });
 
   it('gives each row a value kind, a delegated yes/no, a validator the helper defines, and what it becomes and why', () => {
     const helper = fs.readdirSync(partsDir).map((f) => fs.readFileSync(path.join(partsDir, f), 'utf8')).join('');
     for (const row of rows) {
       assert.match(row.flag, /^--[a-z][a-z-]*$/, row.flag);
-      assert.match(row.value, /^(-|[A-Z]+)$/, `${row.flag}: value`);
+      // A value ending in "..." may be repeated (parse_options reads it so).
+      assert.match(row.value, /^(-|[A-Z]+(\.\.\.)?)$/, `${row.flag}: value`);
       assert.match(row.delegated, /^(yes|no)$/, `${row.flag}: delegated`);
       assert.match(helper, new RegExp(`^${row.validator}\\(\\) \\{`, 'm'), `${row.flag}: its validator ${row.validator} is defined`);
       assert.ok(row.rest.split(/\s{2,}/).length >= 2 && row.rest.length > 30, `${row.flag}: what it becomes and why`);
@@ -57,5 +59,11 @@ describe('the helper\'s options table', () => {
     const dispatch = fs.readFileSync(path.join(partsDir, '90-dispatch.sh'), 'utf8');
     const usage = /container-helper\.sh start (.*)$/m.exec(dispatch)![1];
     assert.deepEqual([...usage.matchAll(/--[a-z-]+/g)].map((m) => m[0]).filter((f) => f !== '--').sort(), rows.map((r) => r.flag).sort());
+  });
+
+  it('lets exactly the flags the extension repeats be repeated', () => {
+    const args = buildStartArgs({ rootfs: '/r', network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8081, port: 81 }] });
+    const repeated = [...new Set(args.filter((a, i) => a.startsWith('--') && args.indexOf(a) !== i))];
+    assert.deepEqual(rows.filter((r) => r.value.endsWith('...')).map((r) => r.flag), repeated);
   });
 });

@@ -32,6 +32,10 @@ export interface PsContainerJson {
   rootfs: string | null;
   /** Who started it. */
   startedBy: 'mini-containers' | 'other';
+  /** Its network (host, none, private) from the helper's record; null when not known. */
+  network: string | null;
+  /** What it publishes, "HOSTPORT:PORT" each: the host's 127.0.0.1:HOSTPORT reaches PORT inside. */
+  publish: string[];
   /** Init host PID of the container it is nested in; null for a container of the host. */
   parentInitHostPid: number | null;
   /** Its processes, by host PID. */
@@ -53,6 +57,8 @@ export function toPsJson(model: ContainerModel): PsJson {
       name: c.name,
       rootfs: c.rootfs,
       startedBy: c.startedBy,
+      network: c.network,
+      publish: [...c.publish],
       parentInitHostPid: c.parentInitHostPid,
       processes: c.processes.map((p) => ({
         hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,
@@ -72,7 +78,8 @@ export function formatPsTable(model: ContainerModel): string {
   const blocks = model.containers.map((c) => {
     const count = `${c.processes.length} ${c.processes.length === 1 ? 'process' : 'processes'}`;
     const parent = c.parentInitHostPid !== null ? `  inside ${c.parentInitHostPid}` : '';
-    const header = `${printable(c.name ?? '-')}  init ${c.initHostPid}  rootfs ${printable(c.rootfs ?? '-')}  ${count}${parent}`;
+    const network = c.network !== null ? `  network ${c.network}${c.publish.length ? ` publish ${c.publish.join(',')}` : ''}` : '';
+    const header = `${printable(c.name ?? '-')}  init ${c.initHostPid}  rootfs ${printable(c.rootfs ?? '-')}${network}  ${count}${parent}`;
     const rows = c.processes.map((p) => [
       String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(p.command),
     ]);
