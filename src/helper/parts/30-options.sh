@@ -48,6 +48,7 @@ network_option() {
 # 1024 (the user-mode stack binds it as root on the host's loopback).
 publish_option() {
   host_port=${1%%:*} guest_port=${1#*:}
+  case "$1" in *:*) ;; *) host_port='' ;; esac
   { valid_port "$host_port" && valid_port "$guest_port"; } || die "--publish must be HOSTPORT:PORT, each 1..65535: $1"
   [ "$delegated" = 0 ] || [ "$host_port" -ge 1024 ] ||
     die "--publish $1: under sudo or pkexec the host port must be 1024 or above (below, it is a port only root may take)"
