@@ -1,7 +1,7 @@
 // Every setting the extension reads, read here only: one place for each key, its default and its bounds (the same
 // as package.json's, which VS Code does not enforce on a hand-edited settings.json).
 import * as vscode from 'vscode';
-import type { Privilege } from './core/helper/helperProtocol';
+import { NETWORKS, type Network, type Privilege } from './core/helper/helperProtocol';
 
 const SECTION = 'miniContainers';
 
@@ -51,5 +51,19 @@ export function readMountSettings(): { mountWorkspace: boolean; mounts: string[]
   return {
     mountWorkspace: config.get<boolean>('mountWorkspace', true) !== false,
     mounts: Array.isArray(mounts) ? mounts.filter((m): m is string => typeof m === 'string' && m.trim() !== '') : [],
+  };
+}
+
+/**
+ * miniContainers.network and miniContainers.publish, as written: the network (host when not one of the three) and
+ * the "HOSTPORT:PORT" strings (checked by readStartOptions, which says which one is wrong).
+ */
+export function readNetworkSettings(): { network: Network; publish: string[] } {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const network = config.get<string>('network', 'host');
+  const publish = config.get<unknown>('publish', []);
+  return {
+    network: NETWORKS.includes(network as Network) ? network as Network : 'host',
+    publish: Array.isArray(publish) ? publish.map(String) : [],
   };
 }

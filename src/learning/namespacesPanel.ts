@@ -315,6 +315,11 @@ function webviewStrings(): Record<string, string> {
     killKill: vscode.l10n.t('Kill (SIGKILL)'),
     showing: vscode.l10n.t('Showing {0} of {1}: narrow the filter to see the others.'),
     zombieWhy: zombieWhy(vscode.l10n.t),
+    'network.host': vscode.l10n.t("the host's network"),
+    'network.none': vscode.l10n.t('no network (only lo)'),
+    'network.private': vscode.l10n.t('private network (tap0)'),
+    publishes: vscode.l10n.t('publishes {0}'),
+    publishOne: vscode.l10n.t('host 127.0.0.1:{0} → {1}'),
     ...Object.fromEntries(Object.entries(roles).map(([k, v]) => [`role.${k}`, v])),
     ...Object.fromEntries(Object.entries(facts).map(([k, v]) => [`fact.${k}`, v])),
   };

@@ -9,8 +9,8 @@ import {
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
 import { readConfinementSettings } from '../settings';
-import { readStartOptions } from './startOptions';
 import { loadNodePty } from './nodePty';
+import { forDelegated, readMountOptions, readNetworkOptions } from './startOptions';
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import type { Session, Sessions } from '../sessions';
 import { inEnglish, t } from '../localize';
@@ -53,10 +53,10 @@ export function registerIsolatedShell(
   );
 }
 
-/** What a caller may set instead of the settings: a command instead of the shell, its own binds and workdir, a name. */
-export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir'>> & { name?: string };
+/** What a caller may set instead of the settings: a command instead of the shell, binds, workdir, network, a name. */
+export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir' | 'network' | 'publish'>> & { name?: string };
 
-/** The terminal of a new container on `rootfs`: the settings' binds and workdir unless `overrides` gives them. */
+/** The terminal of a new container on `rootfs`: the settings' start options unless `overrides` gives them. */
 export async function makeTerminalOptions(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
@@ -72,17 +72,21 @@ export async function makeTerminalOptions(
   const how = await launchContext(context, log, { rootfs });
   const via = planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via;
   const delegated = isDelegated(via);
-  const fromSettings = overrides.binds === undefined || overrides.workdir === undefined ? readStartOptions(log, delegated) : {};
-  const binds = overrides.binds ?? fromSettings.binds;
-  const workdir = overrides.workdir ?? fromSettings.workdir;
+  const mounts = overrides.binds === undefined || overrides.workdir === undefined ? readMountOptions(log, delegated) : {};
+  const binds = overrides.binds ?? mounts.binds;
+  const workdir = overrides.workdir ?? mounts.workdir;
+  const chosenNetwork = overrides.network === undefined ? readNetworkOptions(log) : { network: overrides.network, publish: overrides.publish };
+  // Under sudo or pkexec the host's network is refused: none instead, said once in the terminal.
+  const { options: networkOptions, notice } = forDelegated(chosenNetwork, delegated);
   const { statusDir, statusFile, ownsStatusDir } = delegated
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
     const helperArgs = buildStartArgs({
-      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, command: overrides.command,
+      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, ...networkOptions, command: overrides.command,
     }, t);
     const launch = planLaunch(how, helperArgs, t);
+    if (notice) log.info(`[shell] ${name}: ${inEnglish(notice)}`);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
       vscode.window.showWarningMessage(t(
@@ -95,7 +99,7 @@ export async function makeTerminalOptions(
       warning: confinement.privileged
         ? t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
         : undefined,
-      notes: bindNotes(via, binds ?? []),
+      notes: [...bindNotes(via, binds ?? []), ...(notice ? [notice] : [])],
       statusDir,
       statusFile,
       ownsStatusDir,

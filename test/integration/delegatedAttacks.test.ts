@@ -182,6 +182,68 @@ describe('the delegated helper, attacked as the five findings of issue 17 descri
     }
   });
 
+  it('its network is never the host\'s: host refused, none by default, private without the host\'s loopback, no host port below 1024', async () => {
+    const refused = await runSudoHelper(['start', '--rootfs', storeRootfs, '--network', 'host', '--', '/bin/echo', 'RAN']);
+    assert.equal(refused.code, 125, refused.stderr);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^container-helper: --network host is refused under sudo or pkexec: root inside would be uid 0 in the host's network/m);
+    const low = await runSudoHelper(['start', '--rootfs', storeRootfs, '--network', 'private', '--publish', '1023:80', '--', '/bin/echo', 'RAN']);
+    assert.equal(low.code, 125, low.stderr);
+    assert.match(low.stderr, /^container-helper: --publish 1023:80: under sudo or pkexec the host port must be 1024 or above/m);
+
+    // A service of root's on the host's loopback, which slirp4netns would reach at 10.0.2.2 if it were let.
+    const service = net.createServer((socket) => socket.end('HOSTOK\n'));
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    const servicePort = (service.address() as net.AddressInfo).port;
+    const published = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    try {
+      const name = `pnet-${suffix}`;
+      const script = `ip -o link | grep -c tap0 | sed "s/^/tap0=/"; sleep 1 | nc -w 3 10.0.2.2 ${servicePort}; echo "nc=$?"; echo listening; nc -l -p 80 -e echo INSIDE`;
+      const child = sudoHelper(['start', '--rootfs', storeRootfs, '--name', name, '--network', 'private', '--publish', `${published}:80`, '--', '/bin/sh', '-c', script]);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const done = finished(child);
+      await waitFor(() => out.includes('listening'), 15_000);
+      const started = readStarted(statusOf(name));
+      assert.equal(started?.network, 'private');
+      let answer = '';
+      for (const deadline = Date.now() + 10_000; !answer && Date.now() < deadline;) {
+        answer = await new Promise<string>((resolve) => {
+          const socket = net.connect(published, '127.0.0.1');
+          let text = '';
+          socket.on('data', (d) => (text += d));
+          socket.on('error', () => resolve(''));
+          socket.on('close', () => resolve(text));
+        });
+        if (!answer) await sleep(100);
+      }
+      const run = await done;
+      out += run.stdout;
+      assert.equal(run.code, 0, `${out}${run.stderr}`);
+      assert.match(out, /^tap0=1$/m, out);
+      assert.doesNotMatch(out, /HOSTOK/, `the host's loopback was reached through 10.0.2.2: ${out}`);
+      assert.match(out, /^nc=1$/m, out);
+      assert.equal(answer, 'INSIDE\n', 'the host reaches the published port');
+      // slirp4netns, root's, ended with the container.
+      const stacks = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes(String(started!.initPid)) &&
+            fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'slirp4netns';
+        } catch {
+          return false;
+        }
+      });
+      assert.deepEqual(stacks, []);
+    } finally {
+      service.close();
+    }
+  });
+
   it('its resource limits do not pass through sudo: the helper outlives a small file size, and a note never names another\'s process', async () => {
     // The user's soft limits (the hard ones only root with CAP_SYS_RESOURCE could raise again): 1 KiB files, 64
     // descriptors. The container must get init's, and the helper must not die when its status file passes 1 KiB.

@@ -17,16 +17,18 @@ describe('ps --json', () => {
   it('has exactly the documented shape', () => {
     const json = toPsJson(model);
     assert.deepEqual(Object.keys(json), ['containers']);
-    assert.deepEqual(Object.keys(json.containers[0]), ['initHostPid', 'startTime', 'name', 'rootfs', 'startedBy', 'engine', 'parentInitHostPid', 'processes']);
+    assert.deepEqual(Object.keys(json.containers[0]), ['initHostPid', 'startTime', 'name', 'rootfs', 'startedBy', 'engine', 'network', 'publish', 'parentInitHostPid', 'processes']);
     assert.deepEqual(json.containers[1].processes[1], { hostPid: 205, nsPid: 2, ppid: 204, user: 'root', state: 'S', command: 'sleep  1000', startTime: 5101 });
     assert.deepEqual(json.containers.map((c) => [c.initHostPid, c.name, c.startedBy, c.parentInitHostPid]), [[201, 'web', 'mini-containers', null], [204, null, 'other', 201]]);
+    // Which network each has and what it publishes, from the helper's record; unknown without one.
+    assert.deepEqual(json.containers.map((c) => [c.network, c.publish]), [['private', ['8080:80']], [null, []]]);
   });
 });
 
 describe('ps table', () => {
   it('prints an aligned block per container', () => {
     assert.equal(formatPsTable(model), [
-      'web  init 201  rootfs /srv/alpine  6 processes',
+      'web  init 201  rootfs /srv/alpine  network private publish 8080:80  6 processes',
       '  PID  HPID  PPID  USER   STAT  COMMAND',
       '    1   201   200  root   S     sh -c sleep 100 & wait',
       "    2   202   201  alice  S     python3 -c print('a  b')",

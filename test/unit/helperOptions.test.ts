@@ -32,10 +32,11 @@ describe('the helper\'s options table', () => {
     const args = buildStartArgs({
       rootfs: '/r', name: 'n', hostname: 'h', statusFile: '/s', privileged: true, init: true, command: ['/bin/true'],
       binds: [{ source: '/a' }, { source: '/b', dest: '/c', readOnly: true }], workdir: '/a',
+      network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8081, port: 81 }],
     });
     const flags = args.slice(1, args.indexOf('--')).filter((a) => a.startsWith('--'));
     assert.deepEqual(flags.filter((f) => !rows.some((r) => r.flag === f)), []);
-    assert.ok(flags.length >= 6, `flags seen: ${flags.join(' ')}`);
+    assert.ok(flags.length >= 8, `flags seen: ${flags.join(' ')}`);
   });
 
   it('gives each row a value kind, a delegated yes/no, a validator the helper defines, and what it becomes and why', () => {
@@ -64,5 +65,13 @@ describe('the helper\'s options table', () => {
     const dispatch = fs.readFileSync(path.join(partsDir, '90-dispatch.sh'), 'utf8');
     const usage = /container-helper\.sh start (.*)$/m.exec(dispatch)![1];
     assert.deepEqual([...usage.matchAll(/--[a-z-]+/g)].map((m) => m[0]).filter((f) => f !== '--').sort(), rows.map((r) => r.flag).sort());
+  });
+
+  it('lets exactly the flags the extension repeats be repeated', () => {
+    const args = buildStartArgs({
+      rootfs: '/r', binds: [{ source: '/a' }, { source: '/b' }], network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8081, port: 81 }],
+    });
+    const repeated = [...new Set(args.filter((a, i) => a.startsWith('--') && args.indexOf(a) !== i))];
+    assert.deepEqual(rows.filter((r) => r.repeat === 'yes').map((r) => r.flag).sort(), repeated.sort());
   });
 });

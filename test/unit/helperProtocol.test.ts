@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildKillArgs, buildStartArgs, containerName, formatKillRequest, isValidName, parseStatusLine, parseStatusText, planLaunch, privilegedStatusFile, quoteForDisplay,
+  buildKillArgs, buildStartArgs, containerName, formatKillRequest, isValidName, parsePublish, parseStatusLine, parseStatusText, planLaunch, privilegedStatusFile, quoteForDisplay,
   type Privilege,
 } from '../../src/core/helper/helperProtocol';
 
@@ -49,6 +49,12 @@ describe('buildStartArgs', () => {
     }), ['start', '--rootfs', '/r', '--bind', '/w s', '--bind', '/a:/b:ro', '--bind', '/c', '--workdir', '/w s', '--', 'pwd']);
     assert.deepEqual(buildStartArgs({ rootfs: '/r', workdir: '/' }), ['start', '--rootfs', '/r', '--workdir', '/']);
   });
+
+  it('passes the network, and each published port as one --publish, before the command', () => {
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', network: 'none', command: ['/bin/true'] }), ['start', '--rootfs', '/r', '--network', 'none', '--', '/bin/true']);
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 2222, port: 22 }] }),
+      ['start', '--rootfs', '/r', '--network', 'private', '--publish', '8080:80', '--publish', '2222:22']);
+  });
   it('leaves out what is not given, and the command when empty', () => {
     assert.deepEqual(buildStartArgs({ rootfs: '/r', command: [] }), ['start', '--rootfs', '/r']);
   });
@@ -67,6 +73,13 @@ describe('buildStartArgs', () => {
     ['a bind destination with a control character', { rootfs: '/r', binds: [{ source: '/ws', dest: '/w\x1b' }] }, /control/],
     ['a bind path with ":"', { rootfs: '/r', binds: [{ source: '/a:b' }] }, /":"/],
     ['a relative workdir', { rootfs: '/r', workdir: 'ws' }, /working directory/],
+    ['an unknown network', { rootfs: '/r', network: 'bridge' as 'host' }, /Invalid network "bridge"/],
+    ['a published port with the host network', { rootfs: '/r', network: 'host', publish: [{ hostPort: 8080, port: 80 }] }, /needs the private network/],
+    ['a published port with no network given (the helper defaults to host)', { rootfs: '/r', publish: [{ hostPort: 8080, port: 80 }] }, /needs the private network/],
+    ['a host port of 0', { rootfs: '/r', network: 'private', publish: [{ hostPort: 0, port: 80 }] }, /"0:80"/],
+    ['a port above 65535', { rootfs: '/r', network: 'private', publish: [{ hostPort: 8080, port: 65536 }] }, /1 to 65535/],
+    ['a host port twice', { rootfs: '/r', network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8080, port: 81 }] }, /8080 is published twice/],
+    ['more than 32 published ports', { rootfs: '/r', network: 'private', publish: Array.from({ length: 33 }, (_, i) => ({ hostPort: 9000 + i, port: 80 })) }, /At most 32/],
   ];
   for (const [title, request, message] of refusals) {
     it(`refuses ${title}`, () => assert.throws(() => buildStartArgs(request), message));
@@ -153,6 +166,15 @@ describe('parseStatusLine', () => {
       event: 'started', initPid: 42, startTime: 123, rootfs: '/r "q"', name: 'n', hostname: 'h',
     });
   });
+  it('reads the network and what is published, when the record has them', () => {
+    const line = '{"event":"started","initPid":42,"startTime":123,"rootfs":"/r","name":"n","hostname":"h","network":"private","publish":["8080:80"],"helperPid":7}';
+    assert.deepEqual(parseStatusLine(line), {
+      event: 'started', initPid: 42, startTime: 123, rootfs: '/r', name: 'n', hostname: 'h', network: 'private', publish: ['8080:80'],
+    });
+    for (const bad of ['"network":"bridge"', '"network":"private","publish":["80"]', '"network":"private","publish":"8080:80"']) {
+      assert.equal(parseStatusLine(`{"event":"started","initPid":42,"startTime":123,"rootfs":"/r","name":"n","hostname":"h",${bad}}`), undefined, bad);
+    }
+  });
   it('reads an exited line', () => assert.deepEqual(parseStatusLine('{"event":"exited","code":137}'), { event: 'exited', code: 137 }));
   const malformed = [
     '', 'not json', '[]', 'null', '{"event":"started"}', '{"event":"started","initPid":0,"startTime":1,"rootfs":"/","name":"n","hostname":"h"}',
@@ -196,4 +218,12 @@ describe('planLaunch with a rootfs whose owner cannot be read', () => {
     assert.equal(launch.via, 'sudo');
     assert.match(launch.banner, /the root filesystem belongs to another user/);
   });
+});
+
+describe('parsePublish', () => {
+  const cases: Array<[string, { hostPort: number; port: number } | undefined]> = [
+    ['8080:80', { hostPort: 8080, port: 80 }], [' 65535:1 ', { hostPort: 65535, port: 1 }], ['80', undefined], ['0:80', undefined],
+    ['08080:80', undefined], ['65536:80', undefined], ['8080:80:1', undefined], ['127.0.0.1:8080:80', undefined], ['a:b', undefined],
+  ];
+  for (const [text, expected] of cases) it(`reads ${JSON.stringify(text)}`, () => assert.deepEqual(parsePublish(text), expected));
 });

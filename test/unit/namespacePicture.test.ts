@@ -43,6 +43,16 @@ describe('buildPicture', () => {
     assert.equal(p.containers[1].parentKey, p.containers[0].key);
   });
 
+  it('says which network a container started here has and what it publishes, from its record; and repaints when it changes', () => {
+    const procs = lesson();
+    const record = { event: 'started' as const, initPid: 103, startTime: 1103, rootfs: '/r', name: 'web', hostname: 'web', network: 'private' as const, publish: ['8080:80'] };
+    const model = buildModel({ processes: procs, hostNsInode: null }, { records: new Map([['103:1103', record]]) });
+    const withNetwork = buildPicture(model, procs);
+    assert.deepEqual(withNetwork.containers.map((c) => [c.network, c.publish]), [['private', ['8080:80']], [null, []]]);
+    assert.deepEqual(p.containers.map((c) => c.network), [null, null], 'no record, no network claimed');
+    assert.deepEqual(diffPictures(p, withNetwork).changed.map((c) => c.initHostPid), [103]);
+  });
+
   it('marks PID 1 of each namespace, and only it', () => {
     const inits = p.containers.flatMap((c) => c.processes.filter((x) => x.facts.includes('init')).map((x) => x.hostPid));
     assert.deepEqual(inits, [103, 106]);

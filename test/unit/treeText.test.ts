@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Container } from '../../src/core/model/containerModel';
 import type { ProcessInfo } from '../../src/core/proc/processScanner';
 import {
-  containerDescription, containerLabel, formatBytes, formatDuration, processDescription, processForest, processLabel,
+  containerDescription, containerLabel, containerTooltip, formatBytes, formatDuration, processDescription, processForest, processLabel,
   processTooltip, startedAtMs, zombieWords,
 } from '../../src/core/model/treeText';
 
@@ -16,7 +16,7 @@ function proc(hostPid: number, ppid: number, extra: Partial<ProcessInfo> = {}): 
 }
 
 const container = (extra: Partial<Container> = {}): Container => ({
-  key: '101:500', initHostPid: 101, startTime: 500, nsInode: 42, depth: 1, name: null, hostname: null, rootfs: null,
+  key: '101:500', initHostPid: 101, startTime: 500, nsInode: 42, depth: 1, name: null, hostname: null, rootfs: null, network: null, publish: [],
   startedBy: 'other', parentKey: null, parentInitHostPid: null, processes: [], engine: null, ...extra,
 });
 
@@ -100,5 +100,16 @@ describe('a zombie (state Z): ended, still listed until its parent reaps it', ()
   it('the picture\'s words are the tree\'s: "{0}" survives the translation, for the webview to fill in', () => {
     const picture = zombieWords('{0}');
     assert.equal(picture.replace('{0}', String(zombie.ppid)), processDescription(zombie).split(' · ')[2]);
+  });
+});
+
+describe('containerTooltip: the network', () => {
+  it('says which network a container has and what it publishes, from the helper\'s record', () => {
+    const tip = containerTooltip(container({ name: 'web', startedBy: 'mini-containers', network: 'private', publish: ['8080:80', '2222:22'] }), 0, 0);
+    assert.match(tip, /^Network: private \(tap0, through a user-mode stack\)$/m);
+    assert.match(tip, /^Publishes: 127\.0\.0\.1:8080 → 80, 127\.0\.0\.1:2222 → 22$/m);
+    assert.match(containerTooltip(container({ network: 'host' }), 0, 0), /^Network: the host's \(without raw sockets\)$/m);
+    assert.match(containerTooltip(container({ network: 'none' }), 0, 0), /^Network: none \(only lo\)$/m);
+    assert.doesNotMatch(containerTooltip(container(), 0, 0), /Network/, 'not claimed without a record');
   });
 });

@@ -47,6 +47,8 @@ function containerOf(record: HelperRecord, processes: ProcessInfo[]): Container 
     depth: 1,
     name: record.name,
     hostname: record.hostname,
+    network: null,
+    publish: [],
     rootfs: record.rootfs,
     startedBy: 'mini-containers',
     parentKey: null,

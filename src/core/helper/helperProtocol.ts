@@ -45,6 +45,13 @@ export interface StartRequest {
   binds?: readonly BindSpec[];
   /** COMMAND's working directory inside (`--workdir DIR`); / when omitted. */
   workdir?: string;
+  /**
+   * `--network`: the host's network (without CAP_NET_RAW), `none` (only lo) or `private` (lo and tap0 through a
+   * user-mode stack). The helper's default is host, but none under sudo/pkexec, where host is refused.
+   */
+  network?: Network;
+  /** `--publish HOSTPORT:PORT`, repeated: the host's 127.0.0.1:hostPort reaches port inside (private only). */
+  publish?: readonly PublishedPort[];
 }
 
 /** One `--bind`: a host folder or file seen inside the container. */
@@ -82,12 +89,58 @@ export function bindArgument(bind: BindSpec, t: Localize = english): string {
   return `${source}${dest === source ? '' : `:${dest}`}${readOnly ? ':ro' : ''}`;
 }
 
+export const NETWORKS = ['host', 'none', 'private'] as const;
+export type Network = (typeof NETWORKS)[number];
+
+/** One `--publish`: the host's 127.0.0.1:hostPort forwarded to port inside the container. */
+export interface PublishedPort {
+  hostPort: number;
+  port: number;
+}
+
+/** At most this many `--publish` (the helper's limit too). */
+export const MAX_PUBLISH = 32;
+
+const isPort = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535;
+
+/** "HOSTPORT:PORT" (each 1..65535, no leading zero) → a published port; undefined otherwise. */
+export function parsePublish(text: string): PublishedPort | undefined {
+  const match = /^([1-9][0-9]{0,4}):([1-9][0-9]{0,4})$/.exec(text.trim());
+  if (!match) return undefined;
+  const hostPort = Number(match[1]);
+  const port = Number(match[2]);
+  return isPort(hostPort) && isPort(port) ? { hostPort, port } : undefined;
+}
+
+/**
+ * The `--network` and `--publish` words, after the helper's own checks: a known network, ports 1..65535, each host
+ * port once, at most MAX_PUBLISH, and --publish only with private (the helper refuses the same).
+ */
+function networkArgs(network: Network | undefined, publish: readonly PublishedPort[] | undefined, t: Localize): string[] {
+  const args: string[] = [];
+  if (network !== undefined) {
+    if (!NETWORKS.includes(network)) throw new Error(t('Invalid network "{0}": use host, none or private.', String(network)));
+    args.push('--network', network);
+  }
+  if (!publish || publish.length === 0) return args;
+  if (network !== 'private') throw new Error(t('Publishing ports needs the private network (miniContainers.network is "{0}").', network ?? 'host'));
+  if (publish.length > MAX_PUBLISH) throw new Error(t('At most {0} ports can be published.', String(MAX_PUBLISH)));
+  const seen = new Set<number>();
+  for (const { hostPort, port } of publish) {
+    if (!isPort(hostPort) || !isPort(port)) throw new Error(t('Invalid published port "{0}:{1}": each must be 1 to 65535.', String(hostPort), String(port)));
+    if (seen.has(hostPort)) throw new Error(t('Host port {0} is published twice.', String(hostPort)));
+    seen.add(hostPort);
+    args.push('--publish', `${hostPort}:${port}`);
+  }
+  return args;
+}
+
 /**
  * The helper's argv for `start`, after the same checks the helper makes, so the user hears about a bad
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
 export function buildStartArgs(request: StartRequest, t: Localize = english): string[] {
-  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir } = request;
+  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish } = request;
   if (!rootfs.startsWith('/')) throw new Error(t('The root filesystem must be an absolute path: {0}', rootfs));
   if (CONTROL.test(rootfs)) throw new Error(t('The root filesystem path contains control characters.'));
   const args = ['start', '--rootfs', rootfs];
@@ -112,6 +165,7 @@ export function buildStartArgs(request: StartRequest, t: Localize = english): st
     if (problem && workdir !== '/') throw new Error(t('Invalid working directory {0}: {1}.', workdir, problem));
     args.push('--workdir', workdir);
   }
+  args.push(...networkArgs(network, publish, t));
   if (command && command.length) args.push('--', ...command);
   return args;
 }
@@ -242,6 +296,10 @@ export interface StartedEvent {
   readonly hostname: string;
   /** FIFO owned by the calling user that takes `kill` requests for this container only. */
   readonly control?: string;
+  /** The network it has (`--network`); absent in records of helpers older than the option. */
+  readonly network?: Network;
+  /** What it publishes, "HOSTPORT:PORT" each (the host's 127.0.0.1:HOSTPORT); absent with network. */
+  readonly publish?: readonly string[];
 }
 
 /** The helper's answer to one control-channel request. */
@@ -302,10 +360,14 @@ export function parseStartedRecord(value: unknown): StartedEvent | undefined {
   if (!isPath(v.rootfs) || typeof v.name !== 'string' || !isValidName(v.name)) return undefined;
   if (typeof v.hostname !== 'string' || !isValidName(v.hostname)) return undefined;
   if (v.control !== undefined && !isPath(v.control)) return undefined;
+  if (v.network !== undefined && !NETWORKS.includes(v.network as Network)) return undefined;
+  if (v.publish !== undefined && (!Array.isArray(v.publish) || !v.publish.every((p) => typeof p === 'string' && parsePublish(p)))) return undefined;
   const { initPid, startTime, rootfs, name, hostname } = v;
-  return v.control === undefined
+  const started: StartedEvent = v.control === undefined
     ? { event: 'started', initPid, startTime, rootfs, name, hostname }
     : { event: 'started', initPid, startTime, rootfs, name, hostname, control: v.control };
+  if (v.network === undefined) return started;
+  return { ...started, network: v.network as Network, publish: (v.publish as string[] | undefined) ?? [] };
 }
 
 /** All complete lines of a status file's text; a partial last line is left for the next read. */

@@ -36,6 +36,10 @@ export interface Container {
   readonly hostname: string | null;
   /** Root filesystem: the record's, else where the init's root is (readlink /proc/INIT/root), else null. */
   readonly rootfs: string | null;
+  /** Its network from the helper's record (host, none, private); null without a record or in an older one. */
+  readonly network: string | null;
+  /** What it publishes from the record, "HOSTPORT:PORT" each (the host's 127.0.0.1:HOSTPORT → PORT inside). */
+  readonly publish: readonly string[];
   /** Whether Mini Containers' helper started it (a record matches its init). */
   readonly startedBy: 'mini-containers' | 'other';
   /** Key of the container this one is nested in; null when it is a container of the host. */
@@ -177,6 +181,8 @@ function makeContainer(
     depth: init.nsPids!.length - 1,
     name: record?.name ?? null,
     hostname: record?.hostname ?? null,
+    network: record?.network ?? null,
+    publish: record?.publish ?? [],
     rootfs,
     startedBy: record !== undefined ? 'mini-containers' : 'other',
     parentKey: parentInit && containerKey(parentInit.hostPid, parentInit.startTime),
@@ -283,6 +289,7 @@ function sameItems(a: readonly ProcessInfo[], b: readonly ProcessInfo[]): boolea
 
 function sameHeader(a: Container, b: Container): boolean {
   return a.key === b.key && a.nsInode === b.nsInode && a.name === b.name && a.hostname === b.hostname &&
+    a.network === b.network && a.publish.join(' ') === b.publish.join(' ') &&
     a.rootfs === b.rootfs && a.startedBy === b.startedBy && a.parentKey === b.parentKey && sameEngine(a.engine, b.engine);
 }
 

@@ -34,6 +34,10 @@ export interface PsContainerJson {
   startedBy: 'mini-containers' | 'other';
   /** The Docker or Podman container it is (kind, full id, the engine's name and image when known), or null. */
   engine: { kind: 'docker' | 'podman'; id: string; name: string | null; image: string | null } | null;
+  /** Its network (host, none, private) from the helper's record; null when not known. */
+  network: string | null;
+  /** What it publishes, "HOSTPORT:PORT" each: the host's 127.0.0.1:HOSTPORT reaches PORT inside. */
+  publish: string[];
   /** Init host PID of the container it is nested in; null for a container of the host. */
   parentInitHostPid: number | null;
   /** Its processes, by host PID. */
@@ -56,6 +60,8 @@ export function toPsJson(model: ContainerModel): PsJson {
       rootfs: c.rootfs,
       startedBy: c.startedBy,
       engine: c.engine && { kind: c.engine.kind, id: c.engine.id, name: c.engine.name, image: c.engine.image },
+      network: c.network,
+      publish: [...c.publish],
       parentInitHostPid: c.parentInitHostPid,
       processes: c.processes.map((p) => ({
         hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,
@@ -79,7 +85,8 @@ export function formatPsTable(model: ContainerModel): string {
       ? `${c.engine.kind} ${c.engine.id.slice(0, 12)}  image ${printable(c.engine.image ?? '-')}`
       : `rootfs ${printable(c.rootfs ?? '-')}`;
     const name = c.engine !== null ? c.engine.name ?? c.engine.id.slice(0, 12) : c.name ?? '-';
-    const header = `${printable(name)}  init ${c.initHostPid}  ${where}  ${count}${parent}`;
+    const network = c.network !== null ? `  network ${c.network}${c.publish.length ? ` publish ${c.publish.join(',')}` : ''}` : '';
+    const header = `${printable(name)}  init ${c.initHostPid}  ${where}${network}  ${count}${parent}`;
     const rows = c.processes.map((p) => [
       String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(p.command),
     ]);

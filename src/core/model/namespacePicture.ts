@@ -52,6 +52,9 @@ export interface PictureContainer {
   readonly parentKey: string | null;
   readonly initHostPid: number;
   readonly startedHere: boolean;
+  /** Its network from the helper's record (host, none, private), or null; and what it publishes ("HOSTPORT:PORT"). */
+  readonly network: string | null;
+  readonly publish: readonly string[];
   /** The host-side chain that holds it, outermost first; empty for nested containers. */
   readonly holders: readonly PictureHolder[];
   /** Its own processes (not those of nested containers), by host PID. */
@@ -79,6 +82,8 @@ export function buildPicture(model: ContainerModel, processes: ReadonlyMap<numbe
       parentKey: c.parentKey,
       initHostPid: c.initHostPid,
       startedHere: c.startedBy === 'mini-containers',
+      network: c.network,
+      publish: c.publish,
       holders: holders.map(({ process: p, role }) => ({
         id: `${p.hostPid}:${p.startTime}`, hostPid: p.hostPid, role, command: p.command, facts: ['hostOnly'],
       })),
@@ -144,6 +149,7 @@ export function isEmptyUpdate(update: PictureUpdate, previous: Picture | undefin
 
 function sameContainer(a: PictureContainer, b: PictureContainer): boolean {
   return a.label === b.label && a.depth === b.depth && a.parentKey === b.parentKey && a.startedHere === b.startedHere &&
+    a.network === b.network && a.publish.join(' ') === b.publish.join(' ') &&
     a.holders.length === b.holders.length && a.holders.every((h, i) => sameHolder(h, b.holders[i])) &&
     a.processes.length === b.processes.length && a.processes.every((p, i) => sameProcess(p, b.processes[i]));
 }

@@ -57,6 +57,17 @@ export function containerDescription(c: Container, total: number, nowMs: number,
   return engine !== undefined ? `${engine} · ${pids}` : pids;
 }
 
+/** The network line of a container started by the helper: which network, and what it publishes. */
+export function networkText(network: string, publish: readonly string[], t: Localize = english): string {
+  const which = network === 'host' ? t("Network: the host's (without raw sockets)")
+    : network === 'none' ? t('Network: none (only lo)')
+    : network === 'private' ? t('Network: private (tap0, through a user-mode stack)')
+    : t('Network: {0}', network);
+  if (publish.length === 0) return which;
+  const ports = publish.map((p) => { const [host, port] = p.split(':'); return `127.0.0.1:${host} → ${port}`; }).join(', ');
+  return `${which}\n${t('Publishes: {0}', ports)}`;
+}
+
 /** `locale` formats the start date (VS Code's display language, e.g. "fr"); default: Node's. */
 export function containerTooltip(c: Container, nowMs: number, bootMs: number, t: Localize = english, locale?: string): string {
   const by = c.startedBy === 'mini-containers' ? t('started by Mini Containers') : t('discovered (not started here)');
@@ -68,6 +79,7 @@ export function containerTooltip(c: Container, nowMs: number, bootMs: number, t:
     c.engine === null ? t('Root filesystem: {0}', c.rootfs ?? t('unknown')) : undefined,
     t('PID 1 = host PID {0}', c.initHostPid),
     c.hostname ? t('Hostname: {0}', c.hostname) : undefined,
+    c.network !== null ? networkText(c.network, c.publish, t) : undefined,
     c.nsInode !== null ? t('PID namespace: pid:[{0}]', c.nsInode) : undefined,
     c.parentInitHostPid !== null ? t('Nested in the container whose PID 1 is host PID {0}', c.parentInitHostPid) : undefined,
     t('Started {0} (up {1})', started, formatDuration(nowMs - startedAtMs(c.startTime, bootMs), t)),

@@ -12,6 +12,8 @@
 #                      and why it cannot be turned against the host (the model is bubblewrap's privileged_op())
 #   30-options.sh      the options table of `start`: flag, value, validator, allowed when delegated, bwrap words
 #   40-start.sh        `start`: validate, one bwrap argv, report its status
+#   45-network.sh      `start --network private`: the user-mode network stack (pasta rootless; slirp4netns as root
+#                      is a privileged operation, in 20-privileged.sh)
 #   50-kill.sh         `kill`, and the control channel's requests
 #   60-make-rootfs.sh  `make-rootfs`
 #   90-dispatch.sh     usage, and the subcommand table
@@ -25,9 +27,11 @@
 #     - the rootfs must be given as $STORE/NAME, checked as text before any path is resolved (so no answer tells
 #       the caller anything about paths outside the store), and every folder from / to it must be root's and not
 #       writable by group or others, the store's top 0700;
-#     - the container gets its own network namespace (only `lo`): root inside is uid 0, and must never be uid 0
-#       toward the host's network (raw sockets on the host's interfaces, ports below 1024, abstract Unix sockets
-#       of root services that trust uid 0 peers);
+#     - the container gets its own network namespace: root inside is uid 0, and must never be uid 0 toward the
+#       host's network (raw sockets on the host's interfaces, ports below 1024, abstract Unix sockets of root
+#       services that trust uid 0 peers): --network host is refused, none (only `lo`) is the default, and private
+#       (slirp4netns, run by root) never reaches the host's loopback (--disable-host-loopback) and publishes no
+#       host port below 1024;
 #     - root creates files only in folders only root can write: the status file and control FIFO are
 #       $RUN/UID/NAME.status and $RUN/UID/NAME.control (UID: the caller's uid), given to the caller once made;
 #       what root writes there for the caller is bounded (each answer at most 200 bytes, at most 1000 answers);
@@ -50,10 +54,11 @@
 # USAGE
 #   container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE]
 #                             [--privileged] [--init] [--bind SRC[:DEST][:ro]]... [--workdir DIR]
+#                             [--network host|none|private] [--publish HOSTPORT:PORT]...
 #                             [--] [COMMAND [ARG]...]
 #
 #   Runs COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS and IPC namespaces (and a user namespace when
-#   rootless, a network namespace when delegated) on DIR as /, with a fresh /proc and a minimal /dev, through one
+#   rootless, a network namespace unless --network host) on DIR as /, with a fresh /proc and a minimal /dev, through one
 #   bubblewrap (bwrap) command. Nothing reaches the host's mount table. NAME defaults to mc-H (H: the helper's
 #   PID; the extension always passes one), the hostname to NAME. Environment: PATH, HOME=/root, TERM, HOSTNAME.
 #   The options, what each becomes and why, are the table in 30-options.sh.
@@ -72,12 +77,21 @@
 #   A refused --bind or --workdir: 125 and one line; nothing is mounted on the host (the mounts are the
 #   container's own mount namespace's).
 #   NAME      [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, same for --hostname
+#   --network host (the default; delegated, refused): the host's network, CAP_NET_RAW dropped (no raw sockets);
+#             none (delegated, the default): a network namespace with only lo, up; private: lo plus tap0, joined to
+#             the host by a user-mode stack attached before COMMAND starts and ended with the container (even if
+#             this helper is SIGKILLed): rootless pasta (the gateway's address reaches the host's loopback), as root
+#             slirp4netns (10.0.2.100/24, gateway 10.0.2.2, which reaches the host's loopback unless delegated). A
+#             missing stack is refused (125, with the apt-get line), never replaced by another network.
+#   --publish HOSTPORT:PORT, each 1..65535, at most 32, each HOSTPORT once; only with private; delegated,
+#             HOSTPORT >= 1024: a server inside on PORT is reached on the host's 127.0.0.1:HOSTPORT (tcp).
 #   FILE      absolute path of a file that does not exist yet (created without following links); delegated, the
 #             status file is always $RUN/UID/NAME.status instead (a later start of that user removes it once this
 #             helper is gone). It receives JSON lines:
 #               {"event":"helper","pid":H}   (first: the helper's PID)
 #               {"event":"started","initPid":P,"startTime":T,"rootfs":"DIR","name":"NAME","hostname":"H",
-#                "mode":"rootless|privileged","control":"FIFO","helperPid":H}
+#                "mode":"rootless|privileged","network":"host|none|private","publish":["HOSTPORT:PORT",...],
+#                "control":"FIFO","helperPid":H}
 #               {"event":"signal","id":ID,"ok":true} | {"event":"signal","id":ID,"ok":false,"error":"…"}
 #               {"event":"exited","code":N}
 #             P: host PID of the container's PID 1; T: field 22 of /proc/P/stat (P and T together identify the
@@ -102,6 +116,7 @@
 #   then the helper's line says why (found by a check run in a sandbox on the rootfs) with 126 or 127.
 #
 #   Needs bwrap (bubblewrap), env from coreutils 8.31 or later (--default-signal), as root capsh (libcap2-bin),
+#   for --network private pasta (passt) rootless and slirp4netns as root,
 #   and for signals sent from the host and for --bind, perl (perl-base, essential on Debian): it sends signals through a
 #   descriptor of the process that was checked (pidfd_send_signal), so a reused PID is never signalled.
 #

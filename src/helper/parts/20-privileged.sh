@@ -278,13 +278,72 @@ prune_records() {
 
 # ASKED BY: start_bwrap, once PID 1 runs: the "started" record, in this mode's registry, named by PID 1's identity.
 # SAFE: delegated, the registry is root's folder $RUN/containers; the record's values were validated (rootfs
-# without control characters, NAME), its file name is two numbers; its "uid" says whom it was started for, which
+# without control characters, NAME, the network's name, HOSTPORT:PORT numbers), its file name is two numbers; its "uid" says whom it was started for, which
 # `kill` and the control channel check.
 write_record() {
   json_string "$rootfs"
-  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$name\",\"hostname\":\"$host_name\",\"mode\":\"$mode\",\"control\":\"$control\",\"helperPid\":$$"
+  published=''
+  for map in $publish; do published="${published:+$published,}\"$map\""; done
+  record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$name\",\"hostname\":\"$host_name\",\"mode\":\"$mode\",\"network\":\"$network\",\"publish\":[$published],\"control\":\"$control\",\"helperPid\":$$"
   printf '%s,"uid":%s}\n' "$record" "$caller" > "$registry/$init_pid-$start_time.json" \
     || printf 'container-helper: warning: cannot write %s; the container runs unnamed\n' "$registry" >&2
+}
+
+# ASKED BY: `start --network private` as root (delegated or root's own call), while PID 1 waits before COMMAND.
+# SAFE: slirp4netns, from the helper's own PATH, joins only the network namespace of the container's PID 1 (pinned
+# and checked by start_bwrap; that namespace was made by bwrap for this container) and gives it tap0 on 10.0.2.0/24;
+# it runs in its own sandbox (--enable-sandbox: a new mount namespace with nothing of the host but what it needs,
+# capabilities dropped; --enable-seccomp). Delegated, --disable-host-loopback: 10.0.2.2 does not reach the host's
+# loopback, where root's services trust local peers. Every file is in this mode's run folder (delegated, root's
+# $RUN/UID), named after this helper: the FIFOs it reports ready on and exits by, its log and its API socket. It
+# ends when its exit FIFO has no writer left: this shell holds the only write end (fd 8; no process forked before
+# holds it, and those forked after are short-lived or close it), so the helper's end, even by SIGKILL, ends it.
+# The caller chooses only the ports, validated numbers (publish_slirp).
+start_slirp() {
+  net_ready=$rundir/$$.netready net_exit_fifo=$rundir/$$.netexit net_api=$rundir/$$.netapi net_log=$rundir/$$.netlog
+  rm -f -- "$net_ready" "$net_exit_fifo" "$net_api" "$net_log"
+  mkfifo -m 600 -- "$net_ready" "$net_exit_fifo" || { net_error="cannot create the FIFOs $net_ready and $net_exit_fifo"; return 1; }
+  exec 8<> "$net_exit_fifo"
+  net_exit=8
+  set -- --configure --mtu=65520 --ready-fd 4 --exit-fd 9 --api-socket "$net_api" --enable-sandbox --enable-seccomp
+  [ "$delegated" = 0 ] || set -- "$@" --disable-host-loopback
+  "$net_tool" "$@" "$init_pid" tap0 < /dev/null > /dev/null 2> "$net_log" 4> "$net_ready" 9< "$net_exit_fifo" \
+    3>&- 5>&- 6<&- 7<&- 8>&- &
+  net_process=$!
+  ready=''
+  read -r ready < "$net_ready" || true
+  if [ "$ready" != 1 ]; then
+    net_error="slirp4netns could not attach to the container's network: $(last_line "$net_log")"
+    return 1
+  fi
+  [ -z "$publish" ] || publish_slirp
+}
+
+# Sends, through slirp4netns's API socket, one add_hostfwd per --publish: tcp, the host's 127.0.0.1:HOSTPORT to
+# PORT inside. A constant program (perl -T, IO::Socket::UNIX from perl-base); the values reach it as arguments and
+# are checked there again as numbers. At most 5 s.
+# shellcheck disable=SC2016 # perl's variables, not the shell's
+readonly SLIRP_PUBLISH='$ARGV[0] =~ m{^(/[^\0]+)$} or exit 2; my $path = $1;
+alarm 5;
+for (@ARGV[1 .. $#ARGV]) {
+  /^([0-9]+):([0-9]+)$/ or exit 2; my ($h, $g) = ($1 + 0, $2 + 0);
+  my $s = IO::Socket::UNIX->new(Peer => $path) or die "cannot reach slirp4netns: $!\n";
+  print $s qq({"execute":"add_hostfwd","arguments":{"proto":"tcp","host_addr":"127.0.0.1","host_port":$h,"guest_port":$g}});
+  shutdown($s, 1);
+  my $answer = join "", <$s>;
+  $answer =~ /"return"/ or die "127.0.0.1:$h cannot be published (in use?)\n";
+}'
+
+# ASKED BY: start_slirp, for the caller's --publish values (each HOSTPORT:PORT, 1..65535; delegated, HOSTPORT 1024
+# or above, so root binds for the caller no port only root may take; at most 32).
+# SAFE: only 127.0.0.1 on the host is bound, by slirp4netns, for this container's life; the socket is root's, in
+# root's folder; the program is a constant.
+publish_slirp() {
+  # shellcheck disable=SC2086 # HOSTPORT:PORT words, split on purpose
+  if ! answer=$(perl -T -MIO::Socket::UNIX -e "$SLIRP_PUBLISH" "$net_api" $publish 2>&1 < /dev/null 3>&- 5>&- 6<&- 7<&- 8>&-); then
+    net_error="--publish: $(printf '%.200s' "$answer" | tr -d '[:cntrl:]')"
+    return 1
+  fi
 }
 
 # ASKED BY: every start.
@@ -292,7 +351,7 @@ write_record() {
 # files are removed there by name only, never followed; a note's container is ended only by end_orphans_of.
 # Files in this mode's run folder whose helper is gone (SIGKILLed, or ended delegated, where the status file
 # must outlive it for the extension to read): PID.pending notes (whose container, if any, end_orphans_of ends),
-# PID.control and PID.release of a dead helper; NAME.status and NAME.control whose status file's first line names a dead helper.
+# PID.control, PID.release and PID.net* (the user-mode network's FIFOs, socket, log) of a dead helper; NAME.status and NAME.control whose status file's first line names a dead helper.
 prune_rundir() {
   for file in "$rundir"/*.pending; do
     [ -f "$file" ] || continue
@@ -307,7 +366,7 @@ prune_rundir() {
     end_orphans_of "$owner" "$since" "$named"
     rm -f -- "$file"
   done
-  for file in "$rundir"/*.control "$rundir"/*.status "$rundir"/*.release; do
+  for file in "$rundir"/*.control "$rundir"/*.status "$rundir"/*.release "$rundir"/*.net*; do
     [ -e "$file" ] || [ -L "$file" ] || continue
     base=${file##*/}
     base=${base%.*}

@@ -15,7 +15,9 @@ readonly START_OPTIONS='--rootfs      DIR    yes  no  rootfs_option       --bind
 --privileged  -      no   no  privileged_option   --cap-add ALL, no --seccomp, no /proc masks    only root itself may keep every capability
 --init        -      yes  no  init_option         --ro-bind /bin/busybox /dev/busybox-init       a PID 1 that reaps orphans and forwards HUP, INT, TERM
 --bind        SPEC   yes  yes bind_option         --bind-fd N DEST | --ro-bind-fd N DEST         SPEC is SRC[:DEST][:ro]: a host folder or file at DEST (default SRC); bound by a descriptor opened once (open_binds), delegated only what the caller reaches, read-only, under a fresh tmpfs
---workdir     DIR    yes  no  workdir_option      --chdir DIR                                    the working directory of COMMAND inside, / by default'
+--workdir     DIR    yes  no  workdir_option      --chdir DIR                                    the working directory of COMMAND inside, / by default
+--network     MODE   yes  no  network_option      host: CAP_NET_RAW dropped; else --unshare-net  host (the default), none (only lo) or private (lo and tap0 through a user-mode stack: pasta rootless, slirp4netns as root); delegated, host is refused (root inside would be uid 0 toward the host network) and none is the default
+--publish     MAP    yes  yes publish_option      (none: the user-mode stack forwards the port)  HOSTPORT:PORT, a server on PORT inside reached at 127.0.0.1:HOSTPORT on the host; private only, at most 32; delegated, HOSTPORT 1024 or above'
 
 rootfs_option() {
   [ "$delegated" = 0 ] || require_store_text "$1"
@@ -35,6 +37,33 @@ privileged_option() {
   privileged=1
 }
 init_option() { with_init=1; }
+network_option() {
+  case "$1" in
+    host|none|private) ;;
+    *) die "--network must be host, none or private: $1" ;;
+  esac
+  if [ "$delegated" = 1 ] && [ "$1" = host ]; then
+    die "--network host is refused under sudo or pkexec: root inside would be uid 0 in the host's network (raw sockets, ports below 1024); use none (the default) or private"
+  fi
+  network=$1
+}
+# HOSTPORT:PORT, each 1..65535 without leading zeros; a host port once; at most 32; delegated, no host port below
+# 1024 (the user-mode stack binds it as root on the host's loopback).
+publish_option() {
+  host_port=${1%%:*} guest_port=${1#*:}
+  case "$1" in *:*) ;; *) host_port='' ;; esac
+  { valid_port "$host_port" && valid_port "$guest_port"; } || die "--publish must be HOSTPORT:PORT, each 1..65535: $1"
+  [ "$delegated" = 0 ] || [ "$host_port" -ge 1024 ] ||
+    die "--publish $1: under sudo or pkexec the host port must be 1024 or above (below, it is a port only root may take)"
+  case " $publish " in *" $host_port:"*) die "--publish: host port $host_port is given twice" ;; esac
+  publish_count=$((publish_count + 1))
+  [ "$publish_count" -le 32 ] || die "--publish is given more than 32 times"
+  publish="${publish:+$publish }$host_port:$guest_port"
+}
+valid_port() {
+  case "$1" in ''|0*|*[!0-9]*) return 1 ;; esac
+  [ "${#1}" -le 5 ] && [ "$1" -le 65535 ]
+}
 
 # Top-level folders of the host's system, refused as a DEST's first folder when delegated: their place in the
 # rootfs gets a fresh tmpfs (open_binds), which would hide the container's own programs and libraries.

@@ -121,7 +121,12 @@ resolve_rootfs() {
 build_bwrap_args() {
   set -- --as-pid-1 -- "$@"
   if [ "$privileged" != 1 ]; then
-    for cap in $KEEP_CAPS; do set -- --cap-add "$cap" "$@"; done
+    for cap in $KEEP_CAPS; do
+      # In the host's network, no raw sockets on its interfaces (as root; rootless, the host's namespace is not the
+      # user namespace's, so the kernel refuses them anyway).
+      [ "$cap" != CAP_NET_RAW ] || [ "$network" != host ] || continue
+      set -- --cap-add "$cap" "$@"
+    done
     set -- --cap-drop ALL "$@"
     set -- --seccomp 9 "$@"
     # Read-only binds of themselves (bwrap can only remount what is already a mount point).
@@ -140,8 +145,9 @@ build_bwrap_args() {
   if [ "$mode" = rootless ]; then
     set -- --unshare-user --uid 0 --gid 0 "$@"
   fi
-  # Delegated, root inside must not be uid 0 toward the host's network: its own network namespace, only lo.
-  if [ "$delegated" = 1 ]; then
+  # none and private: a network namespace of its own, lo up (private gets tap0 in start_bwrap). Delegated, host is
+  # refused: root inside must not be uid 0 toward the host's network.
+  if [ "$network" != host ]; then
     set -- --unshare-net "$@"
   fi
   # --block-fd 5: the sandbox waits, before it execs COMMAND, for the byte this helper writes once it has noted
@@ -191,11 +197,19 @@ BINDS
 
 start() {
   rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0 binds='' bind_count=0 workdir=/
+  network='' publish='' publish_count=0 net_exit='' net_process='' net_watcher='' net_tool='' pasta_pid=''
   find_caller
   parse_options "$@"
   shift "$consumed"
   case "$seen" in *" --rootfs "*) ;; *) die "--rootfs DIR is required" ;; esac
   [ "$delegated" = 0 ] || [ -z "$binds" ] || check_nested_binds
+  # Delegated, never the host's network unless asked (and then refused): none.
+  if [ -z "$network" ]; then
+    if [ "$delegated" = 1 ]; then network=none; else network=host; fi
+  fi
+  [ -z "$publish" ] || [ "$network" = private ] ||
+    die "--publish needs --network private (with $network, there is no user-mode stack to forward the port)"
+  [ "$network" != private ] || find_network_tool
   find_leaked_fds
   case "$0" in */*) self_dir=${0%/*} ;; *) self_dir=. ;; esac
   cd -P -- "$self_dir" 2>/dev/null || die "cannot find the helper's own folder from $0"
@@ -269,7 +283,9 @@ start_bwrap() {
   # lets both ends open at once, in either order. fd 5, the release FIFO read-write, is bwrap's --block-fd.
   exec 5<> "$release" 8<> "$control"
   if [ "$mode" = privileged ] && [ "$privileged" = 0 ]; then
-    set -- capsh --inh="$BWRAP_NEEDS" --drop="$DROP_BOUNDING" --shell="$bwrap" -- "$@"
+    drop=$DROP_BOUNDING
+    [ "$network" != host ] || drop=$drop,cap_net_raw
+    set -- capsh --inh="$BWRAP_NEEDS" --drop="$drop" --shell="$bwrap" -- "$@"
   else
     set -- "$bwrap" "$@"
   fi
@@ -313,6 +329,18 @@ BINDS
     pinned=1
     start_time=$stat_start
     printf '%s %s\n' "$init_pid" "$start_time" >> "$pending" || true
+    # The network first, while PID 1 still waits: COMMAND starts with it up, or not at all.
+    if [ "$network" = private ] && ! start_network; then
+      signal_pinned KILL || true
+      exec 7<&-
+      printf x >&5
+      exec 5<&-
+      wait "$monitor" 2>/dev/null || true
+      monitor=''
+      printf 'container-helper: %s\n' "$net_error" >&2
+      code=$EXIT_HELPER start_time=''
+      finish
+    fi
     printf x >&5
     exec 5<&-
     # Wait (builtins only, a few ms) until PID 1 has exec'd COMMAND: bwrap arms its parent-death signal only just
@@ -360,6 +388,7 @@ BINDS
 }
 
 finish() {
+  stop_network
   rm -f -- "$control" "$release" "$pending" ${start_time:+"$registry/$init_pid-$start_time.json"}
   [ -z "$status_file" ] || printf '{"event":"exited","code":%s}\n' "$code" >&3
   exit "$code"
