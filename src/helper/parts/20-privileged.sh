@@ -374,7 +374,8 @@ EOT
 }
 
 # ASKED BY: `exec --container PID1 --container-start-time T1 [--workdir DIR] [COMMAND...]`: a new process in that
-# container, on the caller's terminal. $1 T1, $2 the seccomp filter ('' for none), $3 DIR, $4 TERM, then COMMAND.
+# container, on the caller's terminal. $1 the machine (uname -m), $2 T1, $3 the seccomp filter ('' for none), $4 DIR,
+# $5 TERM, then COMMAND.
 # SAFE: delegated, PID 1 was pinned (fd 7) before any check, has a record of this helper made for this very caller
 # (require_record: never a container started by hand, nor another user's, nor the host's PID 1, which has no
 # record and no PID namespace of its own), and the filter is root's. EXEC_PROGRAM (45-exec.sh), a constant run by

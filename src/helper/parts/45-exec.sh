@@ -12,21 +12,20 @@
 # the filter if PID 1 runs under one, resets every signal, and execs COMMAND with a clean environment; the parent
 # (on the host) forwards HUP and TERM, ignores INT and QUIT (the terminal sends them to the child), and exits with
 # the child's status (128+N when killed by signal N). A constant, run by perl -T; values reach it as arguments:
-# T1, the filter's path ('' for none), the work folder, TERM, then COMMAND.
+# the machine, T1, the filter's path ('' for none), the work folder, TERM, then COMMAND.
 # shellcheck disable=SC2016 # perl's variables, not the shell's
-readonly EXEC_PROGRAM='use strict; use warnings; use POSIX ();
-sub fail { print STDERR "container-helper: $_[0]\n"; POSIX::_exit(125); }
-my ($start, $filter_path, $workdir, $term, @command) = map { /\A(.*)\z/s; $1 } @ARGV;
+readonly EXEC_PROGRAM='use strict;
+sub fail { print STDERR "container-helper: $_[0]\n"; exit 125; }
+my ($arch, $start, $filter_path, $workdir, $term, @command) = map { /\A(.*)\z/s; $1 } @ARGV;
 @command or fail("no COMMAND");
-my %numbers = (x86_64 => [308, 126, 157, 116, 117, 119], aarch64 => [268, 91, 167, 159, 147, 149]);
-my $arch = (POSIX::uname())[4];
-my ($SETNS, $CAPSET, $PRCTL, $SETGROUPS, $SETRESUID, $SETRESGID) =
+my %numbers = (x86_64 => [308, 126, 157, 116, 117, 119, 3, 14, 63], aarch64 => [268, 91, 167, 159, 147, 149, 57, 135, 160]);
+my ($SETNS, $CAPSET, $PRCTL, $SETGROUPS, $SETRESUID, $SETRESGID, $CLOSE, $SIGPROCMASK, $UNAME) =
   @{ $numbers{$arch} || fail("exec knows the system calls of x86_64 and aarch64, not of $arch") };
 opendir(my $fds, "/proc/self/fd") or fail("cannot list /proc/self/fd: $!");
 my @leaked = map { /\A([0-9]+)\z/ && $1 > 2 && $1 != 7 ? ($1) : () } readdir($fds);
 my $listing = fileno($fds);
 closedir($fds);
-POSIX::close($_) for grep { $_ != $listing } @leaked;
+syscall($CLOSE, $_ + 0) for grep { $_ != $listing } @leaked;
 sub pinned { my $path = shift; open(my $fh, "<", "/proc/self/fd/7/$path") or fail("the container has ended ($path: $!)");
   local $/; my $text = <$fh>; close($fh); return $text; }
 my %status = map { /\A(\w+):\s*(.*?)\s*\z/ ? ($1, $2) : () } split(/\n/, pinned("status"));
@@ -55,7 +54,7 @@ for my $ns (qw(user cgroup ipc uts net pid mnt)) {
 opendir(my $root, "/proc/self/fd/7/root") or fail("cannot open the root of the container: $!");
 my @stat = split(/ /, (pinned("stat") =~ /\) (.*)\z/s)[0] // "");
 (($stat[19] // "") eq $start && $stat[0] ne "Z") or fail("the container has ended (that PID now names another process)");
-POSIX::close(7);
+syscall($CLOSE, 7);
 sub halves { my ($name) = @_; ($status{$name} // "") =~ /\A([0-9a-f]{8})([0-9a-f]{8})\z/ or
   fail("cannot read $name of the container"); return (hex($2), hex($1)); }
 my @bounding = halves("CapBnd"); my @inheritable = halves("CapInh"); my @permitted = halves("CapPrm");
@@ -93,22 +92,25 @@ if ($child == 0) {
     syscall($PRCTL, 22, 2, $program, 0, 0) == 0 or fail("cannot load the seccomp filter: $!");
   }
   for my $sig (keys %SIG) { next if $sig =~ /\A(KILL|STOP|__WARN__|__DIE__)\z/; local $@; eval { $SIG{$sig} = "DEFAULT" }; }
-  POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
-  my ($host) = (POSIX::uname())[1] =~ /\A([A-Za-z0-9_.-]{0,64})\z/;
+  my $empty = "\0" x 8;
+  syscall($SIGPROCMASK, 2, $empty, 0, 8);
+  my $names = "\0" x 390;
+  syscall($UNAME, $names);
+  my ($host) = substr($names, 65, 65) =~ /\A([A-Za-z0-9_.-]{0,64})\0/;
   %ENV = (PATH => "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME => "/root", TERM => $term,
     HOSTNAME => $host // "");
-  { no warnings; exec { $command[0] } @command; }
+  exec { $command[0] } @command;
   my $errno = $! + 0;
   print STDERR "container-helper: cannot run $command[0] in the container: $!\n";
-  POSIX::_exit($errno == POSIX::ENOENT() ? 127 : 126);
+  exit($errno == 2 ? 127 : 126);
 }
 closedir($root);
 close($_->[1]) for @joined;
 $SIG{INT} = $SIG{QUIT} = "IGNORE";
 $SIG{HUP} = sub { kill("HUP", $child) }; $SIG{TERM} = sub { kill("TERM", $child) };
-while (waitpid($child, 0) != $child) { $!{EINTR} or fail("lost the process in the container: $!"); }
+while (waitpid($child, 0) != $child) { $! == 4 or fail("lost the process in the container: $!"); }
 my $code = $?;
-POSIX::_exit(($code & 127) ? 128 + ($code & 127) : $code >> 8);
+exit(($code & 127) ? 128 + ($code & 127) : $code >> 8);
 '
 
 exec_command() {
@@ -178,5 +180,6 @@ exec_command() {
   elif [ -f "$registry/$container-$container_start.json" ] && [ ! -L "$registry/$container-$container_start.json" ]; then
     filter=$self_dir/seccomp.bpf
   fi
-  enter_pinned "$container_start" "$filter" "$workdir" "$term" "$@"
+  arch=$(uname -m)
+  enter_pinned "$arch" "$container_start" "$filter" "$workdir" "$term" "$@"
 }
