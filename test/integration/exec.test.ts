@@ -173,12 +173,16 @@ describe('helper exec: a new process in a running container', { timeout: 180_000
     await waitFor(() => !isAlive(init), 5_000);
   });
 
-  it('refuses, with 125 and one line: a stale start time, a host process, the host\'s PID 1', async () => {
+  it('refuses, with 125 and one line: a stale start time, a host process, the host\'s PID 1, bad arguments', async () => {
     assertRefused(await finished(spawnHelper(execArgs(started.initPid, started.startTime + 1, 'true'))), /has ended/);
     assertRefused(await finished(spawnHelper(execArgs(process.pid, startTimeOf(process.pid), 'true'))), /not the PID 1 of a container/);
     assertRefused(await finished(spawnHelper(execArgs(1, startTimeOf(1), 'true'))), /host's PID 1/);
     assertRefused(await finished(spawnHelper(['exec', '--container', String(started.initPid), 'true'])), /needs --container-start-time/);
     assertRefused(await exec('--workdir', 'etc', 'true'), /--workdir must be an absolute path/);
+    assertRefused(await exec('--workdir', '/a\nb', 'true'), /--workdir contains control characters/);
+    assertRefused(await exec('--container', '1', 'true'), /--container given twice/);
+    assertRefused(await finished(spawnHelper(['exec', '--container', '1e3', '--container-start-time', '5', 'true'])), /--container must be a PID/);
+    assertRefused(await exec('--privileged', 'true'), /unknown argument to exec: --privileged/);
   });
 });
 
