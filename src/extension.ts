@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { registerCommandLine } from './commandLine/commandLineInPath';
 import { registerContainerCommands } from './containersView/containerCommands';
 import { registerContainersView } from './containersView/containersView';
+import { registerOpenShell } from './containersView/openShell';
 import { Signaller } from './containersView/signaller';
 import { platformSupport } from './core/platform';
 import { registerNamespacesPanel } from './learning/namespacesPanel';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const signaller = new Signaller(context, log, sessions);
   context.subscriptions.push(signaller);
   registerContainerCommands(context, log, provider, signaller);
+  registerOpenShell(context, log, provider);
   registerNamespacesPanel(context, log, provider, view);
   registerWalkthrough(context, log, sessions, signaller);
 }

@@ -1,14 +1,10 @@
 import * as vscode from 'vscode';
 import type { Container } from '../core/model/containerModel';
 import {
-  ENGINE_PACKAGE, EngineCliError, engineTitle, execShellArgs, findEngineCliSync, nextShellName, nodeSyncRunner, shortId,
-  SyncRunner,
+  ENGINE_PACKAGE, EngineCliError, engineTitle, execShellArgs, findEngineCli, nextShellName, nodeRunner, type Runner, shortId,
 } from '../core/engines/engineCli';
 import { containerLabel } from '../core/model/treeText';
 import { t } from '../localize';
-
-/** How long the click may wait for `docker version` before it says the daemon does not answer. */
-const VERSION_TIMEOUT_MS = 3_000;
 
 /**
  * A shell in a Docker or Podman container, through its engine's own CLI (`docker exec -it ID sh`), as its users
@@ -17,17 +13,18 @@ const VERSION_TIMEOUT_MS = 3_000;
  * (DOCKER_HOST, CONTAINER_HOST); when none does, an error says why and nothing opens. Undefined for a container
  * that is not an engine's, or when the shell cannot be opened.
  *
- * `run` is injected by tests; it blocks for at most VERSION_TIMEOUT_MS per candidate binary.
+ * `run` is injected by tests. The clients are asked without blocking the extension host (each for at most
+ * ENGINE_TIMEOUT_MS): a daemon that hangs delays only this terminal.
  */
-export function openEngineShell(
-  container: Container, log: vscode.LogOutputChannel, run: SyncRunner = nodeSyncRunner,
-): vscode.Terminal | undefined {
+export async function openEngineShell(
+  container: Container, log: vscode.LogOutputChannel, run: Runner = nodeRunner,
+): Promise<vscode.Terminal | undefined> {
   const engine = container.engine;
   if (engine === null) return undefined;
   const title = engineTitle(engine.kind);
   let cli;
   try {
-    cli = findEngineCliSync(engine.kind, run, process.env, VERSION_TIMEOUT_MS);
+    cli = await findEngineCli(engine.kind, run, process.env);
   } catch (e) {
     if (!(e instanceof EngineCliError)) throw e;
     log.error(`[engines] cannot open a shell in ${engine.kind} container ${engine.id}: ${e.message}`);

@@ -22,6 +22,7 @@ const BENCHES: readonly Bench[] = [
   { title: 'Show Namespaces: picture build + diff, 2,000 processes; opening vs the Markdown preview', script: 'picture.bench.js', timeoutMs: 300_000 },
   { title: 'helper start vs unshare+chroot vs bubblewrap', script: 'helperStart.bench.js', timeoutMs: 180_000 },
   { title: 'the time --network private (and none) adds to a start, root and rootless', script: 'network.bench.js', timeoutMs: 180_000 },
+  { title: 'helper exec into a running container vs a fresh start', script: 'helperExec.bench.js', timeoutMs: 120_000 },
   { title: 'the extension in code-server: palette → prompt, activation, idle CPU, bundle', script: 'extension.bench.js', timeoutMs: 300_000 },
 ];
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineRef, parseEngineCgroup } from '../../src/core/proc/engineCgroup';
 import {
-  EngineCliError, EngineInfo, engineCandidates, execShellArgs, findEngineCli, findEngineCliSync, inspectArgs, nextShellName, parseInspect,
+  EngineCliError, EngineInfo, engineCandidates, execShellArgs, findEngineCli, inspectArgs, nextShellName, parseInspect,
   RunResult,
 } from '../../src/core/engines/engineCli';
 import { EngineInfoCache } from '../../src/core/engines/engineInfo';
@@ -77,7 +77,7 @@ function fakeRunner(answers: Record<string, RunResult | ((args: readonly string[
     if (a === undefined) return { code: null, stdout: '', stderr: '', spawnError: 'ENOENT' };
     return typeof a === 'function' ? a(args) : a;
   };
-  return { calls, sync: answer, run: (file: string, args: readonly string[]) => Promise.resolve(answer(file, args)) };
+  return { calls, run: (file: string, args: readonly string[]) => Promise.resolve(answer(file, args)) };
 }
 const env = { PATH: '/usr/local/bin:relative/bin:/usr/bin:/bin' };
 const ok = (stdout: string): RunResult => ({ code: 0, stdout, stderr: '' });
@@ -101,7 +101,7 @@ describe('finding the engine CLI', () => {
   it('says "missing" when no binary runs, and the first complaint when none reaches a daemon', async () => {
     await assert.rejects(findEngineCli('docker', fakeRunner({}).run, env), (e: EngineCliError) => e.reason === 'missing');
     const refusing = fakeRunner({ '/usr/bin/docker': refused, '/usr/local/bin/docker': { code: 1, stdout: '', stderr: 'other' } });
-    assert.throws(() => findEngineCliSync('docker', refusing.sync, env), (e: EngineCliError) =>
+    await assert.rejects(findEngineCli('docker', refusing.run, env), (e: EngineCliError) =>
       e.reason === 'unreachable' && e.detail === refused.stderr.split('\n')[0] && /cannot reach its daemon/.test(e.message));
   });
   it('a client that prints nothing does not count as an answer', async () => {

@@ -1,11 +1,11 @@
 // openEngineShell in a real extension host: the terminal it opens runs the engine's client that reached its daemon,
 // with `exec -it ID sh`, named `<container> (2)`, `(3)`…; with no client, or a daemon that refuses, an error
-// says why and no terminal opens. The clients' answers are faked (a SyncRunner); what the terminal then runs fails
+// says why and no terminal opens. The clients' answers are faked (a Runner); what the terminal then runs fails
 // at once (no such daemon or container) and is closed by the test.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { openEngineShell } from '../../src/shells/engineShell';
-import type { RunResult, SyncRunner } from '../../src/core/engines/engineCli';
+import type { RunResult, Runner } from '../../src/core/engines/engineCli';
 import type { Container } from '../../src/core/model/containerModel';
 import { capture } from './messages';
 
@@ -13,15 +13,15 @@ const ID = 'e4dba9de9a2b1f54afeb65f57b33836a2f7f7ca6fe25b91a64317eea0032090d';
 
 function engineContainer(name: string | null): Container {
   return {
-    key: '4242:1', initHostPid: 4242, startTime: 1, nsInode: null, depth: 1, name: null, hostname: null, rootfs: '/',
+    key: '4242:1', initHostPid: 4242, startTime: 1, nsInode: null, depth: 1, name: null, hostname: null, rootfs: '/', network: null, publish: [],
     startedBy: 'other', parentKey: null, parentInitHostPid: null, processes: [],
     engine: { kind: 'docker', id: ID, name, image: 'busybox:1' },
   };
 }
 
 /** Answers `version` for the binaries of `answers`; every other binary "does not exist". */
-function runner(answers: Record<string, RunResult>): SyncRunner {
-  return (file) => answers[file] ?? { code: null, stdout: '', stderr: '', spawnError: 'ENOENT' };
+function runner(answers: Record<string, RunResult>): Runner {
+  return (file) => Promise.resolve(answers[file] ?? { code: null, stdout: '', stderr: '', spawnError: 'ENOENT' });
 }
 
 const log = vscode.window.createOutputChannel('Mini Containers engine shell test', { log: true });
@@ -33,36 +33,36 @@ describe('openEngineShell', () => {
     log.dispose();
   });
 
-  it('opens `docker exec -it ID sh` with the client that answers, named after the container (2), (3)…', () => {
+  it('opens `docker exec -it ID sh` with the client that answers, named after the container (2), (3)…', async () => {
     const name = `mc-test-shell-${process.pid}`;
     const first = vscode.window.createTerminal({ name, pty: { onDidWrite: new vscode.EventEmitter<string>().event, open: () => undefined, close: () => undefined } });
     opened.push(first);
     const run = runner({ '/usr/bin/docker': { code: 0, stdout: '20.10.24\n', stderr: '' } });
-    const second = openEngineShell(engineContainer(name), log, run);
+    const second = await openEngineShell(engineContainer(name), log, run);
     assert.ok(second);
     opened.push(second);
     assert.equal(second.name, `${name} (2)`);
     const options = second.creationOptions as vscode.TerminalOptions;
     assert.equal(options.shellPath, '/usr/bin/docker');
     assert.deepEqual(options.shellArgs, ['exec', '-it', ID, 'sh']);
-    const third = openEngineShell(engineContainer(name), log, run);
+    const third = await openEngineShell(engineContainer(name), log, run);
     assert.ok(third);
     opened.push(third);
     assert.equal(third.name, `${name} (3)`);
   });
 
-  it('a container not yet named by its engine is named by its short id', () => {
-    const term = openEngineShell(engineContainer(null), log, runner({ '/usr/bin/docker': { code: 0, stdout: '20.10.24\n', stderr: '' } }));
+  it('a container not yet named by its engine is named by its short id', async () => {
+    const term = await openEngineShell(engineContainer(null), log, runner({ '/usr/bin/docker': { code: 0, stdout: '20.10.24\n', stderr: '' } }));
     assert.ok(term);
     opened.push(term);
     assert.match(term.name, new RegExp(`^${ID.slice(0, 12)} \\(\\d+\\)$`));
   });
 
-  it('says the client is missing, with the package to install, and opens nothing', () => {
+  it('says the client is missing, with the package to install, and opens nothing', async () => {
     const before = vscode.window.terminals.length;
     const errors = capture('showErrorMessage');
     try {
-      assert.equal(openEngineShell(engineContainer('web'), log, runner({})), undefined);
+      assert.equal(await openEngineShell(engineContainer('web'), log, runner({})), undefined);
     } finally {
       errors.restore();
     }
@@ -70,18 +70,18 @@ describe('openEngineShell', () => {
     assert.equal(vscode.window.terminals.length, before);
   });
 
-  it('says why the daemon refused, and opens nothing', () => {
+  it('says why the daemon refused, and opens nothing', async () => {
     const errors = capture('showErrorMessage');
     try {
       const refused = { code: 1, stdout: '', stderr: 'permission denied while trying to connect to the Docker daemon socket\n' };
-      assert.equal(openEngineShell(engineContainer('web'), log, runner({ '/usr/bin/docker': refused })), undefined);
+      assert.equal(await openEngineShell(engineContainer('web'), log, runner({ '/usr/bin/docker': refused })), undefined);
     } finally {
       errors.restore();
     }
     assert.deepEqual(errors.messages, ['Docker cannot reach its daemon, so no shell was opened in web: permission denied while trying to connect to the Docker daemon socket']);
   });
 
-  it('does nothing for a container that is not an engine\'s', () => {
-    assert.equal(openEngineShell({ ...engineContainer('web'), engine: null }, log), undefined);
+  it('does nothing for a container that is not an engine\'s', async () => {
+    assert.equal(await openEngineShell({ ...engineContainer('web'), engine: null }, log), undefined);
   });
 });

@@ -1,7 +1,7 @@
 // The Docker and Podman command-line clients: which binary to run, the argv of what we ask them, and what their
 // answers mean. Spawning goes through an injected runner, so all of it is tested without an engine.
 
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import type { EngineKind } from '../proc/engineCgroup';
 
@@ -27,16 +27,6 @@ export const nodeRunner: Runner = (file, args, { env, timeoutMs }) => new Promis
   });
 });
 
-/** Runs a child to completion, blocking: for a user's click that needs the answer before it can open a terminal. */
-export type SyncRunner = (file: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; timeoutMs: number }) => RunResult;
-
-/** The SyncRunner of real processes. */
-export const nodeSyncRunner: SyncRunner = (file, args, { env, timeoutMs }) => {
-  const r = spawnSync(file, args, { env, timeout: timeoutMs, encoding: 'utf8', maxBuffer: 1 << 20 });
-  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== undefined && /^E[A-Z]+$/.test(code) && code !== 'ETIMEDOUT') return { code: null, stdout: '', stderr: '', spawnError: code };
-  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-};
 
 /** Why an engine's CLI could not be used: no binary answers, or none reaches its daemon. */
 export class EngineCliError extends Error {
@@ -96,15 +86,6 @@ export async function findEngineCli(kind: EngineKind, run: Runner, env: NodeJS.P
   throw judge.failure();
 }
 
-/** findEngineCli, blocking. */
-export function findEngineCliSync(kind: EngineKind, run: SyncRunner, env: NodeJS.ProcessEnv, timeoutMs = ENGINE_TIMEOUT_MS): EngineCli {
-  const judge = new CandidateJudge(kind);
-  for (const candidate of engineCandidates(kind, env)) {
-    const cli = judge.answer(candidate, run(candidate, versionArgs(kind), { env, timeoutMs }));
-    if (cli !== undefined) return cli;
-  }
-  throw judge.failure();
-}
 
 /** What the candidates' `version` said: the first that reached its daemon, else the first complaint. */
 class CandidateJudge {

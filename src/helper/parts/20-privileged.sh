@@ -495,3 +495,36 @@ defined $at or fail("open-binds: no place for the binds");
 splice(@ARGV, $at, 1, @words);
 @ARGV = map { clean($_) } @ARGV;
 exec { $ARGV[0] } @ARGV or fail("cannot run $ARGV[0]: $!");'
+
+# ASKED BY: `exec`, delegated, before its program reads the seccomp filter beside this script.
+# SAFE: the helper's folder and the filter must be root's and writable by nobody else, as `start` requires of
+# them: the filter the caller's new process gets is the one root installed, the one its container runs under.
+require_exec_owners() {
+  owners=$(stat -c '%u %a %n' -- "$self_dir" "$self_dir/seccomp.bpf") || die "cannot read the owner of $self_dir/seccomp.bpf"
+  while read -r owner perms path; do
+    [ "$owner" = 0 ] || die "$path is not owned by root: refusing to enter a container"
+    case "$perms" in *[2367]?|*[2367]) die "$path is writable by group or others: refusing to enter a container" ;; esac
+  done <<EOT
+$owners
+EOT
+}
+
+# ASKED BY: `exec --container PID1 --container-start-time T1 [--workdir DIR] [COMMAND...]`: a new process in that
+# container, on the caller's terminal. $1 the machine (uname -m), $2 T1, $3 the seccomp filter ('' for none), $4 DIR,
+# $5 TERM, then COMMAND.
+# SAFE: delegated, PID 1 was pinned (fd 7) before any check, has a record of this helper made for this very caller
+# (require_record: never a container started by hand, nor another user's, nor the host's PID 1, which has no
+# record and no PID namespace of its own), and the filter is root's. EXEC_PROGRAM (45-exec.sh), a constant run by
+# perl -T (PERL5LIB, PERL5OPT ignored) from the helper's PATH, reads every namespace, the root, the capability sets,
+# the ids, no_new_privs and the seccomp mode of that pinned process through fd 7, checks its start time once more,
+# and gives the new process exactly those: never more than the container's own PID 1 has (a filter the helper did
+# not install is refused, not skipped). The new process is forked after setns(pid), so it is a process of the
+# container's PID namespace and never its PID 1; it keeps only descriptors 0-2 (the caller's terminal: fd 7 and
+# any leaked one are closed before it is made), an environment of four constant or validated values, the helper's
+# umask and init's resource limits (reset_limits). COMMAND is looked up by execvp inside the container's root,
+# after chroot, with the seccomp filter already loaded. Until its capabilities are dropped, the new process holds
+# more than the container's processes, so none of them may ptrace it; it holds no descriptor of the host by then.
+enter_pinned() {
+  # shellcheck disable=SC2016 # perl's, not the shell's
+  exec perl -T -e "$EXEC_PROGRAM" -- "$@"
+}

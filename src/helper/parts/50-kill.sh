@@ -42,14 +42,15 @@ kill_command() {
   send_signal "$container" "$container_start" "$target" "$target_start" "$sig"
 }
 
-# Dies unless container $1-$2 has a record of this helper in this mode's registry, made for this caller.
+# Dies unless container $1-$2 has a record of this helper in this mode's registry, made for this caller. $3: what
+# is refused ("signal it" by default).
 require_record() {
   record=$registry/$1-$2.json
-  { [ -f "$record" ] && [ ! -L "$record" ]; } || die "container $1 was not started by this helper: refusing to signal it"
+  { [ -f "$record" ] && [ ! -L "$record" ]; } || die "container $1 was not started by this helper: refusing to ${3:-signal it}"
   IFS= read -r line < "$record" || die "cannot read the record of container $1"
   case "$line" in
     *",\"uid\":$caller}") ;;
-    *) die "container $1 was started for another user: refusing to signal it" ;;
+    *) die "container $1 was started for another user: refusing to ${3:-signal it}" ;;
   esac
 }
 
