@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Container } from '../core/model/containerModel';
 import {
-  ENGINE_PACKAGE, EngineCliError, engineTitle, execShellArgs, findEngineCli, nextShellName, nodeRunner, type Runner, shortId,
+  endShellArgs, ENGINE_PACKAGE, ENGINE_TIMEOUT_MS, EngineCliError, engineTitle, execShellArgs, findEngineCli, nextShellName, nodeRunner, type Runner, shortId,
 } from '../core/engines/engineCli';
 import { containerLabel } from '../core/model/treeText';
 import { t } from '../localize';
@@ -33,7 +35,8 @@ export async function openEngineShell(
       : t('{0} cannot reach its daemon, so no shell was opened in {1}: {2}', title, containerLabel(container), e.detail));
     return undefined;
   }
-  const args = execShellArgs(engine.kind, engine.id);
+  const token = randomBytes(8).toString('hex');
+  const args = execShellArgs(engine.kind, engine.id, token);
   const name = nextShellName(containerLabel(container), vscode.window.terminals.map((term) => term.name));
   log.info(`[engines] ${name}: ${cli.path} ${args.join(' ')}`);
   const terminal = vscode.window.createTerminal({
@@ -43,6 +46,16 @@ export async function openEngineShell(
     iconPath: new vscode.ThemeIcon('terminal'),
     // Says what runs, and through which binary (a machine may have several named docker).
     message: t('{0} container {1}: {2} {3}', title, shortId(engine.id), cli.path, args.join(' ')),
+  });
+  // Closing the terminal hangs up the client only: the engine keeps the shell running in the container. End it,
+  // and what it started, once the terminal is gone.
+  const closed = vscode.window.onDidCloseTerminal((term) => {
+    if (term !== terminal) return;
+    closed.dispose();
+    execFile(cli.path, endShellArgs(engine.kind, engine.id, token), { env: process.env, timeout: ENGINE_TIMEOUT_MS }, (error, _out, stderr) => {
+      if (error) log.warn(`[engines] ${name}: could not end its shell in the container: ${String(stderr).trim() || error.message}`);
+      else log.info(`[engines] ${name}: its shell in the container was ended`);
+    });
   });
   terminal.show();
   return terminal;

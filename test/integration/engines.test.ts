@@ -13,12 +13,12 @@ import * as pty from 'node-pty';
 import { buildModel, type Container, type ContainerModel } from '../../src/core/model/containerModel';
 import { ProcessScanner } from '../../src/core/proc/processScanner';
 import { EngineInfoCache } from '../../src/core/engines/engineInfo';
-import { execShellArgs, findEngineCli, nodeRunner } from '../../src/core/engines/engineCli';
+import { endShellArgs, execShellArgs, findEngineCli, nodeRunner } from '../../src/core/engines/engineCli';
 import { containerDescription, containerLabel } from '../../src/core/model/treeText';
 import type { PsJson } from '../../src/core/model/format';
 import { dockerSkipReason, startTestDocker, type TestDocker } from './dockerDaemon';
 import { processesMentioning } from './hostProcs';
-import { waitFor } from './harness';
+import { sleep, waitFor } from './harness';
 
 const cli = path.resolve(__dirname, '..', '..', 'cli.js');
 
@@ -96,7 +96,7 @@ describe('Docker containers, on a daemon of the test\'s own', { skip }, () => {
   it('`docker exec -it ID sh` runs a shell in it that the model lists under it', { timeout: 60_000 }, async () => {
     const engine = await findEngineCli('docker', nodeRunner, docker.env);
     assert.equal(engine.path, '/usr/bin/docker', 'Debian\'s client, not /usr/local/bin/docker');
-    const term = pty.spawn(engine.path, execShellArgs('docker', id), {
+    const term = pty.spawn(engine.path, execShellArgs('docker', id, '0123456789abcdef'), {
       name: 'xterm-256color', cols: 120, rows: 24, cwd: '/', env: docker.env as Record<string, string>,
     });
     let screen = '';
@@ -118,6 +118,43 @@ describe('Docker containers, on a daemon of the test\'s own', { skip }, () => {
       assert.equal(await exited, 3, 'the shell\'s exit code comes back through docker exec');
     } finally {
       term.kill('SIGKILL');
+    }
+  });
+
+  it('a shell whose client hung up is left running by Docker, and ended by its token through the engine (only it)', { timeout: 60_000 }, async () => {
+    const engine = await findEngineCli('docker', nodeRunner, docker.env);
+    const token = `${process.pid.toString(16).padStart(8, '0')}0badc0de`;
+    const spawnShell = (mark: string) => pty.spawn(engine.path, execShellArgs('docker', id, mark), {
+      name: 'xterm-256color', cols: 120, rows: 24, cwd: '/', env: docker.env as Record<string, string>,
+    });
+    const closed = spawnShell(token);
+    const other = spawnShell('ffffffffffffffff');
+    const pidOf = async (term: pty.IPty) => {
+      let screen = '';
+      term.onData((d) => (screen += d));
+      term.write('echo "pid=$$"\r');
+      return Number((await waitFor(() => /pid=(\d+)\r?\n/.exec(screen) ?? undefined, 15_000))[1]);
+    };
+    try {
+      const [closedPid, otherPid] = [await pidOf(closed), await pidOf(other)];
+      const running = async (nsPid: number) => {
+        const c = (await scanNamed(docker.env)).containers.find((x) => x.engine?.id === id);
+        return c?.processes.some((p) => p.nsPid === nsPid) ?? false;
+      };
+      closed.kill('SIGHUP');
+      await sleep(1500);
+      assert.ok(await running(closedPid), 'Docker keeps an exec\'d shell running after its client hangs up (why the extension ends it)');
+      await docker.docker(...endShellArgs('docker', id, token));
+      const deadline = Date.now() + 10_000;
+      while (await running(closedPid)) {
+        if (Date.now() > deadline) assert.fail(`the shell marked ${token} (PID ${closedPid} inside) still runs 10 s after it was ended`);
+        await sleep(100);
+      }
+      assert.ok(await running(otherPid), 'the other shell, with another token, still runs');
+      assert.ok(await running(1), 'the container\'s PID 1 still runs');
+    } finally {
+      closed.kill('SIGKILL');
+      other.kill('SIGKILL');
     }
   });
 });

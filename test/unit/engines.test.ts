@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineRef, parseEngineCgroup } from '../../src/core/proc/engineCgroup';
 import {
-  EngineCliError, EngineInfo, engineCandidates, execShellArgs, findEngineCli, inspectArgs, nextShellName, parseInspect,
+  endShellArgs, EngineCliError, EngineInfo, engineCandidates, execShellArgs, findEngineCli, inspectArgs, nextShellName, parseInspect,
   RunResult,
 } from '../../src/core/engines/engineCli';
 import { EngineInfoCache } from '../../src/core/engines/engineInfo';
@@ -118,12 +118,20 @@ describe('inspect and exec argv', () => {
     const out = `["${ID}","/mc-test-web","busybox:1",17568]\nError: No such container: ${ID2}\n["x","","",null]\n[broken\n`;
     assert.deepEqual([...parseInspect(out)], [[ID, { name: 'mc-test-web', image: 'busybox:1', pid: 17568 }], ['x', { name: null, image: null, pid: null }]]);
   });
-  it('opens a shell as `docker exec -it ID sh` / `podman exec -it ID sh`', () => {
-    assert.deepEqual(execShellArgs('docker', ID), ['exec', '-it', ID, 'sh']);
-    assert.deepEqual(execShellArgs('podman', ID), ['exec', '-it', ID, 'sh']);
+  it('opens a shell as `docker exec -it ID sh` / `podman exec -it ID sh`, marked with its own token', () => {
+    const token = '0123456789abcdef';
+    assert.deepEqual(execShellArgs('docker', ID, token), ['exec', '-it', '-e', `MINI_CONTAINERS_SHELL=${token}`, ID, 'sh']);
+    assert.deepEqual(execShellArgs('podman', ID, token), ['exec', '-it', '-e', `MINI_CONTAINERS_SHELL=${token}`, ID, 'sh']);
   });
-  it('refuses an id that could be read as an option', () => {
-    assert.throws(() => execShellArgs('docker', '--privileged'), /not a docker container id/);
+  it('ends that shell through the engine, in the same container, by its token given as an argument', () => {
+    const token = 'fedcba9876543210';
+    const args = endShellArgs('docker', ID, token);
+    assert.deepEqual([args.slice(0, 4), args.slice(5)], [['exec', ID, 'sh', '-c'], ['end-shell', token]]);
+    assert.ok(!args[4].includes(token), 'the script is a constant');
+  });
+  it('refuses an id that could be read as an option, and a token that is not hex', () => {
+    assert.throws(() => execShellArgs('docker', '--privileged', '0123456789abcdef'), /not a docker container id/);
+    assert.throws(() => endShellArgs('docker', ID, '$(reboot)'), /not a shell token/);
   });
   it('names the next terminal `<name> (2)`, `(3)`…', () => {
     assert.equal(nextShellName('web', ['web']), 'web (2)');

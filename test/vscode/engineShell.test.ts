@@ -44,7 +44,9 @@ describe('openEngineShell', () => {
     assert.equal(second.name, `${name} (2)`);
     const options = second.creationOptions as vscode.TerminalOptions;
     assert.equal(options.shellPath, '/usr/bin/docker');
-    assert.deepEqual(options.shellArgs, ['exec', '-it', ID, 'sh']);
+    const args = options.shellArgs as string[];
+    assert.deepEqual([args.slice(0, 3), args.slice(4)], [['exec', '-it', '-e'], [ID, 'sh']]);
+    assert.match(args[3], /^MINI_CONTAINERS_SHELL=[0-9a-f]{16}$/);
     const third = await openEngineShell(engineContainer(name), log, run);
     assert.ok(third);
     opened.push(third);

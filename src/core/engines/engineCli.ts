@@ -151,9 +151,32 @@ export function parseInspect(stdout: string): Map<string, EngineInfo> {
  * The argv after the binary that opens an interactive shell in a running container, as its users would type it:
  * the engine sets the container's environment, user, cgroup and namespaces.
  */
-export function execShellArgs(kind: EngineKind, id: string): string[] {
+export function execShellArgs(kind: EngineKind, id: string, token: string): string[] {
+  checkId(kind, id);
+  if (!SHELL_TOKEN.test(token)) throw new Error(`not a shell token: ${JSON.stringify(token)}`);
+  return ['exec', '-it', '-e', `${SHELL_MARK}=${token}`, id, 'sh'];
+}
+
+/** The variable that marks the processes of one engine shell (the shell and what it starts inherit it). */
+export const SHELL_MARK = 'MINI_CONTAINERS_SHELL';
+const SHELL_TOKEN = /^[0-9a-f]{16,64}$/;
+
+function checkId(kind: EngineKind, id: string): void {
   if (!/^[0-9a-f]{12,64}$/.test(id)) throw new Error(`not a ${kind} container id: ${JSON.stringify(id)}`);
-  return ['exec', '-it', id, 'sh'];
+}
+
+/**
+ * The argv that ends an engine shell once its terminal closed. The engine does not: its client's hang-up leaves
+ * the exec'd shell running in the container (its terminal is held by the engine). Run by the engine in the same
+ * container, so it sees that container's processes only: HUP to each that carries the shell's mark. A constant
+ * script; the token is its argument. Needs sh, tr, grep and kill in the image (BusyBox, Debian, Alpine have them).
+ */
+export function endShellArgs(kind: EngineKind, id: string, token: string): string[] {
+  checkId(kind, id);
+  if (!SHELL_TOKEN.test(token)) throw new Error(`not a shell token: ${JSON.stringify(token)}`);
+  const script = 'for e in /proc/[0-9]*/environ; do p=${e#/proc/}; p=${p%/environ}; [ "$p" = "$$" ] && continue; ' +
+    `if tr '\\0' '\\n' < "$e" 2>/dev/null | grep -qxF "${SHELL_MARK}=$1"; then kill -HUP "$p" 2>/dev/null; fi; done; exit 0`;
+  return ['exec', id, 'sh', '-c', script, 'end-shell', token];
 }
 
 /**
