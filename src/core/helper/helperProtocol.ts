@@ -41,14 +41,33 @@ export interface StartRequest {
   init?: boolean;
   /** Program and arguments run as PID 1; /bin/sh when empty. */
   command?: readonly string[];
+  // --- binds engineer's fields (minimal here for tasks; their branch has the full validation and the helper flags)
+  /** Host folders or files bound in, each `--bind SRC[:DEST][:ro]`. */
+  binds?: readonly BindSpec[];
+  /** The command's working folder inside (`--workdir DIR`). */
+  workdir?: string;
+  // --- network engineer's field (minimal here for tasks)
+  /** `--network host|none|private`. */
+  network?: 'host' | 'none' | 'private';
+  /** Host 127.0.0.1:hostPort → port inside, each `--publish HOSTPORT:PORT`. */
+  publish?: readonly { hostPort: number; port: number }[];
 }
+
+/** A host path bound into the container: SRC, DEST inside (default SRC), read-only or not. */
+export interface BindSpec {
+  source: string;
+  dest?: string;
+  readOnly?: boolean;
+}
+
+const NETWORKS: readonly string[] = ['host', 'none', 'private'];
 
 /**
  * The helper's argv for `start`, after the same checks the helper makes, so the user hears about a bad
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
 export function buildStartArgs(request: StartRequest, t: Localize = english): string[] {
-  const { rootfs, name, hostname, statusFile, privileged, init, command } = request;
+  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish } = request;
   if (!rootfs.startsWith('/')) throw new Error(t('The root filesystem must be an absolute path: {0}', rootfs));
   if (CONTROL.test(rootfs)) throw new Error(t('The root filesystem path contains control characters.'));
   const args = ['start', '--rootfs', rootfs];
@@ -66,6 +85,26 @@ export function buildStartArgs(request: StartRequest, t: Localize = english): st
   }
   if (privileged) args.push('--privileged');
   if (init) args.push('--init');
+  // --- binds and network (minimal here for tasks: the binds and network branches own these checks)
+  for (const bind of binds ?? []) {
+    for (const p of bind.dest === undefined ? [bind.source] : [bind.source, bind.dest]) {
+      if (!p.startsWith('/') || CONTROL.test(p) || p.includes(':')) throw new Error(t('A bind path must be absolute, without ":" or control characters: {0}', p));
+    }
+    args.push('--bind', [bind.source, ...(bind.dest === undefined ? [] : [bind.dest]), ...(bind.readOnly ? ['ro'] : [])].join(':'));
+  }
+  if (workdir !== undefined) {
+    if (!workdir.startsWith('/') || CONTROL.test(workdir)) throw new Error(t('The working folder must be an absolute path: {0}', workdir));
+    args.push('--workdir', workdir);
+  }
+  if (network !== undefined) {
+    if (!NETWORKS.includes(network)) throw new Error(t('Invalid network "{0}": use host, none or private.', String(network)));
+    args.push('--network', network);
+  }
+  for (const { hostPort, port } of publish ?? []) {
+    const isPort = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+    if (!isPort(hostPort) || !isPort(port)) throw new Error(t('Invalid port mapping {0}:{1}: ports are 1 to 65535.', hostPort, port));
+    args.push('--publish', `${hostPort}:${port}`);
+  }
   if (command && command.length) args.push('--', ...command);
   return args;
 }
