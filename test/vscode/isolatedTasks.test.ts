@@ -1,0 +1,136 @@
+// Extension-host suite: the isolatedShell task type, from a tasks.json in the test workspace, run by VS Code's own
+// task system in a real container (MINI_CONTAINERS_TEST_ROOTFS). What it reads back is what VS Code itself got: the
+// exit code through onDidEndTaskProcess, the output through problem matchers (as for a shell task) and diagnostics.
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { alive, REGISTRY, waitFor } from './hostState';
+
+const config = () => vscode.workspace.getConfiguration('miniContainers');
+
+describe('isolatedShell tasks', function () {
+  this.timeout(60_000);
+  const rootfs = process.env.MINI_CONTAINERS_TEST_ROOTFS ?? '';
+  const id = randomBytes(4).toString('hex');
+  const marker = `marker-${id}.txt`;
+  let folder: string;
+  let made: string[] = [];
+  let previousRootfs: string | undefined;
+  /** Problem matchers named by owner, so each test reads only its own diagnostics. */
+  const owner = (what: string) => `mc-test-${what}-${id}`;
+
+  const tasksJson = () => ({
+    version: '2.0.0',
+    tasks: [
+      {
+        type: 'isolatedShell', label: `mc ls ${id}`, command: 'ls',
+        problemMatcher: {
+          owner: owner('ls'), fileLocation: ['relative', '${workspaceFolder}'], severity: 'info',
+          pattern: { regexp: '(marker-[0-9a-f]+\\.txt)', file: 1, message: 1, kind: 'file' },
+        },
+      },
+      {
+        // Its cwd, and its PID in the container's namespace (1: it is the container's PID 1, not a host process).
+        type: 'isolatedShell', label: `mc pid ${id}`, command: 'echo "$PWD: pid $$"',
+        problemMatcher: {
+          owner: owner('pid'), fileLocation: 'absolute', severity: 'info',
+          pattern: { regexp: '^(/\\S*): (pid \\d+)', file: 1, message: 2, kind: 'file' },
+        },
+      },
+      { type: 'isolatedShell', label: `mc fail ${id}`, command: "sh -c 'exit 3'" },
+    ],
+  });
+
+  before(async () => {
+    assert.ok(rootfs && existsSync(join(rootfs, 'bin', 'sh')), 'MINI_CONTAINERS_TEST_ROOTFS must name a BusyBox rootfs (the test runners set it)');
+    const workspace = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(workspace, 'the runner opens a workspace folder');
+    folder = workspace.uri.fsPath;
+    previousRootfs = config().inspect<string>('rootfs')?.globalValue;
+    await config().update('rootfs', rootfs, vscode.ConfigurationTarget.Global);
+    writeFileSync(join(folder, marker), 'a file only the workspace has\n');
+    made.push(join(folder, marker));
+    assert.ok(!existsSync(join(folder, '.vscode')), `${folder}/.vscode exists already: not this suite's to replace`);
+    mkdirSync(join(folder, '.vscode'));
+    made.push(join(folder, '.vscode'));
+    writeFileSync(join(folder, '.vscode', 'tasks.json'), JSON.stringify(tasksJson(), null, 2));
+  });
+
+  after(async () => {
+    for (const terminal of vscode.window.terminals) if (terminal.name.includes(id)) terminal.dispose();
+    for (const path of made.reverse()) rmSync(path, { recursive: true, force: true });
+    made = [];
+    await config().update('rootfs', previousRootfs, vscode.ConfigurationTarget.Global);
+  });
+
+  /** The task of tasks.json labelled `label`, once VS Code has read the file. */
+  async function configured(label: string): Promise<vscode.Task> {
+    let found: vscode.Task | undefined;
+    const deadline = Date.now() + 15_000;
+    while (!found) {
+      found = (await vscode.tasks.fetchTasks({ type: 'isolatedShell' })).find((t) => t.name === label);
+      if (!found && Date.now() > deadline) throw new Error(`VS Code did not offer the task "${label}" of ${folder}/.vscode/tasks.json`);
+      if (!found) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return found;
+  }
+
+  /** Runs the task and resolves with the exit code VS Code reports for it. */
+  async function run(task: vscode.Task): Promise<number | undefined> {
+    let listener: vscode.Disposable | undefined;
+    const ended = new Promise<number | undefined>((resolve) => {
+      listener = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name === task.name) resolve(e.exitCode);
+      });
+    });
+    try {
+      await vscode.tasks.executeTask(task);
+      return await Promise.race([
+        ended,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`"${task.name}" did not end within 30 s`)), 30_000)),
+      ]);
+    } finally {
+      listener?.dispose();
+    }
+  }
+
+  it('`ls` runs in a container on the workspace: it lists the workspace\'s files, and exits 0', async () => {
+    const task = await configured(`mc ls ${id}`);
+    assert.equal(task.definition.type, 'isolatedShell');
+    assert.equal(await run(task), 0);
+    // The problem matcher read the task's output as VS Code received it: the marker file listed by ls.
+    const found = await waitFor(`a problem for ${marker} from the ls task's output`,
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(join(folder, marker))).find((d) => d.message === marker), 5_000);
+    assert.equal(found.message, marker);
+  });
+
+  it('its command is PID 1 of a new PID namespace, in the workspace folder', async () => {
+    assert.equal(await run(await configured(`mc pid ${id}`)), 0);
+    const found = await waitFor('a problem from the pid task\'s output',
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(folder)).find((d) => d.message.startsWith('pid ')), 5_000);
+    assert.equal(found.message, 'pid 1', `the task's shell is not PID 1 of its own namespace (${found.message})`);
+  });
+
+  it('a failing command (sh -c \'exit 3\') reaches VS Code as exit code 3', async () => {
+    assert.equal(await run(await configured(`mc fail ${id}`)), 3);
+  });
+
+  it('leaves no container behind once its tasks ended', async () => {
+    const ours = () => (existsSync(REGISTRY) ? readdirSync(REGISTRY) : [])
+      .map((f) => Number(f.split('-')[0])).filter((pid) => alive(pid) && rootIs(pid, rootfs));
+    await waitFor('every task container to end', () => ours().length === 0 || undefined, 5_000);
+  });
+});
+
+/** Whether a host process's root folder is `dir` (same device and inode: bubblewrap pivots into the rootfs). */
+function rootIs(pid: number, dir: string): boolean {
+  try {
+    const root = statSync(`/proc/${pid}/root`);
+    const target = statSync(dir);
+    return root.dev === target.dev && root.ino === target.ino;
+  } catch {
+    return false;
+  }
+}
