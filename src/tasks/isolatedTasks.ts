@@ -59,7 +59,10 @@ async function startTaskTerminal(
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
     const own = typeof scope === 'object' ? folders.find((f) => f.uri.toString() === scope.uri.toString()) : undefined;
     const workspaceFolders = [...(own ? [own] : []), ...folders.filter((f) => f !== own)].map((f) => f.uri.fsPath);
-    const start = taskStart(parsed, { workspaceFolders, home: os.homedir(), base: readStartOptions(log) }, t);
+    // The task's own folder is its cwd, as in a shell task, when the settings bind the workspace in at all.
+    const settings = readStartOptions(log);
+    const base = own && settings.workdir !== undefined ? { ...settings, workdir: own.uri.fsPath } : settings;
+    const start = taskStart(parsed, { workspaceFolders, home: os.homedir(), base }, t);
     const rootfs = start.rootfs ?? (await resolveRootfs(log));
     if (!rootfs) return new MessagePty(t('The task "{0}" did not run: no root filesystem was chosen.', name));
     log.info(`[task] ${name}: ${start.command.join(' ')} in a container on ${rootfs}`);
