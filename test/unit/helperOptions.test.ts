@@ -10,18 +10,18 @@ import { buildStartArgs } from '../../src/core/helper/helperProtocol';
 const projectRoot = path.resolve(__dirname, '..', '..', '..');
 const partsDir = path.join(projectRoot, 'src', 'helper', 'parts');
 
-interface Row { flag: string; value: string; delegated: string; validator: string; rest: string }
+interface Row { flag: string; value: string; delegated: string; repeat: string; validator: string; rest: string }
 
-/** The rows of START_OPTIONS, as the helper's parse_options reads them (five words, then the rest). */
+/** The rows of START_OPTIONS, as the helper's parse_options reads them (six words, then the rest). */
 function optionRows(): Row[] {
   const source = fs.readFileSync(path.join(partsDir, '30-options.sh'), 'utf8');
   const table = /^readonly START_OPTIONS='([^']*)'$/m.exec(source);
   assert.ok(table, 'START_OPTIONS is a single-quoted constant');
   return table[1].split('\n').map((line) => {
-    const row = /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line);
-    assert.ok(row, `a row of five columns: ${line}`);
-    const [, flag, value, delegated, validator, rest] = row;
-    return { flag, value, delegated, validator, rest };
+    const row = /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line);
+    assert.ok(row, `a row of six columns: ${line}`);
+    const [, flag, value, delegated, repeat, validator, rest] = row;
+    return { flag, value, delegated, repeat, validator, rest };
   });
 }
 
@@ -31,6 +31,7 @@ describe('the helper\'s options table', () => {
   it('has a row for every flag the extension can pass to start', () => {
     const args = buildStartArgs({
       rootfs: '/r', name: 'n', hostname: 'h', statusFile: '/s', privileged: true, init: true, command: ['/bin/true'],
+      binds: [{ source: '/a' }, { source: '/b', dest: '/c', readOnly: true }], workdir: '/a',
     });
     const flags = args.slice(1, args.indexOf('--')).filter((a) => a.startsWith('--'));
     assert.deepEqual(flags.filter((f) => !rows.some((r) => r.flag === f)), []);
@@ -43,6 +44,7 @@ describe('the helper\'s options table', () => {
       assert.match(row.flag, /^--[a-z][a-z-]*$/, row.flag);
       assert.match(row.value, /^(-|[A-Z]+)$/, `${row.flag}: value`);
       assert.match(row.delegated, /^(yes|no)$/, `${row.flag}: delegated`);
+      assert.match(row.repeat, /^(yes|no)$/, `${row.flag}: repeat`);
       assert.match(helper, new RegExp(`^${row.validator}\\(\\) \\{`, 'm'), `${row.flag}: its validator ${row.validator} is defined`);
       assert.ok(row.rest.split(/\s{2,}/).length >= 2 && row.rest.length > 30, `${row.flag}: what it becomes and why`);
     }
@@ -51,6 +53,11 @@ describe('the helper\'s options table', () => {
 
   it('refuses when delegated exactly what only root itself may choose', () => {
     assert.deepEqual(rows.filter((r) => r.delegated === 'no').map((r) => r.flag).sort(), ['--privileged', '--status-file']);
+  });
+
+  it('lets --bind be given several times, and not --rootfs, --name or --workdir', () => {
+    const repeat = (flag: string) => rows.find((r) => r.flag === flag)?.repeat;
+    assert.deepEqual(['--bind', '--rootfs', '--name', '--workdir'].map(repeat), ['yes', 'no', 'no', 'no']);
   });
 
   it('is the usage the helper prints, flag for flag', () => {

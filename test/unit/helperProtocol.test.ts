@@ -42,6 +42,13 @@ describe('buildStartArgs', () => {
       ['start', '--rootfs', '/r', '--privileged', '--init', '--', '/bin/true']);
     assert.deepEqual(buildStartArgs({ rootfs: '/r', privileged: false, init: false }), ['start', '--rootfs', '/r']);
   });
+  it('passes each bind as SRC[:DEST][:ro], in order, and the workdir', () => {
+    assert.deepEqual(buildStartArgs({
+      rootfs: '/r', binds: [{ source: '/w s' }, { source: '/a', dest: '/b', readOnly: true }, { source: '/c', dest: '/c', readOnly: false }],
+      workdir: '/w s', command: ['pwd'],
+    }), ['start', '--rootfs', '/r', '--bind', '/w s', '--bind', '/a:/b:ro', '--bind', '/c', '--workdir', '/w s', '--', 'pwd']);
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', workdir: '/' }), ['start', '--rootfs', '/r', '--workdir', '/']);
+  });
   it('leaves out what is not given, and the command when empty', () => {
     assert.deepEqual(buildStartArgs({ rootfs: '/r', command: [] }), ['start', '--rootfs', '/r']);
   });
@@ -51,6 +58,15 @@ describe('buildStartArgs', () => {
     ['a bad name', { rootfs: '/r', name: 'a b' }, /Invalid container name/],
     ['a bad hostname', { rootfs: '/r', hostname: '-h' }, /Invalid hostname/],
     ['a relative status file', { rootfs: '/r', statusFile: 's' }, /status file/],
+    ['a relative bind source', { rootfs: '/r', binds: [{ source: 'ws' }] }, /absolute host path/],
+    ['a relative bind destination', { rootfs: '/r', binds: [{ source: '/ws', dest: 'ws' }] }, /absolute path/],
+    ['a bind destination climbing out', { rootfs: '/r', binds: [{ source: '/ws', dest: '/a/../../etc' }] }, /"\.\."/],
+    ['a bind destination with "."', { rootfs: '/r', binds: [{ source: '/ws', dest: '/a/./b' }] }, /"\."/],
+    ['a bind destination of /', { rootfs: '/r', binds: [{ source: '/ws', dest: '/' }] }, /own root/],
+    ['a bind destination under /proc', { rootfs: '/r', binds: [{ source: '/ws', dest: '/proc/sys' }] }, /\/proc and \/dev/],
+    ['a bind destination with a control character', { rootfs: '/r', binds: [{ source: '/ws', dest: '/w\x1b' }] }, /control/],
+    ['a bind path with ":"', { rootfs: '/r', binds: [{ source: '/a:b' }] }, /":"/],
+    ['a relative workdir', { rootfs: '/r', workdir: 'ws' }, /working directory/],
   ];
   for (const [title, request, message] of refusals) {
     it(`refuses ${title}`, () => assert.throws(() => buildStartArgs(request), message));

@@ -41,23 +41,50 @@ export interface StartRequest {
   init?: boolean;
   /** Program and arguments run as PID 1; /bin/sh when empty. */
   command?: readonly string[];
-  // --- binds engineer's fields (minimal here for tasks; their branch has the full validation and the helper flags)
-  /** Host folders or files bound in, each `--bind SRC[:DEST][:ro]`. */
+  /** Host folders or files bound inside, in order (repeated `--bind SRC[:DEST][:ro]`). */
   binds?: readonly BindSpec[];
-  /** The command's working folder inside (`--workdir DIR`). */
+  /** COMMAND's working directory inside (`--workdir DIR`); / when omitted. */
   workdir?: string;
-  // --- network engineer's field (minimal here for tasks)
+  // --- network engineer's fields (minimal here, from the tasks branch: the network branch owns their checks)
   /** `--network host|none|private`. */
   network?: 'host' | 'none' | 'private';
   /** Host 127.0.0.1:hostPort → port inside, each `--publish HOSTPORT:PORT`. */
   publish?: readonly { hostPort: number; port: number }[];
 }
 
-/** A host path bound into the container: SRC, DEST inside (default SRC), read-only or not. */
+/** One `--bind`: a host folder or file seen inside the container. */
 export interface BindSpec {
+  /** Absolute host path (links followed, once, when the container starts). */
   source: string;
+  /** Absolute path inside; `source` when omitted. */
   dest?: string;
+  /** Mounted read-only (`:ro`); the helper requires it under sudo or pkexec. */
   readOnly?: boolean;
+}
+
+/** Why `path` cannot be a DEST or --workdir inside the container (as the helper's check_inside_path), or undefined. */
+export function insidePathProblem(path: string, t: Localize = english): string | undefined {
+  if (!path.startsWith('/')) return t('it must be an absolute path');
+  if (path === '/') return t('it is /, the container\'s own root');
+  if (`${path}/`.split('/').slice(1, -1).some((part) => part === '' || part === '.' || part === '..')) {
+    return t('it has an empty, "." or ".." component');
+  }
+  if (CONTROL.test(path)) return t('it contains control characters');
+  return undefined;
+}
+
+/** The `--bind` word of `bind`, after the helper's own checks; throws an Error saying what to fix. */
+export function bindArgument(bind: BindSpec, t: Localize = english): string {
+  const { source, dest = bind.source, readOnly } = bind;
+  if (!source.startsWith('/')) throw new Error(t('A folder to mount must be an absolute host path: {0}', source));
+  if (CONTROL.test(source)) throw new Error(t('A folder to mount contains control characters: {0}', source));
+  if (source.includes(':') || dest.includes(':')) throw new Error(t('A mount\'s paths may not contain ":": {0}', `${source}:${dest}`));
+  const problem = insidePathProblem(dest, t);
+  if (problem) throw new Error(t('Cannot mount {0} at {1}: {2}.', source, dest, problem));
+  if (dest === '/proc' || dest.startsWith('/proc/') || dest === '/dev' || dest.startsWith('/dev/')) {
+    throw new Error(t('Cannot mount {0} at {1}: /proc and /dev are the container\'s own.', source, dest));
+  }
+  return `${source}${dest === source ? '' : `:${dest}`}${readOnly ? ':ro' : ''}`;
 }
 
 const NETWORKS: readonly string[] = ['host', 'none', 'private'];
@@ -85,15 +112,11 @@ export function buildStartArgs(request: StartRequest, t: Localize = english): st
   }
   if (privileged) args.push('--privileged');
   if (init) args.push('--init');
-  // --- binds and network (minimal here for tasks: the binds and network branches own these checks)
-  for (const bind of binds ?? []) {
-    for (const p of bind.dest === undefined ? [bind.source] : [bind.source, bind.dest]) {
-      if (!p.startsWith('/') || CONTROL.test(p) || p.includes(':')) throw new Error(t('A bind path must be absolute, without ":" or control characters: {0}', p));
-    }
-    args.push('--bind', [bind.source, ...(bind.dest === undefined ? [] : [bind.dest]), ...(bind.readOnly ? ['ro'] : [])].join(':'));
-  }
+  if ((binds?.length ?? 0) > 64) throw new Error(t('At most 64 folders can be mounted in a container.'));
+  for (const bind of binds ?? []) args.push('--bind', bindArgument(bind, t));
   if (workdir !== undefined) {
-    if (!workdir.startsWith('/') || CONTROL.test(workdir)) throw new Error(t('The working folder must be an absolute path: {0}', workdir));
+    const problem = insidePathProblem(workdir, t);
+    if (problem && workdir !== '/') throw new Error(t('Invalid working directory {0}: {1}.', workdir, problem));
     args.push('--workdir', workdir);
   }
   if (network !== undefined) {

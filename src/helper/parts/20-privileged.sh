@@ -359,3 +359,76 @@ make_store_rootfs() {
   fi
   printf '%s\n' "$target"
 }
+
+# ASKED BY: `start --bind SRC[:DEST][:ro]` (each bind; in every mode, so one code path binds), run in place of
+# bwrap: perl -T -e "$OPEN_BINDS" -- DELEGATED CALLER COUNT COMMAND... [rw|ro SRC DEST]... (COUNT triples, last),
+# where COMMAND is the chain that ends in bwrap, whose argv holds the word --mc-binds where the binds go.
+# SAFE: each SRC is resolved ONCE, by root, to a descriptor (O_PATH, following links: nothing is opened for I/O, so
+# a FIFO cannot block it and no device's open runs); bwrap binds that descriptor (--bind-fd / --ro-bind-fd, the
+# mount's source is /proc/self/fd/N), never the path again, and closes it before COMMAND. Only a folder or a
+# regular file is bound. Delegated, before bwrap runs, a child of this perl becomes the caller (groups, gid, uid:
+# setuid(2) in place, no exec, so the kernel marks it non-dumpable and the caller can neither ptrace it nor open
+# its /proc/PID/fd) and checks, for every bind: (a) its own walk of SRC, with the caller's rights, lands on the
+# descriptor's device and inode (a SRC swapped before root's open fails here; after it, it changes nothing bound);
+# (b) the caller may read the descriptor's inode (access(2) on /proc/self/fd/N), and search it if a folder;
+# (c) a folder is the caller's own: a bound folder exposes its whole subtree to the container's root (host uid 0),
+# whose rights do not stop at the modes of what lies beneath. The binds are read-only (the options refuse
+# others: a setuid-root file written there would be root's on the host), and each DEST's first folder is a fresh
+# tmpfs (build_bwrap_args), so every mount point bwrap creates as root lies in it, never through a link that the
+# rootfs (written by an earlier container's root) holds. The word --mc-binds is replaced only at its first place:
+# before it, bwrap's argv holds only constants and the resolved rootfs (absolute); DESTs were validated.
+# O_PATH is 010000000 on x86 and arm64, the only architectures the seccomp filter knows.
+# shellcheck disable=SC2016 # perl's variables, not the shell's
+readonly OPEN_BINDS='use strict; use warnings; use Fcntl qw(F_SETFD S_ISDIR S_ISREG); use POSIX ();
+$ENV{PATH} = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+delete @ENV{qw(IFS CDPATH ENV BASH_ENV)};
+sub fail { print STDERR "container-helper: $_[0]\n"; exit 125 }
+sub clean { $_[0] =~ /^(.*)$/s; return $1 }
+my ($delegated, $caller, $count) = map { /^([0-9]+)$/ ? $1 : fail("open-binds: not a number: $_") } splice(@ARGV, 0, 3);
+($count >= 1 && @ARGV > 3 * $count) or fail("open-binds: $count binds expected");
+my @triples = splice(@ARGV, -3 * $count);
+my @binds;
+while (@triples) {
+  my ($access, $src, $dest) = map { clean($_) } splice(@triples, 0, 3);
+  my $fh;
+  sysopen($fh, $src, 010000000) or fail($delegated ? "--bind $src does not exist or you cannot reach it" : "--bind $src cannot be opened: $!");
+  my @st = stat($fh) or fail("--bind $src cannot be read: $!");
+  S_ISDIR($st[2]) || S_ISREG($st[2]) or fail("--bind $src is neither a folder nor a regular file");
+  fcntl($fh, F_SETFD, 0) or fail("--bind $src: $!");
+  push @binds, { access => $access, src => $src, dest => $dest, fh => $fh, fd => fileno($fh), dev => $st[0], ino => $st[1], dir => S_ISDIR($st[2]), uid => $st[4] };
+}
+if ($delegated) {
+  my $pid = fork() // fail("cannot fork: $!");
+  if ($pid == 0) {
+    my @pw = getpwuid($caller) or fail("uid $caller has no user account");
+    my ($user, $gid) = (clean($pw[0]), clean($pw[3]));
+    my @groups = ($gid);
+    setgrent();
+    while (my @gr = getgrent()) { push @groups, clean($gr[2]) if grep { $_ eq $user } split(/ /, $gr[3]) }
+    endgrent();
+    $) = join(" ", $gid, @groups);
+    POSIX::setgid($gid) or fail("cannot become gid $gid: $!");
+    POSIX::setuid($caller) or fail("cannot become uid $caller: $!");
+    ($< == $caller && $> == $caller && $( == $gid) or fail("cannot become uid $caller");
+    for my $b (@binds) {
+      my ($src, $fd) = ($b->{src}, $b->{fd});
+      my @mine = stat($src);
+      (@mine && $mine[0] == $b->{dev} && $mine[1] == $b->{ino}) or fail("--bind $src does not exist or you cannot reach it");
+      POSIX::access("/proc/self/fd/$fd", POSIX::R_OK()) or fail("--bind $src: you cannot read it");
+      if ($b->{dir}) {
+        POSIX::access("/proc/self/fd/$fd", POSIX::X_OK()) or fail("--bind $src: you cannot enter it");
+        $b->{uid} == $caller or fail("--bind $src is a folder you do not own: under sudo or pkexec only your own folders can be bound (the container'"'"'s root could read all that lies beneath)");
+      }
+      $b->{access} eq "ro" or POSIX::access("/proc/self/fd/$fd", POSIX::W_OK()) or fail("--bind $src: you cannot write it");
+    }
+    exit 0;
+  }
+  waitpid($pid, 0) == $pid or fail("cannot wait for the check of the binds");
+  $? == 0 or exit 125;
+}
+my @words = map { ($_->{access} eq "ro" ? "--ro-bind-fd" : "--bind-fd", $_->{fd}, $_->{dest}) } @binds;
+my ($at) = grep { $ARGV[$_] eq "--mc-binds" } 0 .. $#ARGV;
+defined $at or fail("open-binds: no place for the binds");
+splice(@ARGV, $at, 1, @words);
+@ARGV = map { clean($_) } @ARGV;
+exec { $ARGV[0] } @ARGV or fail("cannot run $ARGV[0]: $!");'

@@ -2,16 +2,20 @@
 # --- the options of `start`: one row each ------------------------------------------------------------------------
 # A new flag is a row here, a validator below (which sets the variable build_bwrap_args reads), its bwrap words
 # there, and, only where root does something new for it, one privileged operation in 20-privileged.sh.
-#   FLAG          VALUE  DELEGATED  VALIDATOR           BECOMES (bwrap words)                          WHY / refusal
-# The last column says why the flag exists, and for a flag refused when delegated, why it is refused. A unit test
+#   FLAG          VALUE  DELEGATED  REPEAT  VALIDATOR           BECOMES (bwrap words)                          WHY / refusal
+# REPEAT: "yes" for a flag that may be given several times (each call of its validator adds one), "no" for one
+# refused when given twice. The last column says why the flag exists, and for a flag refused when delegated, why
+# it is refused. A unit test
 # (test/unit/helperOptions.test.ts) checks that every flag the extension passes is a row, and every row documented.
 # shellcheck disable=SC2016 # text, not expansions
-readonly START_OPTIONS='--rootfs      DIR    yes  rootfs_option       --bind DIR /                                   the root filesystem; delegated, only $STORE/NAME
---name        NAME   yes  name_option         (none: the record and the status file name)    names the container in the view
---hostname    NAME   yes  hostname_option     --hostname NAME --setenv HOSTNAME NAME         the UTS namespace host name, NAME by default
---status-file FILE   no   status_file_option  (none: status lines, --json-status-fd 3)       delegated, the status file is /run/mini-containers/UID/NAME.status, as root writes only in its own folders
---privileged  -      no   privileged_option   --cap-add ALL, no --seccomp, no /proc masks    only root itself may keep every capability
---init        -      yes  init_option         --ro-bind /bin/busybox /dev/busybox-init       a PID 1 that reaps orphans and forwards HUP, INT, TERM'
+readonly START_OPTIONS='--rootfs      DIR    yes  no  rootfs_option       --bind DIR /                                   the root filesystem; delegated, only $STORE/NAME
+--name        NAME   yes  no  name_option         (none: the record and the status file name)    names the container in the view
+--hostname    NAME   yes  no  hostname_option     --hostname NAME --setenv HOSTNAME NAME         the UTS namespace host name, NAME by default
+--status-file FILE   no   no  status_file_option  (none: status lines, --json-status-fd 3)       delegated, the status file is /run/mini-containers/UID/NAME.status, as root writes only in its own folders
+--privileged  -      no   no  privileged_option   --cap-add ALL, no --seccomp, no /proc masks    only root itself may keep every capability
+--init        -      yes  no  init_option         --ro-bind /bin/busybox /dev/busybox-init       a PID 1 that reaps orphans and forwards HUP, INT, TERM
+--bind        SPEC   yes  yes bind_option         --bind-fd N DEST | --ro-bind-fd N DEST         SPEC is SRC[:DEST][:ro]: a host folder or file at DEST (default SRC); bound by a descriptor opened once (open_binds), delegated only what the caller reaches, read-only, under a fresh tmpfs
+--workdir     DIR    yes  no  workdir_option      --chdir DIR                                    the working directory of COMMAND inside, / by default'
 
 rootfs_option() {
   [ "$delegated" = 0 ] || require_store_text "$1"
@@ -32,8 +36,59 @@ privileged_option() {
 }
 init_option() { with_init=1; }
 
+# Top-level folders of the host's system, refused as a DEST's first folder when delegated: their place in the
+# rootfs gets a fresh tmpfs (open_binds), which would hide the container's own programs and libraries.
+readonly SYSTEM_TOPS=' bin sbin lib lib32 lib64 libx32 usr etc dev proc sys run var root boot '
+# Sets bind_dest_error when $1 is no DEST (or --workdir) a container may have: absolute, no ".", ".." or empty
+# component, no control characters, not /.
+check_inside_path() {
+  bind_dest_error=''
+  case "$1" in
+    /) bind_dest_error='is /, the container'"'"'s own root' ;;
+    /*) ;;
+    *) bind_dest_error='must be an absolute path' ;;
+  esac
+  case "$1/" in
+    *//*|*/./*|*/../*) bind_dest_error=${bind_dest_error:-'has an empty, "." or ".." component'} ;;
+  esac
+  if has_control_chars "$1"; then bind_dest_error=${bind_dest_error:-'contains control characters'}; fi
+  [ -z "$bind_dest_error" ]
+}
+# --bind SRC[:DEST][:ro], repeatable: each adds one line "rw|ro<TAB>SRC<TAB>DEST" to binds (a tab cannot be in
+# either: control characters are refused). A path holding ":" cannot be bound.
+bind_option() {
+  spec=$1 access=rw
+  case "$spec" in *:ro) access=ro spec=${spec%:ro} ;; esac
+  src=${spec%%:*}
+  dest=$src
+  case "$spec" in *:*) dest=${spec#*:} ;; esac
+  case "$dest" in *:*) die "--bind takes SRC[:DEST][:ro], and neither path may contain ':': $1" ;; esac
+  case "$src" in
+    /*) ;;
+    '') die "--bind has no SRC: give SRC[:DEST][:ro], SRC an absolute host path" ;;
+    *) die "--bind SRC must be an absolute host path, got a relative one: $src" ;;
+  esac
+  has_control_chars "$src" && die "--bind SRC contains control characters; rename it"
+  check_inside_path "$dest" || die "--bind DEST $bind_dest_error: $dest"
+  case "$dest/" in /proc/*|/dev/*) die "--bind DEST may not be under /proc or /dev (the container's own): $dest" ;; esac
+  if [ "$delegated" = 1 ]; then
+    dest_top=${dest#/}
+    dest_top=${dest_top%%/*}
+    case "$SYSTEM_TOPS" in *" $dest_top "*) die "--bind DEST under /$dest_top is refused under sudo or pkexec: its first folder gets a fresh tmpfs, which would hide the container's /$dest_top; choose another DEST (e.g. /mnt/...)" ;; esac
+    [ "$access" = ro ] || die "--bind $src must be read-only (:ro) under sudo or pkexec: what the container's root (host uid 0) writes there stays root's on the host, setuid bits included; bind it writable in a rootless shell"
+  fi
+  bind_count=$((bind_count + 1))
+  [ "$bind_count" -le 64 ] || die "--bind is given more than 64 times"
+  binds="$binds$access	$src	$dest
+"
+}
+workdir_option() {
+  [ "$1" = / ] || check_inside_path "$1" || die "--workdir $bind_dest_error: $1"
+  workdir=$1
+}
+
 # Reads the options in "$@" by the table, calling each row's validator; sets consumed to the number of words
-# read (COMMAND and its arguments follow). Every option is given at most once. Each validator refuses control
+# read (COMMAND and its arguments follow). An option whose REPEAT is no is given at most once. Each validator refuses control
 # characters in its value, saying first what else is wrong with it (a relative path, a name's alphabet).
 parse_options() {
   consumed=0 seen=' '
@@ -44,13 +99,15 @@ parse_options() {
       *) return 0 ;;
     esac
     row=''
-    while read -r flag value allowed validator why; do
+    while read -r flag value allowed repeat validator why; do
       if [ "$flag" = "$1" ]; then row=$flag; break; fi
     done <<EOF
 $START_OPTIONS
 EOF
     [ -n "$row" ] || die "unknown flag: $1 (see the usage in the helper's header)"
-    case "$seen" in *" $1 "*) die "$1 given twice" ;; esac
+    if [ "$repeat" != yes ]; then
+      case "$seen" in *" $1 "*) die "$1 given twice" ;; esac
+    fi
     seen="$seen$1 "
     if [ "$delegated" = 1 ] && [ "$allowed" != yes ]; then
       die "$1 is refused under sudo or pkexec: $why"

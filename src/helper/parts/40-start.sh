@@ -147,18 +147,55 @@ build_bwrap_args() {
   # --block-fd 5: the sandbox waits, before it execs COMMAND, for the byte this helper writes once it has noted
   # PID 1's identity (fd 5 is the release FIFO opened read-write: no end-of-file can release it, even if this
   # helper dies; nobody else reads it).
-  set -- --bind "$rootfs" / --proc /proc --dev /dev --unshare-pid --unshare-ipc --unshare-uts --hostname "$host_name" \
-    --die-with-parent --json-status-fd 3 --block-fd 5 --chdir / --unsetenv "MC_HELPER_$$_" --clearenv \
+  set -- --proc /proc --dev /dev --unshare-pid --unshare-ipc --unshare-uts --hostname "$host_name" \
+    --die-with-parent --json-status-fd 3 --block-fd 5 --chdir "$workdir" --unsetenv "MC_HELPER_$$_" --clearenv \
     --setenv PATH "$SAFE_PATH" --setenv HOME /root --setenv TERM "${TERM:-xterm-256color}" --setenv HOSTNAME "$host_name" "$@"
+  # The binds' words, once open_binds has their descriptors, replace --mc-binds (see OPEN_BINDS), on the rootfs.
+  # Delegated, first a fresh tmpfs on each DEST's first folder (once each): the mount points are made in it.
+  if [ -n "$binds" ]; then
+    set -- --mc-binds "$@"
+    if [ "$delegated" = 1 ]; then
+      tops=' '
+      while IFS='	' read -r _ _ dest; do
+        [ -n "$dest" ] || continue
+        dest_top=${dest#/}
+        dest_top=/${dest_top%%/*}
+        case "$tops" in *" $dest_top "*) continue ;; esac
+        tops="$tops$dest_top "
+        set -- --tmpfs "$dest_top" "$@"
+      done <<BINDS
+$binds
+BINDS
+    fi
+  fi
+  set -- --bind "$rootfs" / "$@"
   start_bwrap "$@"
 }
 
+# Delegated, no DEST may be another's or lie inside it: bwrap would create that mount point, as root, inside the
+# caller's folder bound first, following the links the caller planted there.
+check_nested_binds() {
+  while IFS='	' read -r _ _ outer; do
+    [ -n "$outer" ] || continue
+    count=0
+    while IFS='	' read -r _ _ inner; do
+      case "$inner/" in "$outer"/*) count=$((count + 1)) ;; esac
+    done <<BINDS
+$binds
+BINDS
+    [ "$count" = 1 ] || die "--bind DEST $outer holds another bind's DEST (or is given twice): under sudo or pkexec binds may not nest"
+  done <<BINDS
+$binds
+BINDS
+}
+
 start() {
-  rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0
+  rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0 binds='' bind_count=0 workdir=/
   find_caller
   parse_options "$@"
   shift "$consumed"
   case "$seen" in *" --rootfs "*) ;; *) die "--rootfs DIR is required" ;; esac
+  [ "$delegated" = 0 ] || [ -z "$binds" ] || check_nested_binds
   find_leaked_fds
   case "$0" in */*) self_dir=${0%/*} ;; *) self_dir=. ;; esac
   cd -P -- "$self_dir" 2>/dev/null || die "cannot find the helper's own folder from $0"
@@ -241,6 +278,17 @@ start_bwrap() {
   # A job started with & has SIGINT and SIGQUIT ignored, and the caller may have ignored others: every process
   # of the container would inherit that (Ctrl+C would not stop a command there). env resets every signal.
   set -- env --default-signal -- "$@"
+  # The binds: perl opens each SRC (delegated, checks it as the caller), then runs the rest (OPEN_BINDS); their
+  # triples come last, where perl takes them from.
+  if [ -n "$binds" ]; then
+    command -v perl >/dev/null 2>&1 || die "--bind needs perl (perl-base): apt-get install perl-base"
+    while IFS='	' read -r access src dest; do
+      [ -z "$dest" ] || set -- "$@" "$access" "$src" "$dest"
+    done <<BINDS
+$binds
+BINDS
+    set -- perl -T -e "$OPEN_BINDS" -- "$delegated" "$caller" "$bind_count" "$@"
+  fi
   if [ "$privileged" = 0 ]; then
     "$@" 3> "$control" 8<&- <&4 4<&- 9< "$self_dir/seccomp.bpf" &
   else
@@ -296,7 +344,8 @@ start_bwrap() {
   wait "$monitor" || code=$?
   monitor=''
   if [ -z "$start_time" ]; then
-    printf 'container-helper: bubblewrap could not start the container (its message is above)\n' >&2
+    # 125: the binds' opener refused, and said why in its own line.
+    [ "$code" = "$EXIT_HELPER" ] || printf 'container-helper: bubblewrap could not start the container (its message is above)\n' >&2
     code=$EXIT_HELPER
   elif [ "$running" = 0 ]; then
     # bwrap exits 1 when its exec of COMMAND fails (its message is above): then say why, with Docker's code.
