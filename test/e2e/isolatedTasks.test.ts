@@ -88,6 +88,7 @@ describe('isolatedShell tasks in a real VS Code (code-server + chromium)', { tim
       `ls listed the root filesystem, not the workspace:\n${lines.join('\n')}`);
     // VS Code says nothing of an exit code when the task succeeded.
     assert.ok(!lines.some((l) => /exit code/.test(l)), `a successful task reported an exit code:\n${lines.join('\n')}`);
+    assert.equal(await page.locator('.part.panel .single-terminal-tab .codicon-error').count(), 0, 'the tab of a successful task shows an error');
     assert.deepEqual(processesRootedIn(session!.rootfs), [], 'the task\'s container ended with its command');
   });
 
@@ -99,6 +100,8 @@ describe('isolatedShell tasks in a real VS Code (code-server + chromium)', { tim
     // custom execution: "failed to launch").
     assert.ok(lines.some((l) => /^\s*\*\s+The terminal process .*exit code: 3\)?\.?$/.test(l)), `VS Code did not report exit code 3:\n${lines.join('\n')}`);
     assert.ok(lines.some((l) => /\[Container \S+ exited with code 3\]/.test(l)), `the container's last line is missing:\n${lines.join('\n')}`);
+    // And the terminal's tab carries the failed task's error icon, as for a failed shell task.
+    await page.locator('.part.panel .single-terminal-tab .codicon-error').waitFor({ state: 'visible', timeout: 5_000 });
     assert.deepEqual(processesRootedIn(session!.rootfs), [], 'the task\'s container ended with its command');
   });
 });
