@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
-  ISOLATED_TASK_TYPE, commandLine, isolatedFromExisting, parseIsolatedTask, taskStart, type ExistingTask, type IsolatedTaskDefinition,
+  ISOLATED_TASK_TYPE, commandLine, isolatedFromExisting, namedProblemMatchers, parseIsolatedTask, taskStart, type ExistingTask, type IsolatedTaskDefinition,
 } from '../core/tasks/isolatedTask';
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import { makeTerminalOptions } from '../shells/isolatedShell';
@@ -129,8 +129,22 @@ async function runTaskIsolated(deps: Deps): Promise<void> {
   });
   if (!picked) return;
   deps.log.info(`[task] running "${picked.task.name}" isolated: ${picked.detail}`);
-  const task = isolatedTask(deps, { ...picked.definition }, picked.task.scope, t('{0} (isolated)', picked.task.name), picked.task.problemMatchers);
+  const task = isolatedTask(deps, { ...picked.definition }, picked.task.scope, t('{0} (isolated)', picked.task.name), problemMatchersOf(deps.log, picked.task));
   task.group = picked.task.group;
   task.presentationOptions = picked.task.presentationOptions;
   await vscode.tasks.executeTask(task);
+}
+
+/**
+ * The problem matchers of a workspace task: VS Code's API gives none for a task of tasks.json, so they are read from
+ * the folder's `tasks` configuration, the entry of the same label; inline ones cannot be carried (logged).
+ */
+function problemMatchersOf(log: vscode.LogOutputChannel, task: vscode.Task): string[] {
+  if (task.problemMatchers.length > 0) return task.problemMatchers;
+  const folder = typeof task.scope === 'object' ? task.scope.uri : undefined;
+  const entries = vscode.workspace.getConfiguration('tasks', folder).get<unknown[]>('tasks') ?? [];
+  const entry = entries.find((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && (e as Record<string, unknown>).label === task.name);
+  const { names, inline } = namedProblemMatchers(entry?.problemMatcher);
+  if (inline > 0) log.warn(`[task] "${task.name}": ${inline} inline problem matcher(s) of tasks.json cannot be carried to the isolated run; named ones can`);
+  return names;
 }

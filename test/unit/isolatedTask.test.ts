@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildStartArgs } from '../../src/core/helper/helperProtocol';
 import {
-  commandLine, isolatedFromExisting, parseIsolatedTask, parseMount, taskStart, type TaskStartContext,
+  commandLine, isolatedFromExisting, namedProblemMatchers, parseIsolatedTask, parseMount, taskStart, type TaskStartContext,
 } from '../../src/core/tasks/isolatedTask';
 
 const context: TaskStartContext = {
@@ -113,4 +113,15 @@ describe('isolatedFromExisting: the workspace\'s shell and npm tasks', () => {
 
 describe('commandLine', () => {
   it('quotes only what needs it', () => assert.equal(commandLine('ls', ['-l', '$HOME', '']), "ls -l '$HOME' ''"));
+});
+
+describe('namedProblemMatchers: what a tasks.json problemMatcher gives a task made by the extension', () => {
+  const cases: Array<[string, unknown, { names: string[]; inline: number }]> = [
+    ['none', undefined, { names: [], inline: 0 }],
+    ['a name', '$tsc', { names: ['$tsc'], inline: 0 }],
+    ['an empty list', [], { names: [], inline: 0 }],
+    ['names and an inline matcher', ['$tsc', { owner: 'x', pattern: { regexp: '.' } }, '$eslint-stylish'], { names: ['$tsc', '$eslint-stylish'], inline: 1 }],
+    ['an inline matcher alone', { owner: 'x' }, { names: [], inline: 1 }],
+  ];
+  for (const [what, value, expected] of cases) it(what, () => assert.deepEqual(namedProblemMatchers(value), expected));
 });

@@ -40,6 +40,10 @@ describe('isolatedShell tasks', function () {
         },
       },
       { type: 'isolatedShell', label: `mc fail ${id}`, command: "sh -c 'exit 3'" },
+      // A plain shell task, for "Run Task in Isolated Shell…": on the host its shell would not be PID 1. VS Code's
+      // API gives a fetched task no matchers: the extension reads their names from tasks.json (here VS Code's $go,
+      // FILE:LINE: MESSAGE); a Task an extension makes can take only named ones.
+      { type: 'shell', label: `mc shell ${id}`, command: `echo "shell-${id}.go:1: shell pid $$"; exit 4`, problemMatcher: '$go' },
     ],
   });
 
@@ -115,6 +119,37 @@ describe('isolatedShell tasks', function () {
 
   it('a failing command (sh -c \'exit 3\') reaches VS Code as exit code 3', async () => {
     assert.equal(await run(await configured(`mc fail ${id}`)), 3);
+  });
+
+  it('"Run Task in Isolated Shell…" runs a workspace shell task in a container, with its problem matcher and exit code', async () => {
+    const label = `mc shell ${id}`;
+    await configured(`mc ls ${id}`); // tasks.json has been read
+    // Answer the quick pick as a user picking the shell task (the extension shares this vscode API object).
+    const window = vscode.window as unknown as { showQuickPick: (items: readonly vscode.QuickPickItem[]) => Thenable<unknown> };
+    const original = window.showQuickPick;
+    let offered: string[] = [];
+    window.showQuickPick = async (items) => {
+      offered = (await items).map((i) => i.label);
+      return (await items).find((i) => i.label === label);
+    };
+    let listener: vscode.Disposable | undefined;
+    try {
+      const ended = new Promise<number | undefined>((resolve) => {
+        listener = vscode.tasks.onDidEndTaskProcess((e) => {
+          if (e.execution.task.name.startsWith(label)) resolve(e.exitCode);
+        });
+      });
+      await vscode.commands.executeCommand('miniContainers.runTaskIsolated');
+      assert.ok(offered.includes(label), `the shell task was not offered: ${offered.join(', ')}`);
+      assert.ok(!offered.includes(`mc ls ${id}`), 'an isolatedShell task was offered to be run isolated');
+      assert.equal(await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the isolated shell task did not end')), 30_000))]), 4);
+    } finally {
+      window.showQuickPick = original;
+      listener?.dispose();
+    }
+    const found = await waitFor('a problem from the isolated shell task\'s output',
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(join(folder, `shell-${id}.go`))).find((d) => d.message.startsWith('shell pid ')), 5_000);
+    assert.equal(found.message, 'shell pid 1', `the shell task did not run as PID 1 of a container (${found.message})`);
   });
 
   it('leaves no container behind once its tasks ended', async () => {

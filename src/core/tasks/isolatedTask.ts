@@ -129,3 +129,14 @@ export function isolatedFromExisting(task: ExistingTask): IsolatedTaskDefinition
   if ('commandLine' in task) return { type: ISOLATED_TASK_TYPE, command: task.commandLine };
   return { type: ISOLATED_TASK_TYPE, command: task.command, ...(task.args.length > 0 && { args: task.args }) };
 }
+
+/**
+ * The problem matchers a tasks.json entry names (`problemMatcher`: a name, or a list of names and inline
+ * matchers), which VS Code's API does not give for a fetched task. A Task made by an extension can take only
+ * names: `inline` counts the inline ones left out.
+ */
+export function namedProblemMatchers(problemMatcher: unknown): { names: string[]; inline: number } {
+  const all = Array.isArray(problemMatcher) ? problemMatcher : problemMatcher === undefined ? [] : [problemMatcher];
+  const names = all.filter((m): m is string => typeof m === 'string' && m.length > 0);
+  return { names, inline: all.length - names.length };
+}
