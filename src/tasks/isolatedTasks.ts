@@ -6,6 +6,7 @@ import {
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import { makeTerminalOptions } from '../shells/isolatedShell';
 import { readStartOptions } from '../shells/startOptions';
+import { readTasksJsonEntries } from '../settings';
 import type { Sessions } from '../sessions';
 import { inEnglish, t } from '../localize';
 
@@ -142,8 +143,7 @@ async function runTaskIsolated(deps: Deps): Promise<void> {
 function problemMatchersOf(log: vscode.LogOutputChannel, task: vscode.Task): string[] {
   if (task.problemMatchers.length > 0) return task.problemMatchers;
   const folder = typeof task.scope === 'object' ? task.scope.uri : undefined;
-  const entries = vscode.workspace.getConfiguration('tasks', folder).get<unknown[]>('tasks') ?? [];
-  const entry = entries.find((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && (e as Record<string, unknown>).label === task.name);
+  const entry = readTasksJsonEntries(folder).find((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && (e as Record<string, unknown>).label === task.name);
   const { names, inline } = namedProblemMatchers(entry?.problemMatcher);
   if (inline > 0) log.warn(`[task] "${task.name}": ${inline} inline problem matcher(s) of tasks.json cannot be carried to the isolated run; named ones can`);
   return names;
