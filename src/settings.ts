@@ -49,3 +49,13 @@ export function readTasksJsonEntries(folder: vscode.Uri | undefined): unknown[] 
   const entries = vscode.workspace.getConfiguration('tasks', folder).get<unknown>('tasks');
   return Array.isArray(entries) ? entries : [];
 }
+
+/** miniContainers.mountWorkspace and miniContainers.mounts: what a new isolated shell binds. */
+export function readMountSettings(): { mountWorkspace: boolean; mounts: string[] } {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const mounts = config.get<unknown>('mounts', []);
+  return {
+    mountWorkspace: config.get<boolean>('mountWorkspace', true) !== false,
+    mounts: Array.isArray(mounts) ? mounts.filter((m): m is string => typeof m === 'string' && m.trim() !== '') : [],
+  };
+}

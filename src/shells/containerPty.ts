@@ -14,6 +14,8 @@ export interface ContainerPtyOptions {
   launch: Launch;
   /** A line shown in yellow before anything runs, e.g. that the container is privileged. */
   warning?: string;
+  /** Dim lines after the banner (the folders bound). */
+  notes?: readonly string[];
   /** Folder where the helper creates the status file: private to this user, or (under sudo/pkexec) the helper's. */
   statusDir: string;
   statusFile: string;
@@ -49,8 +51,8 @@ export class ContainerPty extends HelperPty {
   private channel: ControlChannel | undefined;
 
   constructor(private readonly spec: ContainerPtyOptions) {
-    const { name, launch, warning, pty, log } = spec;
-    super({ name, file: launch.file, args: launch.args, banner: launch.banner, warning, pty, log, killAfterMs: KILL_AFTER_MS });
+    const { name, launch, warning, notes, pty, log } = spec;
+    super({ name, file: launch.file, args: launch.args, banner: launch.banner, warning, notes, pty, log, killAfterMs: KILL_AFTER_MS });
   }
 
   protected override starting(): void {

@@ -13,6 +13,8 @@ export interface HelperPtyOptions {
   readonly banner: string;
   /** A yellow line before the banner, e.g. that the container is privileged. */
   readonly warning?: string;
+  /** Dim lines after the banner, e.g. the folders bound and whose files made there are. */
+  readonly notes?: readonly string[];
   readonly pty: typeof NodePty;
   readonly log: vscode.LogOutputChannel;
   /** After the SIGHUP that closing the terminal sends: SIGKILL when the process still runs this many ms later. */
@@ -42,9 +44,10 @@ export class HelperPty implements vscode.Pseudoterminal, vscode.Disposable {
   constructor(protected readonly options: HelperPtyOptions) {}
 
   open(dimensions: vscode.TerminalDimensions | undefined): void {
-    const { file, args, log, name, warning, banner } = this.options;
+    const { file, args, log, name, warning, banner, notes = [] } = this.options;
     if (warning) this.writeLine(`\x1b[33m${warning}\x1b[0m`);
     this.writeLine(`\x1b[2m${banner}\x1b[0m`);
+    for (const note of notes) this.writeLine(`\x1b[2m${note}\x1b[0m`);
     log.info(`[terminal] ${name}: ${file} ${args.join(' ')}`);
     this.starting();
     let child: NodePty.IPty;

@@ -3,10 +3,13 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { PROFILE_ID } from '../contributionIds';
-import { buildStartArgs, containerName, isDelegated, planLaunch, privilegedStatusFile, type StartRequest } from '../core/helper/helperProtocol';
+import {
+  type BindSpec, buildStartArgs, containerName, isDelegated, type Launch, planLaunch, privilegedStatusFile, type StartRequest,
+} from '../core/helper/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
 import { readConfinementSettings } from '../settings';
+import { readStartOptions } from './startOptions';
 import { loadNodePty } from './nodePty';
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import type { Session, Sessions } from '../sessions';
@@ -50,41 +53,46 @@ export function registerIsolatedShell(
   );
 }
 
-/** What a caller other than Start Isolated Shell changes in a start (a task: its command, binds, network, name). */
-export interface TerminalOverrides extends Pick<StartRequest, 'binds' | 'workdir' | 'network' | 'publish'> {
-  /** PID 1's program and arguments; the rootfs's /bin/sh when absent. */
-  command?: readonly string[];
-  /** The terminal's name; the container's own name when absent. */
+/** What a caller may set instead of the settings: a command instead of the shell, its own binds and workdir, a name. */
+export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir' | 'network' | 'publish'>> & {
   name?: string;
-  /** A task's terminal: closes with the container's exit code as soon as it ends (ContainerPty closeOnExit). */
+  /**
+   * Changes the binds and workdir the settings give (read once it is known whether the helper runs delegated): a
+   * task adds its own mounts and works in its own folder.
+   */
+  adjustStartOptions?: (fromSettings: Pick<StartRequest, 'binds' | 'workdir'>) => Pick<StartRequest, 'binds' | 'workdir'>;
+  /** A task's terminal: it closes with the container's exit code as soon as the container ends (ContainerPty). */
   closeOnExit?: boolean;
-}
+};
 
-/**
- * The one way this window starts a container in a terminal: the helper's start planned for this machine, a
- * ContainerPty that runs it, and the session the Containers view lists. Throws a sentence to show.
- */
+/** The terminal of a new container on `rootfs`: the settings' binds and workdir unless `overrides` gives them. */
 export async function makeTerminalOptions(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   sessions: Sessions,
   rootfs: string,
   overrides: TerminalOverrides = {},
-): Promise<vscode.ExtensionTerminalOptions & { pty: ContainerPty }> {
+): Promise<vscode.ExtensionTerminalOptions> {
   const pty = loadNodePty(vscode.env.appRoot, (line) => log.info(line));
-  const name = containerName(rootfs, randomBytes(2).toString('hex'));
+  const name = overrides.name ?? containerName(rootfs, randomBytes(2).toString('hex'));
   const confinement = readConfinementSettings();
-  const { command, binds, workdir, network, publish } = overrides;
-  const request = { rootfs, name, ...confinement, command, binds, workdir, network, publish };
   // Under sudo or pkexec the helper, as root, writes only in its own folder: the status file's path is its choice.
   // The launch is planned twice from one reading of the machine: once to learn how it runs, once with its args.
   const how = await launchContext(context, log, { rootfs });
-  const delegated = isDelegated(planLaunch(how, buildStartArgs(request), t).via);
+  const via = planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via;
+  const delegated = isDelegated(via);
+  const settings = overrides.binds === undefined || overrides.workdir === undefined ? readStartOptions(log, delegated) : {};
+  const fromSettings = overrides.adjustStartOptions ? overrides.adjustStartOptions(settings) : settings;
+  const binds = overrides.binds ?? fromSettings.binds;
+  const workdir = overrides.workdir ?? fromSettings.workdir;
   const { statusDir, statusFile, ownsStatusDir } = delegated
     ? { statusDir: path.dirname(privilegedStatusFile(process.getuid?.() ?? 0, name)), statusFile: privilegedStatusFile(process.getuid?.() ?? 0, name), ownsStatusDir: false }
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
-    const helperArgs = buildStartArgs({ ...request, statusFile: delegated ? undefined : statusFile }, t);
+    const helperArgs = buildStartArgs({
+      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, command: overrides.command,
+      network: overrides.network, publish: overrides.publish,
+    }, t);
     const launch = planLaunch(how, helperArgs, t);
     if (confinement.privileged) {
       log.warn(`[shell] ${name}: privileged (miniContainers.privileged): root inside keeps every capability`);
@@ -98,6 +106,7 @@ export async function makeTerminalOptions(
       warning: confinement.privileged
         ? t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
         : undefined,
+      notes: bindNotes(via, binds ?? []),
       statusDir,
       statusFile,
       ownsStatusDir,
@@ -112,9 +121,18 @@ export async function makeTerminalOptions(
     });
     const session: Session = { name, pty: containerPty };
     sessions.add(session);
-    return { name: overrides.name ?? name, pty: containerPty, iconPath: new vscode.ThemeIcon('vm') };
+    return { name, pty: containerPty, iconPath: new vscode.ThemeIcon('vm') };
   } catch (error) {
     if (ownsStatusDir) fs.rmSync(statusDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The banner's lines about the binds: where they are, and, as root, whose the files made there are on the host. */
+function bindNotes(via: Launch['via'], binds: readonly BindSpec[]): string[] {
+  if (!binds.length) return [];
+  const list = binds.map((b) => `${b.source}${b.dest && b.dest !== b.source ? ` → ${b.dest}` : ''}${b.readOnly ? ' (ro)' : ''}`).join(', ');
+  if (isDelegated(via)) return [t('Mounted read-only (under sudo or pkexec every mount is): {0}. A rootless shell can write there.', list)];
+  if (via === 'root') return [t('Mounted: {0}. Files made inside by root are root\'s on the host.', list)];
+  return [t('Mounted: {0}. Files made inside are yours on the host.', list)];
 }

@@ -5,7 +5,6 @@ import {
 } from '../core/tasks/isolatedTask';
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import { makeTerminalOptions } from '../shells/isolatedShell';
-import { readStartOptions } from '../shells/startOptions';
 import { readTasksJsonEntries } from '../settings';
 import type { Sessions } from '../sessions';
 import { inEnglish, t } from '../localize';
@@ -49,7 +48,7 @@ function isolatedTask(
 
 /** The container's terminal for one run of the task; a terminal that says why and ends with 125 when it cannot start. */
 async function startTaskTerminal(
-  { context, log, sessions }: Deps,
+  { context: extension, log, sessions }: Deps,
   definition: vscode.TaskDefinition,
   scope: vscode.Task['scope'],
   name: string,
@@ -60,14 +59,24 @@ async function startTaskTerminal(
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
     const own = typeof scope === 'object' ? folders.find((f) => f.uri.toString() === scope.uri.toString()) : undefined;
     const workspaceFolders = [...(own ? [own] : []), ...folders.filter((f) => f !== own)].map((f) => f.uri.fsPath);
-    // The task's own folder is its cwd, as in a shell task, when the settings bind the workspace in at all.
-    const settings = readStartOptions(log);
-    const base = own && settings.workdir !== undefined ? { ...settings, workdir: own.uri.fsPath } : settings;
-    const start = taskStart(parsed, { workspaceFolders, home: os.homedir(), base }, t);
+    const context = { workspaceFolders, home: os.homedir() };
+    // Checked now, before any container: the task's mounts and rootfs; its command and network.
+    const start = taskStart(parsed, { ...context, base: {} }, t);
     const rootfs = start.rootfs ?? (await resolveRootfs(log));
     if (!rootfs) return new MessagePty(t('The task "{0}" did not run: no root filesystem was chosen.', name));
     log.info(`[task] ${name}: ${start.command.join(' ')} in a container on ${rootfs}`);
-    const { pty } = await makeTerminalOptions(context, log, sessions, rootfs, { ...start, name, closeOnExit: true });
+    const { pty } = await makeTerminalOptions(extension, log, sessions, rootfs, {
+      command: start.command,
+      network: start.network,
+      closeOnExit: true,
+      // The settings' binds (the workspace) plus the task's mounts; the task's own folder is its cwd, as in a shell
+      // task, when the settings bind the workspace in at all.
+      adjustStartOptions: (settings) => {
+        const base = own && settings.workdir !== undefined ? { ...settings, workdir: own.uri.fsPath } : settings;
+        const { binds, workdir } = taskStart(parsed, { ...context, base }, t);
+        return { binds, workdir };
+      },
+    });
     return pty;
   } catch (error) {
     const message = t('The task "{0}" did not run: {1}', name, (error as Error).message);

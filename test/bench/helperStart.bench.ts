@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../e2e/codeServerInstall';
@@ -48,7 +48,7 @@ function confinedBwrapArgs(rootfs: string, rootless: boolean): string[] {
 }
 
 /** The commands compared, each a function giving one start. */
-function commands(rootfs: string, tmp: string): Record<string, () => Start> {
+function commands(rootfs: string, tmp: string, workspace: string): Record<string, () => Start> {
   let n = 0;
   const as = (uid: number | undefined, argv: string[]): Start => ({ argv, uid });
   const dropBounding = ['AUDIT_CONTROL', 'AUDIT_READ', 'BLOCK_SUSPEND', 'BPF', 'CHECKPOINT_RESTORE', 'DAC_READ_SEARCH', 'IPC_LOCK',
@@ -65,6 +65,10 @@ function commands(rootfs: string, tmp: string): Record<string, () => Start> {
     // The lesson's command made rootless (unshare -r), and the helper run by an ordinary user.
     rawRootless: () => as(ROOTLESS_UID, ['unshare', '-r', '-pfmui', `--mount-proc=${rootfs}/proc`, 'chroot', rootfs, '/bin/true']),
     rootless: () => as(ROOTLESS_UID, ['sh', HELPER, 'start', '--rootfs', rootfs, '--', '/bin/true']),
+    // miniContainers.mountWorkspace: the workspace folder bound at its own path, and the command started there.
+    helperWorkspace: () => as(undefined, ['sh', HELPER, 'start', '--rootfs', rootfs, '--bind', workspace, '--workdir', workspace, '--', '/bin/true']),
+    // Rootless, bwrap makes a mount point as the user, and this rootfs is root's: bound on its /tmp, which exists.
+    rootlessWorkspace: () => as(ROOTLESS_UID, ['sh', HELPER, 'start', '--rootfs', rootfs, '--bind', `${workspace}:/tmp`, '--workdir', '/tmp', '--', '/bin/true']),
     floorRoot: () => as(undefined, ['sh', '-c', 'exec "$@" 9< "$0"', SECCOMP, 'capsh', `--inh=${BWRAP_NEEDS}`, `--drop=${dropBounding}`,
       '--shell=/usr/bin/bwrap', '--', ...confinedBwrapArgs(rootfs, false)]),
     floorRootless: () => as(ROOTLESS_UID, ['sh', '-c', 'exec "$@" 9< "$0"', SECCOMP, 'bwrap', ...confinedBwrapArgs(rootfs, true)]),
@@ -102,7 +106,10 @@ async function main(): Promise<number> {
     rootfs = await createTestRootfs('mini-containers-bench-rootfs-', 'rootfs');
     // The rootless starts run as nobody, who must reach the rootfs.
     await chmod(rootfs.dir, 0o755);
-    const cmds = commands(rootfs.rootfs, tmp);
+    // A workspace folder nobody can enter too, beside the rootfs (which goes with it).
+    const workspace = join(rootfs.dir, 'workspace');
+    await mkdir(workspace, { mode: 0o755 });
+    const cmds = commands(rootfs.rootfs, tmp, workspace);
     const hash = createHash('sha256').update(readFileSync(HELPER)).digest('hex').slice(0, 12);
     console.log(`helper ${HELPER} (sha256 ${hash}), rootfs ${rootfs.rootfs} (busybox, made by dist/cli.js make-rootfs)`);
     const names = Object.keys(cmds);
@@ -127,6 +134,8 @@ async function main(): Promise<number> {
       rootless: 'helper rootless (as nobody, user namespace)',
       floorRoot: 'floor as root: sh, capsh, confined bwrap',
       floorRootless: 'floor rootless: sh, confined bwrap',
+      helperWorkspace: 'helper as root + --bind WS --workdir WS',
+      rootlessWorkspace: 'helper rootless + --bind WS:/tmp --workdir',
     };
     for (const n of names) {
       console.log(`  ${labels[n].padEnd(42)}${ms(med(n), 2).padStart(10)}${ms(p90(n), 2).padStart(10)}${ratio(med(n), med('raw')).padStart(13)}${ratio(p90(n), p90('raw')).padStart(10)}`);
@@ -158,6 +167,14 @@ async function main(): Promise<number> {
     summarize({
       group: GROUP, figure: 'floor rootless (sh, bwrap with the helper\'s confinement, nothing else), median', value: ms(med('floorRootless'), 2),
       baseline: `raw ${ms(med('raw'), 2)}`, ratio: ratio(med('floorRootless'), med('raw')),
+    });
+    summarize({
+      group: GROUP, figure: 'helper start with the workspace bound (--bind WS --workdir WS), median', value: ms(med('helperWorkspace'), 2),
+      baseline: `helper without ${ms(med('helper'), 2)}`, ratio: ratio(med('helperWorkspace'), med('helper')),
+    });
+    summarize({
+      group: GROUP, figure: 'rootless helper start with the workspace bound, median', value: ms(med('rootlessWorkspace'), 2),
+      baseline: `rootless helper without ${ms(med('rootless'), 2)}`, ratio: ratio(med('rootlessWorkspace'), med('rootless')),
     });
     summarize({ group: GROUP, figure: 'bubblewrap start, median', value: ms(med('bwrap'), 2), baseline: `raw ${ms(med('raw'), 2)}`, ratio: ratio(med('bwrap'), med('raw')) });
     summarize({ group: GROUP, figure: 'raw start, median', value: ms(med('raw'), 2), baseline: `spawn floor ${ms(med('floor'), 2)}`, ratio: ratio(med('raw'), med('floor')) });

@@ -141,4 +141,19 @@ describe('Isolated Shell in a real VS Code (code-server + chromium)', { timeout:
     assert.ok(others.every((p) => isRunning(p.pid)), 'killing one terminal must not end the other container');
     assert.equal((await wb.terminalTabNames(page)).length, names.length - 1, 'the terminal closed');
   });
+
+  it('(iv) a new isolated shell starts in the workspace folder, mounted: pwd prints it and ls lists its files', async () => {
+    const folder = session!.server.folder;
+    const file = `mounted-${Date.now()}.txt`;
+    await writeFile(join(folder, file), 'from the host\n');
+    const known = await wb.terminalTabNames(page);
+    await wb.showInPalette(page, 'Start Isolated Shell');
+    await page.keyboard.press('Enter');
+    await wb.waitForPromptInNewTerminal(page, known, namePattern);
+    const lines = await runInTerminal(page, 'pwd; ls; echo end-of-ls', (l) => l.includes('end-of-ls'));
+    await wb.screenshot(page, '09-workspace-mounted');
+    const at = lastIndex(lines, (x) => x.endsWith('pwd; ls; echo end-of-ls'));
+    assert.equal(lines[at + 1], folder, `pwd:\n${lines.join('\n')}`);
+    assert.ok(lines.slice(at + 2).some((x) => x.split(/\s+/).includes(file)), `ls does not list ${file}:\n${lines.join('\n')}`);
+  });
 });

@@ -33,6 +33,12 @@
 #       what root writes there for the caller is bounded (each answer at most 200 bytes, at most 1000 answers);
 #     - --privileged and --status-file are refused; `kill` and the control channel reach only containers this
 #       helper started for that same caller (its record in $RUN/containers);
+#     - a --bind must be :ro (what root inside writes would be root's on the host, setuid bits included); its SRC
+#       is resolved once, by root, to a descriptor, which a process become the caller checks (its own walk of SRC
+#       reaches that inode, which it may read; a folder must be its own) before bwrap binds the descriptor, never
+#       the path; each DEST's first folder is a fresh tmpfs, refused for system folders (bin, sbin, lib*, usr,
+#       etc, dev, proc, sys, run, var, root, boot), and DESTs may not nest: every mount point root creates lies
+#       in that tmpfs, never through a link the rootfs or the caller's folder holds;
 #     - the resource limits the caller passed through sudo are replaced by init's (PID 1's) before anything is
 #       written or run, so a limit cannot kill the helper half-way;
 #     - the caller is SUDO_UID only when the parent process is sudo, PKEXEC_UID only when the parent process
@@ -43,7 +49,8 @@
 #
 # USAGE
 #   container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE]
-#                             [--privileged] [--init] [--] [COMMAND [ARG]...]
+#                             [--privileged] [--init] [--bind SRC[:DEST][:ro]]... [--workdir DIR]
+#                             [--] [COMMAND [ARG]...]
 #
 #   Runs COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS and IPC namespaces (and a user namespace when
 #   rootless, a network namespace when delegated) on DIR as /, with a fresh /proc and a minimal /dev, through one
@@ -57,6 +64,13 @@
 #   sysrq-trigger, bus, fs, irq read-only, /proc/kcore, keys, timer_list, sched_debug, latency_stats masked.
 #
 #   DIR       absolute, a directory after resolving links, not /, no control characters; must hold proc/ and dev/
+#   --bind    repeatable: SRC, an existing host folder or regular file (absolute; links followed once, when it is
+#             opened), seen at DEST inside (absolute, default SRC; not /, not under /proc or /dev, no ".", ".." or
+#             empty component), read-only with :ro; neither path may hold ":" or control characters. Rootless, the
+#             user namespace maps uid 0 to the user: what is made there is theirs on the host; as root, root's.
+#   --workdir COMMAND's working directory inside (bwrap --chdir), / by default; same rules as DEST.
+#   A refused --bind or --workdir: 125 and one line; nothing is mounted on the host (the mounts are the
+#   container's own mount namespace's).
 #   NAME      [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, same for --hostname
 #   FILE      absolute path of a file that does not exist yet (created without following links); delegated, the
 #             status file is always $RUN/UID/NAME.status instead (a later start of that user removes it once this
@@ -88,7 +102,7 @@
 #   then the helper's line says why (found by a check run in a sandbox on the rootfs) with 126 or 127.
 #
 #   Needs bwrap (bubblewrap), env from coreutils 8.31 or later (--default-signal), as root capsh (libcap2-bin),
-#   and for signals sent from the host, perl (perl-base, essential on Debian): it sends them through a
+#   and for signals sent from the host and for --bind, perl (perl-base, essential on Debian): it sends signals through a
 #   descriptor of the process that was checked (pidfd_send_signal), so a reused PID is never signalled.
 #
 #   The chain on the host: [sudo|pkexec →] this helper → bwrap's monitor (host PID namespace; exec'd through env,
