@@ -40,6 +40,15 @@ describe('isolatedShell tasks', function () {
         },
       },
       { type: 'isolatedShell', label: `mc fail ${id}`, command: "sh -c 'exit 3'" },
+      {
+        // A mount of the task's own: listed at its DEST, read-only (the write must fail for the task to exit 0).
+        type: 'isolatedShell', label: `mc mount ${id}`, command: 'ls /data && ! touch /data/written 2>/dev/null',
+        mounts: [`\${workspaceFolder}/sub-${id}:/data:ro`],
+        problemMatcher: {
+          owner: owner('mount'), fileLocation: ['relative', '${workspaceFolder}'], severity: 'info',
+          pattern: { regexp: '(inside-[0-9a-f]+\\.txt)', file: 1, message: 1, kind: 'file' },
+        },
+      },
       // A plain shell task, for "Run Task in Isolated Shell…": on the host its shell would not be PID 1. VS Code's
       // API gives a fetched task no matchers: the extension reads their names from tasks.json (here VS Code's $go,
       // FILE:LINE: MESSAGE); a Task an extension makes can take only named ones.
@@ -56,6 +65,9 @@ describe('isolatedShell tasks', function () {
     await config().update('rootfs', rootfs, vscode.ConfigurationTarget.Global);
     writeFileSync(join(folder, marker), 'a file only the workspace has\n');
     made.push(join(folder, marker));
+    mkdirSync(join(folder, `sub-${id}`));
+    made.push(join(folder, `sub-${id}`));
+    writeFileSync(join(folder, `sub-${id}`, `inside-${id}.txt`), 'seen at /data\n');
     assert.ok(!existsSync(join(folder, '.vscode')), `${folder}/.vscode exists already: not this suite's to replace`);
     mkdirSync(join(folder, '.vscode'));
     made.push(join(folder, '.vscode'));
@@ -119,6 +131,14 @@ describe('isolatedShell tasks', function () {
 
   it('a failing command (sh -c \'exit 3\') reaches VS Code as exit code 3', async () => {
     assert.equal(await run(await configured(`mc fail ${id}`)), 3);
+  });
+
+  it('a task\'s mounts: ${workspaceFolder} expanded, bound at DEST, read-only', async () => {
+    assert.equal(await run(await configured(`mc mount ${id}`)), 0);
+    const found = await waitFor('a problem for the mounted file from the task\'s output',
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(join(folder, `inside-${id}.txt`))).find((d) => d.message === `inside-${id}.txt`), 5_000);
+    assert.ok(found);
+    assert.ok(!existsSync(join(folder, `sub-${id}`, 'written')), 'the read-only mount was written');
   });
 
   it('"Run Task in Isolated Shell…" runs a workspace shell task in a container, with its problem matcher and exit code', async () => {
