@@ -40,6 +40,8 @@ describe('isolatedShell tasks', function () {
         },
       },
       { type: 'isolatedShell', label: `mc fail ${id}`, command: "sh -c 'exit 3'" },
+      // Refused before any container starts: the task ends as a helper error would (125).
+      { type: 'isolatedShell', label: `mc bad ${id}`, command: 'ls', mounts: ['not/absolute'] },
       {
         // A mount of the task's own: listed at its DEST, read-only (the write must fail for the task to exit 0).
         type: 'isolatedShell', label: `mc mount ${id}`, command: 'ls /data && ! touch /data/written 2>/dev/null',
@@ -133,6 +135,12 @@ describe('isolatedShell tasks', function () {
     assert.equal(await run(await configured(`mc fail ${id}`)), 3);
   });
 
+  it('a task that cannot start (a relative mount) ends with 125, and no container runs', async () => {
+    const before = processesIn(rootfs);
+    assert.equal(await run(await configured(`mc bad ${id}`)), 125);
+    assert.deepEqual(processesIn(rootfs), before);
+  });
+
   it('a task\'s mounts: ${workspaceFolder} expanded, bound at DEST, read-only', async () => {
     assert.equal(await run(await configured(`mc mount ${id}`)), 0);
     const found = await waitFor('a problem for the mounted file from the task\'s output',
@@ -173,11 +181,15 @@ describe('isolatedShell tasks', function () {
   });
 
   it('leaves no container behind once its tasks ended', async () => {
-    const ours = () => (existsSync(REGISTRY) ? readdirSync(REGISTRY) : [])
-      .map((f) => Number(f.split('-')[0])).filter((pid) => alive(pid) && rootIs(pid, rootfs));
-    await waitFor('every task container to end', () => ours().length === 0 || undefined, 5_000);
+    await waitFor('every task container to end', () => processesIn(rootfs).length === 0 || undefined, 5_000);
   });
 });
+
+/** Host PIDs of the containers the helper recorded whose PID 1 runs in `dir`. */
+function processesIn(dir: string): number[] {
+  return (existsSync(REGISTRY) ? readdirSync(REGISTRY) : [])
+    .map((f) => Number(f.split('-')[0])).filter((pid) => alive(pid) && rootIs(pid, dir));
+}
 
 /** Whether a host process's root folder is `dir` (same device and inode: bubblewrap pivots into the rootfs). */
 function rootIs(pid: number, dir: string): boolean {
