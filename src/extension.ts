@@ -12,6 +12,7 @@ import { registerRootfsCommands } from './rootfs/rootfsCommands';
 import { Sessions } from './sessions';
 import { registerInstallHelper } from './shells/installHelper';
 import { registerIsolatedShell } from './shells/isolatedShell';
+import { registerIsolatedTasks } from './tasks/isolatedTasks';
 import { registerUnsupportedPlatform } from './unsupportedPlatform';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerRootfsCommands(context, log);
   registerIsolatedShell(context, log, sessions);
+  registerIsolatedTasks(context, log, sessions);
   registerInstallHelper(context, log);
   registerCommandLine(context, log);
   const { provider, view } = registerContainersView(context, log, sessions);

@@ -44,6 +44,12 @@ export function readWalkthroughsOpenOnInstall(): boolean {
   return vscode.workspace.getConfiguration('workbench').get<boolean>('welcomePage.walkthroughs.openOnInstall', true);
 }
 
+/** The `tasks` entries of tasks.json (VS Code's own `tasks` section) for `folder`: what the task API leaves out. */
+export function readTasksJsonEntries(folder: vscode.Uri | undefined): unknown[] {
+  const entries = vscode.workspace.getConfiguration('tasks', folder).get<unknown>('tasks');
+  return Array.isArray(entries) ? entries : [];
+}
+
 /** miniContainers.mountWorkspace and miniContainers.mounts: what a new isolated shell binds. */
 export function readMountSettings(): { mountWorkspace: boolean; mounts: string[] } {
   const config = vscode.workspace.getConfiguration(SECTION);

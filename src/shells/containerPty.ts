@@ -25,6 +25,11 @@ export interface ContainerPtyOptions {
   log: vscode.LogOutputChannel;
   onStarted?: (event: StartedEvent) => void;
   onEnded?: () => void;
+  /**
+   * A task's terminal: when the container ends, its last line is written and the terminal closes at once with the
+   * exit code (VS Code's task system then says the task ended, with that code, and keeps the terminal to read).
+   */
+  closeOnExit?: boolean;
 }
 
 /** Grace period between SIGHUP and SIGKILL when the terminal is closed. */
@@ -71,7 +76,10 @@ export class ContainerPty extends HelperPty {
     this.poller = undefined;
     if (this.spec.ownsStatusDir) fs.rm(this.spec.statusDir, { recursive: true, force: true }, () => undefined);
     this.spec.onEnded?.();
-    return t('[Container {0} {1}]', name, describeExit(code, launch.via, this.helperSpoke, t));
+    const line = t('[Container {0} {1}]', name, describeExit(code, launch.via, this.helperSpoke, t));
+    if (!this.spec.closeOnExit) return line;
+    if (!this.closed) this.writeLine(`\x1b[2m${line}\x1b[0m`);
+    return undefined;
   }
 
   /** The container once it runs, from the helper's status file. */

@@ -82,7 +82,13 @@ export class HelperPty implements vscode.Pseudoterminal, vscode.Disposable {
 
   setDimensions(dimensions: vscode.TerminalDimensions): void {
     if (this.exitCode === undefined && dimensions.columns > 0 && dimensions.rows > 0) {
-      this.child?.resize(dimensions.columns, dimensions.rows);
+      try {
+        this.child?.resize(dimensions.columns, dimensions.rows);
+      } catch (error) {
+        // The process has just ended and node-pty closed the pty, but its exit is not reported yet (a task's
+        // short command): nothing left to resize.
+        this.options.log.debug(`[terminal] ${this.options.name}: resize after the pty closed: ${(error as Error).message}`);
+      }
     }
   }
 

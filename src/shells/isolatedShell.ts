@@ -54,7 +54,16 @@ export function registerIsolatedShell(
 }
 
 /** What a caller may set instead of the settings: a command instead of the shell, binds, workdir, network, a name. */
-export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir' | 'network' | 'publish'>> & { name?: string };
+export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir' | 'network' | 'publish'>> & {
+  name?: string;
+  /**
+   * Changes the binds and workdir the settings give (read once it is known whether the helper runs delegated): a
+   * task adds its own mounts and works in its own folder.
+   */
+  adjustStartOptions?: (fromSettings: Pick<StartRequest, 'binds' | 'workdir'>) => Pick<StartRequest, 'binds' | 'workdir'>;
+  /** A task's terminal: it closes with the container's exit code as soon as the container ends (ContainerPty). */
+  closeOnExit?: boolean;
+};
 
 /** The terminal of a new container on `rootfs`: the settings' start options unless `overrides` gives them. */
 export async function makeTerminalOptions(
@@ -72,9 +81,10 @@ export async function makeTerminalOptions(
   const how = await launchContext(context, log, { rootfs });
   const via = planLaunch(how, buildStartArgs({ rootfs, name, ...confinement }), t).via;
   const delegated = isDelegated(via);
-  const mounts = overrides.binds === undefined || overrides.workdir === undefined ? readMountOptions(log, delegated) : {};
-  const binds = overrides.binds ?? mounts.binds;
-  const workdir = overrides.workdir ?? mounts.workdir;
+  const settings = overrides.binds === undefined || overrides.workdir === undefined ? readMountOptions(log, delegated) : {};
+  const fromSettings = overrides.adjustStartOptions ? overrides.adjustStartOptions(settings) : settings;
+  const binds = overrides.binds ?? fromSettings.binds;
+  const workdir = overrides.workdir ?? fromSettings.workdir;
   const chosenNetwork = overrides.network === undefined ? readNetworkOptions(log) : { network: overrides.network, publish: overrides.publish };
   // Under sudo or pkexec the host's network is refused: none instead, said once in the terminal.
   const { options: networkOptions, notice } = forDelegated(chosenNetwork, delegated);
@@ -110,6 +120,7 @@ export async function makeTerminalOptions(
         sessions.changed();
       },
       onEnded: () => sessions.remove(session),
+      closeOnExit: overrides.closeOnExit,
     });
     const session: Session = { name, pty: containerPty };
     sessions.add(session);
