@@ -13,6 +13,8 @@ import { isAlive, processesInNamespaceOf, readStat } from './hostProcs';
 
 /** Bits of the capabilities Docker keeps by default, less SYS_CHROOT (18) and MKNOD (27). */
 const DOCKER_DEFAULT_LESS_CHROOT_MKNOD = [0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 29, 31].reduce((m, bit) => m | (1n << BigInt(bit)), 0n);
+/** On the host's network (the default), NET_RAW (bit 13) goes too: no raw socket on the host's interfaces. */
+const ON_HOST_NETWORK = DOCKER_DEFAULT_LESS_CHROOT_MKNOD & ~(1n << 13n);
 
 describe('confinement', () => {
   let tmp: string;
@@ -33,13 +35,15 @@ describe('confinement', () => {
   const inside = (script: string, flags: string[] = []) =>
     runHelper(['start', '--rootfs', rootfs, ...flags, '--', '/bin/sh', '-c', script]);
 
-  it("keeps only Docker's default capabilities, less SYS_CHROOT and MKNOD, and sets no_new_privs", async () => {
-    const result = await inside('grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status');
-    assert.equal(result.code, 0, result.stderr);
-    const field = (name: string) => result.stdout.match(new RegExp(`${name}:\\s+(\\S+)`))![1];
-    assert.equal(BigInt(`0x${field('CapBnd')}`), DOCKER_DEFAULT_LESS_CHROOT_MKNOD);
-    assert.equal(BigInt(`0x${field('CapEff')}`), DOCKER_DEFAULT_LESS_CHROOT_MKNOD);
-    assert.equal(field('NoNewPrivs'), '1');
+  it("keeps only Docker's default capabilities, less SYS_CHROOT and MKNOD (and NET_RAW on the host's network), and sets no_new_privs", async () => {
+    for (const [flags, expected] of [[[], ON_HOST_NETWORK], [['--network', 'none'], DOCKER_DEFAULT_LESS_CHROOT_MKNOD]] as const) {
+      const result = await inside('grep -E "^(CapBnd|CapEff|NoNewPrivs):" /proc/self/status', [...flags]);
+      assert.equal(result.code, 0, result.stderr);
+      const field = (name: string) => result.stdout.match(new RegExp(`${name}:\\s+(\\S+)`))![1];
+      assert.equal(BigInt(`0x${field('CapBnd')}`), expected, `CapBnd with ${flags.join(' ') || 'the host network'}`);
+      assert.equal(BigInt(`0x${field('CapEff')}`), expected, `CapEff with ${flags.join(' ') || 'the host network'}`);
+      assert.equal(field('NoNewPrivs'), '1');
+    }
   });
 
   it('starts every process of the container with default signal dispositions, whatever the caller ignored', () => {

@@ -164,7 +164,7 @@ describe('container-helper.sh: refusals are 125, say what to fix, and create not
     ['a rootfs without proc/', () => ['start', '--rootfs', bare], /no proc\/ folder/],
     ['a --rootfs with a newline', () => ['start', '--rootfs', `${rootfs}\nx`], /control characters/],
     ['a --rootfs given twice', () => ['start', '--rootfs', rootfs, '--rootfs', rootfs], /given twice/],
-    ['an unknown flag', () => ['start', '--rootfs', rootfs, '--network'], /unknown flag: --network/],
+    ['an unknown flag', () => ['start', '--rootfs', rootfs, '--volume'], /unknown flag: --volume/],
     ['a flag without value', () => ['start', '--rootfs'], /needs a value/],
     ['a name with a space', () => ['start', '--rootfs', rootfs, '--name', 'a b'], /--name must match/],
     ['a name of 64 characters', () => ['start', '--rootfs', rootfs, '--name', long], /--name must match/],

@@ -251,7 +251,7 @@ describe('hostile inputs to the helper', { timeout: 300_000 }, () => {
       message: /--status-file is empty/ },
     { title: 'a status file that exists (/etc/passwd)', args: () => ['start', '--status-file', '/etc/passwd', '--rootfs', rootfs, '--', '/bin/true'],
       message: /already exists/ },
-    { title: 'an unknown flag', args: startIn(() => rootfs, '--network', 'host'), message: /unknown flag: --network/ },
+    { title: 'an unknown flag', args: startIn(() => rootfs, '--volume', '/:/host'), message: /unknown flag: --volume/ },
     { title: 'a flag with =', args: () => start(`--rootfs=${rootfs}`), message: /unknown flag/ },
     { title: 'a short flag', args: () => start('-r', rootfs), message: /unknown flag: -r/ },
     { title: 'an upper-case flag', args: () => start('--ROOTFS', rootfs), message: /unknown flag: --ROOTFS/ },
