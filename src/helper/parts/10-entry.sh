@@ -33,6 +33,13 @@ has_control_chars() {
   return 1
 }
 
+# For the parsers of `exec` and `kill`: flag $1, with $2 words left, may be given once and needs a value.
+flag_once() {
+  case "$seen" in *" $1 "*) die "$1 given twice" ;; esac
+  seen="$seen$1 "
+  [ "$2" -ge 2 ] || die "$1 needs a value"
+}
+
 valid_name() {
   [ "${#1}" -ge 1 ] && [ "${#1}" -le 63 ] || return 1
   case "$1" in

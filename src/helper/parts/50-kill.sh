@@ -11,9 +11,7 @@ kill_command() {
   while [ $# -gt 0 ]; do
     case "$1" in
       --container|--container-start-time|--pid|--start-time|--signal)
-        case "$seen" in *" $1 "*) die "$1 given twice" ;; esac
-        seen="$seen$1 "
-        [ $# -ge 2 ] || die "$1 needs a value"
+        flag_once "$1" $#
         case "$1" in
           --container) container=$2 ;;
           --container-start-time) container_start=$2 ;;
