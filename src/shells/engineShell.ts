@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Container } from '../core/model/containerModel';
@@ -52,9 +51,9 @@ export async function openEngineShell(
   const closed = vscode.window.onDidCloseTerminal((term) => {
     if (term !== terminal) return;
     closed.dispose();
-    execFile(cli.path, endShellArgs(engine.kind, engine.id, token), { env: process.env, timeout: ENGINE_TIMEOUT_MS }, (error, _out, stderr) => {
-      if (error) log.warn(`[engines] ${name}: could not end its shell in the container: ${String(stderr).trim() || error.message}`);
-      else log.info(`[engines] ${name}: its shell in the container was ended`);
+    void run(cli.path, endShellArgs(engine.kind, engine.id, token), { env: process.env, timeoutMs: ENGINE_TIMEOUT_MS }).then((r) => {
+      if (r.code === 0) log.info(`[engines] ${name}: its shell in the container was ended`);
+      else log.warn(`[engines] ${name}: could not end its shell in the container: ${r.stderr.trim() || r.spawnError || `exit ${r.code}`}`);
     });
   });
   terminal.show();

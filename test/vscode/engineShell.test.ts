@@ -19,17 +19,38 @@ function engineContainer(name: string | null): Container {
   };
 }
 
-/** Answers `version` for the binaries of `answers`; every other binary "does not exist". */
+/** What the extension asked the clients, other than `version` (ending a shell whose terminal closed). */
+const asked: Array<{ file: string; args: readonly string[] }> = [];
+
+/** Answers `version` for the binaries of `answers`, and anything else with success; every other binary "does not exist". */
 function runner(answers: Record<string, RunResult>): Runner {
-  return (file) => Promise.resolve(answers[file] ?? { code: null, stdout: '', stderr: '', spawnError: 'ENOENT' });
+  return (file, args) => {
+    const answer = answers[file];
+    if (answer === undefined) return Promise.resolve({ code: null, stdout: '', stderr: '', spawnError: 'ENOENT' });
+    if (args[0] !== 'version') {
+      asked.push({ file, args });
+      return Promise.resolve({ code: 0, stdout: '', stderr: '' });
+    }
+    return Promise.resolve(answer);
+  };
+}
+
+/** Resolves once `count` shells were asked to end (their terminals' close reached the extension). */
+async function shellsEnded(count: number): Promise<void> {
+  for (let i = 0; i < 100 && asked.length < count; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(asked.length >= count, `${asked.length} of ${count} shells were asked to end`);
 }
 
 const log = vscode.window.createOutputChannel('Mini Containers engine shell test', { log: true });
 
 describe('openEngineShell', () => {
   const opened: vscode.Terminal[] = [];
-  after(() => {
+  // The engine shells this suite opened (not the pseudoterminal): each is ended through its client once closed,
+  // which logs; the log is disposed only after.
+  let engineShells = 0;
+  after(async () => {
     for (const term of opened) term.dispose();
+    await shellsEnded(engineShells);
     log.dispose();
   });
 
@@ -51,13 +72,30 @@ describe('openEngineShell', () => {
     assert.ok(third);
     opened.push(third);
     assert.equal(third.name, `${name} (3)`);
+    engineShells += 2;
   });
 
   it('a container not yet named by its engine is named by its short id', async () => {
     const term = await openEngineShell(engineContainer(null), log, runner({ '/usr/bin/docker': { code: 0, stdout: '20.10.24\n', stderr: '' } }));
     assert.ok(term);
     opened.push(term);
+    engineShells += 1;
     assert.match(term.name, new RegExp(`^${ID.slice(0, 12)} \\(\\d+\\)$`));
+  });
+
+  it('closing its terminal ends its shell in the container through the same client, by the token the shell carries', async () => {
+    const term = await openEngineShell(engineContainer('web'), log, runner({ '/usr/bin/docker': { code: 0, stdout: '20.10.24\n', stderr: '' } }));
+    assert.ok(term);
+    engineShells += 1;
+    const token = ((term.creationOptions as vscode.TerminalOptions).shellArgs as string[])[3].split('=')[1];
+    const before = asked.length;
+    assert.ok(!asked.some((a) => a.args.includes(token)), 'nothing is ended while the terminal is open');
+    term.dispose();
+    await shellsEnded(before + 1);
+    const ending = asked.filter((a) => a.args.includes(token));
+    assert.equal(ending.length, 1, JSON.stringify(asked));
+    assert.equal(ending[0].file, '/usr/bin/docker');
+    assert.deepEqual([ending[0].args.slice(0, 4), ending[0].args.slice(5)], [['exec', ID, 'sh', '-c'], ['end-shell', token]]);
   });
 
   it('says the client is missing, with the package to install, and opens nothing', async () => {

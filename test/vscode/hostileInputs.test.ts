@@ -76,7 +76,8 @@ describe('hostile inputs to the extension', () => {
   it('refuses kill requests with malformed PIDs or start times, and signals nothing', async () => {
     const victim = spawn('sleep', ['600'], { stdio: 'ignore' });
     try {
-      const container = { key: '1:1', initHostPid: victim.pid!, startTime: 1, name: 'x', hostname: null, rootfs: null };
+      // Shaped as a tree node's container (the PIDs are what is malformed here).
+      const container = { key: '1:1', initHostPid: victim.pid!, startTime: 1, name: 'x', hostname: null, rootfs: null, engine: null, processes: [] };
       const malformed: Array<Record<string, number>> = [
         { hostPid: NaN, startTime: 1 }, { hostPid: -1, startTime: 1 }, { hostPid: victim.pid!, startTime: 1.5 },
         { hostPid: victim.pid!, startTime: -3 }, { hostPid: 2 ** 60, startTime: 1 },
