@@ -143,7 +143,11 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     // One line, wrapped by the terminal's width (where a space at a row's end is lost): compared without spaces.
     const squeeze = (text: string) => text.replace(/\s+/g, '');
     const banner = 'Mini Containers: container run as root, without a user namespace (VS Code runs as root).';
-    assert.equal(squeeze(lines.slice(0, greeting).join('')), squeeze(banner), `the first line is not "${banner}":\n${lines.join('\n')}`);
+    const before = squeeze(lines.slice(0, greeting).join(''));
+    assert.ok(before.startsWith(squeeze(banner)), `the first line is not "${banner}":\n${lines.join('\n')}`);
+    // Then the workspace bound in (miniContainers.mountWorkspace), and whose its files made inside are.
+    assert.match(before.slice(squeeze(banner).length), /^Mounted:\/\S+\/workspace\.Filesmadeinsidebyrootareroot'sonthehost\.$/,
+      `the second line does not say the workspace is mounted and files made inside are root's:\n${lines.join('\n')}`);
   });
 
   it('a background "sleep 1000" shows under the shell, with its PID inside and its host PID', async () => {

@@ -41,7 +41,8 @@ describe('The UI in French (code-server with a French language pack and --locale
       rootfsPrefix: 'mini-containers-e2e-fr-',
       rootfsName: 'fr-rootfs',
       // sudo, although we are root: the terminal then starts with the banner that says what runs as root.
-      settings: (r) => ({ 'miniContainers.rootfs': r, 'miniContainers.privilege': 'sudo' }),
+      // No workspace bind and no network notice: the banner, with its sudo command line, then fits the terminal.
+      settings: (r) => ({ 'miniContainers.rootfs': r, 'miniContainers.privilege': 'sudo', 'miniContainers.mountWorkspace': false, 'miniContainers.network': 'none' }),
       french: true,
     });
     ({ page, rootfs } = session);

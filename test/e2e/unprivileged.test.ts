@@ -102,7 +102,11 @@ describe('An unprivileged user: one sudo password, then everything through the c
     const prompt = lines.findIndex((l) => l.startsWith(passwordLine));
     const before = squeeze(lines.slice(0, prompt).join(''));
     const expected = `${BANNER} ${SYSTEM_HELPER_PATH} start --rootfs ${rootfs} --name ${name}`;
-    assert.equal(before, squeeze(expected), `the terminal does not start with the banner "${expected}":\n${lines.join('\n')}`);
+    assert.ok(before.startsWith(squeeze(expected)), `the terminal does not start with the banner "${expected}":\n${lines.join('\n')}`);
+    // Then the workspace, bound read-only (every delegated bind is), and the network: none, never the host's.
+    assert.match(before.slice(squeeze(expected).length),
+      /^--bind(\/\S+\/workspace):ro--workdir\1--networknoneMountedread-only\(undersudoorpkexeceverymountis\):\1\(ro\)\.Arootlessshellcanwritethere\.Network:none\(onlylo\)\..*"host"isnotused;choose"private"foranetworkofitsown\.$/,
+      `the banner does not go on with the read-only workspace and the network:\n${lines.join('\n')}`);
     // Nothing runs as root yet: sudo waits for the password.
     assert.deepEqual(processesRootedIn(rootfs), [], 'a container started before the password was typed');
 

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { isRunning, processesRootedIn } from './hostProcesses';
 import * as wb from './workbench';
 import {
-  childrenOf, cmdline, containersViewSettings, extensionLog, runInTerminal, startBackgroundSleep, stat, waitForTerminatedSleep, waitUntil,
+  childrenOf, cmdline, containersViewSettings, extensionLog, runInTerminal, focusActiveTerminal, startBackgroundSleep, stat, waitForTerminatedSleep, waitUntil,
 } from './steps';
 import { WorkbenchSession } from './workbenchSession';
 import { containerNamePattern, waitFor } from '../vscode/hostState';
@@ -65,6 +65,8 @@ describe('The walkthrough shows the steps done before it was opened, in this win
     await waitUntil('the first window\'s container to end', () => processesRootedIn(rootfs).length === 0, 30_000);
 
     const initPid = await startShell(page, rootfs, []);
+    // In this new window the terminal may not have the keyboard yet when its prompt shows: give it.
+    await focusActiveTerminal(page);
     await startBackgroundSleep(page);
     const sleeper = await waitFor('the sleep in the shell', () => childrenOf(initPid).find((pid) => cmdline(pid).join(' ') === 'sleep 1000'));
     const startTime = stat(sleeper)?.startTime;
