@@ -45,12 +45,12 @@ const log = vscode.window.createOutputChannel('Mini Containers engine shell test
 
 describe('openEngineShell', () => {
   const opened: vscode.Terminal[] = [];
-  // The engine shells this suite opened (not the pseudoterminal): each is ended through its client once closed,
-  // which logs; the log is disposed only after.
-  let engineShells = 0;
+  // Each engine shell still open (not the pseudoterminal) is ended through its client once closed, which logs;
+  // the log is disposed only after.
   after(async () => {
+    const ending = asked.length + opened.filter((term) => 'shellPath' in term.creationOptions).length;
     for (const term of opened) term.dispose();
-    await shellsEnded(engineShells);
+    await shellsEnded(ending);
     log.dispose();
   });
 
@@ -72,21 +72,18 @@ describe('openEngineShell', () => {
     assert.ok(third);
     opened.push(third);
     assert.equal(third.name, `${name} (3)`);
-    engineShells += 2;
   });
 
   it('a container not yet named by its engine is named by its short id', async () => {
     const term = await openEngineShell(engineContainer(null), log, runner({ '/usr/bin/docker': { code: 0, stdout: '20.10.24\n', stderr: '' } }));
     assert.ok(term);
     opened.push(term);
-    engineShells += 1;
     assert.match(term.name, new RegExp(`^${ID.slice(0, 12)} \\(\\d+\\)$`));
   });
 
   it('closing its terminal ends its shell in the container through the same client, by the token the shell carries', async () => {
     const term = await openEngineShell(engineContainer('web'), log, runner({ '/usr/bin/docker': { code: 0, stdout: '20.10.24\n', stderr: '' } }));
     assert.ok(term);
-    engineShells += 1;
     const token = ((term.creationOptions as vscode.TerminalOptions).shellArgs as string[])[3].split('=')[1];
     const before = asked.length;
     assert.ok(!asked.some((a) => a.args.includes(token)), 'nothing is ended while the terminal is open');
