@@ -52,6 +52,13 @@ export function looksLikeImageTar(firstName: string): boolean {
   return /^(blobs(\/|$)|oci-layout$|index\.json$|manifest\.json$|repositories$|[0-9a-f]{64}(\/|\.json$))/.test(name);
 }
 
+/** A rootfs name from the file or folder imported: its base name less archive extensions, in the name alphabet. Pure. */
+export function defaultRootfsName(source: string): string {
+  const base = path.basename(source.replace(/\/+$/, '')).replace(/(\.(tar|tgz|txz|tzst|tbz2?|gz|xz|zst|zstd|bz2|oci))+$/i, '');
+  const name = base.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  return name || 'imported';
+}
+
 /** The OCI/Go architecture name of a Node one. */
 export function ociArch(arch: string = process.arch): string {
   return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
@@ -313,7 +320,14 @@ async function firstEntryName(file: string): Promise<string | undefined> {
   const { output, done } = decompressed(input, readHead(file), undefined);
   done.catch(() => undefined);
   let name: string | undefined;
-  const parser = new TarParser({ entry: (e) => (name ??= e.name), data: () => undefined, endEntry: () => undefined });
+  // The first entry other than the archive's own "./".
+  const parser = new TarParser({
+    entry: (e) => {
+      if (name === undefined && e.name.replace(/^\.\/?/, '') !== '') name = e.name;
+    },
+    data: () => undefined,
+    endEntry: () => undefined,
+  });
   try {
     for await (const chunk of output) {
       parser.write(chunk as Buffer);
