@@ -16,6 +16,7 @@ import { ContainerRegistry } from './core/helper/registry';
 import { EngineInfoCache } from './core/engines/engineInfo';
 import { nodeRunner } from './core/engines/engineCli';
 import { IMPORT_USAGE, rootfsImport } from './cliImport';
+import { unpackWorker } from './core/rootfs/imageImport';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
@@ -116,6 +117,8 @@ function main(args: string[]): number | Promise<number> {
     return makeRootfs(args[1]);
   }
   if (args[0] === 'install-helper') return installHelper(args.slice(1));
+  // Not for people: root's import runs this inside its sandbox (imageImport.ts unpackSandboxed).
+  if (args[0] === '__unpack' && args.length === 4) return unpackWorker(args[1], args[2], args[3]);
   if (args[0] === 'rootfs') {
     const run = ROOTFS_SUBCOMMANDS[args[1] ?? ''];
     if (!run) {

@@ -26,6 +26,8 @@ export interface ImportOptions {
   signal?: AbortSignal;
   /** Where it came from, for the metadata; an import of `source` by default. */
   origin?: RootfsOrigin;
+  /** Run by root, the unpack runs in a bwrap sandbox unless this is false (only the tests compare both). */
+  sandbox?: boolean;
 }
 
 export interface ImportResult {
@@ -359,77 +361,177 @@ async function decompressTo(file: string, to: string, options: ImportOptions): P
 
 // --- the import --------------------------------------------------------------------------------------------------------
 
+/** What an unpack found: the format, the image config, the report and the owners other than root. */
+export interface UnpackResult {
+  format: string;
+  config?: ImageConfig;
+  skipped: string[];
+  owners: Record<string, string>;
+}
+
+/**
+ * Unpacks `source` into the existing, empty folder `target`, with `scratch` (an empty folder) for a compressed image
+ * tar's decompressed copy. The part of an import that reads the untrusted archive: as root it runs in a sandbox
+ * (unpackSandboxed) that can write only these two folders.
+ */
+export async function unpackInto(source: string, target: string, scratch: string, options: ImportOptions = {}): Promise<UnpackResult> {
+  const stat = fs.statSync(source);
+  const state = newApplyState();
+  let format: string;
+  let config: ImageConfig | undefined;
+  let files: ImageFiles | undefined;
+  if (stat.isDirectory()) {
+    files = folderFiles(source);
+  } else {
+    const first = await firstEntryName(source);
+    if (first === undefined) throw new Error(`${source} is not a tar archive (plain, gzip, xz, zstd or bzip2)`);
+    if (looksLikeImageTar(first)) {
+      if (sniffCompression(readHead(source)) === 'none') files = tarFiles(source);
+      else {
+        options.onProgress?.({ phase: 'read', done: 0 });
+        const copy = path.join(scratch, 'image.tar');
+        await decompressTo(source, copy, options);
+        files = tarFiles(copy);
+      }
+    }
+  }
+  if (files) {
+    const plan = imagePlan(files);
+    format = plan.format;
+    config = plan.config;
+    for (const [i, layer] of plan.layers.entries()) {
+      const applier = new TarApplier(target, state, true);
+      await applyTar(() => files!.stream(layer), files.head(layer), applier, options, `layer ${i + 1}/${plan.layers.length}`, files.size(layer));
+    }
+  } else {
+    const head = readHead(source);
+    const compression = sniffCompression(head);
+    format = compression === 'none' ? 'tar' : `tar+${compression}`;
+    await applyTar(() => fs.createReadStream(source, { highWaterMark: 1 << 20 }), head, new TarApplier(target, state, false), options, 'unpack', stat.size);
+  }
+  if (options.signal?.aborted) throw new ImportCancelled();
+  finishDirs(state);
+  // A container needs these as mount points; images often leave them out.
+  for (const dir of ['proc', 'dev', 'sys', 'tmp']) {
+    try {
+      fs.mkdirSync(path.join(target, dir), dir === 'tmp' ? 0o1777 : 0o755);
+    } catch {
+      // there already (or a file the image put there: the rootfs check says so at start)
+    }
+  }
+  return { format, ...(config && Object.keys(config).length ? { config } : {}), skipped: state.skipped, owners: state.owners };
+}
+
 /**
  * Imports `source` (a file or folder, see the file's header) as rootfs `name` of `store`. The result's `skipped`
  * names each entry of the archive that was not written and why; the metadata records it, the image config and the
- * owners other than root. Throws ImportCancelled when `options.signal` aborts; then, as on any failure, nothing of
- * the build is left.
+ * owners other than root. Run by root (the system store), the unpack runs in a sandbox (unpackSandboxed). Throws
+ * ImportCancelled when `options.signal` aborts; then, as on any failure, nothing of the build is left.
  */
 export async function importImage(source: string, store: string, name: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const stat = fs.statSync(source);
+  fs.statSync(source); // a missing source is said before anything is made
   const buildDir = makeBuildDir(store, name);
-  const scratch = `${buildDir}.src.tar`;
-  const state = newApplyState();
+  const scratch = `${buildDir}.scratch`;
   try {
-    const target = buildDir;
-    fs.chmodSync(target, 0o755);
-    let format: string;
-    let config: ImageConfig | undefined;
-    let files: ImageFiles | undefined;
-    if (stat.isDirectory()) {
-      files = folderFiles(source);
-    } else {
-      const first = await firstEntryName(source);
-      if (first === undefined) throw new Error(`${source} is not a tar archive (plain, gzip, xz, zstd or bzip2)`);
-      if (looksLikeImageTar(first)) {
-        if (sniffCompression(readHead(source)) === 'none') files = tarFiles(source);
-        else {
-          options.onProgress?.({ phase: 'read', done: 0 });
-          await decompressTo(source, scratch, options);
-          files = tarFiles(scratch);
-        }
-      }
-    }
-    if (files) {
-      const plan = imagePlan(files);
-      format = plan.format;
-      config = plan.config;
-      for (const [i, layer] of plan.layers.entries()) {
-        const applier = new TarApplier(target, state, true);
-        await applyTar(() => files!.stream(layer), files.head(layer), applier, options, `layer ${i + 1}/${plan.layers.length}`, files.size(layer));
-      }
-    } else {
-      const head = readHead(source);
-      const compression = sniffCompression(head);
-      format = compression === 'none' ? 'tar' : `tar+${compression}`;
-      await applyTar(() => fs.createReadStream(source, { highWaterMark: 1 << 20 }), head, new TarApplier(target, state, false), options, 'unpack', stat.size);
-    }
+    fs.chmodSync(buildDir, 0o755);
+    fs.mkdirSync(scratch, 0o700);
+    const unpacked = process.getuid?.() === 0 && options.sandbox !== false
+      ? await unpackSandboxed(path.resolve(source), buildDir, scratch, options)
+      : await unpackInto(source, buildDir, scratch, options);
     if (options.signal?.aborted) throw new ImportCancelled();
-    finishDirs(state);
-    // A container needs these as mount points; images often leave them out.
-    for (const dir of ['proc', 'dev', 'sys', 'tmp']) {
-      try {
-        fs.mkdirSync(path.join(target, dir), dir === 'tmp' ? 0o1777 : 0o755);
-      } catch {
-        // there already (or a file the image put there: the rootfs check says so at start)
-      }
-    }
     const meta: RootfsMeta = {
       version: 1,
       name,
-      origin: options.origin ?? { kind: 'import', file: path.resolve(source), format },
+      origin: options.origin ?? { kind: 'import', file: path.resolve(source), format: unpacked.format },
       created: new Date().toISOString(),
-      ...(config && Object.keys(config).length ? { config } : {}),
-      ...(state.skipped.length ? { skipped: state.skipped } : {}),
-      ...(Object.keys(state.owners).length ? { owners: state.owners } : {}),
+      ...(unpacked.config ? { config: unpacked.config } : {}),
+      ...(unpacked.skipped.length ? { skipped: unpacked.skipped } : {}),
+      ...(Object.keys(unpacked.owners).length ? { owners: unpacked.owners } : {}),
     };
     const where = commitBuildDir(store, buildDir, meta);
-    return { path: where, meta, skipped: state.skipped };
+    return { path: where, meta, skipped: unpacked.skipped };
   } catch (error) {
     removeQuietly(buildDir);
     throw options.signal?.aborted ? new ImportCancelled() : error;
   } finally {
     removeQuietly(scratch);
+  }
+}
+
+// --- root's import: the unpack in a sandbox --------------------------------------------------------------------------
+
+/** The CLI (dist/cli.js), whose hidden `__unpack SOURCE TARGET SCRATCH` runs unpackInto in the sandbox. */
+function workerScript(): string {
+  for (const dir of [__dirname, path.join(__dirname, '..'), path.join(__dirname, '..', '..')]) {
+    if (fs.existsSync(path.join(dir, 'cli.js'))) return path.join(dir, 'cli.js');
+  }
+  throw new Error(`the import worker (cli.js) is not beside ${__dirname}`);
+}
+
+/**
+ * The bwrap command that unpacks as root without root's power: a user namespace of its own (uid 0 inside is root
+ * outside only for files root owns; its mounts are locked read-only), every namespace unshared (no network), the
+ * whole host read-only (the source is wherever the user has it), only `target` and `scratch` writable. No
+ * capabilities. Pure.
+ */
+export function sandboxArgs(execPath: string, script: string, source: string, target: string, scratch: string): string[] {
+  return [
+    '--unshare-all', '--unshare-user', '--uid', '0', '--gid', '0', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
+    '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc',
+    '--bind', target, target, '--bind', scratch, scratch,
+    '--', execPath, script, '__unpack', source, target, scratch,
+  ];
+}
+
+/** unpackInto run by `bwrap` (sandboxArgs): progress and the result come back as JSON lines on its stdout. */
+function unpackSandboxed(source: string, target: string, scratch: string, options: ImportOptions): Promise<UnpackResult> {
+  const child = spawn('bwrap', sandboxArgs(process.execPath, workerScript(), source, target, scratch), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ELECTRON_RUN_AS_NODE: '1' },
+  });
+  const abort = (): void => void child.kill('SIGKILL');
+  options.signal?.addEventListener('abort', abort);
+  let stderr = '';
+  let result: UnpackResult | undefined;
+  let buffered = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stdout.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      try {
+        const message = JSON.parse(line) as { progress?: ImportProgress; result?: UnpackResult };
+        if (message.progress) options.onProgress?.(message.progress);
+        if (message.result) result = message.result;
+      } catch {
+        // not ours: the worker writes only JSON lines
+      }
+    }
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('bwrap (Debian package bubblewrap) is needed to import as root') : e));
+    child.on('close', (code) => {
+      options.signal?.removeEventListener('abort', abort);
+      if (options.signal?.aborted) return reject(new ImportCancelled());
+      if (code === 0 && result) return resolve(result);
+      reject(new Error(stderr.trim().replace(/^mini-containers: /, '') || `the sandboxed unpack ended with exit code ${code}`));
+    });
+  });
+}
+
+/** The sandbox's side (cli.js __unpack): unpackInto, its progress and result as JSON lines on stdout. */
+export async function unpackWorker(source: string, target: string, scratch: string): Promise<number> {
+  try {
+    const result = await unpackInto(source, target, scratch, {
+      onProgress: (progress) => process.stdout.write(`${JSON.stringify({ progress })}\n`),
+    });
+    process.stdout.write(`${JSON.stringify({ result })}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
+    return 1;
   }
 }
 
