@@ -1,6 +1,7 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
 // `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
+// `mini-containers rootfs SUBCOMMAND ...`: root filesystems (import: cliImport.ts).
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
 import * as os from 'node:os';
@@ -14,10 +15,13 @@ import { ProcessScanner } from './core/proc/processScanner';
 import { ContainerRegistry } from './core/helper/registry';
 import { EngineInfoCache } from './core/engines/engineInfo';
 import { nodeRunner } from './core/engines/engineCli';
+import { IMPORT_USAGE, rootfsImport } from './cliImport';
+import { unpackWorker } from './core/rootfs/imageImport';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
        mini-containers install-helper [--prefix DIR]
+       mini-containers ${IMPORT_USAGE.split('\n')[0]}
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
@@ -31,7 +35,14 @@ const USAGE = `usage: mini-containers ps [--json]
              as root: copy the helper and its seccomp filter, root-owned, to DIR/libexec/mini-containers
              (DIR: /usr/local), and print the one sudoers line that allows only that copy, for the user
              who ran sudo
+  ${IMPORT_USAGE}
 `;
+
+/** `rootfs SUBCOMMAND`: each subcommand's function, given its arguments and a way to print the usage. */
+const ROOTFS_SUBCOMMANDS: Record<string, (args: string[], usage: () => void) => Promise<number>> = {
+  import: rootfsImport,
+};
+
 
 function installHelper(args: string[]): number {
   if (!(args.length === 0 || (args.length === 2 && args[0] === '--prefix' && args[1]))) {
@@ -106,6 +117,16 @@ function main(args: string[]): number | Promise<number> {
     return makeRootfs(args[1]);
   }
   if (args[0] === 'install-helper') return installHelper(args.slice(1));
+  // Not for people: root's import runs this inside its sandbox (imageImport.ts unpackSandboxed).
+  if (args[0] === '__unpack' && args.length === 4) return unpackWorker(args[1], args[2], args[3]);
+  if (args[0] === 'rootfs') {
+    const run = ROOTFS_SUBCOMMANDS[args[1] ?? ''];
+    if (!run) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    return run(args.slice(2), () => process.stderr.write(USAGE));
+  }
   const [command, ...flags] = args;
   const json = flags.length === 1 && flags[0] === '--json';
   if (command !== 'ps' || (flags.length > 0 && !json)) {

@@ -8,6 +8,7 @@ import {
 } from '../core/helper/helperProtocol';
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
+import { imageDefaults } from '../rootfs/imageDefaults';
 import { readConfinementSettings } from '../settings';
 import { loadNodePty } from './nodePty';
 import { forDelegated, readMountOptions, readNetworkOptions } from './startOptions';
@@ -84,7 +85,9 @@ export async function makeTerminalOptions(
   const settings = overrides.binds === undefined || overrides.workdir === undefined ? readMountOptions(log, delegated) : {};
   const fromSettings = overrides.adjustStartOptions ? overrides.adjustStartOptions(settings) : settings;
   const binds = overrides.binds ?? fromSettings.binds;
-  const workdir = overrides.workdir ?? fromSettings.workdir;
+  // An imported or pulled image runs its own command in its WorkingDir with its Env (a task's own folder wins).
+  const image = imageDefaults(rootfs);
+  const workdir = overrides.workdir ?? (overrides.adjustStartOptions ? fromSettings.workdir : image?.workdir ?? fromSettings.workdir);
   const chosenNetwork = overrides.network === undefined ? readNetworkOptions(log) : { network: overrides.network, publish: overrides.publish };
   // Under sudo or pkexec the host's network is refused: none instead, said once in the terminal.
   const { options: networkOptions, notice } = forDelegated(chosenNetwork, delegated);
@@ -93,7 +96,7 @@ export async function makeTerminalOptions(
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
     const helperArgs = buildStartArgs({
-      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, ...networkOptions, command: overrides.command,
+      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, ...networkOptions, command: overrides.command ?? image?.command, env: image?.env,
     }, t);
     const launch = planLaunch(how, helperArgs, t);
     if (notice) log.info(`[shell] ${name}: ${inEnglish(notice)}`);

@@ -32,7 +32,7 @@ describe('the helper\'s options table', () => {
     const args = buildStartArgs({
       rootfs: '/r', name: 'n', hostname: 'h', statusFile: '/s', privileged: true, init: true, command: ['/bin/true'],
       binds: [{ source: '/a' }, { source: '/b', dest: '/c', readOnly: true }], workdir: '/a',
-      network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8081, port: 81 }],
+      network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8081, port: 81 }], env: ['A=1'],
     });
     const flags = args.slice(1, args.indexOf('--')).filter((a) => a.startsWith('--'));
     assert.deepEqual(flags.filter((f) => !rows.some((r) => r.flag === f)), []);
@@ -70,6 +70,7 @@ describe('the helper\'s options table', () => {
   it('lets exactly the flags the extension repeats be repeated', () => {
     const args = buildStartArgs({
       rootfs: '/r', binds: [{ source: '/a' }, { source: '/b' }], network: 'private', publish: [{ hostPort: 8080, port: 80 }, { hostPort: 8081, port: 81 }],
+      env: ['A=1', 'B=2'],
     });
     const repeated = [...new Set(args.filter((a, i) => a.startsWith('--') && args.indexOf(a) !== i))];
     assert.deepEqual(rows.filter((r) => r.repeat === 'yes').map((r) => r.flag).sort(), repeated.sort());

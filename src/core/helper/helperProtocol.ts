@@ -45,6 +45,8 @@ export interface StartRequest {
   binds?: readonly BindSpec[];
   /** COMMAND's working directory inside (`--workdir DIR`); / when omitted. */
   workdir?: string;
+  /** `--env KEY=VALUE`, repeated: COMMAND's environment over PATH, HOME, TERM, HOSTNAME (an image's Env). */
+  env?: readonly string[];
   /**
    * `--network`: the host's network (without CAP_NET_RAW), `none` (only lo) or `private` (lo and tap0 through a
    * user-mode stack). The helper's default is host, but none under sudo/pkexec, where host is refused.
@@ -135,12 +137,30 @@ function networkArgs(network: Network | undefined, publish: readonly PublishedPo
   return args;
 }
 
+/** The helper's limits on `--env` (30-options.sh env_option). */
+export const ENV_LIMITS = { count: 128, length: 4096 };
+
+/** Each KEY=VALUE checked as the helper checks it; throws an Error saying which one is refused and why. */
+export function envArguments(env: readonly string[], t: Localize = english): readonly string[] {
+  if (env.length > ENV_LIMITS.count) throw new Error(t('At most {0} environment variables can be set in a container.', String(ENV_LIMITS.count)));
+  const keys = new Set<string>();
+  for (const kv of env) {
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(t('Invalid environment variable "{0}": use KEY=VALUE, KEY of letters, digits and _.', kv.slice(0, 80)));
+    if (CONTROL.test(kv) || kv.length > ENV_LIMITS.length) throw new Error(t('The environment variable {0} has control characters or is longer than {1} bytes.', key, String(ENV_LIMITS.length)));
+    if (keys.has(key)) throw new Error(t('The environment variable {0} is given twice.', key));
+    keys.add(key);
+  }
+  return env;
+}
+
 /**
  * The helper's argv for `start`, after the same checks the helper makes, so the user hears about a bad
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
 export function buildStartArgs(request: StartRequest, t: Localize = english): string[] {
-  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish } = request;
+  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish, env } = request;
   if (!rootfs.startsWith('/')) throw new Error(t('The root filesystem must be an absolute path: {0}', rootfs));
   if (CONTROL.test(rootfs)) throw new Error(t('The root filesystem path contains control characters.'));
   const args = ['start', '--rootfs', rootfs];
@@ -166,6 +186,7 @@ export function buildStartArgs(request: StartRequest, t: Localize = english): st
     args.push('--workdir', workdir);
   }
   args.push(...networkArgs(network, publish, t));
+  for (const kv of envArguments(env ?? [], t)) args.push('--env', kv);
   if (command && command.length) args.push('--', ...command);
   return args;
 }

@@ -47,6 +47,11 @@ export interface RootfsMeta {
   config?: ImageConfig;
   /** What the import left out of an untrusted archive (entries and why), as its report said. */
   skipped?: string[];
+  /**
+   * Owners an imported archive gave to entries other than root ("uid:gid" by path inside), recorded instead of
+   * chowned: a rootless import's files are all the user's (root inside). At most 10,000.
+   */
+  owners?: Record<string, string>;
 }
 
 export function metaPath(store: string, name: string): string {

@@ -55,7 +55,7 @@
 # USAGE
 #   container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE]
 #                             [--privileged] [--init] [--bind SRC[:DEST][:ro]]... [--workdir DIR]
-#                             [--network host|none|private] [--publish HOSTPORT:PORT]...
+#                             [--network host|none|private] [--publish HOSTPORT:PORT]... [--env KEY=VALUE]...
 #                             [--] [COMMAND [ARG]...]
 #
 #   Runs COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS and IPC namespaces (and a user namespace when
@@ -75,6 +75,9 @@
 #             empty component), read-only with :ro; neither path may hold ":" or control characters. Rootless, the
 #             user namespace maps uid 0 to the user: what is made there is theirs on the host; as root, root's.
 #   --workdir COMMAND's working directory inside (bwrap --chdir), / by default; same rules as DEST.
+#   --env     repeatable: KEY=VALUE set in COMMAND's environment after PATH, HOME, TERM and HOSTNAME (so it may
+#             replace them: an image's Env); KEY [A-Za-z_][A-Za-z0-9_]*, each KEY once, no control characters, at
+#             most 128, each at most 4096 bytes; 125 and one line otherwise. bwrap --setenv: no shell reads it.
 #   A refused --bind or --workdir: 125 and one line; nothing is mounted on the host (the mounts are the
 #   container's own mount namespace's).
 #   NAME      [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, same for --hostname

@@ -16,6 +16,7 @@ readonly START_OPTIONS='--rootfs      DIR    yes  no  rootfs_option       --bind
 --init        -      yes  no  init_option         --ro-bind /bin/busybox /dev/busybox-init       a PID 1 that reaps orphans and forwards HUP, INT, TERM
 --bind        SPEC   yes  yes bind_option         --bind-fd N DEST | --ro-bind-fd N DEST         SPEC is SRC[:DEST][:ro]: a host folder or file at DEST (default SRC); bound by a descriptor opened once (open_binds), delegated only what the caller reaches, read-only, under a fresh tmpfs
 --workdir     DIR    yes  no  workdir_option      --chdir DIR                                    the working directory of COMMAND inside, / by default
+--env         KV     yes  yes env_option          --setenv KEY VALUE                             KEY=VALUE in the environment of COMMAND, after (so over) PATH, HOME, TERM, HOSTNAME: the Env of an image; KEY [A-Za-z_][A-Za-z0-9_]*, once each, VALUE without control characters, at most 128, each at most 4096 bytes; delegated too, as it changes only what runs inside
 --network     MODE   yes  no  network_option      host: CAP_NET_RAW dropped; else --unshare-net  host (the default), none (only lo) or private (lo and tap0 through a user-mode stack: pasta rootless, slirp4netns as root); delegated, host is refused (root inside would be uid 0 toward the host network) and none is the default
 --publish     MAP    yes  yes publish_option      (none: the user-mode stack forwards the port)  HOSTPORT:PORT, a server on PORT inside reached at 127.0.0.1:HOSTPORT on the host; private only, at most 32; delegated, HOSTPORT 1024 or above'
 
@@ -109,6 +110,21 @@ bind_option() {
   bind_count=$((bind_count + 1))
   [ "$bind_count" -le 64 ] || die "--bind is given more than 64 times"
   binds="$binds$access	$src	$dest
+"
+}
+# --env KEY=VALUE, repeatable: each adds one line "KEY=VALUE" to envs (a newline cannot be in it: control
+# characters are refused); build_bwrap_args makes each line two words of --setenv, split at the first "=".
+env_option() {
+  key=${1%%=*}
+  case "$1" in *=*) ;; *) die "--env must be KEY=VALUE: $1" ;; esac
+  case "$key" in ''|[!A-Za-z_]*|*[!A-Za-z0-9_]*) die "--env KEY must match [A-Za-z_][A-Za-z0-9_]*: $key" ;; esac
+  has_control_chars "$1" && die "--env $key: the value contains control characters"
+  [ "${#1}" -le 4096 ] || die "--env $key is longer than 4096 bytes"
+  case "$envs" in "$key="*|*"
+$key="*) die "--env $key is given twice" ;; esac
+  env_count=$((env_count + 1))
+  [ "$env_count" -le 128 ] || die "--env is given more than 128 times"
+  envs="$envs$1
 "
 }
 workdir_option() {

@@ -150,6 +150,13 @@ build_bwrap_args() {
   if [ "$network" != host ]; then
     set -- --unshare-net "$@"
   fi
+  # --env: after --clearenv and the helper's own (bwrap applies them in order), so an image's PATH wins.
+  while IFS= read -r kv; do
+    [ -n "$kv" ] || continue
+    set -- --setenv "${kv%%=*}" "${kv#*=}" "$@"
+  done <<ENVS
+$envs
+ENVS
   # --block-fd 5: the sandbox waits, before it execs COMMAND, for the byte this helper writes once it has noted
   # PID 1's identity (fd 5 is the release FIFO opened read-write: no end-of-file can release it, even if this
   # helper dies; nobody else reads it).
@@ -197,6 +204,7 @@ BINDS
 
 start() {
   rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0 binds='' bind_count=0 workdir=/
+  envs='' env_count=0
   network='' publish='' publish_count=0 net_exit='' net_process='' net_watcher='' net_tool='' pasta_pid=''
   find_caller
   parse_options "$@"
