@@ -1,5 +1,6 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
+// `mini-containers rootfs list [--json]`, `mini-containers rootfs rm NAME`: the root filesystems of the stores.
 // `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
@@ -14,10 +15,13 @@ import { ProcessScanner } from './core/proc/processScanner';
 import { ContainerRegistry } from './core/helper/registry';
 import { EngineInfoCache } from './core/engines/engineInfo';
 import { nodeRunner } from './core/engines/engineCli';
+import { rootfsList, rootfsRm } from './cliRootfs';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
        mini-containers install-helper [--prefix DIR]
+       mini-containers rootfs list [--json]
+       mini-containers rootfs rm NAME
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
@@ -31,6 +35,11 @@ const USAGE = `usage: mini-containers ps [--json]
              as root: copy the helper and its seccomp filter, root-owned, to DIR/libexec/mini-containers
              (DIR: /usr/local), and print the one sudoers line that allows only that copy, for the user
              who ran sudo
+  rootfs list [--json]
+             the root filesystems of your store and of the system store: origin, size on disk, last use, owner
+  rootfs rm NAME
+             delete NAME and its metadata (as root: from the system store); refused while a container runs on it;
+             links inside are removed, never followed
 `;
 
 function installHelper(args: string[]): number {
@@ -93,6 +102,20 @@ async function ps(json: boolean): Promise<number> {
   return 0;
 }
 
+/** `rootfs SUBCOMMAND …`: one case per subcommand. */
+function rootfs(args: string[]): number | Promise<number> {
+  switch (args[0]) {
+    case 'list':
+      if (args.length === 1 || (args.length === 2 && args[1] === '--json')) return rootfsList(args.length === 2);
+      break;
+    case 'rm':
+      if (args.length === 2 && args[1]) return rootfsRm(args[1]);
+      break;
+  }
+  process.stderr.write(USAGE);
+  return 2;
+}
+
 function main(args: string[]): number | Promise<number> {
   if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) {
     process.stdout.write(USAGE);
@@ -106,6 +129,7 @@ function main(args: string[]): number | Promise<number> {
     return makeRootfs(args[1]);
   }
   if (args[0] === 'install-helper') return installHelper(args.slice(1));
+  if (args[0] === 'rootfs') return rootfs(args.slice(1));
   const [command, ...flags] = args;
   const json = flags.length === 1 && flags[0] === '--json';
   if (command !== 'ps' || (flags.length > 0 && !json)) {
