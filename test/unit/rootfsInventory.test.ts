@@ -125,14 +125,16 @@ describe('delete', () => {
 
   it('refuses while in use or mounted, and a link in place of the folder; removes nothing then', async () => {
     fs.mkdirSync(path.join(store, 'busy'), { recursive: true });
-    await assert.rejects(removeRootfs(store, 'busy', { users: () => [{ name: 'busy-1a2b', rootfs: path.join(store, 'busy') }], mountinfo: noMounts }),
+    await assert.rejects(removeRootfs(store, 'busy', { users: () => [{ name: 'busy-1a2b', rootfs: path.join(store, 'busy') }], rootedIn: () => [], mountinfo: noMounts }),
       (e: RootfsRemoveError) => e.code === 'in-use' && /busy-1a2b/.test(e.message));
-    await assert.rejects(removeRootfs(store, 'busy', { users: () => [], mountinfo: () => `1 1 0:1 / ${path.join(store, 'busy', 'proc')} rw - proc p rw\n` }),
+    await assert.rejects(removeRootfs(store, 'busy', { users: () => [], rootedIn: () => ['PID 42'], mountinfo: noMounts }),
+      (e: RootfsRemoveError) => e.code === 'in-use' && /PID 42/.test(e.message));
+    await assert.rejects(removeRootfs(store, 'busy', { users: () => [], rootedIn: () => [], mountinfo: () => `1 1 0:1 / ${path.join(store, 'busy', 'proc')} rw - proc p rw\n` }),
       (e: RootfsRemoveError) => e.code === 'mounted');
     fs.symlinkSync(path.join(store, 'busy'), path.join(store, 'link'));
-    await assert.rejects(removeRootfs(store, 'link', { users: () => [], mountinfo: noMounts }), (e: RootfsRemoveError) => e.code === 'not-a-folder');
-    await assert.rejects(removeRootfs(store, '../x', { users: () => [], mountinfo: noMounts }), (e: RootfsRemoveError) => e.code === 'invalid-name');
-    await assert.rejects(removeRootfs(store, 'gone', { users: () => [], mountinfo: noMounts }), (e: RootfsRemoveError) => e.code === 'missing');
+    await assert.rejects(removeRootfs(store, 'link', { users: () => [], rootedIn: () => [], mountinfo: noMounts }), (e: RootfsRemoveError) => e.code === 'not-a-folder');
+    await assert.rejects(removeRootfs(store, '../x', { users: () => [], rootedIn: () => [], mountinfo: noMounts }), (e: RootfsRemoveError) => e.code === 'invalid-name');
+    await assert.rejects(removeRootfs(store, 'gone', { users: () => [], rootedIn: () => [], mountinfo: noMounts }), (e: RootfsRemoveError) => e.code === 'missing');
     assert.ok(fs.existsSync(path.join(store, 'busy')));
   });
 
@@ -148,7 +150,7 @@ describe('delete', () => {
     fs.chmodSync(path.join(dir, 'ro', 'deep'), 0o555);
     fs.chmodSync(path.join(dir, 'ro'), 0o555);
     writeMeta(store, { version: 1, name: 'doomed', origin: { kind: 'busybox' }, created: '' });
-    await removeRootfs(store, 'doomed', { users: () => [], mountinfo: noMounts });
+    await removeRootfs(store, 'doomed', { users: () => [], rootedIn: () => [], mountinfo: noMounts });
     assert.deepEqual(fs.readdirSync(store).filter((n) => n.includes('doomed')), [], 'no folder, no NAME.json, no hidden leftover');
     assert.equal(fs.readFileSync(path.join(canary, 'keep'), 'utf8'), 'x', 'the canary outside is untouched');
   });

@@ -35,32 +35,37 @@ export function usersOf(rootfs: string, users: Iterable<RootfsUser>): string[] {
 }
 
 /**
- * Processes whose root (/proc/PID/root) is the rootfs or inside it: a container started by hand with chroot or
- * unshare, which has no record. Processes we may not look at (another user's) are skipped.
+ * Processes whose root is the rootfs or a folder inside it: a container started by hand (chroot, unshare), or one
+ * whose record we cannot read. bubblewrap pivots into the rootfs, so readlink of /proc/PID/root says only "/": the
+ * root is also compared by device and inode. Processes we may not look at (another user's) are skipped.
  */
-export function processRoots(proc = '/proc'): RootfsUser[] {
-  const users: RootfsUser[] = [];
+export function processesRootedIn(rootfs: string, proc = '/proc'): string[] {
+  const found: string[] = [];
+  let identity: string;
   let names: string[];
   try {
+    const stat = fs.statSync(rootfs);
+    identity = `${stat.dev}:${stat.ino}`;
     names = fs.readdirSync(proc);
   } catch {
-    return users;
+    return found;
   }
   for (const pid of names) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const root = fs.readlinkSync(path.join(proc, pid, 'root'));
-      if (root !== '/') users.push({ name: `PID ${pid}`, rootfs: root });
+      const root = path.join(proc, pid, 'root');
+      const link = fs.readlinkSync(root);
+      const stat = fs.statSync(root);
+      if (`${stat.dev}:${stat.ino}` === identity || link === rootfs || link.startsWith(`${rootfs}/`)) found.push(`PID ${pid}`);
     } catch {
       // gone, or not ours to read
     }
   }
-  return users;
+  return found;
 }
 
 /**
- * Every container that may hold a rootfs: the records of the helper run as root and as user `uid` (whose PID 1 still
- * exists), and every process whose root we can read.
+ * The containers the helper recorded, run as root and as user `uid`, whose PID 1 still exists.
  */
 export function runningRootfsUsers(env: NodeJS.ProcessEnv, uid: number): RootfsUser[] {
   const users: RootfsUser[] = [];
@@ -70,7 +75,7 @@ export function runningRootfsUsers(env: NodeJS.ProcessEnv, uid: number): RootfsU
       if (fs.existsSync(`/proc/${record.initPid}`)) users.push({ name: record.name, rootfs: record.rootfs });
     }
   }
-  return [...users, ...processRoots()];
+  return users;
 }
 
 /** Mount points (from /proc/self/mountinfo's fifth field, octal escapes decoded) at or below `dir`. */
@@ -86,8 +91,10 @@ export function mountsUnder(dir: string, mountinfo: string): string[] {
 }
 
 export interface RemoveOptions {
-  /** The running containers to check against (records of both registries and process roots). */
+  /** The running containers to check against: the helper's records (runningRootfsUsers). */
   users: () => Iterable<RootfsUser>;
+  /** Processes whose root is `dir` or inside it (processesRootedIn; injectable for tests). */
+  rootedIn?: (dir: string) => string[];
   /** /proc/self/mountinfo's text (injectable for tests). */
   mountinfo?: () => string;
   t?: Localize;
@@ -108,7 +115,7 @@ export async function removeRootfs(store: string, name: string, options: RemoveO
     throw new RootfsRemoveError('missing', t('There is no root filesystem {0}.', dir));
   }
   if (!stat.isDirectory()) throw new RootfsRemoveError('not-a-folder', t('{0} is not a folder (a link is never followed): not removed.', dir));
-  const users = usersOf(dir, options.users());
+  const users = [...usersOf(dir, options.users()), ...(options.rootedIn ?? processesRootedIn)(dir)];
   if (users.length) {
     throw new RootfsRemoveError('in-use', t('{0} is in use by {1}: stop it first.', dir, users.join(', ')));
   }
