@@ -1,7 +1,7 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
 // `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
-// `mini-containers rootfs SUBCOMMAND ...`: root filesystems (import: cliImport.ts).
+// `mini-containers rootfs list|rm|import ...`: the root filesystems of the stores (cliRootfs.ts, cliImport.ts).
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
 import * as os from 'node:os';
@@ -17,10 +17,13 @@ import { EngineInfoCache } from './core/engines/engineInfo';
 import { nodeRunner } from './core/engines/engineCli';
 import { IMPORT_USAGE, rootfsImport } from './cliImport';
 import { unpackWorker } from './core/rootfs/imageImport';
+import { rootfsList, rootfsRm } from './cliRootfs';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
        mini-containers install-helper [--prefix DIR]
+       mini-containers rootfs list [--json]
+       mini-containers rootfs rm NAME
        mini-containers ${IMPORT_USAGE.split('\n')[0]}
 
   ps         list every container (PID namespace other than the host's) with its processes:
@@ -35,14 +38,20 @@ const USAGE = `usage: mini-containers ps [--json]
              as root: copy the helper and its seccomp filter, root-owned, to DIR/libexec/mini-containers
              (DIR: /usr/local), and print the one sudoers line that allows only that copy, for the user
              who ran sudo
+  rootfs list [--json]
+             the root filesystems of your store and of the system store: origin, size on disk, last use, owner
+  rootfs rm NAME
+             delete NAME and its metadata (as root: from the system store); refused while a container runs on it;
+             links inside are removed, never followed
   ${IMPORT_USAGE}
 `;
 
 /** `rootfs SUBCOMMAND`: each subcommand's function, given its arguments and a way to print the usage. */
-const ROOTFS_SUBCOMMANDS: Record<string, (args: string[], usage: () => void) => Promise<number>> = {
+const ROOTFS_SUBCOMMANDS: Record<string, (args: string[], usage: () => void) => number | Promise<number>> = {
   import: rootfsImport,
+  list: (args, usage) => (args.length === 0 || (args.length === 1 && args[0] === '--json') ? rootfsList(args.length === 1) : (usage(), 2)),
+  rm: (args, usage) => (args.length === 1 && args[0] ? rootfsRm(args[0]) : (usage(), 2)),
 };
-
 
 function installHelper(args: string[]): number {
   if (!(args.length === 0 || (args.length === 2 && args[0] === '--prefix' && args[1]))) {
@@ -104,6 +113,7 @@ async function ps(json: boolean): Promise<number> {
   return 0;
 }
 
+/** `rootfs SUBCOMMAND …`: one case per subcommand. */
 function main(args: string[]): number | Promise<number> {
   if (args.length === 1 && (args[0] === '-h' || args[0] === '--help')) {
     process.stdout.write(USAGE);

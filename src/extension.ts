@@ -9,6 +9,7 @@ import { platformSupport } from './core/platform';
 import { registerNamespacesPanel } from './learning/namespacesPanel';
 import { registerWalkthrough } from './learning/walkthrough';
 import { registerRootfsCommands } from './rootfs/rootfsCommands';
+import { registerRootfsView } from './rootfsView/rootfsActions';
 import { Sessions } from './sessions';
 import { registerInstallHelper } from './shells/installHelper';
 import { registerIsolatedShell } from './shells/isolatedShell';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const signaller = new Signaller(context, log, sessions);
   context.subscriptions.push(signaller);
   registerContainerCommands(context, log, provider, signaller);
+  registerRootfsView(context, log);
   registerOpenShell(context, log, provider);
   registerNamespacesPanel(context, log, provider, view);
   registerWalkthrough(context, log, sessions, signaller);

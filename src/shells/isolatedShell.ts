@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROFILE_ID } from '../contributionIds';
 import {
@@ -15,6 +16,8 @@ import { forDelegated, readMountOptions, readNetworkOptions } from './startOptio
 import { resolveRootfs } from '../rootfs/rootfsCommands';
 import type { Session, Sessions } from '../sessions';
 import { inEnglish, t } from '../localize';
+import { checkRootfs } from '../core/rootfs/rootfsCheck';
+import { lastUsedFile, recordLastUsed } from '../core/rootfs/rootfsInventory';
 
 /** "Start Isolated Shell" and the "Isolated Shell" terminal profile. */
 export function registerIsolatedShell(
@@ -22,9 +25,19 @@ export function registerIsolatedShell(
   log: vscode.LogOutputChannel,
   sessions: Sessions,
 ): void {
-  const create = async (): Promise<vscode.TerminalOptions | vscode.ExtensionTerminalOptions | undefined> => {
-    const rootfs = await resolveRootfs(log);
+  /** `given`: a rootfs path (the Root Filesystems view's Start Shell Here); else the setting's, or the user's choice. */
+  const create = async (given?: string): Promise<vscode.TerminalOptions | vscode.ExtensionTerminalOptions | undefined> => {
+    const rootfs = given ?? await resolveRootfs(log);
     if (!rootfs) return undefined;
+    if (given !== undefined) {
+      const problems = await checkRootfs(given, undefined, t);
+      if (problems.length) {
+        const message = `${given}: ${problems.join(' ')}`;
+        log.error(`[shell] ${inEnglish(message)}`);
+        vscode.window.showErrorMessage(message);
+        return undefined;
+      }
+    }
     try {
       return await makeTerminalOptions(context, log, sessions, rootfs);
     } catch (error) {
@@ -36,8 +49,10 @@ export function registerIsolatedShell(
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('miniContainers.startIsolatedShell', async () => {
-      const options = await create();
+    // An optional argument: the absolute path of the rootfs to start on (anything else, e.g. a tree item a menu
+    // passes, is ignored).
+    vscode.commands.registerCommand('miniContainers.startIsolatedShell', async (rootfs?: unknown) => {
+      const options = await create(typeof rootfs === 'string' && path.isAbsolute(rootfs) ? rootfs : undefined);
       if (!options) return undefined;
       const terminal = vscode.window.createTerminal(options);
       terminal.show();
@@ -127,6 +142,12 @@ export async function makeTerminalOptions(
     });
     const session: Session = { name, pty: containerPty };
     sessions.add(session);
+    // The Root Filesystems view's "last used": a record of the user's own (see lastUsedFile).
+    try {
+      recordLastUsed(lastUsedFile(process.env, os.homedir()), rootfs);
+    } catch (error) {
+      log.warn(`[shell] cannot record the last use of ${rootfs}: ${(error as Error).message}`);
+    }
     return { name, pty: containerPty, iconPath: new vscode.ThemeIcon('vm') };
   } catch (error) {
     if (ownsStatusDir) fs.rmSync(statusDir, { recursive: true, force: true });

@@ -86,7 +86,7 @@ describe('The Containers view in a real VS Code (code-server + chromium)', { tim
     console.log(`the Containers view opened ${Date.now() - opening} ms after the workbench showed`);
     await widenSideBar(page, 560);
     // Its Refresh action activates the extension if the view has not yet, and rescans.
-    await page.locator('.part.sidebar .composite.title [aria-label="Refresh Containers"]').click();
+    await wb.clickViewTitleAction(page, 'Refresh Containers');
     const welcome = page.locator('.part.sidebar .welcome-view-content');
     // Containers of other tests may come and go: wait until the host and the view agree.
     const deadline = Date.now() + POLL_WAIT_MS;

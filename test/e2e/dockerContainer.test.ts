@@ -44,7 +44,7 @@ describe('A Docker container in the Containers view (code-server + chromium)', {
   it('lists it by its Docker name, with "Docker · IMAGE" in its description', async () => {
     await wb.openSideBarView(page, 'Containers');
     await widenSideBar(page, 720);
-    await page.locator('.part.sidebar .composite.title [aria-label="Refresh Containers"]').click();
+    await wb.clickViewTitleAction(page, 'Refresh Containers');
     const image = docker!.image;
     // The name comes from `docker inspect`, a moment after the scan that found the container: wait for it.
     const rows = await wb.waitForSideBarTree(page, (r) => r.some((row) => row.level === 1 && row.label === name),

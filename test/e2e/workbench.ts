@@ -306,6 +306,18 @@ export async function clickTreeRowAction(page: Page, label: string, description:
   await button.click();
 }
 
+/**
+ * Clicks a title action of a side-bar view by its label (e.g. "Refresh Containers"). Alone in its view container, a
+ * view's actions sit in the container's title; beside another view (Containers and Root Filesystems), in its own
+ * pane header, shown only while that header is hovered.
+ */
+export async function clickViewTitleAction(page: Page, label: string): Promise<void> {
+  const action = page.locator(`.part.sidebar .composite.title [aria-label="${label}"], .part.sidebar .pane-header [aria-label="${label}"]`).first();
+  const header = page.locator('.part.sidebar .pane-header').filter({ has: page.locator(`[aria-label="${label}"]`) });
+  if (await header.count()) await header.first().hover();
+  await action.click();
+}
+
 /** Saves a PNG under test-output/e2e/ and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(outputDir, { recursive: true });
