@@ -1,6 +1,7 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
 // `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
+// `mini-containers rootfs pull REFERENCE [--name NAME] [--store DIR]`: an image from a registry, as a rootfs of a store.
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
 import * as os from 'node:os';
@@ -14,10 +15,13 @@ import { ProcessScanner } from './core/proc/processScanner';
 import { ContainerRegistry } from './core/helper/registry';
 import { EngineInfoCache } from './core/engines/engineInfo';
 import { nodeRunner } from './core/engines/engineCli';
+import { pullImage, type PullProgress } from './core/rootfs/imagePull';
+import { SYSTEM_STORE, userStoreDir } from './core/rootfs/rootfsStore';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
        mini-containers install-helper [--prefix DIR]
+       mini-containers rootfs pull REFERENCE [--name NAME] [--store DIR]
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
@@ -31,6 +35,12 @@ const USAGE = `usage: mini-containers ps [--json]
              as root: copy the helper and its seccomp filter, root-owned, to DIR/libexec/mini-containers
              (DIR: /usr/local), and print the one sudoers line that allows only that copy, for the user
              who ran sudo
+  rootfs pull REFERENCE [--name NAME] [--store DIR]
+             pull an image (docker.io/library/debian:bookworm, alpine:3.20, ghcr.io/OWNER/IMAGE:TAG,
+             NAME@sha256:…) with skopeo, for this host's architecture, with your docker/podman login, into
+             the store as NAME (default: from the reference); the store is yours (~/.local/share/
+             mini-containers/rootfs), root's is the system store /var/lib/mini-containers/rootfs;
+             a registry on localhost or 127.0.0.1 is spoken to over plain HTTP; prints the rootfs path
 `;
 
 function installHelper(args: string[]): number {
@@ -59,6 +69,58 @@ async function makeRootfs(dir: string): Promise<number> {
     process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** The store a rootfs made here goes to: root's is the system store (shells through sudo/pkexec need it), else the user's. */
+function defaultStore(): string {
+  return process.getuid?.() === 0 ? SYSTEM_STORE : userStoreDir(process.env, os.homedir());
+}
+
+async function rootfsPull(args: string[]): Promise<number> {
+  let reference: string | undefined;
+  let name: string | undefined;
+  let store = defaultStore();
+  let usage = false;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i + 1];
+    if (args[i] === '--name' && value) name = args[++i];
+    else if (args[i] === '--store' && value) store = path.resolve(args[++i]);
+    else if (!args[i].startsWith('-') && reference === undefined) reference = args[i];
+    else usage = true;
+  }
+  if (!reference || usage) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  process.once('SIGINT', cancel).once('SIGTERM', cancel);
+  let said = '';
+  const onProgress = (p: PullProgress) => {
+    const line = p.phase === 'download'
+      ? `downloading: ${(p.done / 1e6).toFixed(1)} MB, ${p.layersDone ?? 0} of ${p.layers ?? 0} blobs stored`
+      : `${p.phase}: ${p.done}${p.total === undefined ? '' : ` of ${p.total}`}`;
+    if (line !== said) process.stderr.write(`${(said = line)}\n`);
+  };
+  try {
+    const result = await pullImage(reference, store, name, { onProgress, signal: controller.signal });
+    process.stderr.write(`pulled ${result.meta.origin.kind === 'pull' ? result.meta.origin.reference : reference} (${result.digest})\n`);
+    for (const s of result.skipped) process.stderr.write(`skipped: ${s}\n`);
+    process.stdout.write(`${result.path}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
+    return controller.signal.aborted ? 130 : 1;
+  } finally {
+    process.off('SIGINT', cancel).off('SIGTERM', cancel);
+  }
+}
+
+/** `rootfs SUBCOMMAND …`: one line per subcommand, each the work of its own function. */
+function rootfs(args: string[]): number | Promise<number> {
+  if (args[0] === 'pull') return rootfsPull(args.slice(1));
+  process.stderr.write(USAGE);
+  return 2;
 }
 
 async function ps(json: boolean): Promise<number> {
@@ -106,6 +168,7 @@ function main(args: string[]): number | Promise<number> {
     return makeRootfs(args[1]);
   }
   if (args[0] === 'install-helper') return installHelper(args.slice(1));
+  if (args[0] === 'rootfs') return rootfs(args.slice(1));
   const [command, ...flags] = args;
   const json = flags.length === 1 && flags[0] === '--json';
   if (command !== 'ps' || (flags.length > 0 && !json)) {
