@@ -11,8 +11,10 @@ import { writeRootfsSetting } from '../settings';
 import { inEnglish, t } from '../localize';
 
 export function registerPullImage(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  // Arguments, all optional: the reference and the name (then not asked), and the store (tests: a temp folder).
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
   context.subscriptions.push(vscode.commands.registerCommand('miniContainers.pullImage',
-    (reference?: unknown, name?: unknown) => pullImageCommand(log, typeof reference === 'string' ? reference : undefined, typeof name === 'string' ? name : undefined)));
+    (reference?: unknown, name?: unknown, store?: unknown) => pullImageCommand(log, text(reference), text(name), text(store))));
 }
 
 /** Where a pulled rootfs goes: VS Code run as root → the system store (what sudo/pkexec shells need); else the user's. */
@@ -27,8 +29,10 @@ function progressMessage(p: PullProgress): string {
 }
 
 /** Pulls an image as a rootfs of the store; resolves with its path, or undefined when cancelled or failed (said). */
-export async function pullImageCommand(log: vscode.LogOutputChannel, given?: string, givenName?: string): Promise<string | undefined> {
-  const store = storeForPull();
+export async function pullImageCommand(
+  log: vscode.LogOutputChannel, given?: string, givenName?: string, givenStore?: string,
+): Promise<string | undefined> {
+  const store = givenStore && path.isAbsolute(givenStore) ? givenStore : storeForPull();
   const reference = given ?? await vscode.window.showInputBox({
     title: t('Pull Image'),
     prompt: t('Image reference: docker.io/library/debian:bookworm, alpine:3.20, ghcr.io/OWNER/IMAGE:TAG or NAME@sha256:…'),
