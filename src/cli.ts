@@ -1,7 +1,8 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
 // `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
-// `mini-containers rootfs list|rm|import ...`: the root filesystems of the stores (cliRootfs.ts, cliImport.ts).
+// `mini-containers rootfs list|rm|import|pull ...`: the root filesystems of the stores (cliRootfs.ts, cliImport.ts,
+// cliPull.ts).
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ import { nodeRunner } from './core/engines/engineCli';
 import { IMPORT_USAGE, rootfsImport } from './cliImport';
 import { unpackWorker } from './core/rootfs/imageImport';
 import { rootfsList, rootfsRm } from './cliRootfs';
+import { PULL_USAGE, rootfsPull } from './cliPull';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
@@ -25,6 +27,7 @@ const USAGE = `usage: mini-containers ps [--json]
        mini-containers rootfs list [--json]
        mini-containers rootfs rm NAME
        mini-containers ${IMPORT_USAGE.split('\n')[0]}
+       mini-containers ${PULL_USAGE.split('\n')[0]}
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
@@ -44,11 +47,13 @@ const USAGE = `usage: mini-containers ps [--json]
              delete NAME and its metadata (as root: from the system store); refused while a container runs on it;
              links inside are removed, never followed
   ${IMPORT_USAGE}
+  ${PULL_USAGE}
 `;
 
 /** `rootfs SUBCOMMAND`: each subcommand's function, given its arguments and a way to print the usage. */
 const ROOTFS_SUBCOMMANDS: Record<string, (args: string[], usage: () => void) => number | Promise<number>> = {
   import: rootfsImport,
+  pull: rootfsPull,
   list: (args, usage) => (args.length === 0 || (args.length === 1 && args[0] === '--json') ? rootfsList(args.length === 1) : (usage(), 2)),
   rm: (args, usage) => (args.length === 1 && args[0] ? rootfsRm(args[0]) : (usage(), 2)),
 };

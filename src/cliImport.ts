@@ -1,32 +1,27 @@
-// `mini-containers rootfs import FILE|DIR [--name NAME] [--system]`: see imageImport.ts for what it reads.
-import * as os from 'node:os';
+// `mini-containers rootfs import FILE|DIR [--name NAME] [--store DIR]`: see imageImport.ts for what it reads.
+import * as path from 'node:path';
 import { defaultRootfsName, importImage, ImportCancelled } from './core/rootfs/imageImport';
-import { SYSTEM_STORE, userStoreDir } from './core/rootfs/rootfsStore';
+import { SYSTEM_STORE, defaultStore } from './core/rootfs/rootfsStore';
 
-export const IMPORT_USAGE = `rootfs import FILE|DIR [--name NAME] [--system]
+export const IMPORT_USAGE = `rootfs import FILE|DIR [--name NAME] [--store DIR]
              import a root filesystem: a tar (plain, gzip, xz, zstd) of one, an OCI image layout (folder or
-             tar) or a docker save tar, into your store (~/.local/share/mini-containers/rootfs/NAME); --system,
-             as root: into the system store ${SYSTEM_STORE}, for shells run through sudo or pkexec. NAME: the
-             file's name by default. Entries that could write outside it (.., absolute names, links) and device
+             tar) or a docker save tar, into the store as NAME (the file's name by default); the store is
+             yours (~/.local/share/mini-containers/rootfs), root's is the system store ${SYSTEM_STORE}
+             (for shells run through sudo or pkexec; as root the archive is read in a sandbox). Entries that could write outside it (.., absolute names, links) and device
              nodes are skipped and listed`;
 
 /** Runs the import; exit status 0 done, 1 failed or cancelled (Ctrl-C), 2 usage. */
 export async function rootfsImport(args: string[], usage: () => void): Promise<number> {
   let source: string | undefined;
   let name: string | undefined;
-  let system = false;
+  let store = defaultStore(process.env);
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--name' && args[i + 1]) name = args[++i];
-    else if (args[i] === '--system') system = true;
+    else if (args[i] === '--store' && args[i + 1]) store = path.resolve(args[++i]);
     else if (!args[i].startsWith('-') && source === undefined) source = args[i];
     else return (usage(), 2);
   }
   if (!source) return (usage(), 2);
-  if (system && process.getuid?.() !== 0) {
-    process.stderr.write('mini-containers: --system needs root (sudo mini-containers rootfs import ... --system)\n');
-    return 1;
-  }
-  const store = system ? SYSTEM_STORE : userStoreDir(process.env, os.homedir());
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);

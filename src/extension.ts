@@ -10,6 +10,7 @@ import { registerNamespacesPanel } from './learning/namespacesPanel';
 import { registerWalkthrough } from './learning/walkthrough';
 import { registerRootfsCommands } from './rootfs/rootfsCommands';
 import { registerRootfsView } from './rootfsView/rootfsActions';
+import { registerPullImage } from './rootfs/pullImage';
 import { Sessions } from './sessions';
 import { registerInstallHelper } from './shells/installHelper';
 import { registerIsolatedShell } from './shells/isolatedShell';
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(sessions);
 
   registerRootfsCommands(context, log);
+  registerPullImage(context, log);
   registerIsolatedShell(context, log, sessions);
   registerIsolatedTasks(context, log, sessions);
   registerInstallHelper(context, log);

@@ -2,7 +2,8 @@
 # Installs the Debian packages that building, running and testing Mini Containers need, when any is missing.
 # Run as root on Debian 12 (as `npm start` and `npm test` do). Prints what it installs; quiet when nothing is due.
 #
-# Packages whose daemon the tests start themselves, on their own socket (docker.io: dockerd and containerd), are
+# Packages whose daemon the tests start themselves, on their own socket (docker.io: dockerd and containerd;
+# docker-registry, on a free port of 127.0.0.1), are
 # installed with a policy-rc.d that forbids starting services, unless one exists already: a default daemon left
 # running as root on /var/run/docker.sock would outlive the tests (Debian's postinst starts it, with or without
 # systemd). Docker's own Debian images ship such a policy (exit 101) for the same reason.
@@ -14,7 +15,7 @@ set -eu
 
 packages=${MINI_CONTAINERS_DEBIAN_PACKAGES:-'busybox-static chromium ripgrep shellcheck build-essential python3 pkg-config
 libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev util-linux procps sudo pkexec dbus bubblewrap debootstrap
-libcap2-bin strace docker.io slirp4netns passt'}
+libcap2-bin strace docker.io slirp4netns passt skopeo docker-registry apache2-utils xz-utils zstd'}
 timeout=${MINI_CONTAINERS_APT_LOCK_TIMEOUT:-300}
 case $timeout in '' | *[!0-9]*) echo "debian-packages.sh: MINI_CONTAINERS_APT_LOCK_TIMEOUT must be a number of seconds, not '$timeout'" >&2; exit 2 ;; esac
 
@@ -64,7 +65,7 @@ daemons=''
 others=''
 for package in $missing; do
   case $package in
-    docker.io | containerd) daemons="$daemons $package" ;;
+    docker.io | containerd | docker-registry) daemons="$daemons $package" ;;
     *) others="$others $package" ;;
   esac
 done

@@ -4,6 +4,7 @@
 // Every way of making a rootfs (BusyBox, import, pull, Debian, saved changes) builds it in a temporary folder of the
 // same store and renames it into place only when complete, so a cancelled or failed build leaves no NAME behind.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** The system store: root-owned, 0700 at its parent; the helper takes only rootfs folders directly inside it. */
@@ -16,6 +17,14 @@ export const ROOTFS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 export function userStoreDir(env: NodeJS.ProcessEnv, home: string): string {
   const data = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home, '.local', 'share');
   return path.join(data, 'mini-containers', 'rootfs');
+}
+
+/**
+ * Where a rootfs made by this process goes: root's is the system store (shells through sudo or pkexec start only on
+ * it), anyone else's their own store.
+ */
+export function defaultStore(env: NodeJS.ProcessEnv, uid = process.getuid?.() ?? -1, home = os.homedir()): string {
+  return uid === 0 ? SYSTEM_STORE : userStoreDir(env, home);
 }
 
 /** Where a rootfs came from, as the Root Filesystems view and `rootfs list` show it. */
