@@ -152,24 +152,43 @@ function stampOf(dir: string): string {
   }
 }
 
-/** Watches the stores and the last-used record's folder; calls `onChange` at most every 300 ms. */
+/**
+ * Watches the stores and the last-used record's folder; calls `onChange` at most every 300 ms. A folder not made yet
+ * (the system store before the first pull as root) is watched through its nearest existing parent, and watched
+ * itself from the moment it appears.
+ */
 export function watchPlaces(places: RootfsPlaces, log: vscode.LogOutputChannel, onChange: () => void): vscode.Disposable {
   let timer: NodeJS.Timeout | undefined;
+  let watchers: fs.FSWatcher[] = [];
   const fire = () => {
     clearTimeout(timer);
-    timer = setTimeout(onChange, 300);
+    timer = setTimeout(() => {
+      // Watching a parent: the folder, or one between, may have been made since.
+      if (watched.size < wanted.size) arm();
+      onChange();
+    }, 300);
   };
-  const watchers: fs.FSWatcher[] = [];
-  for (const dir of [places.userStore, places.systemStore, path.dirname(places.lastUsed)]) {
-    try {
-      const watcher = fs.watch(dir, fire);
-      watcher.on('error', (error) => log.debug(`[rootfsView] watch ${dir}: ${error.message}`));
-      watchers.push(watcher);
-    } catch (error) {
-      // Not made yet, or not ours to read (the system store's parent is root's): a Refresh still reads it.
-      log.debug(`[rootfsView] not watching ${dir}: ${(error as Error).message}`);
+  const wanted = new Set([places.userStore, places.systemStore, path.dirname(places.lastUsed)]);
+  const watched = new Set<string>();
+  const arm = () => {
+    for (const w of watchers) w.close();
+    watchers = [];
+    watched.clear();
+    for (const place of wanted) {
+      let dir = place;
+      while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+      try {
+        const watcher = fs.watch(dir, fire);
+        watcher.on('error', (error) => log.debug(`[rootfsView] watch ${dir}: ${error.message}`));
+        watchers.push(watcher);
+        if (dir === place) watched.add(dir);
+      } catch (error) {
+        // Not ours to read (a system store of root's, mode 0700): a Refresh still reads it.
+        log.debug(`[rootfsView] not watching ${dir}: ${(error as Error).message}`);
+      }
     }
-  }
+  };
+  arm();
   return { dispose: () => {
     clearTimeout(timer);
     for (const w of watchers) w.close();

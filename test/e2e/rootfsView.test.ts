@@ -1,13 +1,17 @@
 // End to end: the Root Filesystems view in a real VS Code (code-server + chromium). A BusyBox rootfs made by the test
 // in the extension's user store is listed with its origin and size; Start Shell Here opens a shell whose PID 1 runs
-// on it; Delete is refused while that shell runs, then, once it ended, removes it (modal accepted).
+// on it; Delete is refused while that shell runs, then, once it ended, removes it (modal accepted). Pull Image… from
+// a real registry on 127.0.0.1 shows its progress, and the pulled rootfs is listed, started and deleted the same way.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { writeMeta } from '../../src/core/rootfs/rootfsStore';
+import { ociArch } from '../../src/core/rootfs/imageImport';
+import { SYSTEM_STORE, writeMeta } from '../../src/core/rootfs/rootfsStore';
+import { startLocalRegistry, throttledProxy } from '../integration/localRegistry';
+import { buildOciLayout } from '../integration/ociLayout';
 import { killProcessesRootedIn, processesRootedIn } from './hostProcesses';
 import { makeRootfs } from './rootfs';
 import { focusActiveTerminal, lastPsTable, runInTerminal, waitUntil } from './steps';
@@ -15,6 +19,7 @@ import * as wb from './workbench';
 import { WorkbenchSession } from './workbenchSession';
 
 const NAME = 'e2e-view';
+const PULLED = 'e2e-pulled';
 
 /** The Root Filesystems pane of the side bar, expanded. */
 async function rootfsPane(page: Page): Promise<Locator> {
@@ -42,7 +47,7 @@ async function waitForRow(pane: Locator, label: string, description: RegExp, tim
 }
 
 /** Right-click → Delete → the modal's own Delete button. */
-async function deleteFromContextMenu(page: Page, row: Locator): Promise<void> {
+async function deleteFromContextMenu(page: Page, row: Locator, name = NAME): Promise<void> {
   await row.click({ button: 'right' });
   const entry = page.locator('.monaco-menu .action-item', { hasText: /^Delete$/ });
   await entry.waitFor({ state: 'visible', timeout: 5000 });
@@ -50,7 +55,7 @@ async function deleteFromContextMenu(page: Page, row: Locator): Promise<void> {
   await entry.click();
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout: 5000 });
-  assert.match(await dialog.innerText(), new RegExp(`Delete the root filesystem ${NAME}\\?`));
+  assert.match(await dialog.innerText(), new RegExp(`Delete the root filesystem ${name}\\?`));
   await dialog.locator('.monaco-button', { hasText: /^Delete$/ }).click();
   await dialog.waitFor({ state: 'hidden', timeout: 5000 });
 }
@@ -60,6 +65,8 @@ describe('Root Filesystems view in a real VS Code', { timeout: 300_000 }, () => 
   let page: Page;
   let store = '';
   const state = mkdtempSync(join(tmpdir(), 'mc-e2e-view-state-'));
+  /** What a test made outside the session's folder (registry, proxy, the pulled rootfs), undone last first. */
+  const cleanups: (() => void | Promise<void>)[] = [];
 
   before(async () => {
     session = await WorkbenchSession.open({
@@ -83,7 +90,10 @@ describe('Root Filesystems view in a real VS Code', { timeout: 300_000 }, () => 
         const killed = killProcessesRootedIn(join(store, NAME));
         if (killed.length) console.log(`killed ${killed.join(', ')}, still running in ${NAME}`);
       }
+      const killed = killProcessesRootedIn(join(SYSTEM_STORE, PULLED));
+      if (killed.length) console.log(`killed ${killed.join(', ')}, still running in ${PULLED}`);
     });
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((e: Error) => console.error(`cleanup: ${e.message}`));
     rmSync(state, { recursive: true, force: true });
   });
 
@@ -127,9 +137,63 @@ describe('Root Filesystems view in a real VS Code', { timeout: 300_000 }, () => 
     await wb.screenshot(page, 'rootfs-view-03-deleted');
   });
 
-  // TODO(PULL, issue 21 e2e): "Pull Image… from the local registry with its progress, then the view lists it with its
-  // size, Start Shell Here runs it, Delete removes it". Hook for the lead after merging PULL: start the registry with
-  // test/integration/localRegistry.ts startLocalRegistry(), run Pull Image…, then reuse rootfsPane/waitForRow/
-  // deleteFromContextMenu above on the pulled rootfs.
-  it.todo('Pull Image… from the local registry shows its progress, and the view lists the pulled rootfs');
+  it('Pull Image… from the local registry shows its progress; the view lists the pulled rootfs, Start Shell Here runs it, Delete removes it', async () => {
+    // A real registry on 127.0.0.1 holding an image built from a BusyBox rootfs, reached through a proxy that lets
+    // ~300 KB/s through, so that the pull lasts long enough for its progress to be seen.
+    const work = mkdtempSync(join(tmpdir(), 'mc-e2e-pull-'));
+    cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+    makeRootfs(join(work, 'rootfs'));
+    buildOciLayout(join(work, 'oci'), '1', [{ arch: ociArch(), rootfs: join(work, 'rootfs'), files: { 'etc/e2e-image': 'pulled in e2e\n' } }], work);
+    const registry = await startLocalRegistry();
+    cleanups.push(() => registry.stop());
+    await registry.push(join(work, 'oci'), 'test/e2e:1');
+    const proxy = await throttledProxy(registry.host, 300_000);
+    cleanups.push(() => proxy.stop());
+    // VS Code runs as root here: a pull goes to the system store (what shells through sudo or pkexec start on).
+    const pulled = join(SYSTEM_STORE, PULLED);
+    assert.ok(!existsSync(pulled), `${pulled} exists before the test`);
+    const hadSystemStore = existsSync('/var/lib/mini-containers');
+    cleanups.push(() => {
+      rmSync(pulled, { recursive: true, force: true });
+      rmSync(`${pulled}.json`, { force: true });
+      if (!hadSystemStore) rmSync('/var/lib/mini-containers', { recursive: true, force: true });
+    });
+
+    await wb.runCommand(page, 'Pull Image…');
+    const input = page.locator('.quick-input-widget input[type="text"]');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`${proxy.host}/test/e2e:1`);
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .quick-input-message', { hasText: /Name of the root filesystem/ }).waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(PULLED);
+    await page.keyboard.press('Enter');
+    const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /Pulling 127\.0\.0\.1:\d+\/test\/e2e:1.*MB downloaded/ });
+    await progress.waitFor({ state: 'visible', timeout: 15_000 });
+    await wb.screenshot(page, 'rootfs-view-04-pull-progress');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: `Pulled ${proxy.host}/test/e2e:1 as ${pulled}.` })
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    assert.ok(existsSync(join(pulled, 'etc', 'e2e-image')), 'the image\'s second layer is not in the pulled rootfs');
+
+    const pane = await rootfsPane(page);
+    const digest = registry.manifestDigest('test/e2e:1');
+    await waitForRow(pane, PULLED, new RegExp(`^${proxy.host.replace(/\./g, '\\.')}/test/e2e:1@${digest} · [\\d.]+ (KiB|MiB) · never used$`));
+    await wb.screenshot(page, 'rootfs-view-05-pulled');
+
+    const known = await wb.terminalTabNames(page);
+    const row = await waitForRow(pane, PULLED, /test\/e2e:1/);
+    await row.hover();
+    await row.locator('.actions .action-label[aria-label="Start Shell Here"]').click();
+    await wb.waitForPromptInNewTerminal(page, known, new RegExp(`^${PULLED}-[0-9a-f]{4}$`));
+    const lines = await runInTerminal(page, 'cat /etc/e2e-image', (l) => l.some((x) => x.includes('pulled in e2e')));
+    assert.ok(lines.some((x) => x.trim() === 'pulled in e2e'), lines.join('\n'));
+    assert.ok(processesRootedIn(pulled).some((p) => p.nsPids.length === 2 && p.nsPids[1] === 1), `no PID 1 of a new PID namespace in ${pulled}`);
+    await focusActiveTerminal(page);
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
+    await waitUntil('the shell\'s container to end', () => processesRootedIn(pulled).length === 0, 15_000);
+
+    await deleteFromContextMenu(page, await waitForRow(pane, PULLED, /test\/e2e:1/), PULLED);
+    await waitUntil('the pulled rootfs and its metadata to be gone', () => !existsSync(pulled) && !existsSync(`${pulled}.json`), 15_000);
+    await pane.locator('.monaco-list-row', { hasText: new RegExp(`^${PULLED}`) }).waitFor({ state: 'detached', timeout: 10_000 });
+  });
 });
