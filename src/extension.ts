@@ -11,6 +11,7 @@ import { registerWalkthrough } from './learning/walkthrough';
 import { registerRootfsCommands } from './rootfs/rootfsCommands';
 import { registerRootfsView } from './rootfsView/rootfsActions';
 import { registerPullImage } from './rootfs/pullImage';
+import { registerImportRootfs } from './rootfs/importRootfs';
 import { Sessions } from './sessions';
 import { registerInstallHelper } from './shells/installHelper';
 import { registerIsolatedShell } from './shells/isolatedShell';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerRootfsCommands(context, log);
   registerPullImage(context, log);
+  registerImportRootfs(context, log);
   registerIsolatedShell(context, log, sessions);
   registerIsolatedTasks(context, log, sessions);
   registerInstallHelper(context, log);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { entryPath, finishDirs, newApplyState, reportLine, TarApplier, whiteout } from '../../src/core/rootfs/tarApply';
 import { TarParser, type TarEntry } from '../../src/core/rootfs/tarParse';
-import { imageConfigOf, looksLikeImageTar, pickManifest, sniffCompression } from '../../src/core/rootfs/imageImport';
+import { imageConfigOf, looksLikeImageTar, ociArch, pickManifest, sniffCompression } from '../../src/core/rootfs/imageImport';
 import { envArguments } from '../../src/core/helper/helperProtocol';
 import { defaultsFromConfig } from '../../src/rootfs/imageDefaults';
 import { tarArchive, type FixtureEntry } from '../fixtures/tarWriter';
@@ -61,6 +61,11 @@ describe('formats', () => {
     for (const n of ['blobs/', 'oci-layout', './index.json', 'manifest.json', 'repositories', `${'a'.repeat(64)}/`]) assert.ok(looksLikeImageTar(n), n);
     for (const n of ['./', 'bin/', 'etc/passwd', 'blobsy']) assert.ok(!looksLikeImageTar(n), n);
   });
+  it("names this host's architecture as OCI does", () => {
+    assert.equal(ociArch('x64'), 'amd64');
+    assert.equal(ociArch('arm64'), 'arm64');
+  });
+
   it("picks the host architecture's manifest of an index, never an attestation", () => {
     const d = (arch: string | undefined, extra = {}) => ({ digest: `sha256:${arch}`, platform: arch ? { os: 'linux', architecture: arch } : undefined, ...extra });
     assert.equal(pickManifest([d('arm64'), d('amd64')], 'amd64')?.digest, 'sha256:amd64');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { buildBusyboxRootfs } from '../../src/core/rootfs/busyboxRootfs';
-import { ociArch } from '../../src/core/rootfs/imagePull';
+import { ociArch } from '../../src/core/rootfs/imageImport';
 import { readMeta } from '../../src/core/rootfs/rootfsStore';
 import { startLocalRegistry, throttledProxy, type LocalRegistry } from '../integration/localRegistry';
 import { buildOciLayout } from '../integration/ociLayout';

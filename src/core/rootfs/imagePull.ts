@@ -9,7 +9,7 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { english, type Localize } from '../localize';
-import { importImage } from './imageImport';
+import { importImage, ociArch } from './imageImport';
 import { ROOTFS_NAME, type RootfsMeta } from './rootfsStore';
 
 /** An image reference, normalised as Docker does (`alpine:3.20` is docker.io/library/alpine:3.20). */
@@ -140,11 +140,6 @@ export interface PullResult {
   skipped: string[];
   /** The manifest digest of what was pulled (the platform's manifest when the reference named an index). */
   digest: string;
-}
-
-/** Node's architecture as OCI platforms name it. */
-export function ociArch(arch: string = process.arch): string {
-  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[arch] ?? arch;
 }
 
 /** Bytes and stored layers under the layout folder so far (skopeo writes each blob to a temporary file, then renames it). */
