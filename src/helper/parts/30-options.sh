@@ -17,7 +17,8 @@ readonly START_OPTIONS='--rootfs      DIR    yes  no  rootfs_option       --bind
 --bind        SPEC   yes  yes bind_option         --bind-fd N DEST | --ro-bind-fd N DEST         SPEC is SRC[:DEST][:ro]: a host folder or file at DEST (default SRC); bound by a descriptor opened once (open_binds), delegated only what the caller reaches, read-only, under a fresh tmpfs
 --workdir     DIR    yes  no  workdir_option      --chdir DIR                                    the working directory of COMMAND inside, / by default
 --network     MODE   yes  no  network_option      host: CAP_NET_RAW dropped; else --unshare-net  host (the default), none (only lo) or private (lo and tap0 through a user-mode stack: pasta rootless, slirp4netns as root); delegated, host is refused (root inside would be uid 0 toward the host network) and none is the default
---publish     MAP    yes  yes publish_option      (none: the user-mode stack forwards the port)  HOSTPORT:PORT, a server on PORT inside reached at 127.0.0.1:HOSTPORT on the host; private only, at most 32; delegated, HOSTPORT 1024 or above'
+--publish     MAP    yes  yes publish_option      (none: the user-mode stack forwards the port)  HOSTPORT:PORT, a server on PORT inside reached at 127.0.0.1:HOSTPORT on the host; private only, at most 32; delegated, HOSTPORT 1024 or above
+--ephemeral   -      yes  no  ephemeral_option    --bind DIR/merged / after unshare mounts an overlay there (OVERLAY_SCRIPT)  a throw-away root: DIR is the read-only lower layer of a kernel overlay whose upper layer is a tmpfs of a mount namespace only bwrap holds, so every change vanishes with the container and DIR is never written'
 
 rootfs_option() {
   [ "$delegated" = 0 ] || require_store_text "$1"
@@ -37,6 +38,7 @@ privileged_option() {
   privileged=1
 }
 init_option() { with_init=1; }
+ephemeral_option() { ephemeral=1; }
 network_option() {
   case "$1" in
     host|none|private) ;;
