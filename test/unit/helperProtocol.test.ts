@@ -163,13 +163,20 @@ describe('parseStatusLine', () => {
   const started = '{"event":"started","initPid":42,"startTime":123,"rootfs":"/r \\"q\\"","name":"n","hostname":"h","helperPid":7}';
   it('reads a started line, escapes included', () => {
     assert.deepEqual(parseStatusLine(started), {
-      event: 'started', initPid: 42, startTime: 123, rootfs: '/r "q"', name: 'n', hostname: 'h',
+      event: 'started', initPid: 42, startTime: 123, rootfs: '/r "q"', name: 'n', hostname: 'h', helperPid: 7,
     });
+  });
+  it('reads "ephemeral":true, and refuses any other value of it or a helperPid that is no PID', () => {
+    const line = '{"event":"started","initPid":42,"startTime":123,"rootfs":"/r","name":"n","hostname":"h","ephemeral":true}';
+    assert.deepEqual(parseStatusLine(line), { event: 'started', initPid: 42, startTime: 123, rootfs: '/r', name: 'n', hostname: 'h', ephemeral: true });
+    for (const bad of ['"ephemeral":false', '"ephemeral":"yes"', '"helperPid":0', '"helperPid":"7"', '"helperPid":1.5']) {
+      assert.equal(parseStatusLine(`{"event":"started","initPid":42,"startTime":123,"rootfs":"/r","name":"n","hostname":"h",${bad}}`), undefined, bad);
+    }
   });
   it('reads the network and what is published, when the record has them', () => {
     const line = '{"event":"started","initPid":42,"startTime":123,"rootfs":"/r","name":"n","hostname":"h","network":"private","publish":["8080:80"],"helperPid":7}';
     assert.deepEqual(parseStatusLine(line), {
-      event: 'started', initPid: 42, startTime: 123, rootfs: '/r', name: 'n', hostname: 'h', network: 'private', publish: ['8080:80'],
+      event: 'started', initPid: 42, startTime: 123, rootfs: '/r', name: 'n', hostname: 'h', network: 'private', publish: ['8080:80'], helperPid: 7,
     });
     for (const bad of ['"network":"bridge"', '"network":"private","publish":["80"]', '"network":"private","publish":"8080:80"']) {
       assert.equal(parseStatusLine(`{"event":"started","initPid":42,"startTime":123,"rootfs":"/r","name":"n","hostname":"h",${bad}}`), undefined, bad);

@@ -321,6 +321,10 @@ export interface StartedEvent {
   readonly network?: Network;
   /** What it publishes, "HOSTPORT:PORT" each (the host's 127.0.0.1:HOSTPORT); absent with network. */
   readonly publish?: readonly string[];
+  /** `--ephemeral`: a throw-away root whose changes vanish with the container; absent otherwise. */
+  readonly ephemeral?: true;
+  /** The host PID of the helper that started it (absent in records of older helpers). */
+  readonly helperPid?: number;
 }
 
 /** The helper's answer to one control-channel request. */
@@ -383,12 +387,16 @@ export function parseStartedRecord(value: unknown): StartedEvent | undefined {
   if (v.control !== undefined && !isPath(v.control)) return undefined;
   if (v.network !== undefined && !NETWORKS.includes(v.network as Network)) return undefined;
   if (v.publish !== undefined && (!Array.isArray(v.publish) || !v.publish.every((p) => typeof p === 'string' && parsePublish(p)))) return undefined;
+  if (v.ephemeral !== undefined && v.ephemeral !== true) return undefined;
+  if (v.helperPid !== undefined && (!isCount(v.helperPid) || v.helperPid < 1)) return undefined;
   const { initPid, startTime, rootfs, name, hostname } = v;
-  const started: StartedEvent = v.control === undefined
-    ? { event: 'started', initPid, startTime, rootfs, name, hostname }
-    : { event: 'started', initPid, startTime, rootfs, name, hostname, control: v.control };
-  if (v.network === undefined) return started;
-  return { ...started, network: v.network as Network, publish: (v.publish as string[] | undefined) ?? [] };
+  return {
+    event: 'started', initPid, startTime, rootfs, name, hostname,
+    ...(v.control === undefined ? {} : { control: v.control }),
+    ...(v.network === undefined ? {} : { network: v.network as Network, publish: (v.publish as string[] | undefined) ?? [] }),
+    ...(v.ephemeral ? { ephemeral: true as const } : {}),
+    ...(v.helperPid === undefined ? {} : { helperPid: v.helperPid }),
+  };
 }
 
 /** All complete lines of a status file's text; a partial last line is left for the next read. */

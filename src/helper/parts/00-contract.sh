@@ -56,7 +56,7 @@
 #   container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE]
 #                             [--privileged] [--init] [--bind SRC[:DEST][:ro]]... [--workdir DIR]
 #                             [--network host|none|private] [--publish HOSTPORT:PORT]... [--env KEY=VALUE]...
-#                             [--] [COMMAND [ARG]...]
+#                             [--ephemeral] [--] [COMMAND [ARG]...]
 #
 #   Runs COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS and IPC namespaces (and a user namespace when
 #   rootless, a network namespace unless --network host) on DIR as /, with a fresh /proc and a minimal /dev, through one
@@ -89,13 +89,19 @@
 #             missing stack is refused (125, with the apt-get line), never replaced by another network.
 #   --publish HOSTPORT:PORT, each 1..65535, at most 32, each HOSTPORT once; only with private; delegated,
 #             HOSTPORT >= 1024: a server inside on PORT is reached on the host's 127.0.0.1:HOSTPORT (tcp).
+#   --ephemeral  a throw-away root: DIR is the lower layer of a kernel overlay (mounted by `unshare` in a mount
+#             namespace of its own, rootless in a user namespace of its own too, before bwrap takes it as /) whose
+#             upper layer is a tmpfs there (at most half the memory): the container writes, deletes and replaces
+#             files as usual, DIR stays byte-for-byte unchanged, and every change vanishes when it ends (nothing is
+#             made on the host's disk or mount table, even if this helper is SIGKILLed). The record says
+#             "ephemeral":true. A kernel that refuses overlayfs there (before Linux 5.11, rootless): 125.
 #   FILE      absolute path of a file that does not exist yet (created without following links); delegated, the
 #             status file is always $RUN/UID/NAME.status instead (a later start of that user removes it once this
 #             helper is gone). It receives JSON lines:
 #               {"event":"helper","pid":H}   (first: the helper's PID)
 #               {"event":"started","initPid":P,"startTime":T,"rootfs":"DIR","name":"NAME","hostname":"H",
 #                "mode":"rootless|privileged","network":"host|none|private","publish":["HOSTPORT:PORT",...],
-#                "control":"FIFO","helperPid":H}
+#                "control":"FIFO","helperPid":H[,"ephemeral":true]}
 #               {"event":"signal","id":ID,"ok":true} | {"event":"signal","id":ID,"ok":false,"error":"…"}
 #               {"event":"exited","code":N}
 #             P: host PID of the container's PID 1; T: field 22 of /proc/P/stat (P and T together identify the

@@ -18,7 +18,8 @@ readonly START_OPTIONS='--rootfs      DIR    yes  no  rootfs_option       --bind
 --workdir     DIR    yes  no  workdir_option      --chdir DIR                                    the working directory of COMMAND inside, / by default
 --env         KV     yes  yes env_option          --setenv KEY VALUE                             KEY=VALUE in the environment of COMMAND, after (so over) PATH, HOME, TERM, HOSTNAME: the Env of an image; KEY [A-Za-z_][A-Za-z0-9_]*, once each, VALUE without control characters, at most 128, each at most 4096 bytes; delegated too, as it changes only what runs inside
 --network     MODE   yes  no  network_option      host: CAP_NET_RAW dropped; else --unshare-net  host (the default), none (only lo) or private (lo and tap0 through a user-mode stack: pasta rootless, slirp4netns as root); delegated, host is refused (root inside would be uid 0 toward the host network) and none is the default
---publish     MAP    yes  yes publish_option      (none: the user-mode stack forwards the port)  HOSTPORT:PORT, a server on PORT inside reached at 127.0.0.1:HOSTPORT on the host; private only, at most 32; delegated, HOSTPORT 1024 or above'
+--publish     MAP    yes  yes publish_option      (none: the user-mode stack forwards the port)  HOSTPORT:PORT, a server on PORT inside reached at 127.0.0.1:HOSTPORT on the host; private only, at most 32; delegated, HOSTPORT 1024 or above
+--ephemeral   -      yes  no  ephemeral_option    --bind DIR/merged / after unshare mounts an overlay there (OVERLAY_SCRIPT)  a throw-away root: DIR is the read-only lower layer of a kernel overlay whose upper layer is a tmpfs of a mount namespace only bwrap holds, so every change vanishes with the container and DIR is never written'
 
 rootfs_option() {
   [ "$delegated" = 0 ] || require_store_text "$1"
@@ -38,6 +39,7 @@ privileged_option() {
   privileged=1
 }
 init_option() { with_init=1; }
+ephemeral_option() { ephemeral=1; }
 network_option() {
   case "$1" in
     host|none|private) ;;

@@ -181,7 +181,8 @@ $binds
 BINDS
     fi
   fi
-  set -- --bind "$rootfs" / "$@"
+  # --ephemeral: the overlay OVERLAY_SCRIPT mounts at DIR/merged, in the mount namespace it runs in (start_bwrap).
+  if [ "$ephemeral" = 1 ]; then set -- --bind "$rootfs/merged" / "$@"; else set -- --bind "$rootfs" / "$@"; fi
   start_bwrap "$@"
 }
 
@@ -204,7 +205,7 @@ BINDS
 
 start() {
   rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0 binds='' bind_count=0 workdir=/
-  envs='' env_count=0
+  envs='' env_count=0 ephemeral=0
   network='' publish='' publish_count=0 net_exit='' net_process='' net_watcher='' net_tool='' pasta_pid=''
   find_caller
   parse_options "$@"
@@ -296,6 +297,15 @@ start_bwrap() {
     set -- capsh --inh="$BWRAP_NEEDS" --drop="$drop" --shell="$bwrap" -- "$@"
   else
     set -- "$bwrap" "$@"
+  fi
+  # --ephemeral: the overlay is mounted first, in a mount namespace of its own that bwrap then inherits (rootless,
+  # in a user namespace of its own too, where the user is root: bwrap's own user namespace nests in it).
+  if [ "$ephemeral" = 1 ]; then
+    if [ "$mode" = rootless ]; then
+      set -- unshare --user --map-root-user --mount --propagation private -- sh -c "$OVERLAY_SCRIPT" overlay "$rootfs" ,userxattr "$@"
+    else
+      set -- unshare --mount --propagation private -- sh -c "$OVERLAY_SCRIPT" overlay "$rootfs" '' "$@"
+    fi
   fi
   # shellcheck disable=SC2086 # descriptor numbers, split on purpose
   [ -z "$leaked" ] || set -- bash -c "$CLOSE_FDS" close-fds $leaked -- "$@"
