@@ -64,6 +64,11 @@ export function readMountSettings(): { mountWorkspace: boolean; mounts: string[]
  * miniContainers.network and miniContainers.publish, as written: the network (host when not one of the three) and
  * the "HOSTPORT:PORT" strings (checked by readStartOptions, which says which one is wrong).
  */
+/** miniContainers.ephemeral: whether isolated shells start on a throw-away root. */
+export function readEphemeralSetting(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<unknown>('ephemeral', false) === true;
+}
+
 export function readNetworkSettings(): { network: Network; publish: string[] } {
   const config = vscode.workspace.getConfiguration(SECTION);
   const network = config.get<string>('network', 'host');

@@ -1,6 +1,6 @@
-// The Root Filesystems view's registration and actions: Start Shell Here, Start Throw-away Shell Here (when the
-// command exists), Use as Default, Reveal (the user's only), Delete (modal confirm; refused while a container runs
-// on it; the system store's only as root, otherwise the sudo command line to run), Refresh.
+// The Root Filesystems view's registration and actions: Start Shell Here, Start Throw-away Shell Here, Use as
+// Default, Reveal (the user's only), Delete (modal confirm; refused while a container runs on it; the system store's
+// only as root, otherwise the sudo command line to run), Refresh.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { forgetLastUsed } from '../core/rootfs/rootfsInventory';
@@ -8,10 +8,6 @@ import { removeRootfs, RootfsRemoveError, runningRootfsUsers } from '../core/roo
 import { writeRootfsSetting } from '../settings';
 import { inEnglish, t } from '../localize';
 import { RootfsItem, RootfsProvider, rootfsPlaces, ROOTFS_VIEW_ID, watchPlaces } from './rootfsView';
-
-const THROWAWAY_COMMAND = 'miniContainers.startThrowawayShell';
-/** Context key: the Throw-away shell command is there (built by another feature); its menu entry shows only then. */
-const THROWAWAY_KEY = 'miniContainers.throwawayShellAvailable';
 
 export function registerRootfsView(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): RootfsProvider {
   const places = rootfsPlaces();
@@ -30,7 +26,6 @@ export function registerRootfsView(context: vscode.ExtensionContext, log: vscode
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('miniContainers.rootfs') && provider.refresh()),
   );
-  void vscode.commands.getCommands(true).then((all) => vscode.commands.executeCommand('setContext', THROWAWAY_KEY, all.includes(THROWAWAY_COMMAND)));
 
   const register = (id: string, run: (item: RootfsItem) => unknown) => context.subscriptions.push(
     vscode.commands.registerCommand(id, (item: unknown) => (item instanceof RootfsItem ? run(item) : undefined)),
@@ -39,7 +34,7 @@ export function registerRootfsView(context: vscode.ExtensionContext, log: vscode
   register('miniContainers.rootfsView.startShell', (item) =>
     vscode.commands.executeCommand('miniContainers.startIsolatedShell', item.entry.path));
   register('miniContainers.rootfsView.startThrowawayShell', (item) =>
-    vscode.commands.executeCommand(THROWAWAY_COMMAND, item.entry.path));
+    vscode.commands.executeCommand('miniContainers.startThrowawayShell', item.entry.path));
   register('miniContainers.rootfsView.useAsDefault', async (item) => {
     await writeRootfsSetting(item.entry.path);
     log.info(`[rootfsView] default: ${item.entry.path}`);

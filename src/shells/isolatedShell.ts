@@ -10,7 +10,7 @@ import {
 import { ContainerPty, makeStatusLocation } from './containerPty';
 import { launchContext } from './helperLauncher';
 import { imageDefaults } from '../rootfs/imageDefaults';
-import { readConfinementSettings } from '../settings';
+import { readConfinementSettings, readEphemeralSetting } from '../settings';
 import { loadNodePty } from './nodePty';
 import { forDelegated, readMountOptions, readNetworkOptions } from './startOptions';
 import { resolveRootfs } from '../rootfs/rootfsCommands';
@@ -25,8 +25,11 @@ export function registerIsolatedShell(
   log: vscode.LogOutputChannel,
   sessions: Sessions,
 ): void {
-  /** `given`: a rootfs path (the Root Filesystems view's Start Shell Here); else the setting's, or the user's choice. */
-  const create = async (given?: string): Promise<vscode.TerminalOptions | vscode.ExtensionTerminalOptions | undefined> => {
+  /**
+   * `given`: a rootfs path (the Root Filesystems view's Start Shell Here); else the setting's, or the user's choice.
+   * `overrides`: Start Throw-away Shell's `ephemeral`.
+   */
+  const create = async (given?: string, overrides: TerminalOverrides = {}): Promise<vscode.TerminalOptions | vscode.ExtensionTerminalOptions | undefined> => {
     const rootfs = given ?? await resolveRootfs(log);
     if (!rootfs) return undefined;
     if (given !== undefined) {
@@ -39,7 +42,7 @@ export function registerIsolatedShell(
       }
     }
     try {
-      return await makeTerminalOptions(context, log, sessions, rootfs);
+      return await makeTerminalOptions(context, log, sessions, rootfs, overrides);
     } catch (error) {
       const message = (error as Error).message;
       log.error(`[shell] ${inEnglish(message)}`);
@@ -48,16 +51,19 @@ export function registerIsolatedShell(
     }
   };
 
+  const open = async (rootfs: unknown, overrides: TerminalOverrides) => {
+    const options = await create(typeof rootfs === 'string' && path.isAbsolute(rootfs) ? rootfs : undefined, overrides);
+    if (!options) return undefined;
+    const terminal = vscode.window.createTerminal(options);
+    terminal.show();
+    return terminal;
+  };
   context.subscriptions.push(
     // An optional argument: the absolute path of the rootfs to start on (anything else, e.g. a tree item a menu
     // passes, is ignored).
-    vscode.commands.registerCommand('miniContainers.startIsolatedShell', async (rootfs?: unknown) => {
-      const options = await create(typeof rootfs === 'string' && path.isAbsolute(rootfs) ? rootfs : undefined);
-      if (!options) return undefined;
-      const terminal = vscode.window.createTerminal(options);
-      terminal.show();
-      return terminal;
-    }),
+    vscode.commands.registerCommand('miniContainers.startIsolatedShell', (rootfs?: unknown) => open(rootfs, {})),
+    // The same on a throw-away root (`--ephemeral`), whatever miniContainers.ephemeral says.
+    vscode.commands.registerCommand('miniContainers.startThrowawayShell', (rootfs?: unknown) => open(rootfs, { ephemeral: true })),
   );
   context.subscriptions.push(
     vscode.window.registerTerminalProfileProvider(PROFILE_ID, {
@@ -70,7 +76,7 @@ export function registerIsolatedShell(
 }
 
 /** What a caller may set instead of the settings: a command instead of the shell, binds, workdir, network, a name. */
-export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir' | 'network' | 'publish'>> & {
+export type TerminalOverrides = Partial<Pick<StartRequest, 'command' | 'binds' | 'workdir' | 'network' | 'publish' | 'ephemeral'>> & {
   name?: string;
   /**
    * Changes the binds and workdir the settings give (read once it is known whether the helper runs delegated): a
@@ -103,6 +109,7 @@ export async function makeTerminalOptions(
   // An imported or pulled image runs its own command in its WorkingDir with its Env (a task's own folder wins).
   const image = imageDefaults(rootfs);
   const workdir = overrides.workdir ?? (overrides.adjustStartOptions ? fromSettings.workdir : image?.workdir ?? fromSettings.workdir);
+  const ephemeral = overrides.ephemeral ?? readEphemeralSetting();
   const chosenNetwork = overrides.network === undefined ? readNetworkOptions(log) : { network: overrides.network, publish: overrides.publish };
   // Under sudo or pkexec the host's network is refused: none instead, said once in the terminal.
   const { options: networkOptions, notice } = forDelegated(chosenNetwork, delegated);
@@ -111,7 +118,7 @@ export async function makeTerminalOptions(
     : { ...makeStatusLocation(), ownsStatusDir: true };
   try {
     const helperArgs = buildStartArgs({
-      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, ...networkOptions, command: overrides.command ?? image?.command, env: image?.env,
+      rootfs, name, statusFile: delegated ? undefined : statusFile, ...confinement, binds, workdir, ...networkOptions, command: overrides.command ?? image?.command, env: image?.env, ephemeral,
     }, t);
     const launch = planLaunch(how, helperArgs, t);
     if (notice) log.info(`[shell] ${name}: ${inEnglish(notice)}`);
@@ -127,7 +134,10 @@ export async function makeTerminalOptions(
       warning: confinement.privileged
         ? t('Privileged (miniContainers.privileged): root in this shell keeps every capability and can take over the host.')
         : undefined,
-      notes: [...bindNotes(via, binds ?? []), ...(notice ? [notice] : [])],
+      notes: [
+        ...(ephemeral ? [t('Throw-away: changes to the root filesystem vanish when this shell ends (folders bound in keep theirs).')] : []),
+        ...bindNotes(via, binds ?? []), ...(notice ? [notice] : []),
+      ],
       statusDir,
       statusFile,
       ownsStatusDir,

@@ -2,6 +2,7 @@
 // in the extension's user store is listed with its origin and size; Start Shell Here opens a shell whose PID 1 runs
 // on it; Delete is refused while that shell runs, then, once it ended, removes it (modal accepted). Pull Image… from
 // a real registry on 127.0.0.1 shows its progress, and the pulled rootfs is listed, started and deleted the same way.
+// Start Throw-away Shell Here runs a shell whose changes to / never reach the rootfs, marked so in the Containers view.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -195,5 +196,37 @@ describe('Root Filesystems view in a real VS Code', { timeout: 300_000 }, () => 
     await deleteFromContextMenu(page, await waitForRow(pane, PULLED, /test\/e2e:1/), PULLED);
     await waitUntil('the pulled rootfs and its metadata to be gone', () => !existsSync(pulled) && !existsSync(`${pulled}.json`), 15_000);
     await pane.locator('.monaco-list-row', { hasText: new RegExp(`^${PULLED}`) }).waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('Start Throw-away Shell Here: the shell says so, sees its own changes, and the rootfs has none of them after', async () => {
+    const pane = await rootfsPane(page);
+    const rootfs = session!.rootfs;
+    const known = await wb.terminalTabNames(page);
+    const row = await waitForRow(pane, 'e2e-default', /^default · folder/);
+    await row.click({ button: 'right' });
+    const entry = page.locator('.monaco-menu .action-item', { hasText: /^Start Throw-away Shell Here$/ });
+    await entry.waitFor({ state: 'visible', timeout: 5000 });
+    await entry.hover();
+    // The menu takes a click only once the entry is its focused one (a click while it still settles closes it).
+    await page.locator('.monaco-menu .action-item.focused', { hasText: /^Start Throw-away Shell Here$/ }).waitFor({ state: 'visible', timeout: 5000 });
+    await entry.click();
+    await wb.waitForPromptInNewTerminal(page, known, /^e2e-default-[0-9a-f]{4}$/);
+    const banner = await wb.terminalLines(page);
+    assert.ok(banner.some((l) => l.startsWith('Throw-away: changes to the root filesystem vanish when this shell ends')), banner.join('\n'));
+    const lines = await runInTerminal(page, 'echo made-inside > /etc/e2e-throwaway; rm /etc/hostname; cat /etc/e2e-throwaway; ls /etc/hostname', (l) => l.some((x) => /No such file/.test(x)));
+    assert.ok(lines.some((x) => x.trim() === 'made-inside'), lines.join('\n'));
+    assert.ok(existsSync(join(rootfs, 'etc', 'hostname')), 'the delete inside reached the rootfs');
+    assert.ok(!existsSync(join(rootfs, 'etc', 'e2e-throwaway')), 'the write inside reached the rootfs');
+    // The Containers view marks it.
+    await page.locator('.part.sidebar .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: /^e2e-default-[0-9a-f]{4}$/ }) })
+      .filter({ has: page.locator('.label-description', { hasText: /^throw-away · PID 1 = host PID \d+/ }) })
+      .first().waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.screenshot(page, 'rootfs-view-06-throwaway');
+    await focusActiveTerminal(page);
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
+    await waitUntil('the throw-away container to end', () => processesRootedIn(rootfs).length === 0, 15_000);
+    assert.ok(!existsSync(join(rootfs, 'etc', 'e2e-throwaway')) && existsSync(join(rootfs, 'etc', 'hostname')), 'the rootfs changed after the end');
   });
 });

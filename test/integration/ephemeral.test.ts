@@ -214,6 +214,20 @@ describe('start --ephemeral: a throw-away root over an unchanged rootfs', { time
     assert.notEqual(treeChecksum(copy), before);
   });
 
+  it('with folders bound in (the workspace): a write to the bind stays, the root\'s changes vanish', async () => {
+    const work = path.join(dir, 'work-bind');
+    fs.mkdirSync(work);
+    const extra = path.join(dir, 'second-bind');
+    fs.mkdirSync(extra);
+    const before = treeChecksum(rootfs);
+    const result = await runHelper(['start', '--rootfs', rootfs, '--ephemeral', '--bind', `${work}:/work`, '--bind', `${extra}:/extra:ro`,
+      '--workdir', '/work', '--', '/bin/sh', '-c', 'echo kept > kept.txt && echo gone > /etc/gone && ls /extra >/dev/null && pwd']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '/work\n');
+    assert.equal(fs.readFileSync(path.join(work, 'kept.txt'), 'utf8'), 'kept\n');
+    assert.equal(treeChecksum(rootfs), before);
+  });
+
   it('the record says "ephemeral":true, and the container\'s root is an overlay', async () => {
     const status = path.join(dir, 'status.jsonl');
     const child = spawnHelper(['start', '--rootfs', rootfs, '--ephemeral', '--status-file', status, '--', '/bin/sleep', '1000']);

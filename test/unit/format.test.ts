@@ -17,7 +17,7 @@ describe('ps --json', () => {
   it('has exactly the documented shape', () => {
     const json = toPsJson(model);
     assert.deepEqual(Object.keys(json), ['containers']);
-    assert.deepEqual(Object.keys(json.containers[0]), ['initHostPid', 'startTime', 'name', 'rootfs', 'startedBy', 'engine', 'network', 'publish', 'parentInitHostPid', 'processes']);
+    assert.deepEqual(Object.keys(json.containers[0]), ['initHostPid', 'startTime', 'name', 'rootfs', 'startedBy', 'engine', 'network', 'publish', 'ephemeral', 'parentInitHostPid', 'processes']);
     assert.deepEqual(json.containers[1].processes[1], { hostPid: 205, nsPid: 2, ppid: 204, user: 'root', state: 'S', command: 'sleep  1000', startTime: 5101 });
     assert.deepEqual(json.containers.map((c) => [c.initHostPid, c.name, c.startedBy, c.parentInitHostPid]), [[201, 'web', 'mini-containers', null], [204, null, 'other', 201]]);
     // Which network each has and what it publishes, from the helper's record; unknown without one.

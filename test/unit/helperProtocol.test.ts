@@ -31,6 +31,10 @@ describe('containerName', () => {
 });
 
 describe('buildStartArgs', () => {
+  it('asks for a throw-away root with --ephemeral, and only when asked', () => {
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', ephemeral: true }), ['start', '--rootfs', '/r', '--ephemeral']);
+    assert.deepEqual(buildStartArgs({ rootfs: '/r', ephemeral: false }), ['start', '--rootfs', '/r']);
+  });
   it('builds the full argv in the order the helper documents', () => {
     assert.deepEqual(
       buildStartArgs({ rootfs: '/r f', name: 'n1', hostname: 'h1', statusFile: '/t/s', command: ['/bin/sh', '-c', 'echo $HOME'] }),

@@ -16,7 +16,7 @@ function proc(hostPid: number, ppid: number, extra: Partial<ProcessInfo> = {}): 
 }
 
 const container = (extra: Partial<Container> = {}): Container => ({
-  key: '101:500', initHostPid: 101, startTime: 500, nsInode: 42, depth: 1, name: null, hostname: null, rootfs: null, network: null, publish: [],
+  key: '101:500', initHostPid: 101, startTime: 500, nsInode: 42, depth: 1, name: null, hostname: null, rootfs: null, network: null, publish: [], ephemeral: false,
   startedBy: 'other', parentKey: null, parentInitHostPid: null, processes: [], engine: null, ...extra,
 });
 
@@ -111,5 +111,16 @@ describe('containerTooltip: the network', () => {
     assert.match(containerTooltip(container({ network: 'host' }), 0, 0), /^Network: the host's \(without raw sockets\)$/m);
     assert.match(containerTooltip(container({ network: 'none' }), 0, 0), /^Network: none \(only lo\)$/m);
     assert.doesNotMatch(containerTooltip(container(), 0, 0), /Network/, 'not claimed without a record');
+  });
+});
+
+describe('a throw-away container (the record says "ephemeral":true)', () => {
+  it('is marked in its description and says in its tooltip that its changes vanish', () => {
+    const boot = 1_000_000;
+    const now = startedAtMs(500, boot) + 125_000;
+    const throwaway = container({ name: 'tmp', startedBy: 'mini-containers', ephemeral: true });
+    assert.equal(containerDescription(throwaway, 1, now, boot), 'throw-away · PID 1 = host PID 101 · 1 process · up 2m');
+    assert.match(containerTooltip(throwaway, now, boot), /^Throw-away: its changes to the root filesystem vanish when it ends/m);
+    assert.doesNotMatch(containerTooltip(container({ startedBy: 'mini-containers' }), now, boot), /Throw-away/);
   });
 });

@@ -49,6 +49,7 @@ function containerOf(record: HelperRecord, processes: ProcessInfo[]): Container 
     hostname: record.hostname,
     network: null,
     publish: [],
+    ephemeral: false,
     rootfs: record.rootfs,
     startedBy: 'mini-containers',
     parentKey: null,

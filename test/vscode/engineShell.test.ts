@@ -13,7 +13,7 @@ const ID = 'e4dba9de9a2b1f54afeb65f57b33836a2f7f7ca6fe25b91a64317eea0032090d';
 
 function engineContainer(name: string | null): Container {
   return {
-    key: '4242:1', initHostPid: 4242, startTime: 1, nsInode: null, depth: 1, name: null, hostname: null, rootfs: '/', network: null, publish: [],
+    key: '4242:1', initHostPid: 4242, startTime: 1, nsInode: null, depth: 1, name: null, hostname: null, rootfs: '/', network: null, publish: [], ephemeral: false,
     startedBy: 'other', parentKey: null, parentInitHostPid: null, processes: [],
     engine: { kind: 'docker', id: ID, name, image: 'busybox:1' },
   };

@@ -36,7 +36,7 @@ function containerOf(record: HelperRecord, processes: ProcessInfo[]): Container 
   return {
     key: containerKey(record.initPid, record.startTime), initHostPid: record.initPid, startTime: record.startTime,
     nsInode: statSync(`/proc/${record.initPid}/ns/pid`).ino, depth: 1, name: record.name, hostname: record.hostname,
-    rootfs: record.rootfs, network: null, publish: [], startedBy: 'mini-containers', parentKey: null, parentInitHostPid: null, processes, engine: null,
+    rootfs: record.rootfs, network: null, publish: [], ephemeral: false, startedBy: 'mini-containers', parentKey: null, parentInitHostPid: null, processes, engine: null,
   };
 }
 

@@ -45,6 +45,8 @@ export interface StartRequest {
   binds?: readonly BindSpec[];
   /** COMMAND's working directory inside (`--workdir DIR`); / when omitted. */
   workdir?: string;
+  /** `--ephemeral`: a throw-away root (an overlay over the rootfs whose changes vanish when the container ends). */
+  ephemeral?: boolean;
   /** `--env KEY=VALUE`, repeated: COMMAND's environment over PATH, HOME, TERM, HOSTNAME (an image's Env). */
   env?: readonly string[];
   /**
@@ -160,7 +162,7 @@ export function envArguments(env: readonly string[], t: Localize = english): rea
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
 export function buildStartArgs(request: StartRequest, t: Localize = english): string[] {
-  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish, env } = request;
+  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish, env, ephemeral } = request;
   if (!rootfs.startsWith('/')) throw new Error(t('The root filesystem must be an absolute path: {0}', rootfs));
   if (CONTROL.test(rootfs)) throw new Error(t('The root filesystem path contains control characters.'));
   const args = ['start', '--rootfs', rootfs];
@@ -187,6 +189,7 @@ export function buildStartArgs(request: StartRequest, t: Localize = english): st
   }
   args.push(...networkArgs(network, publish, t));
   for (const kv of envArguments(env ?? [], t)) args.push('--env', kv);
+  if (ephemeral) args.push('--ephemeral');
   if (command && command.length) args.push('--', ...command);
   return args;
 }

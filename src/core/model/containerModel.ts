@@ -40,6 +40,8 @@ export interface Container {
   readonly network: string | null;
   /** What it publishes from the record, "HOSTPORT:PORT" each (the host's 127.0.0.1:HOSTPORT → PORT inside). */
   readonly publish: readonly string[];
+  /** Started with `--ephemeral` (the record says so): a throw-away root whose changes vanish when it ends. */
+  readonly ephemeral: boolean;
   /** Whether Mini Containers' helper started it (a record matches its init). */
   readonly startedBy: 'mini-containers' | 'other';
   /** Key of the container this one is nested in; null when it is a container of the host. */
@@ -183,6 +185,7 @@ function makeContainer(
     hostname: record?.hostname ?? null,
     network: record?.network ?? null,
     publish: record?.publish ?? [],
+    ephemeral: record?.ephemeral === true,
     rootfs,
     startedBy: record !== undefined ? 'mini-containers' : 'other',
     parentKey: parentInit && containerKey(parentInit.hostPid, parentInit.startTime),
@@ -289,7 +292,7 @@ function sameItems(a: readonly ProcessInfo[], b: readonly ProcessInfo[]): boolea
 
 function sameHeader(a: Container, b: Container): boolean {
   return a.key === b.key && a.nsInode === b.nsInode && a.name === b.name && a.hostname === b.hostname &&
-    a.network === b.network && a.publish.join(' ') === b.publish.join(' ') &&
+    a.network === b.network && a.publish.join(' ') === b.publish.join(' ') && a.ephemeral === b.ephemeral &&
     a.rootfs === b.rootfs && a.startedBy === b.startedBy && a.parentKey === b.parentKey && sameEngine(a.engine, b.engine);
 }
 

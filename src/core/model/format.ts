@@ -38,6 +38,8 @@ export interface PsContainerJson {
   network: string | null;
   /** What it publishes, "HOSTPORT:PORT" each: the host's 127.0.0.1:HOSTPORT reaches PORT inside. */
   publish: string[];
+  /** Started with `--ephemeral`: its changes vanish when it ends. */
+  ephemeral: boolean;
   /** Init host PID of the container it is nested in; null for a container of the host. */
   parentInitHostPid: number | null;
   /** Its processes, by host PID. */
@@ -62,6 +64,7 @@ export function toPsJson(model: ContainerModel): PsJson {
       engine: c.engine && { kind: c.engine.kind, id: c.engine.id, name: c.engine.name, image: c.engine.image },
       network: c.network,
       publish: [...c.publish],
+      ephemeral: c.ephemeral,
       parentInitHostPid: c.parentInitHostPid,
       processes: c.processes.map((p) => ({
         hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,

@@ -54,7 +54,8 @@ export function containerDescription(c: Container, total: number, nowMs: number,
   const count = total === 1 ? t('1 process') : t('{0} processes', total);
   const pids = t('PID 1 = host PID {0} · {1} · up {2}', c.initHostPid, count, uptime);
   const engine = engineWords(c);
-  return engine !== undefined ? `${engine} · ${pids}` : pids;
+  if (engine !== undefined) return `${engine} · ${pids}`;
+  return c.ephemeral ? `${t('throw-away')} · ${pids}` : pids;
 }
 
 /** The network line of a container started by the helper: which network, and what it publishes. */
@@ -80,6 +81,7 @@ export function containerTooltip(c: Container, nowMs: number, bootMs: number, t:
     t('PID 1 = host PID {0}', c.initHostPid),
     c.hostname ? t('Hostname: {0}', c.hostname) : undefined,
     c.network !== null ? networkText(c.network, c.publish, t) : undefined,
+    c.ephemeral ? t('Throw-away: its changes to the root filesystem vanish when it ends; the rootfs itself is never written.') : undefined,
     c.nsInode !== null ? t('PID namespace: pid:[{0}]', c.nsInode) : undefined,
     c.parentInitHostPid !== null ? t('Nested in the container whose PID 1 is host PID {0}', c.parentInitHostPid) : undefined,
     t('Started {0} (up {1})', started, formatDuration(nowMs - startedAtMs(c.startTime, bootMs), t)),

@@ -401,7 +401,7 @@ explain_exec_failure() {
 }
 
 # ASKED BY: `start --ephemeral` (each start; in every mode, so one code path mounts), run in place of bwrap by
-# unshare, in a new mount namespace (rootless, in a new user namespace too): sh -c "$OVERLAY_SCRIPT" overlay DIR
+# unshare, in a new mount namespace (rootless, in a new user namespace too): bash -c "$OVERLAY_SCRIPT" overlay DIR
 # XATTR COMMAND..., DIR the resolved rootfs, XATTR a constant of start_bwrap's ("" or ",userxattr": in a user
 # namespace overlayfs can keep its whiteouts and opaque marks only in user.* attributes, which tmpfs has since Linux
 # 6.6; without it, replacing a file by a folder fails with EIO), COMMAND the chain that ends in bwrap, whose argv
@@ -409,25 +409,26 @@ explain_exec_failure() {
 # SAFE: every mount is made in that new, private mount namespace, which only this chain and then bwrap's monitor
 # hold: nothing reaches the host's mount table, and when the container ends (even when the helper is SIGKILLed:
 # bwrap's --die-with-parent) the namespace, its tmpfs and the upper layer in it are freed by the kernel; nothing is
-# created on the host's disk. DIR is held by descriptor 4, then hidden under a fresh tmpfs (mode 0700, at most half
+# created on the host's disk. DIR is held by a descriptor (bash's {lower}: the lowest free one from 10, so never
+# one that is open already, as the binds' and bwrap's are), then hidden under a fresh tmpfs (mode 0700, at most half
 # of the memory, so a container cannot take it all) in which root makes the upper and work folders and the merged
 # mount point, by relative names from inside it: no path the caller could have written is walked after DIR was
 # opened, and DIR's name never enters the mount options (a comma or colon in it cannot add an option). The lower
-# layer is that descriptor (/proc/self/fd/4): overlayfs never writes a lower layer, so DIR is unchanged, byte for
+# layer is that descriptor (/proc/self/fd/N): overlayfs never writes a lower layer, so DIR is unchanged, byte for
 # byte. Delegated, DIR is $STORE/NAME, checked root's (require_store_owners), as for any start. The script is a
-# constant; DIR reaches it as an argument; descriptor 4 is closed before bwrap runs.
+# constant run by bash (for {lower}); DIR reaches it as an argument; the descriptor is closed before bwrap runs.
 # shellcheck disable=SC2016 # expanded by the overlay shell, not here
 readonly OVERLAY_SCRIPT='set -eu
 fail() { printf "container-helper: --ephemeral: %s\n" "$1" >&2; exit 125; }
-exec 4< "$1" || fail "cannot open the rootfs"
+exec {lower}< "$1" || fail "cannot open the rootfs"
 mount -t tmpfs -o mode=0700,size=50%,nosuid,nodev mc-ephemeral "$1" || fail "cannot mount the tmpfs of the upper layer"
 cd "$1"
 mkdir upper work merged
-chmod --reference=/proc/self/fd/4 upper
-chown --reference=/proc/self/fd/4 upper 2>/dev/null || :
-mount -t overlay -o "lowerdir=/proc/self/fd/4,upperdir=upper,workdir=work$2" mc-ephemeral merged ||
+chmod --reference="/proc/self/fd/$lower" upper
+chown --reference="/proc/self/fd/$lower" upper 2>/dev/null || :
+mount -t overlay -o "lowerdir=/proc/self/fd/$lower,upperdir=upper,workdir=work$2" mc-ephemeral merged ||
   fail "the kernel refused an overlay mount here (overlayfs in a user namespace needs Linux 5.11 or later)"
-exec 4<&-
+exec {lower}<&-
 cd /
 shift 2
 exec "$@"'

@@ -302,9 +302,9 @@ start_bwrap() {
   # in a user namespace of its own too, where the user is root: bwrap's own user namespace nests in it).
   if [ "$ephemeral" = 1 ]; then
     if [ "$mode" = rootless ]; then
-      set -- unshare --user --map-root-user --mount --propagation private -- sh -c "$OVERLAY_SCRIPT" overlay "$rootfs" ,userxattr "$@"
+      set -- unshare --user --map-root-user --mount --propagation private -- bash -c "$OVERLAY_SCRIPT" overlay "$rootfs" ,userxattr "$@"
     else
-      set -- unshare --mount --propagation private -- sh -c "$OVERLAY_SCRIPT" overlay "$rootfs" '' "$@"
+      set -- unshare --mount --propagation private -- bash -c "$OVERLAY_SCRIPT" overlay "$rootfs" '' "$@"
     fi
   fi
   # shellcheck disable=SC2086 # descriptor numbers, split on purpose
