@@ -220,7 +220,11 @@ describe('rootfs import', () => {
     const owned = path.join(tmp, 'owned.tar');
     fs.writeFileSync(owned, tarArchive([{ name: 'bin/', type: 'dir' }, { name: 'var/spool/', type: 'dir', uid: 100, gid: 101 }, { name: '../x', content: 'x' }]));
     fs.chmodSync(owned, 0o644);
-    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'rootfs', 'import', owned, '--name', 'mine'], {
+    // The checkout may lie where nobody cannot read (a clone in a 0700 folder): the CLI (one bundled file) is copied.
+    const ownCli = path.join(tmp, 'cli.js');
+    fs.copyFileSync(cli, ownCli);
+    fs.chmodSync(ownCli, 0o644);
+    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ownCli, 'rootfs', 'import', owned, '--name', 'mine'], {
       env: { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: path.join(home, 'data') }, encoding: 'utf8',
     });
     assert.equal(run.status, 0, run.stderr);
