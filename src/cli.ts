@@ -1,8 +1,8 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
 // `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
-// `mini-containers rootfs list|rm|import|pull ...`: the root filesystems of the stores (cliRootfs.ts, cliImport.ts,
-// cliPull.ts).
+// `mini-containers rootfs list|rm|import|pull|debian ...`: the root filesystems of the stores (cliRootfs.ts,
+// cliImport.ts, cliPull.ts, cliDebian.ts).
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
 import * as os from 'node:os';
@@ -20,6 +20,7 @@ import { IMPORT_USAGE, rootfsImport } from './cliImport';
 import { unpackWorker } from './core/rootfs/imageImport';
 import { rootfsList, rootfsRm } from './cliRootfs';
 import { PULL_USAGE, rootfsPull } from './cliPull';
+import { DEBIAN_USAGE, rootfsDebian } from './cliDebian';
 
 const USAGE = `usage: mini-containers ps [--json]
        mini-containers make-rootfs DIR
@@ -28,6 +29,7 @@ const USAGE = `usage: mini-containers ps [--json]
        mini-containers rootfs rm NAME
        mini-containers ${IMPORT_USAGE.split('\n')[0]}
        mini-containers ${PULL_USAGE.split('\n')[0]}
+       mini-containers ${DEBIAN_USAGE.split('\n')[0]}
 
   ps         list every container (PID namespace other than the host's) with its processes:
              PID inside the container, HPID on the host, PPID on the host, user, state, command
@@ -48,12 +50,14 @@ const USAGE = `usage: mini-containers ps [--json]
              links inside are removed, never followed
   ${IMPORT_USAGE}
   ${PULL_USAGE}
+  ${DEBIAN_USAGE}
 `;
 
 /** `rootfs SUBCOMMAND`: each subcommand's function, given its arguments and a way to print the usage. */
 const ROOTFS_SUBCOMMANDS: Record<string, (args: string[], usage: () => void) => number | Promise<number>> = {
   import: rootfsImport,
   pull: rootfsPull,
+  debian: rootfsDebian,
   list: (args, usage) => (args.length === 0 || (args.length === 1 && args[0] === '--json') ? rootfsList(args.length === 1) : (usage(), 2)),
   rm: (args, usage) => (args.length === 1 && args[0] ? rootfsRm(args[0]) : (usage(), 2)),
 };

@@ -12,6 +12,7 @@ import { registerRootfsCommands } from './rootfs/rootfsCommands';
 import { registerRootfsView } from './rootfsView/rootfsActions';
 import { registerPullImage } from './rootfs/pullImage';
 import { registerImportRootfs } from './rootfs/importRootfs';
+import { registerCreateDebianRootfs } from './rootfs/createDebianRootfs';
 import { Sessions } from './sessions';
 import { registerInstallHelper } from './shells/installHelper';
 import { registerIsolatedShell } from './shells/isolatedShell';
@@ -32,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRootfsCommands(context, log);
   registerPullImage(context, log);
   registerImportRootfs(context, log);
+  registerCreateDebianRootfs(context, log);
   registerIsolatedShell(context, log, sessions);
   registerIsolatedTasks(context, log, sessions);
   registerInstallHelper(context, log);

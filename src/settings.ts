@@ -64,6 +64,12 @@ export function readMountSettings(): { mountWorkspace: boolean; mounts: string[]
  * miniContainers.network and miniContainers.publish, as written: the network (host when not one of the three) and
  * the "HOSTPORT:PORT" strings (checked by readStartOptions, which says which one is wrong).
  */
+/** miniContainers.debianMirror / miniContainers.ubuntuMirror: the archive to bootstrap from; empty: the host's apt source. */
+export function readMirrorSetting(distribution: 'debian' | 'ubuntu'): string {
+  const value = vscode.workspace.getConfiguration(SECTION).get<unknown>(`${distribution}Mirror`, '');
+  return typeof value === 'string' ? value.trim() : '';
+}
+
 /** miniContainers.ephemeral: whether isolated shells start on a throw-away root. */
 export function readEphemeralSetting(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<unknown>('ephemeral', false) === true;

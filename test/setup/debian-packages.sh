@@ -15,7 +15,7 @@ set -eu
 
 packages=${MINI_CONTAINERS_DEBIAN_PACKAGES:-'busybox-static chromium ripgrep shellcheck build-essential python3 pkg-config
 libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev util-linux procps sudo pkexec dbus bubblewrap debootstrap
-libcap2-bin strace docker.io slirp4netns passt skopeo docker-registry apache2-utils xz-utils zstd'}
+libcap2-bin strace docker.io slirp4netns passt skopeo docker-registry apache2-utils xz-utils zstd mmdebstrap uidmap'}
 timeout=${MINI_CONTAINERS_APT_LOCK_TIMEOUT:-300}
 case $timeout in '' | *[!0-9]*) echo "debian-packages.sh: MINI_CONTAINERS_APT_LOCK_TIMEOUT must be a number of seconds, not '$timeout'" >&2; exit 2 ;; esac
 

@@ -1,0 +1,61 @@
+// `mini-containers rootfs debian SUITE [--mirror URL] [--name NAME] [--store DIR]`: a minbase Debian or Ubuntu root
+// filesystem made by mmdebstrap (debianRootfs.ts), its stages on stderr, Ctrl-C leaving nothing.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  createDebianRootfs, debianPrerequisites, defaultMirror, hostAptSources, parseSuite, validMirror,
+} from './core/rootfs/debianRootfs';
+import { ImportCancelled } from './core/rootfs/imageImport';
+import { defaultStore } from './core/rootfs/rootfsStore';
+
+export const DEBIAN_USAGE = `rootfs debian SUITE [--mirror URL] [--name NAME] [--store DIR]
+             bootstrap a minbase Debian or Ubuntu rootfs with mmdebstrap: SUITE bookworm, trixie, noble, jammy,
+             or DISTRIBUTION:SUITE (ubuntu:oracular); the mirror from your apt sources unless given; as root into
+             the system store, else (with subordinate ids in /etc/subuid) into yours; NAME: DISTRIBUTION-SUITE`;
+
+export async function rootfsDebian(args: string[], usage: () => void): Promise<number> {
+  let suite: string | undefined;
+  let mirror: string | undefined;
+  let name: string | undefined;
+  let store = defaultStore(process.env);
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i + 1];
+    if (args[i] === '--mirror' && value) mirror = args[++i];
+    else if (args[i] === '--name' && value) name = args[++i];
+    else if (args[i] === '--store' && value) store = path.resolve(args[++i]);
+    else if (!args[i].startsWith('-') && suite === undefined) suite = args[i];
+    else return (usage(), 2);
+  }
+  if (!suite) return (usage(), 2);
+  const choice = parseSuite(suite);
+  const from = mirror ?? defaultMirror(choice.distribution, hostAptSources());
+  if (!validMirror(from)) {
+    process.stderr.write(`mini-containers: --mirror must be an http:// or https:// URL: ${from}\n`);
+    return 2;
+  }
+  const problem = debianPrerequisites(choice, process.getuid?.() === 0, os.userInfo().username, process.getuid?.() ?? 0);
+  if (problem) {
+    process.stderr.write(`mini-containers: ${problem}\n`);
+    return 1;
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  let said = '';
+  try {
+    const result = await createDebianRootfs(choice, from, store, name ?? `${choice.distribution}-${choice.suite}`, {
+      signal: controller.signal,
+      onProgress: ({ fraction, stage }) => {
+        const line = `${Math.round(fraction * 100)}% ${stage}`;
+        if (line !== said) process.stderr.write(`${(said = line)}\n`);
+      },
+    });
+    process.stdout.write(`${result.path}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mini-containers: ${e instanceof ImportCancelled ? 'cancelled: nothing was left' : (e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
