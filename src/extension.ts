@@ -4,6 +4,7 @@ import { registerCommandLine } from './commandLine/commandLineInPath';
 import { registerContainerCommands } from './containersView/containerCommands';
 import { registerContainersView } from './containersView/containersView';
 import { registerOpenShell } from './containersView/openShell';
+import { registerSaveChanges } from './rootfs/saveChanges';
 import { Signaller } from './containersView/signaller';
 import { platformSupport } from './core/platform';
 import { registerNamespacesPanel } from './learning/namespacesPanel';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerContainerCommands(context, log, provider, signaller);
   registerRootfsView(context, log);
   registerOpenShell(context, log, provider);
+  registerSaveChanges(context, log, provider);
   registerNamespacesPanel(context, log, provider, view);
   registerWalkthrough(context, log, sessions, signaller);
 }

@@ -34,7 +34,9 @@ export class ContainerNode extends vscode.TreeItem {
     this.description = containerDescription(container, total, clock.nowMs, clock.bootMs, vscode.l10n.t);
     this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs, vscode.l10n.t, vscode.env.language);
     this.iconPath = new vscode.ThemeIcon(container.startedBy === 'mini-containers' ? 'vm-running' : 'vm-outline');
-    this.contextValue = this.startedHere ? 'container.startedHere' : `container.${container.startedBy === 'mini-containers' ? 'recorded' : 'discovered'}`;
+    // A throw-away container's value ends in ".ephemeral": Save Changes is offered on it only.
+    this.contextValue = (this.startedHere ? 'container.startedHere' : `container.${container.startedBy === 'mini-containers' ? 'recorded' : 'discovered'}`) +
+      (container.ephemeral ? '.ephemeral' : '');
   }
 }
 

@@ -2,9 +2,10 @@
 // in the extension's user store is listed with its origin and size; Start Shell Here opens a shell whose PID 1 runs
 // on it; Delete is refused while that shell runs, then, once it ended, removes it (modal accepted). Pull Image… from
 // a real registry on 127.0.0.1 shows its progress, and the pulled rootfs is listed, started and deleted the same way.
-// Start Throw-away Shell Here runs a shell whose changes to / never reach the rootfs, marked so in the Containers view.
+// Start Throw-away Shell Here runs a shell whose changes to / never reach the rootfs, marked so in the Containers view;
+// Save Changes on its node writes them as a new rootfs, which the view lists.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +22,7 @@ import { WorkbenchSession } from './workbenchSession';
 
 const NAME = 'e2e-view';
 const PULLED = 'e2e-pulled';
+const SAVED = 'e2e-saved';
 
 /** The Root Filesystems pane of the side bar, expanded. */
 async function rootfsPane(page: Page): Promise<Locator> {
@@ -198,7 +200,7 @@ describe('Root Filesystems view in a real VS Code', { timeout: 300_000 }, () => 
     await pane.locator('.monaco-list-row', { hasText: new RegExp(`^${PULLED}`) }).waitFor({ state: 'detached', timeout: 10_000 });
   });
 
-  it('Start Throw-away Shell Here: the shell says so, sees its own changes, and the rootfs has none of them after', async () => {
+  it('Start Throw-away Shell Here: the shell says so, sees its own changes, Save Changes keeps them as a new rootfs, and the rootfs has none of them after', async () => {
     const pane = await rootfsPane(page);
     const rootfs = session!.rootfs;
     const known = await wb.terminalTabNames(page);
@@ -223,6 +225,32 @@ describe('Root Filesystems view in a real VS Code', { timeout: 300_000 }, () => 
       .filter({ has: page.locator('.label-description', { hasText: /^throw-away · PID 1 = host PID \d+/ }) })
       .first().waitFor({ state: 'visible', timeout: 10_000 });
     await wb.screenshot(page, 'rootfs-view-06-throwaway');
+
+    // Save Changes as Root Filesystem… on its node: a new rootfs (the system store: VS Code runs as root) with the
+    // shell's changes, listed by the view as saved from that container.
+    const saved = join(SYSTEM_STORE, SAVED);
+    const hadSystemStore = existsSync('/var/lib/mini-containers');
+    cleanups.push(() => {
+      rmSync(saved, { recursive: true, force: true });
+      rmSync(`${saved}.json`, { force: true });
+      if (!hadSystemStore) rmSync('/var/lib/mini-containers', { recursive: true, force: true });
+    });
+    const node = page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^e2e-default-[0-9a-f]{4}$/ }) }).first();
+    const container = (await node.locator('.label-name').innerText()).trim();
+    await node.click({ button: 'right' });
+    const save = page.locator('.monaco-menu .action-item', { hasText: /^Save Changes as Root Filesystem…$/ });
+    await save.waitFor({ state: 'visible', timeout: 5000 });
+    await save.hover();
+    await page.locator('.monaco-menu .action-item.focused', { hasText: /^Save Changes as Root Filesystem…$/ }).waitFor({ state: 'visible', timeout: 5000 });
+    await save.click();
+    const input = page.locator('.quick-input-widget input[type="text"]');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(SAVED);
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts .notification-toast', { hasText: `Saved ${container} as ${saved}.` }).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(readFileSync(join(saved, 'etc', 'e2e-throwaway'), 'utf8'), 'made-inside\n');
+    assert.ok(!existsSync(join(saved, 'etc', 'hostname')), 'the delete made inside is in the saved rootfs');
+    await waitForRow(pane, SAVED, new RegExp(`^saved from ${container} · [\\d.]+ (KiB|MiB)`));
     await focusActiveTerminal(page);
     await page.keyboard.type('exit');
     await page.keyboard.press('Enter');
