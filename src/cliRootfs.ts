@@ -1,8 +1,9 @@
 // `mini-containers rootfs list [--json]` and `mini-containers rootfs rm NAME`: the Root Filesystems view's list and
 // Delete in a terminal, with the same refusals. The CLI knows no VS Code setting, so it lists the two stores only.
+import { parsePasswd } from './core/proc/procParse';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { diskUsage, formatSize, lastUsedFile, listRootfs, forgetLastUsed, originText, parsePasswd, readLastUsed, toListJson } from './core/rootfs/rootfsInventory';
+import { diskUsage, formatSize, lastUsedFile, listRootfs, forgetLastUsed, originText, readLastUsed, toListJson } from './core/rootfs/rootfsInventory';
 import { removeRootfs, runningRootfsUsers } from './core/rootfs/rootfsRemove';
 import { ROOTFS_NAME, SYSTEM_STORE, listStore, userStoreDir } from './core/rootfs/rootfsStore';
 

@@ -1,12 +1,13 @@
 // The Root Filesystems view (beside Containers): each rootfs of the user's store, the system store and the configured
 // folder, with its origin, size on disk, last use and owner; the default one marked. Refreshed when a store or the
 // last-used record changes (fs.watch, debounced), when miniContainers.rootfs changes, and by its Refresh action.
+import { parsePasswd } from '../core/proc/procParse';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  diskUsage, formatSize, lastUsedFile, listRootfs, originText, parsePasswd, readLastUsed, type RootfsEntry,
+  diskUsage, formatSize, lastUsedFile, listRootfs, originText, readLastUsed, type RootfsEntry,
 } from '../core/rootfs/rootfsInventory';
 import { SYSTEM_STORE, userStoreDir } from '../core/rootfs/rootfsStore';
 import { readRootfsSetting } from '../settings';

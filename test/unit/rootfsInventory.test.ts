@@ -1,12 +1,13 @@
 // The Root Filesystems view's and `rootfs list`'s facts: origin in words, size on disk (hard links once, links never
 // followed, other filesystems left out), the list's JSON shape, the last-used record, and the safe delete's refusals.
+import { parsePasswd } from '../../src/core/proc/procParse';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
-  diskUsage, formatSize, lastUsedFile, listRootfs, originText, parsePasswd, readLastUsed, recordLastUsed, toListJson, forgetLastUsed,
+  diskUsage, formatSize, lastUsedFile, listRootfs, originText, readLastUsed, recordLastUsed, toListJson, forgetLastUsed,
 } from '../../src/core/rootfs/rootfsInventory';
 import { mountsUnder, removeRootfs, RootfsRemoveError, usersOf } from '../../src/core/rootfs/rootfsRemove';
 import { writeMeta, type RootfsOrigin } from '../../src/core/rootfs/rootfsStore';

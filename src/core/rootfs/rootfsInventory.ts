@@ -165,17 +165,6 @@ export function toListJson(entries: readonly RootfsEntry[], sizes: ReadonlyMap<s
   };
 }
 
-/** The user names of /etc/passwd, by uid (first one wins). */
-export function parsePasswd(text: string): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const fields = line.split(':');
-    const uid = Number(fields[2]);
-    if (fields.length >= 7 && fields[0] && Number.isInteger(uid) && !names.has(uid)) names.set(uid, fields[0]);
-  }
-  return names;
-}
-
 // --- size on disk
 
 /**
