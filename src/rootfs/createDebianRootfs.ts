@@ -50,7 +50,7 @@ export async function createDebianRootfsCommand(
   const problem = debianPrerequisites(choice, asRoot, os.userInfo().username, process.getuid?.() ?? 0);
   if (problem) {
     log.error(`[debian] ${problem}`);
-    void vscode.window.showErrorMessage(t('Cannot create a {0} root filesystem: {1}', label(choice), problem));
+    void vscode.window.showErrorMessage(t('Cannot create the {0} root filesystem: {1}', label(choice), problem));
     return undefined;
   }
   const name = givenName ?? await vscode.window.showInputBox({
