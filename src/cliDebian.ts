@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import {
   createDebianRootfs, debianPrerequisites, defaultMirror, hostAptSources, parseSuite, validMirror,
 } from './core/rootfs/debianRootfs';
-import { ImportCancelled } from './core/rootfs/imageImport';
+import { makeRootfsFromCli } from './cliRootfs';
 import { defaultStore } from './core/rootfs/rootfsStore';
 
 export const DEBIAN_USAGE = `rootfs debian SUITE [--mirror URL] [--name NAME] [--store DIR]
@@ -38,24 +38,7 @@ export async function rootfsDebian(args: string[], usage: () => void): Promise<n
     process.stderr.write(`mini-containers: ${problem}\n`);
     return 1;
   }
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  let said = '';
-  try {
-    const result = await createDebianRootfs(choice, from, store, name ?? `${choice.distribution}-${choice.suite}`, {
-      signal: controller.signal,
-      onProgress: ({ fraction, stage }) => {
-        const line = `${Math.round(fraction * 100)}% ${stage}`;
-        if (line !== said) process.stderr.write(`${(said = line)}\n`);
-      },
-    });
-    process.stdout.write(`${result.path}\n`);
-    return 0;
-  } catch (e) {
-    process.stderr.write(`mini-containers: ${e instanceof ImportCancelled ? 'cancelled: nothing was left' : (e as Error).message}\n`);
-    return 1;
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  }
+  return makeRootfsFromCli((signal, say) => createDebianRootfs(choice, from, store, name ?? `${choice.distribution}-${choice.suite}`, {
+    signal, onProgress: ({ fraction, stage }) => say(`${Math.round(fraction * 100)}% ${stage}`),
+  }));
 }

@@ -1,6 +1,7 @@
 // `mini-containers rootfs import FILE|DIR [--name NAME] [--store DIR]`: see imageImport.ts for what it reads.
 import * as path from 'node:path';
-import { defaultRootfsName, importImage, ImportCancelled } from './core/rootfs/imageImport';
+import { defaultRootfsName, importImage } from './core/rootfs/imageImport';
+import { makeRootfsFromCli } from './cliRootfs';
 import { SYSTEM_STORE, defaultStore } from './core/rootfs/rootfsStore';
 
 export const IMPORT_USAGE = `rootfs import FILE|DIR [--name NAME] [--store DIR]
@@ -10,7 +11,7 @@ export const IMPORT_USAGE = `rootfs import FILE|DIR [--name NAME] [--store DIR]
              (for shells run through sudo or pkexec; as root the archive is read in a sandbox). Entries that could write outside it (.., absolute names, links) and device
              nodes are skipped and listed`;
 
-/** Runs the import; exit status 0 done, 1 failed or cancelled (Ctrl-C), 2 usage. */
+/** Runs the import; exit status 0 done, 1 failed, 130 cancelled (Ctrl-C), 2 usage. */
 export async function rootfsImport(args: string[], usage: () => void): Promise<number> {
   let source: string | undefined;
   let name: string | undefined;
@@ -22,28 +23,12 @@ export async function rootfsImport(args: string[], usage: () => void): Promise<n
     else return (usage(), 2);
   }
   if (!source) return (usage(), 2);
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  let last = '';
-  try {
-    const result = await importImage(source, store, name ?? defaultRootfsName(source), {
-      signal: controller.signal,
-      onProgress: ({ phase, done, total }) => {
-        const line = `${phase}: ${mb(done)}${total ? ` of ${mb(total)}` : ''}`;
-        if (line !== last) process.stderr.write(`${line}\n`);
-        last = line;
-      },
-    });
-    for (const line of result.skipped) process.stderr.write(`skipped ${line}\n`);
-    process.stdout.write(`${result.path}\n`);
-    return 0;
-  } catch (e) {
-    process.stderr.write(`mini-containers: ${e instanceof ImportCancelled ? 'cancelled: nothing was left' : (e as Error).message}\n`);
-    return 1;
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-  }
+  return makeRootfsFromCli(
+    (signal, say) => importImage(source!, store, name ?? defaultRootfsName(source!), {
+      signal, onProgress: ({ phase, done, total }) => say(`${phase}: ${mb(done)}${total ? ` of ${mb(total)}` : ''}`),
+    }),
+    (result) => result.skipped.forEach((line) => process.stderr.write(`skipped ${line}\n`)),
+  );
 }
 
 function mb(bytes: number): string {

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { pullImage, type PullProgress } from './core/rootfs/imagePull';
 import { defaultStore } from './core/rootfs/rootfsStore';
+import { makeRootfsFromCli } from './cliRootfs';
 
 export const PULL_USAGE = `rootfs pull REFERENCE [--name NAME] [--store DIR]
              pull an image (docker.io/library/debian:bookworm, alpine:3.20, ghcr.io/OWNER/IMAGE:TAG,
@@ -24,26 +25,14 @@ export async function rootfsPull(args: string[], usage: () => void): Promise<num
     else bad = true;
   }
   if (!reference || bad) return (usage(), 2);
-  const controller = new AbortController();
-  const cancel = () => controller.abort();
-  process.once('SIGINT', cancel).once('SIGTERM', cancel);
-  let said = '';
-  const onProgress = (p: PullProgress) => {
-    const line = p.phase === 'download'
-      ? `downloading: ${(p.done / 1e6).toFixed(1)} MB, ${p.layersDone ?? 0} of ${p.layers ?? 0} blobs stored`
-      : `${p.phase}: ${p.done}${p.total === undefined ? '' : ` of ${p.total}`}`;
-    if (line !== said) process.stderr.write(`${(said = line)}\n`);
-  };
-  try {
-    const result = await pullImage(reference, store, name, { onProgress, signal: controller.signal });
-    process.stderr.write(`pulled ${result.meta.origin.kind === 'pull' ? result.meta.origin.reference : reference} (${result.digest})\n`);
-    for (const s of result.skipped) process.stderr.write(`skipped: ${s}\n`);
-    process.stdout.write(`${result.path}\n`);
-    return 0;
-  } catch (e) {
-    process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
-    return controller.signal.aborted ? 130 : 1;
-  } finally {
-    process.off('SIGINT', cancel).off('SIGTERM', cancel);
-  }
+  const line = (p: PullProgress) => p.phase === 'download'
+    ? `downloading: ${(p.done / 1e6).toFixed(1)} MB, ${p.layersDone ?? 0} of ${p.layers ?? 0} blobs stored`
+    : `${p.phase}: ${p.done}${p.total === undefined ? '' : ` of ${p.total}`}`;
+  return makeRootfsFromCli(
+    (signal, say) => pullImage(reference!, store, name, { signal, onProgress: (p) => say(line(p)) }),
+    (result) => {
+      process.stderr.write(`pulled ${result.meta.origin.kind === 'pull' ? result.meta.origin.reference : reference} (${result.digest})\n`);
+      for (const s of result.skipped) process.stderr.write(`skipped: ${s}\n`);
+    },
+  );
 }

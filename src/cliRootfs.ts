@@ -79,3 +79,28 @@ function isLinkAt(store: string, name: string): boolean {
     return false;
   }
 }
+
+/**
+ * Runs what makes a rootfs from the command line: Ctrl-C (SIGINT) or SIGTERM aborts its signal; `say` prints each
+ * progress line once; the new rootfs's path goes to stdout. Exit status 0 made, 1 failed (why on stderr), 130
+ * cancelled (nothing left).
+ */
+export async function makeRootfsFromCli<R extends { path: string }>(
+  make: (signal: AbortSignal, say: (line: string) => void) => Promise<R>, report: (result: R) => void = () => undefined,
+): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  let said = '';
+  try {
+    const result = await make(controller.signal, (line) => line !== said && process.stderr.write(`${(said = line)}\n`));
+    report(result);
+    process.stdout.write(`${result.path}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mini-containers: ${controller.signal.aborted ? 'cancelled: nothing was left' : (e as Error).message}\n`);
+    return controller.signal.aborted ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}

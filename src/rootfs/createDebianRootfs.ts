@@ -1,7 +1,6 @@
 // "Create Debian Root Filesystem…": a suite picked (the host's own first; Debian's stable and testing; Ubuntu's LTS),
 // a name, mmdebstrap run (src/core/rootfs/debianRootfs.ts) in a notification fed from its own output, with Cancel
 // leaving nothing; its log in the output channel; the result offered as the default root filesystem.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -10,9 +9,10 @@ import {
   validMirror, type SuiteChoice,
 } from '../core/rootfs/debianRootfs';
 import { ImportCancelled } from '../core/rootfs/imageImport';
-import { ROOTFS_NAME, defaultStore } from '../core/rootfs/rootfsStore';
-import { readMirrorSetting, writeRootfsSetting } from '../settings';
+import { defaultStore } from '../core/rootfs/rootfsStore';
+import { readMirrorSetting } from '../settings';
 import { inEnglish, t } from '../localize';
+import { askRootfsName, offerAsDefault, withCancellableProgress } from './newRootfs';
 
 export function registerCreateDebianRootfs(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   // Arguments, all optional: the suite ("bookworm", "ubuntu:noble"), the name (then not asked), the store (tests).
@@ -53,41 +53,22 @@ export async function createDebianRootfsCommand(
     void vscode.window.showErrorMessage(t('Cannot create the {0} root filesystem: {1}', label(choice), problem));
     return undefined;
   }
-  const name = givenName ?? await vscode.window.showInputBox({
-    title: t('Create Debian Root Filesystem'),
-    prompt: t('Name of the root filesystem in {0}', store),
-    value: `${choice.distribution}-${choice.suite}`,
-    ignoreFocusOut: true,
-    validateInput: (text) => !ROOTFS_NAME.test(text) ? t('Use letters, digits, _ . - (at most 63).')
-      : fs.existsSync(path.join(store, text)) ? t('A root filesystem named {0} already exists in {1}.', text, store) : undefined,
-  });
+  const name = givenName ?? await askRootfsName(t('Create Debian Root Filesystem'), store, `${choice.distribution}-${choice.suite}`);
   if (!name) return undefined;
   log.info(`[debian] ${label(choice)} from ${mirror} → ${path.join(store, name)} (mmdebstrap, ${asRoot ? 'root' : 'unshare'} mode)`);
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('Creating {0}', label(choice!)), cancellable: true },
-      (progress, token) => {
-        const controller = new AbortController();
-        const cancel = token.onCancellationRequested(() => controller.abort());
-        let reported = 0;
-        return createDebianRootfs(choice!, mirror, store, name, {
-          signal: controller.signal,
-          onLog: (line) => log.info(`[debian] ${line}`),
-          onProgress: ({ fraction, stage }) => {
-            const increment = Math.max(0, Math.round(fraction * 100) - reported);
-            reported += increment;
-            progress.report({ increment, message: stageText(stage) });
-          },
-        }).finally(() => cancel.dispose());
+    let reported = 0;
+    const result = await withCancellableProgress(t('Creating {0}', label(choice)), (signal, report) => createDebianRootfs(choice!, mirror, store, name, {
+      signal,
+      onLog: (line) => log.info(`[debian] ${line}`),
+      onProgress: ({ fraction, stage }) => {
+        const increment = Math.max(0, Math.round(fraction * 100) - reported);
+        reported += increment;
+        report(stageText(stage), increment);
       },
-    );
+    }));
     log.info(`[debian] ${label(choice)} is ${result.path}`);
-    const use = t('Use as Default');
-    void vscode.window.showInformationMessage(t('Created {0} as {1}.', label(choice), result.path), use).then(async (answer) => {
-      if (answer !== use) return;
-      await writeRootfsSetting(result.path);
-      log.info(`[debian] ${result.path} is now miniContainers.rootfs`);
-    });
+    offerAsDefault(log, 'debian', result.path, t('Created {0} as {1}.', label(choice), result.path));
     return result.path;
   } catch (error) {
     if (error instanceof ImportCancelled) {

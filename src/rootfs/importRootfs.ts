@@ -2,13 +2,12 @@
 // or a `docker save` tar, chosen in an open dialog (or given as the command's argument); a name defaulting from the
 // file's; the import (src/core/rootfs/imageImport.ts) in a notification with its progress and a Cancel; the entries
 // left out named in the log; and the result offered as the default root filesystem.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultRootfsName, ImportCancelled, importImage, type ImportProgress } from '../core/rootfs/imageImport';
-import { ROOTFS_NAME, defaultStore } from '../core/rootfs/rootfsStore';
-import { writeRootfsSetting } from '../settings';
+import { defaultStore } from '../core/rootfs/rootfsStore';
 import { inEnglish, t } from '../localize';
+import { askRootfsName, offerAsDefault, withCancellableProgress } from './newRootfs';
 
 export function registerImportRootfs(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   // Arguments, all optional: the file or folder and the name (then not asked), and the store (tests: a temp folder).
@@ -42,50 +41,18 @@ export async function importRootfsCommand(
     if (!picked?.length) return undefined;
     source = picked[0].fsPath;
   }
-  const name = givenName ?? await vscode.window.showInputBox({
-    title: t('Import Root Filesystem'),
-    prompt: t('Name of the root filesystem in {0}', store),
-    value: defaultRootfsName(source),
-    ignoreFocusOut: true,
-    validateInput: (text) => !ROOTFS_NAME.test(text) ? t('Use letters, digits, _ . - (at most 63).')
-      : fs.existsSync(path.join(store, text)) ? t('A root filesystem named {0} already exists in {1}.', text, store) : undefined,
-  });
+  const name = givenName ?? await askRootfsName(t('Import Root Filesystem'), store, defaultRootfsName(source));
   if (!name) return undefined;
   log.info(`[import] ${source} → ${path.join(store, name)}`);
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('Importing {0}', path.basename(source)), cancellable: true },
-      (progress, token) => {
-        const controller = new AbortController();
-        const cancel = token.onCancellationRequested(() => controller.abort());
-        let said = '';
-        return importImage(source, store, name, {
-          signal: controller.signal,
-          onProgress: (p) => {
-            const message = progressMessage(p);
-            if (message === said) return;
-            said = message;
-            progress.report({ message });
-          },
-        }).finally(() => cancel.dispose());
-      },
-    );
+    const result = await withCancellableProgress(t('Importing {0}', path.basename(source)), (signal, report) =>
+      importImage(source, store, name, { signal, onProgress: (p) => report(progressMessage(p)) }));
     log.info(`[import] ${source} is ${result.path} (${result.meta.origin.kind === 'import' ? result.meta.origin.format : result.meta.origin.kind})`);
     for (const skipped of result.skipped) log.warn(`[import] skipped ${skipped}`);
-    const use = t('Use as Default');
-    const showLog = t('Show Log');
     const message = result.skipped.length
       ? t('Imported {0} as {1}; {2} entries that could write outside it were left out (listed in the log).', path.basename(source), result.path, result.skipped.length)
       : t('Imported {0} as {1}.', path.basename(source), result.path);
-    const shown = result.skipped.length
-      ? vscode.window.showWarningMessage(message, use, showLog)
-      : vscode.window.showInformationMessage(message, use);
-    void shown.then(async (answer) => {
-      if (answer === showLog) log.show(true);
-      if (answer !== use) return;
-      await writeRootfsSetting(result.path);
-      log.info(`[import] ${result.path} is now miniContainers.rootfs`);
-    });
+    offerAsDefault(log, 'import', result.path, message, result.skipped.length > 0);
     return result.path;
   } catch (error) {
     if (error instanceof ImportCancelled) {

@@ -1,13 +1,12 @@
 // "Pull Image…": a reference asked in an input box (or given as the command's argument), a rootfs name defaulting
 // from it, the pull (src/core/rootfs/imagePull.ts) in a notification with its progress and a Cancel, and the result
 // offered as the default root filesystem.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultRootfsName, formatReference, parseReference, PullError, pullImage, type PullProgress } from '../core/rootfs/imagePull';
-import { ROOTFS_NAME, defaultStore } from '../core/rootfs/rootfsStore';
-import { writeRootfsSetting } from '../settings';
+import { defaultStore } from '../core/rootfs/rootfsStore';
 import { inEnglish, t } from '../localize';
+import { askRootfsName, offerAsDefault, withCancellableProgress } from './newRootfs';
 
 export function registerPullImage(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   // Arguments, all optional: the reference and the name (then not asked), and the store (tests: a temp folder).
@@ -39,45 +38,24 @@ export async function pullImageCommand(
     if (reference) vscode.window.showErrorMessage(t('"{0}" is not an image reference (examples: docker.io/library/debian:bookworm, alpine:3.20, ghcr.io/OWNER/IMAGE:TAG, NAME@sha256:…).', reference));
     return undefined;
   }
-  const name = givenName ?? await vscode.window.showInputBox({
-    title: t('Pull Image'),
-    prompt: t('Name of the root filesystem in {0}', store),
-    value: defaultRootfsName(ref),
-    ignoreFocusOut: true,
-    validateInput: (text) => !ROOTFS_NAME.test(text) ? t('Use letters, digits, _ . - (at most 63).')
-      : fs.existsSync(path.join(store, text)) ? t('A root filesystem named {0} already exists in {1}.', text, store) : undefined,
-  });
+  const name = givenName ?? await askRootfsName(t('Pull Image'), store, defaultRootfsName(ref));
   if (!name) return undefined;
   const shown = formatReference(ref);
   log.info(`[pull] ${shown} → ${path.join(store, name)}`);
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('Pulling {0}', shown), cancellable: true },
-      (progress, token) => {
-        const controller = new AbortController();
-        const cancel = token.onCancellationRequested(() => controller.abort());
-        let said = '';
-        return pullImage(reference, store, name, {
-          t,
-          signal: controller.signal,
-          onProgress: (p) => {
-            const message = progressMessage(p);
-            if (message === said) return;
-            said = message;
-            progress.report({ message });
-            if (p.phase !== 'download') log.info(`[pull] ${inEnglish(message)}`);
-          },
-        }).finally(() => cancel.dispose());
+    let said = '';
+    const result = await withCancellableProgress(t('Pulling {0}', shown), (signal, report) => pullImage(reference, store, name, {
+      t,
+      signal,
+      onProgress: (p) => {
+        const message = progressMessage(p);
+        report(message);
+        if (p.phase !== 'download' && message !== said) log.info(`[pull] ${inEnglish((said = message))}`);
       },
-    );
+    }));
     log.info(`[pull] ${shown} (${result.digest}) is ${result.path}`);
     for (const skipped of result.skipped) log.warn(`[pull] skipped: ${skipped}`);
-    const use = t('Use as Default');
-    void vscode.window.showInformationMessage(t('Pulled {0} as {1}.', shown, result.path), use).then(async (answer) => {
-      if (answer !== use) return;
-      await writeRootfsSetting(result.path);
-      log.info(`[pull] ${result.path} is now miniContainers.rootfs`);
-    });
+    offerAsDefault(log, 'pull', result.path, t('Pulled {0} as {1}.', shown, result.path));
     return result.path;
   } catch (error) {
     const message = (error as Error).message;
