@@ -253,11 +253,14 @@ async function runMmdebstrap(args: string[], options: DebianOptions & { env: Nod
   } finally {
     clearTimeout(killer);
     options.signal?.removeEventListener('abort', abort);
-    // Nothing of its group outlives it (a cancel's SIGTERM may leave apt's children a moment).
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // the group is gone
+    // After a Cancel nothing of its group outlives it (SIGTERM may leave apt's children a moment). Only then: after
+    // a normal end the group is empty, and its number could name someone else's group.
+    if (options.signal?.aborted) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
     }
   }
 }
