@@ -156,33 +156,43 @@ function stampOf(dir: string): string {
 /**
  * Watches the stores and the last-used record's folder; calls `onChange` at most every 300 ms. A folder not made yet
  * (the system store before the first pull as root) is watched through its nearest existing parent, and watched
- * itself from the moment it appears.
+ * itself from the moment it appears. The system store is not watched for anyone but root, who alone can read it
+ * (0700 at its parent): its rootfs are not listed for others either.
  */
 export function watchPlaces(places: RootfsPlaces, log: vscode.LogOutputChannel, onChange: () => void): vscode.Disposable {
   let timer: NodeJS.Timeout | undefined;
   let watchers: fs.FSWatcher[] = [];
+  /** Whether a place is watched through a parent: then each change there may be the place being made. */
+  let throughParent = false;
   const fire = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      // Watching a parent: the folder, or one between, may have been made since.
-      if (watched.size < wanted.size) arm();
+      if (throughParent) arm();
       onChange();
     }, 300);
   };
-  const wanted = new Set([places.userStore, places.systemStore, path.dirname(places.lastUsed)]);
-  const watched = new Set<string>();
+  const missing = (dir: string): boolean => {
+    try {
+      fs.statSync(dir);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+  };
   const arm = () => {
     for (const w of watchers) w.close();
     watchers = [];
-    watched.clear();
-    for (const place of wanted) {
+    throughParent = false;
+    for (const place of new Set([places.userStore, places.systemStore, path.dirname(places.lastUsed)])) {
       let dir = place;
-      while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+      // The system store, once made, is 0700 root's at its parent: only root ever lists it, so only root waits for it.
+      const worthWaiting = place !== places.systemStore || process.getuid?.() === 0;
+      while (worthWaiting && missing(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
       try {
         const watcher = fs.watch(dir, fire);
         watcher.on('error', (error) => log.debug(`[rootfsView] watch ${dir}: ${error.message}`));
         watchers.push(watcher);
-        if (dir === place) watched.add(dir);
+        if (dir !== place) throughParent = true;
       } catch (error) {
         // Not ours to read (a system store of root's, mode 0700): a Refresh still reads it.
         log.debug(`[rootfsView] not watching ${dir}: ${(error as Error).message}`);
