@@ -24,9 +24,33 @@ export function readPrivilegeSetting(): Privilege {
   return value === 'rootless' || value === 'root' || value === 'sudo' || value === 'pkexec' ? value : 'auto';
 }
 
-export function readConfinementSettings(): { privileged: boolean; init: boolean } {
+export function readConfinementSettings(): { privileged: boolean; init: boolean } & ResourceLimits {
   const config = vscode.workspace.getConfiguration(SECTION);
-  return { privileged: config.get<boolean>('privileged', false), init: config.get<boolean>('init', false) };
+  return { privileged: config.get<boolean>('privileged', false), init: config.get<boolean>('init', false), ...readLimitSettings() };
+}
+
+export interface ResourceLimits {
+  memory?: string;
+  pids?: number | 'max';
+  cpus?: string;
+}
+
+/**
+ * miniContainers.memory, pids and cpus: the limits of a container's cgroup. pids is passed only when the user set
+ * it (0: none): its default, 4096, is the helper's own wherever a group exists, so that a rootless shell with no
+ * group, which refuses any limit asked for, still starts when nothing was asked.
+ */
+export function readLimitSettings(): ResourceLimits {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const memory = String(config.get<string>('memory', '') ?? '').trim();
+  const cpus = String(config.get<string | number>('cpus', '') ?? '').trim();
+  const pids = config.inspect<number>('pids');
+  const chosen = pids?.workspaceFolderValue ?? pids?.workspaceValue ?? pids?.globalValue;
+  return {
+    ...(memory ? { memory } : {}),
+    ...(cpus ? { cpus } : {}),
+    ...(typeof chosen === 'number' && Number.isFinite(chosen) ? { pids: chosen === 0 ? 'max' as const : Math.trunc(chosen) } : {}),
+  };
 }
 
 /** miniContainers.refreshInterval: seconds between refreshes of the Containers view while it is visible. */

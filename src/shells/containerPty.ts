@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ControlChannel } from './controlChannel';
 import { HELPER_LINE_PREFIX } from '../core/helper/helperError';
-import { describeExit, KillTarget, Launch, parseStatusText, StartedEvent } from '../core/helper/helperProtocol';
+import { describeExit, ExitedEvent, KillTarget, Launch, parseStatusText, StartedEvent } from '../core/helper/helperProtocol';
+import { formatBytes } from '../core/model/treeText';
 import { HelperPty } from './helperPty';
 import { t } from '../localize';
 
@@ -48,6 +49,7 @@ export class ContainerPty extends HelperPty {
   private helperSpoke = false;
   private statusOffset = 0;
   private started: StartedEvent | undefined;
+  private exited: ExitedEvent | undefined;
   private channel: ControlChannel | undefined;
 
   constructor(private readonly spec: ContainerPtyOptions) {
@@ -76,7 +78,12 @@ export class ContainerPty extends HelperPty {
     this.poller = undefined;
     if (this.spec.ownsStatusDir) fs.rm(this.spec.statusDir, { recursive: true, force: true }, () => undefined);
     this.spec.onEnded?.();
-    const line = t('[Container {0} {1}]', name, describeExit(code, launch.via, this.helperSpoke, t));
+    const oom = this.exited?.oom
+      ? this.exited.memoryLimit === undefined
+        ? t('; the kernel killed a process of it: out of memory')
+        : t('; the kernel killed a process of it: out of memory, limit {0}', formatBytes(this.exited.memoryLimit))
+      : '';
+    const line = t('[Container {0} {1}]', name, describeExit(code, launch.via, this.helperSpoke, t) + oom);
     if (!this.spec.closeOnExit) return line;
     if (!this.closed) this.writeLine(`\x1b[2m${line}\x1b[0m`);
     return undefined;
@@ -130,6 +137,7 @@ export class ContainerPty extends HelperPty {
     this.statusOffset += complete.length;
     for (const event of parseStatusText(complete)) {
       if (event.event === 'signal') this.channel?.answer(event);
+      if (event.event === 'exited') this.exited = event;
       if (event.event === 'started' && !this.started) {
         this.started = event;
         if (event.control) this.channel = new ControlChannel(event.control, t);

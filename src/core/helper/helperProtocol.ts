@@ -56,6 +56,44 @@ export interface StartRequest {
   network?: Network;
   /** `--publish HOSTPORT:PORT`, repeated: the host's 127.0.0.1:hostPort reaches port inside (private only). */
   publish?: readonly PublishedPort[];
+  /** `--memory SIZE`: the most memory and swap of the container's cgroup, e.g. "512m" (refused where it has none). */
+  memory?: string;
+  /** `--pids N|max`: the most processes of its cgroup; the helper's default is 4096 wherever there is a group. */
+  pids?: number | 'max';
+  /** `--cpus X`: the CPU time of X cores at most, e.g. "0.5". */
+  cpus?: string;
+}
+
+/** `--memory SIZE`'s bytes, as the helper reads it (digits and b, k, m or g, binary; at least 4 MiB); undefined if invalid. */
+export function parseMemorySize(size: string): number | undefined {
+  const m = /^([1-9][0-9]{0,14})([bkmg]?)$/i.exec(size.trim());
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'];
+  return bytes >= 4 * 1024 ** 2 && Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** Whether `--cpus X` is one the helper takes: 0.01..1024, two decimals at most. */
+export function isValidCpus(cpus: string): boolean {
+  if (!/^(0|[1-9][0-9]{0,3})(\.[0-9]{1,2})?$/.test(cpus)) return false;
+  const value = Number(cpus);
+  return value >= 0.01 && value <= 1024;
+}
+
+function limitArgs(memory: string | undefined, pids: number | 'max' | undefined, cpus: string | undefined, t: Localize): string[] {
+  const args: string[] = [];
+  if (memory !== undefined) {
+    if (parseMemorySize(memory) === undefined) throw new Error(t('Invalid memory limit "{0}": give a size such as 512m or 2g (at least 4m).', memory.slice(0, 40)));
+    args.push('--memory', memory.trim());
+  }
+  if (pids !== undefined) {
+    if (pids !== 'max' && (!Number.isSafeInteger(pids) || pids < 1 || pids > 4194304)) throw new Error(t('Invalid process limit {0}: give 1 to 4194304.', String(pids)));
+    args.push('--pids', String(pids));
+  }
+  if (cpus !== undefined) {
+    if (!isValidCpus(cpus)) throw new Error(t('Invalid CPU limit "{0}": give a number of cores such as 0.5 or 2 (0.01 to 1024).', cpus.slice(0, 40)));
+    args.push('--cpus', cpus);
+  }
+  return args;
 }
 
 /** One `--bind`: a host folder or file seen inside the container. */
@@ -162,7 +200,7 @@ export function envArguments(env: readonly string[], t: Localize = english): rea
  * value before any password prompt. Throws an Error whose message says what to fix.
  */
 export function buildStartArgs(request: StartRequest, t: Localize = english): string[] {
-  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish, env, ephemeral } = request;
+  const { rootfs, name, hostname, statusFile, privileged, init, command, binds, workdir, network, publish, env, ephemeral, memory, pids, cpus } = request;
   if (!rootfs.startsWith('/')) throw new Error(t('The root filesystem must be an absolute path: {0}', rootfs));
   if (CONTROL.test(rootfs)) throw new Error(t('The root filesystem path contains control characters.'));
   const args = ['start', '--rootfs', rootfs];
@@ -190,6 +228,7 @@ export function buildStartArgs(request: StartRequest, t: Localize = english): st
   args.push(...networkArgs(network, publish, t));
   for (const kv of envArguments(env ?? [], t)) args.push('--env', kv);
   if (ephemeral) args.push('--ephemeral');
+  args.push(...limitArgs(memory, pids, cpus, t));
   if (command && command.length) args.push('--', ...command);
   return args;
 }
@@ -328,6 +367,8 @@ export interface StartedEvent {
   readonly ephemeral?: true;
   /** The host PID of the helper that started it (absent in records of older helpers). */
   readonly helperPid?: number;
+  /** Its cgroup, as /proc/PID/cgroup names it (/mini-containers/…); absent when it has none. */
+  readonly cgroup?: string;
 }
 
 /** The helper's answer to one control-channel request. */
@@ -341,6 +382,10 @@ export interface SignalEvent {
 export interface ExitedEvent {
   event: 'exited';
   code: number;
+  /** The kernel killed a process of the container for memory (its cgroup's oom_kill count). */
+  oom?: true;
+  /** The container's `--memory` limit in bytes, when it had one. */
+  memoryLimit?: number;
 }
 
 export type StatusEvent = StartedEvent | ExitedEvent | SignalEvent;
@@ -364,7 +409,9 @@ export function parseStatusLine(line: string): StatusEvent | undefined {
   }
   if (v.event === 'exited') {
     if (!isCount(v.code) || v.code > 255) return undefined;
-    return { event: 'exited', code: v.code };
+    if (v.oom !== undefined && v.oom !== true) return undefined;
+    if (v.memoryLimit !== undefined && !isCount(v.memoryLimit)) return undefined;
+    return { event: 'exited', code: v.code, ...(v.oom ? { oom: true as const } : {}), ...(v.memoryLimit === undefined ? {} : { memoryLimit: v.memoryLimit }) };
   }
   return undefined;
 }
@@ -392,6 +439,7 @@ export function parseStartedRecord(value: unknown): StartedEvent | undefined {
   if (v.publish !== undefined && (!Array.isArray(v.publish) || !v.publish.every((p) => typeof p === 'string' && parsePublish(p)))) return undefined;
   if (v.ephemeral !== undefined && v.ephemeral !== true) return undefined;
   if (v.helperPid !== undefined && (!isCount(v.helperPid) || v.helperPid < 1)) return undefined;
+  if (v.cgroup !== undefined && (!isPath(v.cgroup) || !/^\/mini-containers(\/[A-Za-z0-9_.-]+)+$/.test(v.cgroup))) return undefined;
   const { initPid, startTime, rootfs, name, hostname } = v;
   return {
     event: 'started', initPid, startTime, rootfs, name, hostname,
@@ -399,6 +447,7 @@ export function parseStartedRecord(value: unknown): StartedEvent | undefined {
     ...(v.network === undefined ? {} : { network: v.network as Network, publish: (v.publish as string[] | undefined) ?? [] }),
     ...(v.ephemeral ? { ephemeral: true as const } : {}),
     ...(v.helperPid === undefined ? {} : { helperPid: v.helperPid }),
+    ...(v.cgroup === undefined ? {} : { cgroup: v.cgroup as string }),
   };
 }
 

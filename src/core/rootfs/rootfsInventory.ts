@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { english, type Localize } from '../localize';
 import { listStore, readMeta, type RootfsMeta, type RootfsOrigin } from './rootfsStore';
+import { formatBytes } from '../model/treeText';
 
 /** Which place a rootfs was found in. */
 export type RootfsPlace = 'user' | 'system' | 'folder';
@@ -49,16 +50,9 @@ export function originText(origin: RootfsOrigin, t: Localize = english): string 
   }
 }
 
-/** Bytes in words, base 1024: "512 B", "1.5 KiB", "23 MiB". */
+/** Bytes in words, base 1024: "512 B", "1.5 KiB", "23 MiB" (the Containers view's own formatter). */
 export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  return formatBytes(bytes);
 }
 
 // --- last use

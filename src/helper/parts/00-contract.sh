@@ -56,7 +56,7 @@
 #   container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE]
 #                             [--privileged] [--init] [--bind SRC[:DEST][:ro]]... [--workdir DIR]
 #                             [--network host|none|private] [--publish HOSTPORT:PORT]... [--env KEY=VALUE]...
-#                             [--ephemeral] [--] [COMMAND [ARG]...]
+#                             [--ephemeral] [--memory SIZE] [--pids N|max] [--cpus X] [--] [COMMAND [ARG]...]
 #
 #   Runs COMMAND (default /bin/sh) as PID 1 of new PID, mount, UTS and IPC namespaces (and a user namespace when
 #   rootless, a network namespace unless --network host) on DIR as /, with a fresh /proc and a minimal /dev, through one
@@ -95,15 +95,30 @@
 #             files as usual, DIR stays byte-for-byte unchanged, and every change vanishes when it ends (nothing is
 #             made on the host's disk or mount table, even if this helper is SIGKILLed). The record says
 #             "ephemeral":true. A kernel that refuses overlayfs there (before Linux 5.11, rootless): 125.
+#   CGROUP    every container gets a cgroup of its own before anything of it runs, when the helper runs as root
+#             (v2: /sys/fs/cgroup/mini-containers/G; v1 and hybrid: the same in the memory, pids, cpu, cpuacct and
+#             freezer hierarchies), G = HELPER-T (this helper's PID and start time); rootless, only under
+#             mini-containers/user-UID where root made that folder the user's (a delegated subtree). The chain that
+#             ends in bwrap enters G first, so bwrap's monitor and every process of the container are in it and
+#             nothing else is. When the container ends, what is left in G is killed (v2 cgroup.kill; v1 frozen, then
+#             each SIGKILLed) and G removed; a G whose helper is gone (SIGKILLed) is ended so by the next start.
+#             Without a group the container still starts, and the helper's first line on stderr says why there is
+#             none ("note: this container has no cgroup ..."); the heuristics for a dead helper's container (its
+#             .pending note) are used only then.
+#   --memory SIZE  memory and swap limit of G, N[b|k|m|g] (binary), at least 4m; when the kernel killed for memory
+#             in G, the exit line says "killed: out of memory, limit N MiB" and the "exited" event has
+#             "oom":true and "memoryLimit":BYTES. --pids N|max: G's process limit (bwrap's monitor counts), 4096 by
+#             default wherever there is a group. --cpus X: 0.01..1024 cores (X times each 100 ms period). Each is
+#             refused (125, one line saying why there is no group and how to get one) where there is no group.
 #   FILE      absolute path of a file that does not exist yet (created without following links); delegated, the
 #             status file is always $RUN/UID/NAME.status instead (a later start of that user removes it once this
 #             helper is gone). It receives JSON lines:
 #               {"event":"helper","pid":H}   (first: the helper's PID)
 #               {"event":"started","initPid":P,"startTime":T,"rootfs":"DIR","name":"NAME","hostname":"H",
 #                "mode":"rootless|privileged","network":"host|none|private","publish":["HOSTPORT:PORT",...],
-#                "control":"FIFO","helperPid":H[,"ephemeral":true]}
+#                "control":"FIFO","helperPid":H[,"ephemeral":true][,"cgroup":"/mini-containers/.../G"]}
 #               {"event":"signal","id":ID,"ok":true} | {"event":"signal","id":ID,"ok":false,"error":"…"}
-#               {"event":"exited","code":N}
+#               {"event":"exited","code":N[,"oom":true[,"memoryLimit":BYTES]]}
 #             P: host PID of the container's PID 1; T: field 22 of /proc/P/stat (P and T together identify the
 #             container: the kernel reuses PIDs).
 #   While it runs, the "started" record (plus "uid") is also kept in the registry, REG/P-T.json, where REG is

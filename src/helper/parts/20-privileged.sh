@@ -286,6 +286,7 @@ write_record() {
   for map in $publish; do published="${published:+$published,}\"$map\""; done
   record="{\"event\":\"started\",\"initPid\":$init_pid,\"startTime\":$start_time,\"rootfs\":$json,\"name\":\"$name\",\"hostname\":\"$host_name\",\"mode\":\"$mode\",\"network\":\"$network\",\"publish\":[$published],\"control\":\"$control\",\"helperPid\":$$"
   [ "$ephemeral" = 0 ] || record="$record,\"ephemeral\":true"
+  [ -z "$cgroup_path" ] || record="$record,\"cgroup\":\"$cgroup_path\""
   printf '%s,"uid":%s}\n' "$record" "$caller" > "$registry/$init_pid-$start_time.json" \
     || printf 'container-helper: warning: cannot write %s; the container runs unnamed\n' "$registry" >&2
 }
@@ -561,4 +562,192 @@ EOT
 enter_pinned() {
   # shellcheck disable=SC2016 # perl's, not the shell's
   exec perl -T -e "$EXEC_PROGRAM" -- "$@"
+}
+
+# --- cgroups: one group per container, its limits, its end ---------------------------------------------------------
+# A container's group is G = HELPER-T (this helper's PID and its start time: no other helper, alive or dead, has
+# both), made in PARENT = mini-containers at the top of each hierarchy (v2: one, /sys/fs/cgroup; v1 and hybrid: one
+# per controller used: memory, pids, cpu, cpuacct, freezer, a combined mount once) when this helper runs as root,
+# and for a rootless caller in mini-containers/user-UID, only where root made that folder theirs (a delegated
+# subtree); otherwise there is no group, and the container starts without one (a limit asked for is refused).
+# Everything in G is the container: the chain that ends in bwrap enters G before it runs (CGROUP_ENTER), so
+# bwrap's monitor and every process of the container are in it, and nothing else is: only root (or, rootless, the
+# user) can write G's cgroup.procs, and nothing inside sees /sys/fs/cgroup.
+readonly CGROUP_ROOT=/sys/fs/cgroup
+
+# ASKED BY: every start, and the pruning of groups. Sets cgroup_version (2 or 1), cgroup_parents (the PARENT
+# folders, one per line) and, when there is none, cgroup_why (one sentence: why, and how to get one).
+# SAFE: only reads (and, as root, makes PARENT in root's own cgroup filesystem, which only root can write); a
+# rootless caller's PARENT must be a folder of theirs, not a link, under root's mini-containers.
+find_cgroup_parents() {
+  cgroup_parents='' cgroup_why='' cgroup_base=/mini-containers
+  [ "$mode" = privileged ] || cgroup_base=/mini-containers/user-$caller
+  if [ -f "$CGROUP_ROOT/cgroup.controllers" ]; then
+    cgroup_version=2 tops=$CGROUP_ROOT
+  else
+    cgroup_version=1 tops=''
+    for controller in memory pids cpu cpuacct freezer; do
+      [ -f "$CGROUP_ROOT/$controller/cgroup.procs" ] || continue
+      top=$(cd -P -- "$CGROUP_ROOT/$controller" 2>/dev/null && pwd) || continue
+      case "$tops" in *"$top
+"*) continue ;; esac
+      tops="$tops$top
+"
+    done
+    [ -n "$tops" ] || { cgroup_why="no cgroup hierarchy is mounted at $CGROUP_ROOT"; return 0; }
+  fi
+  for top in $tops; do
+    if [ "$mode" = privileged ]; then
+      parent=$top/mini-containers
+      if [ ! -d "$parent" ]; then
+        mkdir -- "$parent" 2>/dev/null || [ -d "$parent" ] || { cgroup_why="root cannot create $parent"; cgroup_parents=''; return 0; }
+      fi
+      if [ "$cgroup_version" = 2 ]; then
+        # The controllers must be handed down to G: at the top (systemd does) and in PARENT, which holds no process.
+        for controller in memory pids cpu; do
+          grep -qw "$controller" "$top/cgroup.subtree_control" 2>/dev/null ||
+            printf '+%s\n' "$controller" > "$top/cgroup.subtree_control" 2>/dev/null || true
+          grep -qw "$controller" "$parent/cgroup.subtree_control" 2>/dev/null ||
+            printf '+%s\n' "$controller" > "$parent/cgroup.subtree_control" 2>/dev/null || true
+        done
+      fi
+    else
+      parent=$top/mini-containers/user-$caller
+      if [ ! -d "$parent" ] || [ -L "$parent" ] || [ ! -O "$parent" ]; then
+        cgroup_why="uid $caller has no delegated cgroup subtree ($parent, made by root and owned by you)"
+        cgroup_parents=''
+        return 0
+      fi
+    fi
+    cgroup_parents="$cgroup_parents$parent
+"
+  done
+}
+
+# ASKED BY: `start`, once the options are read, for the group of this helper's container ($1: G).
+# SAFE: G is made in each PARENT (root's, or the rootless caller's own); the limits are validated numbers
+# (memory_option, pids_option, cpus_option) written to G's own files: they restrict only the container. A limit the
+# caller asked for that cannot be set is refused (125) with the group removed, never silently left out. Sets
+# cgroup_dirs (G in each hierarchy, one per line) and cgroup_path (G as /proc/PID/cgroup names it).
+make_cgroup() {
+  cgroup_dirs=''
+  for parent in $cgroup_parents; do
+    mkdir -- "$parent/$1" 2>/dev/null || { remove_cgroup; cgroup_why="cannot create $parent/$1"; return 1; }
+    cgroup_dirs="$cgroup_dirs$parent/$1
+"
+  done
+  cgroup_path=$cgroup_base/$1
+  set_cgroup_limit memory "$memory_limit" memory.max memory.limit_in_bytes || return 1
+  # Swap counts too (else the limit holds only where there is no swap): v2 apart, v1 memory and swap together.
+  set_cgroup_limit memory 0 memory.swap.max '' optional || return 1
+  set_cgroup_limit memory "$memory_limit" '' memory.memsw.limit_in_bytes optional || return 1
+  set_cgroup_limit pids "$pids_limit" pids.max pids.max || return 1
+  if [ -n "$cpu_quota" ]; then
+    set_cgroup_limit cpu "$cpu_quota 100000" cpu.max '' || return 1
+    set_cgroup_limit cpu 100000 '' cpu.cfs_period_us || return 1
+    set_cgroup_limit cpu "$cpu_quota" '' cpu.cfs_quota_us || return 1
+  fi
+}
+
+# Writes $2 to the file of controller $1 in G ($3 on v2, $4 on v1; '' for none there), when $2 is set. $5
+# "optional": a file the kernel does not have is skipped (no swap accounting); else a failure is refused.
+set_cgroup_limit() {
+  [ -n "$2" ] || return 0
+  if [ "$cgroup_version" = 2 ]; then file=$3; else file=$4; fi
+  [ -n "$file" ] || return 0
+  for dir in $cgroup_dirs; do
+    [ -f "$dir/$file" ] || continue
+    printf '%s\n' "$2" > "$dir/$file" 2>/dev/null && return 0
+    [ "${5:-}" = optional ] && return 0
+    remove_cgroup
+    die "cannot set $file to $2 in the container's cgroup"
+  done
+  [ "${5:-}" = optional ] && return 0
+  remove_cgroup
+  die "this host's cgroups have no $1 controller ($file): the limit cannot be set"
+}
+
+# ASKED BY: the end of `start` (the container ended; what is left of it, nothing normally, is killed), and the
+# pruning of a dead helper's group. $1: G's folder in each hierarchy, one per line (cgroup_dirs' form).
+# SAFE: every process in G is the container's (see above), so all are ended, and nothing else: v2 by cgroup.kill
+# (the kernel kills the whole group, no PID is read); v1 the group is frozen first (a frozen process can neither
+# exit nor fork, so the PIDs read from cgroup.procs name exactly those processes until the thaw), then each is
+# SIGKILLed; without a freezer, read and killed until none is left: a process that exits between the read and the
+# kill leaves its PID free for a moment, which this path accepts only where the kernel offers no freezer.
+kill_cgroup() {
+  for dir in $1; do
+    [ -f "$dir/cgroup.procs" ] || continue
+    if [ -f "$dir/cgroup.kill" ]; then
+      printf '1\n' > "$dir/cgroup.kill" 2>/dev/null || true
+      continue
+    fi
+    [ -s "$dir/cgroup.procs" ] || continue
+    frozen=''
+    for other in $1; do
+      if [ -f "$other/freezer.state" ]; then frozen=$other; break; fi
+    done
+    if [ -n "$frozen" ]; then
+      printf 'FROZEN\n' > "$frozen/freezer.state" 2>/dev/null || frozen=''
+      tries=0
+      while [ -n "$frozen" ] && [ "$(cat "$frozen/freezer.state" 2>/dev/null)" = FREEZING ] && [ "$tries" -lt 200 ]; do
+        tries=$((tries + 1))
+      done
+    fi
+    # shellcheck disable=SC2013 # one PID per line
+    for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    [ -z "$frozen" ] || printf 'THAWED\n' > "$frozen/freezer.state" 2>/dev/null || true
+  done
+}
+
+# ASKED BY: as kill_cgroup, once it is done (cgroup_dirs: G's folders). Waits until G is empty, at most about 2 s,
+# then removes it in every hierarchy (rmdir: the kernel removes only an empty group, so no process is ever lost).
+remove_cgroup() {
+  [ -n "${cgroup_dirs:-}" ] || return 0
+  for dir in $cgroup_dirs; do
+    tries=0
+    while [ -s "$dir/cgroup.procs" ] && [ "$tries" -lt 200 ]; do
+      tries=$((tries + 1))
+      sleep 0.01
+    done
+    rmdir -- "$dir" 2>/dev/null || true
+  done
+  cgroup_dirs=''
+}
+
+# ASKED BY: `start`, when the container has ended: whether the kernel killed one of its processes for memory
+# (v2 memory.events, v1 memory.oom_control: "oom_kill N"). Sets oom_kills.
+read_oom_kills() {
+  oom_kills=0
+  for dir in $cgroup_dirs; do
+    for file in "$dir/memory.events" "$dir/memory.oom_control"; do
+      [ -f "$file" ] || continue
+      while read -r key value; do
+        [ "$key" != oom_kill ] || oom_kills=$value
+      done < "$file"
+    done
+  done
+}
+
+# ASKED BY: every start, for the groups in this mode's PARENT whose helper is gone (SIGKILLed, or out of memory):
+# what is still in them is killed, then they are removed.
+# SAFE: only folders named HELPER-T (two numbers) are looked at, and one is ended only when no process HELPER
+# with start time T exists any more: its helper, the only one that could still use it, is gone. Whatever is in
+# it is that dead helper's container (kill_cgroup).
+prune_cgroups() {
+  for parent in $cgroup_parents; do
+    for group in "$parent"/[0-9]*-[0-9]*; do
+      [ -d "$group" ] || continue
+      id=${group##*/}
+      case "$id" in *[!0-9-]*|*-*-*) continue ;; esac
+      if read_stat "${id%-*}" && [ "$stat_start" = "${id#*-}" ]; then continue; fi
+      dirs=''
+      for other in $cgroup_parents; do dirs="$dirs$other/$id
+"; done
+      kill_cgroup "$dirs"
+      saved=${cgroup_dirs:-}
+      cgroup_dirs=$dirs
+      remove_cgroup
+      cgroup_dirs=$saved
+    done
+  done
 }

@@ -19,7 +19,10 @@ readonly START_OPTIONS='--rootfs      DIR    yes  no  rootfs_option       --bind
 --env         KV     yes  yes env_option          --setenv KEY VALUE                             KEY=VALUE in the environment of COMMAND, after (so over) PATH, HOME, TERM, HOSTNAME: the Env of an image; KEY [A-Za-z_][A-Za-z0-9_]*, once each, VALUE without control characters, at most 128, each at most 4096 bytes; delegated too, as it changes only what runs inside
 --network     MODE   yes  no  network_option      host: CAP_NET_RAW dropped; else --unshare-net  host (the default), none (only lo) or private (lo and tap0 through a user-mode stack: pasta rootless, slirp4netns as root); delegated, host is refused (root inside would be uid 0 toward the host network) and none is the default
 --publish     MAP    yes  yes publish_option      (none: the user-mode stack forwards the port)  HOSTPORT:PORT, a server on PORT inside reached at 127.0.0.1:HOSTPORT on the host; private only, at most 32; delegated, HOSTPORT 1024 or above
---ephemeral   -      yes  no  ephemeral_option    --bind DIR/merged / after unshare mounts an overlay there (OVERLAY_SCRIPT)  a throw-away root: DIR is the read-only lower layer of a kernel overlay whose upper layer is a tmpfs of a mount namespace only bwrap holds, so every change vanishes with the container and DIR is never written'
+--ephemeral   -      yes  no  ephemeral_option    --bind DIR/merged / after unshare mounts an overlay there (OVERLAY_SCRIPT)  a throw-away root: DIR is the read-only lower layer of a kernel overlay whose upper layer is a tmpfs of a mount namespace only bwrap holds, so every change vanishes with the container and DIR is never written
+--memory      SIZE   yes  no  memory_option       (none: memory.max or memory.limit_in_bytes of G)  the most memory (and swap) the container may use, N[k|m|g] in bytes, binary units, at least 4m; past it the kernel kills in it (the exit says so); refused where it has no cgroup
+--pids        N      yes  no  pids_option         (none: pids.max of G)                           the most processes (the bwrap monitor counted), 1..4194304, or max; 4096 by default wherever there is a group, so a fork bomb stays inside; refused where it has no cgroup
+--cpus        X      yes  no  cpus_option         (none: cpu.max or cpu.cfs_quota_us of G)        the CPU time of X cores at most, 0.01..1024 (two decimals), in each 100 ms; refused where it has no cgroup'
 
 rootfs_option() {
   [ "$delegated" = 0 ] || require_store_text "$1"
@@ -128,6 +131,35 @@ $key="*) die "--env $key is given twice" ;; esac
   [ "$env_count" -le 128 ] || die "--env is given more than 128 times"
   envs="$envs$1
 "
+}
+# SIZE: digits and an optional unit (b, k, m, g; binary), at least 4 MiB, at most 15 digits before the unit.
+memory_option() {
+  digits=${1%[bBkKmMgG]} unit=${1#"$digits"}
+  case "$digits" in ''|0*|*[!0-9]*) die "--memory must be a size such as 512m or 2g: $1" ;; esac
+  [ "${#digits}" -le 15 ] || die "--memory is too large: $1"
+  case "$unit" in
+    ''|b|B) memory_limit=$digits ;;
+    k|K) memory_limit=$((digits * 1024)) ;;
+    m|M) memory_limit=$((digits * 1048576)) ;;
+    *) [ "${#digits}" -le 9 ] || die "--memory is too large: $1"; memory_limit=$((digits * 1073741824)) ;;
+  esac
+  [ "$memory_limit" -ge 4194304 ] || die "--memory must be at least 4m (4 MiB): $1"
+}
+pids_option() {
+  [ "$1" = max ] || valid_pid "$1" || die "--pids must be a number of processes, 1..4194304, or max: $1"
+  pids_limit=$1
+}
+# X: 0.01..1024 with at most two decimals; the quota is X times the 100 ms period, in microseconds.
+cpus_option() {
+  whole=${1%%.*} fraction=''
+  case "$1" in *.*) fraction=${1#*.} ;; esac
+  case "$whole" in ''|*[!0-9]*|0?*) whole=x ;; esac
+  case "$fraction" in *[!0-9]*|???*) whole=x ;; esac
+  case "$1" in *.) whole=x ;; esac
+  { [ "$whole" != x ] && [ "${#whole}" -le 4 ]; } || die "--cpus must be a number of cores such as 0.5 or 2 (two decimals at most): $1"
+  case "$fraction" in ?) fraction=${fraction}0 ;; '') fraction=00 ;; esac
+  cpu_quota=$(( whole * 100000 + ${fraction#0} * 1000 ))
+  { [ "$cpu_quota" -ge 1000 ] && [ "$cpu_quota" -le 102400000 ]; } || die "--cpus must be 0.01 to 1024: $1"
 }
 workdir_option() {
   [ "$1" = / ] || check_inside_path "$1" || die "--workdir $bind_dest_error: $1"

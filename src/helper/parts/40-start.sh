@@ -2,6 +2,23 @@
 # --- `start` -----------------------------------------------------------------------------------------------------
 
 readonly STATIC_INIT=/bin/busybox
+# Moves its own process into each group folder given before "--" (cgroup.procs), then runs the rest in its place.
+# A constant; the folders are the ones make_cgroup made.
+# shellcheck disable=SC2016 # expanded by that shell, not here
+readonly CGROUP_ENTER='while [ "$1" != -- ]; do
+  printf "%s\n" "$$" > "$1/cgroup.procs" || { printf "container-helper: cannot enter the cgroup %s\n" "$1" >&2; exit 125; }
+  shift
+done
+shift
+exec "$@"'
+# How to get a group where there is none (said with the refusal of a limit, and in the note of a start).
+cgroup_advice() {
+  if [ "$mode" = rootless ]; then
+    printf '%s' "Start it through sudo or pkexec (privileged), or have root delegate one: mkdir $CGROUP_ROOT/<controller>/mini-containers/user-$caller (v2: $CGROUP_ROOT/mini-containers/user-$caller) and chown it to uid $caller."
+  else
+    printf '%s' "Mount the cgroup filesystem at $CGROUP_ROOT writable for root."
+  fi
+}
 readonly INIT_NAME=busybox-init
 # Says, inside a sandbox on the rootfs (so the container's own kernel resolves every link, ".." stopping at its
 # root), why COMMAND ($1) cannot run: one "container-helper: " line and exit 127 (not found) or 126 (found, not
@@ -205,7 +222,7 @@ BINDS
 
 start() {
   rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0 binds='' bind_count=0 workdir=/
-  envs='' env_count=0 ephemeral=0
+  envs='' env_count=0 ephemeral=0 memory_limit='' pids_limit='' cpu_quota='' cgroup_dirs='' cgroup_path=''
   network='' publish='' publish_count=0 net_exit='' net_process='' net_watcher='' net_tool='' pasta_pid=''
   find_caller
   parse_options "$@"
@@ -219,6 +236,12 @@ start() {
   [ -z "$publish" ] || [ "$network" = private ] ||
     die "--publish needs --network private (with $network, there is no user-mode stack to forward the port)"
   [ "$network" != private ] || find_network_tool
+  find_cgroup_parents
+  if [ -z "$cgroup_parents" ]; then
+    for asked in memory pids cpus; do
+      case "$seen" in *" --$asked "*) die "--$asked needs a cgroup, and this container can have none: $cgroup_why. $(cgroup_advice)" ;; esac
+    done
+  fi
   find_leaked_fds
   case "$0" in */*) self_dir=${0%/*} ;; *) self_dir=. ;; esac
   cd -P -- "$self_dir" 2>/dev/null || die "cannot find the helper's own folder from $0"
@@ -270,12 +293,29 @@ start() {
   [ -z "$status_file" ] || printf '{"event":"helper","pid":%s}\n' "$$" >&3
   prune_records
   prune_rundir
-  # What a later start needs to end this container if this helper is SIGKILLed before it could record it: this
-  # helper's start time now, PID 1's identity as soon as bwrap reports it (note_init_pid).
   read_stat self || die "cannot read /proc/self/stat"
-  pending=$rundir/$$.pending release=$rundir/$$.release
+  helper_start=$stat_start
+  # The container's group, before anything of it runs; the groups of dead helpers first.
+  pending='' release=$rundir/$$.release
+  if [ -n "$cgroup_parents" ]; then
+    prune_cgroups
+    [ -n "$pids_limit" ] || pids_limit=4096
+    make_cgroup "$$-$helper_start" || cgroup_parents=''
+  fi
+  if [ -z "$cgroup_parents" ]; then
+    for asked in memory pids cpus; do
+      case "$seen" in *" --$asked "*) die "--$asked needs a cgroup, and this container can have none: $cgroup_why" ;; esac
+    done
+  fi
+  if [ -z "$cgroup_parents" ]; then
+    # No group names the container's processes: what a later start needs to end this container if this helper
+    # is SIGKILLed before it could record it: this helper's start time now, PID 1's identity as soon as bwrap
+    # reports it.
+    pending=$rundir/$$.pending
+    printf '%s\n' "$helper_start" > "$pending" || die "cannot write $pending"
+    printf 'note: this container has no cgroup (%s), so no memory, process or CPU limit applies. %s\n' "$cgroup_why" "$(cgroup_advice)" >&2
+  fi
   if [ -e "$release" ] || [ -L "$release" ]; then rm -f -- "$release"; fi
-  printf '%s\n' "$stat_start" > "$pending" || die "cannot write $pending"
   mkfifo -m 600 -- "$control" "$release" || die "cannot create the FIFOs $control and $release"
 
   build_bwrap_args "$@"
@@ -323,6 +363,11 @@ $binds
 BINDS
     set -- perl -T -e "$OPEN_BINDS" -- "$delegated" "$caller" "$bind_count" "$@"
   fi
+  # First of all, the chain enters the container's group: every process of it is made there.
+  if [ -n "$cgroup_dirs" ]; then
+    # shellcheck disable=SC2086 # one folder per line (cgroupfs paths this helper made: no space in them)
+    set -- sh -c "$CGROUP_ENTER" cgroup-enter $cgroup_dirs -- "$@"
+  fi
   if [ "$privileged" = 0 ]; then
     "$@" 3> "$control" 8<&- <&4 4<&- 9< "$self_dir/seccomp.bpf" &
   else
@@ -346,7 +391,7 @@ BINDS
   if [ -n "$init_pid" ] && pin_process "$init_pid" && read_stat self/fd/7 && [ "$stat_ppid" = "$monitor" ]; then
     pinned=1
     start_time=$stat_start
-    printf '%s %s\n' "$init_pid" "$start_time" >> "$pending" || true
+    [ -z "$pending" ] || printf '%s %s\n' "$init_pid" "$start_time" >> "$pending" || true
     # The network first, while PID 1 still waits: COMMAND starts with it up, or not at all.
     if [ "$network" = private ] && ! start_network; then
       signal_pinned KILL || true
@@ -407,8 +452,19 @@ BINDS
 
 finish() {
   stop_network
-  rm -f -- "$control" "$release" "$pending" ${start_time:+"$registry/$init_pid-$start_time.json"}
-  [ -z "$status_file" ] || printf '{"event":"exited","code":%s}\n' "$code" >&3
+  oom=''
+  if [ -n "$cgroup_dirs" ]; then
+    read_oom_kills
+    if [ "$oom_kills" != 0 ]; then
+      oom=',"oom":true'
+      [ -z "$memory_limit" ] || oom="$oom,\"memoryLimit\":$memory_limit"
+      printf 'container-helper: killed: out of memory%s\n' "${memory_limit:+, limit $((memory_limit / 1048576)) MiB}" >&2
+    fi
+    kill_cgroup "$cgroup_dirs"
+    remove_cgroup
+  fi
+  rm -f -- "$control" "$release" ${pending:+"$pending"} ${start_time:+"$registry/$init_pid-$start_time.json"}
+  [ -z "$status_file" ] || printf '{"event":"exited","code":%s%s}\n' "$code" "$oom" >&3
   exit "$code"
 }
 

@@ -3,7 +3,7 @@
 
 usage() {
   cat >&2 <<'USAGE'
-usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE] [--privileged] [--init] [--bind SRC[:DEST][:ro]]... [--workdir DIR] [--network host|none|private] [--publish HOSTPORT:PORT]... [--env KEY=VALUE]... [--ephemeral] [--] [COMMAND [ARG]...]
+usage: container-helper.sh start --rootfs DIR [--name NAME] [--hostname NAME] [--status-file FILE] [--privileged] [--init] [--bind SRC[:DEST][:ro]]... [--workdir DIR] [--network host|none|private] [--publish HOSTPORT:PORT]... [--env KEY=VALUE]... [--ephemeral] [--memory SIZE] [--pids N|max] [--cpus X] [--] [COMMAND [ARG]...]
        container-helper.sh kill --container PID1 --container-start-time T1 --pid PID --start-time T --signal SIG
        container-helper.sh exec --container PID1 --container-start-time T1 [--workdir DIR] [--] [COMMAND [ARG]...]
        container-helper.sh make-rootfs --name NAME
