@@ -54,7 +54,7 @@ const builds = [
   const extraEntries = {
     vscode: ['index.ts', 'runInCodeServer.ts', 'runElectron.ts'],
     e2e: ['serve.ts', 'copyScreenshots.ts'],
-    bench: ['scan.bench.ts', 'helperStart.bench.ts', 'network.bench.ts', 'helperExec.bench.ts', 'extension.bench.ts', 'picture.bench.ts', 'pull.bench.ts', 'rootfs.bench.ts', 'run.ts'],
+    bench: ['scan.bench.ts', 'helperStart.bench.ts', 'network.bench.ts', 'helperExec.bench.ts', 'extension.bench.ts', 'picture.bench.ts', 'pull.bench.ts', 'rootfs.bench.ts', 'cgroup.bench.ts', 'run.ts'],
     // The localisation check that `npm run lint` runs.
     l10n: ['check.ts'],
     // The README check that `npm run lint` runs.

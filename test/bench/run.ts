@@ -25,6 +25,7 @@ const BENCHES: readonly Bench[] = [
   { title: 'helper exec into a running container vs a fresh start', script: 'helperExec.bench.js', timeoutMs: 120_000 },
   { title: 'rootfs pull from a local registry vs skopeo copy alone', script: 'pull.bench.js', timeoutMs: 180_000 },
   { title: 'rootfs import vs tar -x; a throw-away start vs a plain one', script: 'rootfs.bench.js', timeoutMs: 300_000 },
+  { title: 'a start with its cgroup vs the same start without one', script: 'cgroup.bench.js', timeoutMs: 180_000 },
   { title: 'the extension in code-server: palette → prompt, activation, idle CPU, bundle', script: 'extension.bench.js', timeoutMs: 300_000 },
 ];
 

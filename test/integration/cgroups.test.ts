@@ -15,7 +15,7 @@ import { SYSTEM_HELPER_PATH } from '../../src/core/helper/systemHelper';
 import { onInterrupt } from '../e2e/cleanup';
 import { installSystemHelper, type SystemHelper } from '../e2e/sudoUser';
 import { helperPath, makeRootfs, makeTempDir, readStarted, requireRoot, runHelper, spawnHelper, stopAllHelpers, waitFor } from './harness';
-import { isAlive, pin, stillThere, type Pinned } from './hostProcs';
+import { childrenOf, isAlive, pin, readStat, stillThere, type Pinned } from './hostProcs';
 
 const CGROUP = '/sys/fs/cgroup';
 const STORE = '/var/lib/mini-containers/rootfs';
@@ -55,8 +55,13 @@ function containerGroups(): string[] {
 
 /** The processes in a group, pinned (PID and start time), read from its cgroup.procs. */
 function membersOf(group: string): Pinned[] {
-  return fs.readFileSync(path.join(group, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number)
-    .map(pin).filter((p): p is Pinned => p !== undefined);
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(group, 'cgroup.procs'), 'utf8');
+  } catch {
+    // Not made yet in this hierarchy (the helper makes one after the other), or removed already.
+  }
+  return text.split('\n').filter(Boolean).map(Number).map(pin).filter((p): p is Pinned => p !== undefined);
 }
 
 /** CPU time of a group in seconds: v2 cpu.stat usage_usec, v1 cpuacct.usage (ns). */
@@ -181,6 +186,24 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
     for (const top of HIERARCHIES) assert.equal(fs.existsSync(path.join(top, started.cgroup!)), false, `no group left in ${top}`);
   });
 
+  it('exec: a new process in the container joins its group, so its limits hold for it too', async () => {
+    const status = path.join(dir, 'exec.jsonl');
+    const child = spawnHelper(['start', '--rootfs', rootfs, '--pids', '16', '--status-file', status, '--', '/bin/sleep', '1000']);
+    const exited = finished(child);
+    const started = await waitFor(() => readStarted(status));
+    const entered = await runHelper(['exec', '--container', String(started.initPid), '--container-start-time', String(started.startTime),
+      '--', '/bin/sh', '-c', 'cat /proc/self/cgroup; (i=0; while [ $i -lt 40 ]; do sleep 1000 >/dev/null & i=$((i+1)); done) 2>/dev/null; echo looped']);
+    assert.equal(entered.code, 0, entered.stderr);
+    assert.match(entered.stdout, new RegExp(`:${V2 ? "" : "pids"}:${started.cgroup}\\n`));
+    const group = path.join(hierarchyOf('pids'), started.cgroup!);
+    const members = membersOf(group);
+    assert.ok(members.length <= 16, `${members.length} processes: the exec'd shell's children count against --pids 16`);
+    child.kill('SIGTERM');
+    await exited;
+    for (const m of members) await waitFor(() => !stillThere(m), 5_000);
+    assert.equal(fs.existsSync(group), false);
+  });
+
   it('--memory 64m: a process that allocates 256 MiB is killed; the exit says out of memory; the host is untouched', async () => {
     const status = path.join(dir, 'oom.jsonl');
     const run = await runHelper(['start', '--rootfs', rootfs, '--memory', '64m', '--status-file', status, '--', '/bin/sh', '-c',
@@ -266,15 +289,20 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
   });
 
   it('a helper SIGKILLed at several moments of a start: the next start ends what is left by its group', async () => {
-    // Moments: as soon as its group exists; once PID 1 is reported (still blocked before COMMAND); once COMMAND runs.
-    for (const moment of ['group', 'started', 'running'] as const) {
+    // Moments: as soon as its group exists; once bwrap has forked PID 1 (bwrap's sandbox, which arms its
+    // parent-death signal only once released, outlives a helper killed then); once PID 1 is reported; once COMMAND runs.
+    for (const moment of ['group', 'forked', 'started', 'running'] as const) {
       const status = path.join(dir, `killed-${moment}.jsonl`);
       const groupsBefore = new Set(containerGroups());
       const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c', 'sleep 1000 & exec sleep 1000']);
       const exited = finished(child);
       let group = '';
-      if (moment === 'group') {
+      if (moment === 'group' || moment === 'forked') {
         group = await waitFor(() => containerGroups().find((g) => !groupsBefore.has(g)), 10_000, 1);
+        if (moment === 'forked') {
+          const pidsGroup = path.join(hierarchyOf('pids'), group.slice(group.indexOf('/mini-containers/')));
+          await waitFor(() => membersOf(pidsGroup).some((m) => childrenOf(m.pid).length > 0 && readStat(m.pid)?.comm === 'bwrap'), 10_000, 1);
+        }
       } else {
         const started = await waitFor(() => readStarted(status), 10_000, moment === 'started' ? 1 : 20);
         group = path.join(hierarchyOf('pids'), started.cgroup!);

@@ -51,6 +51,15 @@ describe('isolatedShell tasks', function () {
           pattern: { regexp: '(inside-[0-9a-f]+\\.txt)', file: 1, message: 1, kind: 'file' },
         },
       },
+      {
+        // Allocates 256 MiB (its shell holds it) under miniContainers.memory = 64m: the kernel kills it, and the
+        // terminal's last line, which the matcher reads as VS Code got it, says so.
+        type: 'isolatedShell', label: `mc oom ${id}`, command: 'x=$(head -c 268435456 /dev/zero | tr "\\0" a); echo "allocated ${#x}"',
+        problemMatcher: {
+          owner: owner('oom'), fileLocation: ['relative', '${workspaceFolder}'], severity: 'info',
+          pattern: { regexp: '^\\[Container (\\S+) .*(out of memory, limit 64 MiB)\\]', file: 1, message: 2, kind: 'file' },
+        },
+      },
       // A plain shell task, for "Run Task in Isolated Shell…": on the host its shell would not be PID 1. VS Code's
       // API gives a fetched task no matchers: the extension reads their names from tasks.json (here VS Code's $go,
       // FILE:LINE: MESSAGE); a Task an extension makes can take only named ones.
@@ -178,6 +187,19 @@ describe('isolatedShell tasks', function () {
     const found = await waitFor('a problem from the isolated shell task\'s output',
       () => vscode.languages.getDiagnostics(vscode.Uri.file(join(folder, `shell-${id}.go`))).find((d) => d.message.startsWith('shell pid ')), 5_000);
     assert.equal(found.message, 'shell pid 1', `the shell task did not run as PID 1 of a container (${found.message})`);
+  });
+
+  it('miniContainers.memory = 64m: a task that allocates 256 MiB is killed (137), and its last line says out of memory', async () => {
+    const previous = config().inspect<string>('memory')?.globalValue;
+    await config().update('memory', '64m', vscode.ConfigurationTarget.Global);
+    try {
+      assert.equal(await run(await configured(`mc oom ${id}`)), 137);
+    } finally {
+      await config().update('memory', previous, vscode.ConfigurationTarget.Global);
+    }
+    const found = await waitFor('a problem from the out-of-memory line', () => vscode.languages.getDiagnostics()
+      .flatMap(([, list]) => list).find((d) => d.source === owner('oom') || d.message === 'out of memory, limit 64 MiB'), 5_000);
+    assert.equal(found.message, 'out of memory, limit 64 MiB');
   });
 
   it('leaves no container behind once its tasks ended', async () => {

@@ -171,6 +171,8 @@
 #   (when no user namespace is joined), no_new_privs, and, when PID1 runs under a seccomp filter, this helper's
 #   seccomp.bpf (only for a container this helper started, by its record; a filter of any other origin is refused).
 #   Environment: PATH, HOME=/root, TERM, HOSTNAME (the container's). PID1 is held by a descriptor before any check.
+#   A container this helper started in a cgroup (its record's "cgroup", which must be PID1's own): the new process
+#   joins that group first, so the container's limits hold for it (refused, 125, when it cannot).
 #   Who may enter: rootless, the caller's own containers (PID1 theirs; the kernel checks the user namespace too);
 #   root's own call, any container, started by the helper or by hand; DELEGATED, only a container this helper
 #   started for that same caller (its record in $RUN/containers, as `kill` checks).

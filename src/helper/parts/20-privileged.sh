@@ -602,15 +602,6 @@ find_cgroup_parents() {
       if [ ! -d "$parent" ]; then
         mkdir -- "$parent" 2>/dev/null || [ -d "$parent" ] || { cgroup_why="root cannot create $parent"; cgroup_parents=''; return 0; }
       fi
-      if [ "$cgroup_version" = 2 ]; then
-        # The controllers must be handed down to G: at the top (systemd does) and in PARENT, which holds no process.
-        for controller in memory pids cpu; do
-          grep -qw "$controller" "$top/cgroup.subtree_control" 2>/dev/null ||
-            printf '+%s\n' "$controller" > "$top/cgroup.subtree_control" 2>/dev/null || true
-          grep -qw "$controller" "$parent/cgroup.subtree_control" 2>/dev/null ||
-            printf '+%s\n' "$controller" > "$parent/cgroup.subtree_control" 2>/dev/null || true
-        done
-      fi
     else
       parent=$top/mini-containers/user-$caller
       if [ ! -d "$parent" ] || [ -L "$parent" ] || [ ! -O "$parent" ]; then
@@ -618,6 +609,16 @@ find_cgroup_parents() {
         cgroup_parents=''
         return 0
       fi
+    fi
+    if [ "$cgroup_version" = 2 ]; then
+      # v2 hands a controller down only where each folder above G enables it for its children: the top (systemd
+      # does), mini-containers (root), a delegated user-UID (the user, whose folder it is); none holds a process.
+      for controller in memory pids cpu; do
+        for folder in "$top" "$top/mini-containers" "$parent"; do
+          grep -qw "$controller" "$folder/cgroup.subtree_control" 2>/dev/null ||
+            printf '+%s\n' "$controller" > "$folder/cgroup.subtree_control" 2>/dev/null || true
+        done
+      done
     fi
     cgroup_parents="$cgroup_parents$parent
 "
@@ -681,7 +682,7 @@ kill_cgroup() {
       printf '1\n' > "$dir/cgroup.kill" 2>/dev/null || true
       continue
     fi
-    [ -s "$dir/cgroup.procs" ] || continue
+    group_empty "$dir" && continue
     frozen=''
     for other in $1; do
       if [ -f "$other/freezer.state" ]; then frozen=$other; break; fi
@@ -699,13 +700,18 @@ kill_cgroup() {
   done
 }
 
+# Whether group folder $1 holds no process (cgroupfs files have no size: the list is read, one line is enough).
+group_empty() {
+  ! IFS= read -r _ 2>/dev/null < "$1/cgroup.procs"
+}
+
 # ASKED BY: as kill_cgroup, once it is done (cgroup_dirs: G's folders). Waits until G is empty, at most about 2 s,
 # then removes it in every hierarchy (rmdir: the kernel removes only an empty group, so no process is ever lost).
 remove_cgroup() {
   [ -n "${cgroup_dirs:-}" ] || return 0
   for dir in $cgroup_dirs; do
     tries=0
-    while [ -s "$dir/cgroup.procs" ] && [ "$tries" -lt 200 ]; do
+    while ! group_empty "$dir" && [ "$tries" -lt 200 ]; do
       tries=$((tries + 1))
       sleep 0.01
     done
@@ -749,5 +755,29 @@ prune_cgroups() {
       remove_cgroup
       cgroup_dirs=$saved
     done
+  done
+}
+
+# ASKED BY: `exec`, for a container this helper started (its record, $1) that has a group: the new process joins
+# it, so the container's limits hold for it and the group names every process of the container.
+# SAFE: the group is the record's (delegated: root's registry, written by the helper that made it, for this caller:
+# require_record), of this helper's form, and PID 1's own (a line of its /proc/PID/cgroup, read through fd 7); only
+# this shell's own process is moved ($$, which then execs the program that enters), into a group that restricts
+# it. A group that cannot be joined is refused (125): never a new process outside the container's limits.
+join_cgroup_of() {
+  IFS= read -r line 2>/dev/null < "$1" || return 0
+  case "$line" in *'"cgroup":"'*) ;; *) return 0 ;; esac
+  group=${line#*\"cgroup\":\"}
+  group=${group%%\"*}
+  case "$group" in /mini-containers/*[!A-Za-z0-9/_.-]*|*/../*|*/.|*//*) die "the record of container $2 names no group of this helper's" ;; /mini-containers/*) ;; *) return 0 ;; esac
+  found=0
+  while IFS= read -r entry; do
+    case "$entry" in *":$group") found=1 ;; esac
+  done < /proc/self/fd/7/cgroup
+  [ "$found" = 1 ] || die "container $2 is not in the group its record names: refusing to enter it"
+  find_cgroup_parents
+  for top in $tops; do
+    [ -d "$top$group" ] || continue
+    printf '%s\n' "$$" > "$top$group/cgroup.procs" 2>/dev/null || die "cannot join the cgroup of container $2"
   done
 }

@@ -178,6 +178,9 @@ exec_command() {
   elif [ -f "$registry/$container-$container_start.json" ] && [ ! -L "$registry/$container-$container_start.json" ]; then
     filter=$self_dir/seccomp.bpf
   fi
+  if [ -f "$registry/$container-$container_start.json" ] && [ ! -L "$registry/$container-$container_start.json" ]; then
+    join_cgroup_of "$registry/$container-$container_start.json" "$container"
+  fi
   arch=$(uname -m)
   enter_pinned "$arch" "$container_start" "$filter" "$workdir" "$term" "$@"
 }
