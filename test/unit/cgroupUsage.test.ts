@@ -110,6 +110,13 @@ describe('readCgroupFigures', () => {
     assert.equal(f?.memoryLimitBytes, 1048576);
     assert.equal(f?.pids, undefined);
   });
+  it('cgroup v1, combined cpu,cpuacct reached by one controller\'s name only', () => {
+    const g = `/docker/${ID}`;
+    const root = tree({ [`cpuacct${g}/cpuacct.usage`]: '5000\n', [`cpu${g}/cpu.cfs_quota_us`]: '-1\n', [`cpu${g}/cpu.cfs_period_us`]: '100000\n' });
+    const f = readCgroupFigures(v1Text(g, '3:cpuacct,cpu:%\n'), root);
+    assert.equal(f?.cpuUsec, 5);
+    assert.equal(f?.cpusLimit, null);
+  });
   it('a group gone (every file missing): figures absent, no exception', () => {
     const root = tree({ 'cgroup.controllers': 'memory\n' });
     assert.deepEqual(readCgroupFigures('0::/mini-containers/1-2\n', root), { group: '/mini-containers/1-2' });

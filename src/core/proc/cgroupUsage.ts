@@ -72,8 +72,30 @@ export function ownGroup(path: string): string | undefined {
 
 /** The folder of a controller's files for one process, and which cgroup version lays it out. */
 interface Place {
-  readonly dir: string;
+  /** Where its files may be, first the likelier: a combined v1 mount may be named either way (see `place`). */
+  readonly dirs: readonly string[];
   readonly v2: boolean;
+}
+
+/** How a cgroup root is laid out: whether it is all v2, and else the controllers of its unified hierarchy. */
+interface Layout {
+  readonly pureV2: boolean;
+  readonly unified: readonly string[];
+}
+
+/** The layout of each root, by reader: it does not change while the machine runs, so it is read once. */
+const layouts = new WeakMap<ReadText, Map<string, Layout>>();
+
+function layoutOf(root: string, read: ReadText): Layout {
+  let byRoot = layouts.get(read);
+  if (byRoot === undefined) layouts.set(read, (byRoot = new Map()));
+  let layout = byRoot.get(root);
+  if (layout === undefined) {
+    const pureV2 = read(`${root}/cgroup.controllers`) !== undefined;
+    const unified = pureV2 ? [] : (read(`${root}/unified/cgroup.controllers`) ?? '').split(/\s+/).filter(Boolean);
+    byRoot.set(root, (layout = { pureV2, unified }));
+  }
+  return layout;
 }
 
 /**
@@ -83,27 +105,26 @@ interface Place {
 export function readCgroupFigures(cgroupText: string, root = DEFAULT_CGROUP_ROOT, read: ReadText = readTextFile): CgroupFigures | undefined {
   const lines = parseCgroupLines(cgroupText);
   const v2Line = lines.find((l) => l.hierarchy === 0);
-  const pureV2 = read(`${root}/cgroup.controllers`) !== undefined;
+  const { pureV2, unified } = layoutOf(root, read);
   let group: string | undefined;
   /** Where `controller`'s files are for this process's own group; undefined when it has none there. */
   const place = (controller: string): Place | undefined => {
-    if (pureV2) return at(v2Line, root, true);
+    if (pureV2) return at(v2Line, [root], true);
     const v1 = lines.find((l) => l.hierarchy !== 0 && l.controllers.includes(controller));
     if (v1 !== undefined) {
-      // A combined mount (cpu,cpuacct) is at its joined name; most systems also link each controller's name to it.
-      const joined = `${root}/${v1.controllers.join(',')}`;
-      const mount = read(`${joined}/cgroup.procs`) !== undefined || v1.controllers.length === 1 ? joined : `${root}/${controller}`;
-      return at(v1, mount, false);
+      // A combined mount (cpu,cpuacct) is at its joined name, and most systems link each controller's name to it.
+      const mounts = [`${root}/${v1.controllers.join(',')}`];
+      if (v1.controllers.length > 1) mounts.push(`${root}/${controller}`);
+      return at(v1, mounts, false);
     }
     // Hybrid: a controller no v1 hierarchy took may be on the unified one.
-    const controllers = read(`${root}/unified/cgroup.controllers`)?.split(/\s+/) ?? [];
-    return controllers.includes(controller) ? at(v2Line, `${root}/unified`, true) : undefined;
+    return unified.includes(controller) ? at(v2Line, [`${root}/unified`], true) : undefined;
   };
-  const at = (line: CgroupLine | undefined, mount: string, v2: boolean): Place | undefined => {
+  const at = (line: CgroupLine | undefined, mounts: string[], v2: boolean): Place | undefined => {
     const own = line !== undefined ? ownGroup(line.path) : undefined;
     if (own === undefined) return undefined;
     group ??= own;
-    return { dir: `${mount}${own}`, v2 };
+    return { dirs: mounts.map((m) => `${m}${own}`), v2 };
   };
 
   const memory = place('memory');
@@ -112,7 +133,13 @@ export function readCgroupFigures(cgroupText: string, root = DEFAULT_CGROUP_ROOT
   const cpuacct = cpu?.v2 ? cpu : place('cpuacct');
   if (group === undefined) return undefined;
   const figures: { -readonly [K in keyof CgroupFigures]: CgroupFigures[K] } = { group };
-  const file = (p: Place | undefined, name: string) => (p === undefined ? undefined : read(`${p.dir}/${name}`));
+  const file = (p: Place | undefined, name: string) => {
+    for (const dir of p?.dirs ?? []) {
+      const text = read(`${dir}/${name}`);
+      if (text !== undefined) return text;
+    }
+    return undefined;
+  };
   if (memory !== undefined) {
     const stat = keyValues(file(memory, 'memory.stat'));
     const used = integer(file(memory, memory.v2 ? 'memory.current' : 'memory.usage_in_bytes'));
