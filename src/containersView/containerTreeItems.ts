@@ -31,9 +31,12 @@ export class ContainerNode extends vscode.TreeItem {
     if (container.startedBy !== 'mini-containers') this.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
   }
 
-  /** Returns whether what it shows changed. */
-  update(container: Container, total: number, clock: TreeClock, startedHere = this.startedHere, usage = this.usage): boolean {
-    const before = `${String(this.description)}\n${String(this.tooltip)}`;
+  /** Whether `usage` reads otherwise than what the node shows: a poll repaints a row for its cost, not its uptime. */
+  usageChanged(usage: ContainerUsage | undefined): boolean {
+    return usageText(usage) !== usageText(this.usage);
+  }
+
+  update(container: Container, total: number, clock: TreeClock, startedHere = this.startedHere, usage = this.usage): void {
     this.container = container;
     this.startedHere = startedHere;
     this.usage = usage;
@@ -48,8 +51,11 @@ export class ContainerNode extends vscode.TreeItem {
     // A throw-away container's value ends in ".ephemeral": Save Changes is offered on it only.
     this.contextValue = (this.startedHere ? 'container.startedHere' : `container.${container.startedBy === 'mini-containers' ? 'recorded' : 'discovered'}`) +
       (container.ephemeral ? '.ephemeral' : '');
-    return before !== `${this.description}\n${this.tooltip}`;
   }
+}
+
+function usageText(usage: ContainerUsage | undefined): string {
+  return usage === undefined ? '' : `${containerUsageWords(usage, vscode.l10n.t)}\n${containerUsageLines(usage, vscode.l10n.t).join('\n')}`;
 }
 
 /** A process of a container, nested under its parent when the parent is in the same container. */

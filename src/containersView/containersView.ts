@@ -206,8 +206,10 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const clock = this.clock();
     for (const [key, node] of this.nodes) {
       const c = model.byKey.get(key);
-      if (!c || done.has(key)) continue;
-      if (node.update(c, this.total(c), clock, undefined, this.usageRead.containers.get(key))) this.changeEmitter.fire(node);
+      const usage = this.usageRead.containers.get(key);
+      if (!c || done.has(key) || !node.usageChanged(usage)) continue;
+      node.update(c, this.total(c), clock, undefined, usage);
+      this.changeEmitter.fire(node);
     }
     for (const node of this.processNodes.values()) {
       if (node.showUsage(this.usageRead.processes.get(processKey(node.process)))) this.changeEmitter.fire(node);
