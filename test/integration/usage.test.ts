@@ -4,13 +4,15 @@
 // of its own on this host, as for a container started by hand) memory is the sum of its processes' RSS, which must
 // agree with their VmRSS within 10 %. Both cases are checked whichever this host gives; the log says which ran.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { PsJson } from '../../src/core/model/format';
-import { makeRootfs, makeTempDir, readStarted, requireRoot, spawnHelper, stopAllHelpers, waitFor } from './harness';
+import { onInterrupt } from '../e2e/cleanup';
+import { helperPath, makeRootfs, makeTempDir, readStarted, requireRoot, spawnHelper, stopAllHelpers, waitFor } from './harness';
 import { processesInNamespaceOf } from './hostProcs';
 
 const cli = path.resolve(__dirname, '..', '..', 'cli.js');
@@ -119,5 +121,69 @@ describe('usage: mini-containers stats and ps --json', () => {
     const memory = container.usage.memoryBytes ?? 0;
     assert.ok(Math.abs(memory - vmRss) <= vmRss * 0.1, `RSS sum ${memory} vs VmRSS sum ${vmRss}`);
     assert.ok(memory >= HELD_MIB * MIB);
+  });
+});
+
+describe('usage: a rootless container, as ps --json says it', () => {
+  const name = `mc-us-${randomBytes(3).toString('hex')}`;
+  let uid = 0;
+  let home = '';
+  let child: ChildProcess | undefined;
+  let unregister = () => {};
+
+  /** Takes back the user and their files; synchronous, so that an interrupt runs it whole. */
+  function takeBack(): void {
+    child?.kill('SIGKILL');
+    spawnSync('userdel', ['--force', '--remove', name]);
+    if (uid) fs.rmSync(`/tmp/mini-containers-${uid}`, { recursive: true, force: true });
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  }
+
+  before(() => {
+    requireRoot();
+    unregister = onInterrupt(takeBack);
+    const made = spawnSync('useradd', ['--create-home', '--user-group', '--shell', '/bin/sh', name], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    uid = Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim());
+    home = `/home/${name}`;
+  });
+
+  after(() => {
+    takeBack();
+    unregister();
+  });
+
+  it('its memory is its own cgroup\'s where it has one, else the sum of its processes\' RSS, within 10 % of their VmRSS', async () => {
+    const gid = Number(spawnSync('id', ['-g', name], { encoding: 'utf8' }).stdout.trim());
+    const rootfs = await makeRootfs(home);
+    const runtimeDir = path.join(home, 'run');
+    fs.mkdirSync(runtimeDir, { mode: 0o700 });
+    // The helper from where the user can read it: the clone may live where they cannot (root's home).
+    const helperDir = path.join(home, 'helper');
+    fs.mkdirSync(helperDir, { mode: 0o755 });
+    for (const file of ['container-helper.sh', 'seccomp.bpf']) fs.copyFileSync(path.join(path.dirname(helperPath), file), path.join(helperDir, file));
+    spawnSync('chown', ['-R', `${uid}:${gid}`, home]);
+    const status = path.join(runtimeDir, 'status.jsonl');
+    child = spawn('/bin/sh', [path.join(helperDir, 'container-helper.sh'), 'start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c',
+      `dd if=/dev/zero bs=${HELD_MIB}M count=1 2>/dev/null | sleep 1000 & wait`], {
+      uid, gid, cwd: home, stdio: 'ignore', env: { PATH: '/usr/bin:/bin', HOME: home, XDG_RUNTIME_DIR: runtimeDir },
+    });
+    const { initPid } = await waitFor(() => readStarted(status), 10_000);
+    await waitFor(() => vmRssSum(processesInNamespaceOf(initPid)) > HELD_MIB * MIB, 10_000);
+
+    const ps = await run(process.execPath, [cli, 'ps', '--json']);
+    const container = (JSON.parse(ps.stdout) as PsJson).containers.find((c) => c.initHostPid === initPid);
+    assert.ok(container?.usage, `no usage for ${initPid} in ps --json:\n${ps.stdout}`);
+    const memory = container.usage.memoryBytes ?? 0;
+    assert.ok(memory >= HELD_MIB * MIB, `${memory} bytes, less than the ${HELD_MIB} MiB dd holds`);
+    if (/\/mini-containers\//.test(fs.readFileSync(`/proc/${initPid}/cgroup`, 'utf8'))) {
+      console.log('usage: the rootless container has a cgroup of its own: checked the cgroup\'s figures');
+      assert.equal(container.usage.memorySource, 'cgroup');
+    } else {
+      console.log('usage: the rootless container has no cgroup of its own on this host: checked the sum of its processes\' RSS');
+      assert.equal(container.usage.memorySource, 'rss');
+      const vmRss = vmRssSum(container.processes.map((p) => p.hostPid));
+      assert.ok(Math.abs(memory - vmRss) <= vmRss * 0.1, `RSS sum ${memory} vs VmRSS sum ${vmRss}`);
+    }
   });
 });
