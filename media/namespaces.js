@@ -49,6 +49,7 @@
     const head = el('header', 'frame-head');
     head.append(el('span', 'frame-name', c.label), el('span', 'frame-level', format(t.levelOf, c.depth)));
     if (!c.startedHere) head.append(el('span', 'frame-note', t.discovered));
+    if (c.usage) head.append(el('span', 'frame-usage', c.usage));
     if (c.network) {
       const ports = c.publish.map((p) => format(t.publishOne, ...p.split(':'))).join(', ');
       head.append(el('span', 'frame-network', (t[`network.${c.network}`] ?? c.network) + (ports ? ` · ${format(t.publishes, ports)}` : '')));

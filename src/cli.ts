@@ -1,4 +1,5 @@
 // `mini-containers ps [--json]`: every container's processes with their namespace and host PIDs.
+// `mini-containers stats [--no-stream]`: what each container costs, as `docker stats` shows it.
 // `mini-containers make-rootfs DIR`: a BusyBox root filesystem from the host's static busybox.
 // `mini-containers install-helper [--prefix DIR]`: root-owned copies of the helper's files, and the sudoers line.
 // `mini-containers rootfs list|rm|import|pull|debian ...`: the root filesystems of the stores (cliRootfs.ts,
@@ -11,7 +12,11 @@ import { buildBusyboxRootfs } from './core/rootfs/busyboxRootfs';
 import { installHelperFiles } from './core/helper/helperInstall';
 import { sudoersLine } from './core/helper/systemHelper';
 import { buildModel } from './core/model/containerModel';
-import { formatPsTable, toPsJson } from './core/model/format';
+import { formatPsTable, ModelUsage, toPsJson } from './core/model/format';
+import { formatStatsTable, meteredContainers } from './core/model/usageText';
+import { UsageMeter } from './core/proc/cgroupUsage';
+import { bootTimeMs } from './core/proc/procReader';
+import type { ContainerModel } from './core/model/containerModel';
 import { ProcessScanner } from './core/proc/processScanner';
 import { ContainerRegistry } from './core/helper/registry';
 import { EngineInfoCache } from './core/engines/engineInfo';
@@ -23,6 +28,7 @@ import { PULL_USAGE, rootfsPull } from './cliPull';
 import { DEBIAN_USAGE, rootfsDebian } from './cliDebian';
 
 const USAGE = `usage: mini-containers ps [--json]
+       mini-containers stats [--no-stream]
        mini-containers make-rootfs DIR
        mini-containers install-helper [--prefix DIR]
        mini-containers rootfs list [--json]
@@ -35,7 +41,12 @@ const USAGE = `usage: mini-containers ps [--json]
              PID inside the container, HPID on the host, PPID on the host, user, state, command
              a Docker or Podman container shows its engine's name and image, asked of its CLI
              (DOCKER_HOST and CONTAINER_HOST are honoured)
-  --json     print one JSON document instead of a table
+  --json     print one JSON document instead of a table; it also says what each container and process costs
+             (usage: memory, its source and limit, pids, CPU quota and %, OOM kills; rssBytes and cpuPercent)
+  stats [--no-stream]
+             what each container costs, as docker stats shows it: CPU % (100% = one core), memory used and its
+             limit (the host's memory when it has none; ≈ marks a sum of its processes' RSS, for a container
+             without a cgroup of its own), MEM %, processes; again every 2 s until Ctrl-C, once with --no-stream
   make-rootfs DIR
              build a BusyBox root filesystem at DIR (which must not exist) from the host's static busybox
              (Debian package busybox-static)
@@ -90,21 +101,18 @@ async function makeRootfs(dir: string): Promise<number> {
   }
 }
 
-async function ps(json: boolean): Promise<number> {
-  // One scan: kept descriptors and a change probe other than stat (read anyway) would only cost here.
+/** What `ps` and `stats` read: the scanner, the helper's records and the engines' names, kept between readings. */
+interface Sources {
+  readonly scanner: ProcessScanner;
+  readonly registry: ContainerRegistry;
+  readonly engines: EngineInfoCache;
+  readonly meter: UsageMeter;
+}
+
+function openSources(): Sources {
+  // Kept descriptors and a change probe other than stat (read anyway) would only cost here; stat keeps RSS fresh.
   const scanner = new ProcessScanner({ maxOpenFiles: 0, changeProbe: 'stat' });
-  let snapshot;
-  try {
-    snapshot = scanner.scan();
-  } catch (e) {
-    process.stderr.write(`mini-containers: cannot read /proc: ${(e as Error).message}\n`);
-    return 1;
-  }
   const registry = new ContainerRegistry();
-  const records = registry.read();
-  if (registry.lastError) {
-    process.stderr.write(`mini-containers: warning: cannot read ${registry.dir}: ${registry.lastError.message}\n`);
-  }
   // Docker and Podman containers are named by their CLI (DOCKER_HOST and CONTAINER_HOST honoured); one that cannot
   // answer leaves them named by id, with one warning.
   const engines = new EngineInfoCache({
@@ -112,14 +120,81 @@ async function ps(json: boolean): Promise<number> {
     env: process.env,
     log: { info: () => undefined, warn: (m) => process.stderr.write(`mini-containers: warning: ${m.replace(/^\[engines\] /, '')}\n`) },
   });
+  return { scanner, registry, engines, meter: new UsageMeter({ bootMs: bootTimeMs() }) };
+}
+
+/** One reading: the containers, and what each costs. Undefined (the reason on stderr) when /proc cannot be read. */
+async function readModel(sources: Sources, previous?: ContainerModel): Promise<{ model: ContainerModel; usage: ModelUsage } | undefined> {
+  const { scanner, registry, engines, meter } = sources;
+  let snapshot;
+  try {
+    snapshot = scanner.scan();
+  } catch (e) {
+    process.stderr.write(`mini-containers: cannot read /proc: ${(e as Error).message}\n`);
+    return undefined;
+  }
+  const records = registry.read();
+  if (registry.lastError) {
+    process.stderr.write(`mini-containers: warning: cannot read ${registry.dir}: ${registry.lastError.message}\n`);
+  }
   const inputs = { records, rootOf: (pid: number) => scanner.rootOf(pid), engineOf: (pid: number) => scanner.engineOf(pid), engineInfo: engines.lookup.bind(engines) };
-  let model = buildModel(snapshot, inputs);
+  let model = buildModel(snapshot, { ...inputs, previous });
   if (model.containers.some((c) => c.engine !== null && c.engine.name === null)) {
     await engines.settled();
     model = buildModel(snapshot, { ...inputs, previous: model });
   }
-  process.stdout.write(json ? JSON.stringify(toPsJson(model)) + '\n' : formatPsTable(model));
+  return { model, usage: meter.measure(meteredContainers(model)) };
+}
+
+async function ps(json: boolean): Promise<number> {
+  const sources = openSources();
+  const read = await readModel(sources);
+  sources.engines.dispose();
+  if (read === undefined) return 1;
+  process.stdout.write(json ? JSON.stringify(toPsJson(read.model, read.usage)) + '\n' : formatPsTable(read.model));
   return 0;
+}
+
+/** How often `stats` reads again, as docker stats does. */
+const STATS_INTERVAL_MS = 2000;
+
+/**
+ * `stats [--no-stream]`: a `docker stats`-like table, again every 2 s until Ctrl-C (exit 0), redrawn in place on a
+ * terminal and one table after another otherwise; once with --no-stream. The figures are `ps --json`'s.
+ */
+async function stats(stream: boolean): Promise<number> {
+  const sources = openSources();
+  const tty = process.stdout.isTTY === true;
+  let previous: ContainerModel | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  process.on('SIGINT', stop);
+  try {
+    for (;;) {
+      const read = await readModel(sources, previous);
+      if (read === undefined) return 1;
+      previous = read.model;
+      const table = formatStatsTable(read.model, read.usage.containers, os.totalmem());
+      // Home and clear to the end: the new table overwrites the old without a flicker of an empty screen.
+      process.stdout.write(stream && tty ? `\x1b[H${table.replace(/\n/g, '\x1b[K\n')}\x1b[J` : stream ? `${table}\n` : table);
+      if (!stream || stopped) return 0;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STATS_INTERVAL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (stopped) return 0;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    sources.engines.dispose();
+  }
 }
 
 /** `rootfs SUBCOMMAND …`: one case per subcommand. */
@@ -147,6 +222,13 @@ function main(args: string[]): number | Promise<number> {
     return run(args.slice(2), () => process.stderr.write(USAGE));
   }
   const [command, ...flags] = args;
+  if (command === 'stats') {
+    if (flags.length > 1 || (flags.length === 1 && flags[0] !== '--no-stream')) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    return stats(flags.length === 0);
+  }
   const json = flags.length === 1 && flags[0] === '--json';
   if (command !== 'ps' || (flags.length > 0 && !json)) {
     process.stderr.write(USAGE);

@@ -4,6 +4,8 @@ import type { ProcessInfo } from '../core/proc/processScanner';
 import {
   containerDescription, containerLabel, containerTooltip, processDescription, processLabel, processTooltip,
 } from '../core/model/treeText';
+import type { ContainerUsage, ProcessUsage } from '../core/proc/cgroupUsage';
+import { containerUsageLines, containerUsageWords, percentText, processUsageWords } from '../core/model/usageText';
 
 /** What each node needs to describe itself: the clock and when the machine booted. */
 export interface TreeClock {
@@ -19,25 +21,41 @@ export class ContainerNode extends vscode.TreeItem {
     public startedHere: boolean,
     total: number,
     clock: TreeClock,
+    /** What it costs, as of the last refresh; undefined until measured. */
+    public usage?: ContainerUsage,
   ) {
     super(containerLabel(container, vscode.l10n.t), vscode.TreeItemCollapsibleState.Expanded);
     this.id = `container:${container.key}`;
-    this.update(container, total, clock, startedHere);
+    this.update(container, total, clock, startedHere, usage);
     // Discovered containers (Docker, Podman, systemd-nspawn, unshare by hand) start folded: there may be many.
     if (container.startedBy !== 'mini-containers') this.collapsibleState = vscode.TreeItemCollapsibleState.Collapsed;
   }
 
-  update(container: Container, total: number, clock: TreeClock, startedHere = this.startedHere): void {
+  /** Whether `usage` reads otherwise than what the node shows: a poll repaints a row for its cost, not its uptime. */
+  usageChanged(usage: ContainerUsage | undefined): boolean {
+    return usageText(usage) !== usageText(this.usage);
+  }
+
+  update(container: Container, total: number, clock: TreeClock, startedHere = this.startedHere, usage = this.usage): void {
     this.container = container;
     this.startedHere = startedHere;
+    this.usage = usage;
     this.label = containerLabel(container, vscode.l10n.t);
-    this.description = containerDescription(container, total, clock.nowMs, clock.bootMs, vscode.l10n.t);
-    this.tooltip = containerTooltip(container, clock.nowMs, clock.bootMs, vscode.l10n.t, vscode.env.language);
+    const words = usage !== undefined ? containerUsageWords(usage, vscode.l10n.t) : '';
+    this.description = containerDescription(container, total, clock.nowMs, clock.bootMs, vscode.l10n.t) + (words ? ` · ${words}` : '');
+    this.tooltip = [
+      containerTooltip(container, clock.nowMs, clock.bootMs, vscode.l10n.t, vscode.env.language),
+      ...(usage !== undefined ? containerUsageLines(usage, vscode.l10n.t) : []),
+    ].join('\n');
     this.iconPath = new vscode.ThemeIcon(container.startedBy === 'mini-containers' ? 'vm-running' : 'vm-outline');
     // A throw-away container's value ends in ".ephemeral": Save Changes is offered on it only.
     this.contextValue = (this.startedHere ? 'container.startedHere' : `container.${container.startedBy === 'mini-containers' ? 'recorded' : 'discovered'}`) +
       (container.ephemeral ? '.ephemeral' : '');
   }
+}
+
+function usageText(usage: ContainerUsage | undefined): string {
+  return usage === undefined ? '' : `${containerUsageWords(usage, vscode.l10n.t)}\n${containerUsageLines(usage, vscode.l10n.t).join('\n')}`;
 }
 
 /** A process of a container, nested under its parent when the parent is in the same container. */
@@ -46,17 +64,27 @@ export class ProcessNode extends vscode.TreeItem {
     public readonly container: Container,
     public readonly process: ProcessInfo,
     hasChildren: boolean,
-    bootMs: number,
+    private readonly bootMs: number,
+    usage?: ProcessUsage,
   ) {
     super(processLabel(process), hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     // VS Code keeps the expanded state it has for an id, and a leaf's is "collapsed": a process that gains children
     // (the shell runs `sleep 1000 &`) would hide them behind a closed twistie. A new id lets it open as asked.
     this.id = `process:${container.key}/${process.hostPid}:${process.startTime}${hasChildren ? '' : ':leaf'}`;
-    this.description = processDescription(process, vscode.l10n.t);
-    this.tooltip = processTooltip(process, bootMs, vscode.l10n.t, vscode.env.language);
+    this.showUsage(usage);
     this.iconPath = new vscode.ThemeIcon(process.nsPid === 1 ? 'debug-start' : process.state === 'Z' ? 'circle-slash' : 'circle-small-filled');
     // A zombie has ended: a signal does nothing to it, so it offers only its PIDs to copy (package.json's menus).
     this.contextValue = process.state === 'Z' ? 'zombie' : process.nsPid === 1 ? 'process.init' : 'process';
+  }
+
+  /** Its description and tooltip with its CPU % and RSS of the last refresh; returns whether they changed. */
+  showUsage(usage: ProcessUsage | undefined): boolean {
+    const before = this.description;
+    const p = this.process;
+    this.description = processDescription(p, vscode.l10n.t) + (usage !== undefined && p.state !== 'Z' ? ` · ${processUsageWords(usage)}` : '');
+    this.tooltip = processTooltip(p, this.bootMs, vscode.l10n.t, vscode.env.language) +
+      (usage?.cpuPercent != null ? `\n${vscode.l10n.t('{0} CPU', percentText(usage.cpuPercent))}` : '');
+    return before !== this.description;
   }
 }
 

@@ -15,6 +15,9 @@ import { readRefreshIntervalSeconds } from '../settings';
 import { t } from '../localize';
 import { EngineInfoCache } from '../core/engines/engineInfo';
 import { nodeRunner } from '../core/engines/engineCli';
+import { processKey, UsageMeter } from '../core/proc/cgroupUsage';
+import type { ModelUsage } from '../core/model/format';
+import { meteredContainers } from '../core/model/usageText';
 
 /** How often polling probes every process even while the host looks quiet. */
 const QUIET_PROBE_INTERVAL_MS = 10_000;
@@ -71,6 +74,9 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private readonly engines: EngineInfoCache;
   /** The engines' CLI named containers since the last model: the next refresh rebuilds it even if /proc is quiet. */
   private engineNamesArrived = false;
+  /** Reads what each container costs, at each refresh, and keeps the last reading for CPU %. */
+  private meter: UsageMeter | undefined;
+  private usageRead: ModelUsage = { containers: new Map(), processes: new Map() };
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -140,7 +146,9 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
       : undefined, repaint);
     if (previous && !snapshot.fullProbe && !snapshot.added.size && !snapshot.removed.size && !snapshot.changed.size &&
       sameRecords(records, this.records) && !this.engineNamesArrived) {
-      // A poll that found nothing new: the model would come out the same, and nothing needs repainting.
+      // A poll that found nothing new: the model comes out the same; only what the containers cost may repaint.
+      this.measure(previous, false);
+      if (repaint) this.repaintUsage(new Set());
       return previous;
     }
     this.records = records;
@@ -155,11 +163,17 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     this.model = model;
     this.processes = snapshot.processes;
     this.totals = processTotals(model);
-    for (const [id, node] of this.processNodes) if (model.byKey.get(node.container.key) !== node.container) this.processNodes.delete(id);
+    this.measure(model, snapshot.fullProbe);
+    const changes = diffModels(previous, model);
+    const whole = !repaint || !previous || changes.added.size > 0 || changes.removed.size > 0;
+    // A process node stays while the tree shows it: until its container is repainted (its CPU % and RSS repaint alone).
+    for (const [id, node] of this.processNodes) {
+      const current = model.byKey.get(node.container.key);
+      if (current !== node.container && (whole || !current || changes.changed.has(node.container.key))) this.processNodes.delete(id);
+    }
     this.modelEmitter.fire(model);
     if (!repaint) return model;
-    const changes = diffModels(previous, model);
-    if (!previous || changes.added.size || changes.removed.size) {
+    if (whole) {
       for (const key of changes.removed) this.nodes.delete(key);
       this.changeEmitter.fire(undefined);
     } else {
@@ -168,11 +182,43 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
         const node = this.nodes.get(key);
         const container = model.byKey.get(key);
         if (!node || !container) continue;
-        node.update(container, this.total(container), clock);
+        node.update(container, this.total(container), clock, undefined, this.usageRead.containers.get(key));
         this.changeEmitter.fire(node);
       }
+      this.repaintUsage(changes.changed);
     }
     return model;
+  }
+
+  /**
+   * Reads what the listed containers cost: their own cgroup's few files (or their processes' RSS and ticks, already
+   * scanned), at a refresh the view makes anyway. `fresh`: the scan re-read every process (not a light poll).
+   */
+  private measure(model: ContainerModel, fresh: boolean): void {
+    const meter = (this.meter ??= new UsageMeter({ bootMs: this.bootMs(), procRoot: this.sources.procRoot }));
+    this.usageRead = meter.measure(meteredContainers(model), fresh);
+  }
+
+  /** Repaints the rows whose cost in words changed, but for the containers in `done`, repainted already. */
+  private repaintUsage(done: ReadonlySet<string>): void {
+    const model = this.model;
+    if (!model) return;
+    const clock = this.clock();
+    for (const [key, node] of this.nodes) {
+      const c = model.byKey.get(key);
+      const usage = this.usageRead.containers.get(key);
+      if (!c || done.has(key) || !node.usageChanged(usage)) continue;
+      node.update(c, this.total(c), clock, undefined, usage);
+      this.changeEmitter.fire(node);
+    }
+    for (const node of this.processNodes.values()) {
+      if (node.showUsage(this.usageRead.processes.get(processKey(node.process)))) this.changeEmitter.fire(node);
+    }
+  }
+
+  /** What each container and process cost at the last refresh (the picture shows it too). */
+  get usage(): ModelUsage {
+    return this.usageRead;
   }
 
   /**
@@ -295,7 +341,7 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const id = `${c.key}/${p.hostPid}:${p.startTime}:${hasChildren}`;
     const cached = this.processNodes.get(id);
     if (cached?.container === c && cached.process === p) return cached;
-    const node = new ProcessNode(c, p, hasChildren, this.bootMs());
+    const node = new ProcessNode(c, p, hasChildren, this.bootMs(), this.usageRead.processes.get(processKey(p)));
     this.processNodes.set(id, node);
     return node;
   }
@@ -303,11 +349,12 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private containerNode(c: Container, clock: TreeClock): ContainerNode {
     const startedHere = this.sessionOf(c) !== undefined;
     const existing = this.nodes.get(c.key);
+    const usage = this.usageRead.containers.get(c.key);
     if (existing) {
-      existing.update(c, this.total(c), clock, startedHere);
+      existing.update(c, this.total(c), clock, startedHere, usage);
       return existing;
     }
-    const node = new ContainerNode(c, startedHere, this.total(c), clock);
+    const node = new ContainerNode(c, startedHere, this.total(c), clock, usage);
     this.nodes.set(c.key, node);
     return node;
   }

@@ -177,7 +177,7 @@ class NamespacesPanel {
     const model = this.provider.current;
     if (this.disposed || !this.panel.visible || !model) return;
     const started = performance.now();
-    if (this.built?.model !== model) this.built = { model, picture: buildPicture(model, this.provider.currentProcesses) };
+    if (this.built?.model !== model) this.built = { model, picture: buildPicture(model, this.provider.currentProcesses, this.provider.usage.containers, vscode.l10n.t) };
     const { picture } = this.built;
     const update = diffPictures(this.shown, picture);
     if (isEmptyUpdate(update, this.shown)) return;

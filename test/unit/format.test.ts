@@ -17,8 +17,12 @@ describe('ps --json', () => {
   it('has exactly the documented shape', () => {
     const json = toPsJson(model);
     assert.deepEqual(Object.keys(json), ['containers']);
-    assert.deepEqual(Object.keys(json.containers[0]), ['initHostPid', 'startTime', 'name', 'rootfs', 'startedBy', 'engine', 'network', 'publish', 'ephemeral', 'parentInitHostPid', 'processes']);
-    assert.deepEqual(json.containers[1].processes[1], { hostPid: 205, nsPid: 2, ppid: 204, user: 'root', state: 'S', command: 'sleep  1000', startTime: 5101 });
+    assert.deepEqual(Object.keys(json.containers[0]), ['initHostPid', 'startTime', 'name', 'rootfs', 'startedBy', 'engine', 'network', 'publish', 'ephemeral', 'parentInitHostPid', 'usage', 'processes']);
+    assert.deepEqual(json.containers[1].processes[1], {
+      hostPid: 205, nsPid: 2, ppid: 204, user: 'root', state: 'S', command: 'sleep  1000', startTime: 5101, rssBytes: json.containers[1].processes[1].rssBytes, cpuPercent: null,
+    });
+    assert.equal(typeof json.containers[1].processes[1].rssBytes, 'number');
+    assert.equal(json.containers[0].usage, null); // not measured
     assert.deepEqual(json.containers.map((c) => [c.initHostPid, c.name, c.startedBy, c.parentInitHostPid]), [[201, 'web', 'mini-containers', null], [204, null, 'other', 201]]);
     // Which network each has and what it publishes, from the helper's record; unknown without one.
     assert.deepEqual(json.containers.map((c) => [c.network, c.publish]), [['private', ['8080:80']], [null, []]]);

@@ -53,6 +53,19 @@ describe('buildPicture', () => {
     assert.deepEqual(diffPictures(p, withNetwork).changed.map((c) => c.initHostPid), [103]);
   });
 
+  it('says what each container costs, and repaints the frame whose cost changed', () => {
+    const procs = lesson();
+    const model = buildModel({ processes: procs, hostNsInode: null });
+    const usage = (cpuPercent: number) => new Map([[model.containers[0].key, {
+      memoryBytes: 12 * 1024 * 1024, memorySource: 'cgroup' as const, memoryLimitBytes: null, pids: 4, pidsLimit: null, cpusLimit: null,
+      cpuPercent, oomKills: 0,
+    }]]);
+    const first = buildPicture(model, procs, usage(1));
+    assert.deepEqual(first.containers.map((c) => c.usage), ['12 MiB · 1.0% CPU', null]);
+    assert.equal(buildPicture(model, procs).containers[0].usage, null, 'not measured: nothing claimed');
+    assert.deepEqual(diffPictures(first, buildPicture(model, procs, usage(50))).changed.map((c) => c.initHostPid), [103]);
+  });
+
   it('marks PID 1 of each namespace, and only it', () => {
     const inits = p.containers.flatMap((c) => c.processes.filter((x) => x.facts.includes('init')).map((x) => x.hostPid));
     assert.deepEqual(inits, [103, 106]);

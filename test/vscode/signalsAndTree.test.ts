@@ -11,7 +11,7 @@ import type { Container } from '../../src/core/model/containerModel';
 import type { ProcessInfo } from '../../src/core/proc/processScanner';
 import { containerKey } from '../../src/core/helper/registry';
 import { terminalRunError } from '../../src/core/helper/signalOutcome';
-import { ContainerNode, ProblemNode, type TreeNode } from '../../src/containersView/containerTreeItems';
+import { ContainerNode, ProblemNode, ProcessNode, type TreeNode } from '../../src/containersView/containerTreeItems';
 import { ContainersProvider } from '../../src/containersView/containersView';
 import { runHelperInTerminal } from '../../src/shells/helperLauncher';
 import { Sessions, type Session } from '../../src/sessions';
@@ -244,6 +244,52 @@ describe('What an outside read found: signals, the tree, kill errors', () => {
       assert.equal(node.container.name, null, 'a name came from records that could not be read');
     });
   });
+
+  describe('what each container costs (issue 18)', () => {
+    it('its row says memory and CPU %, its tooltip the limits, its processes CPU % and RSS; memory held later shows at the next refresh', async () => {
+      const { terminal, record } = await startContainer();
+      const sessions = new Sessions();
+      // Disposed at once, not after the suite: each provider's scanner keeps a descriptor per process open.
+      const provider = new ContainersProvider(log, sessions);
+      disposables.push(sessions);
+      try {
+        await costShown(provider, terminal, record);
+      } finally {
+        provider.dispose();
+      }
+    });
+  });
+
+  /** The checks of the test above, on the provider it disposes after them. */
+  async function costShown(provider: ContainersProvider, terminal: vscode.Terminal, record: HelperRecord): Promise<void> {
+    const key = containerKey(record.initPid, record.startTime);
+    assert.ok(provider.refresh(), `the refresh failed: ${provider.problems.join('; ')}`);
+    const node = nodeOf(provider, key);
+    assert.ok(node, `the tree has no node for ${record.name}`);
+    // This host gives a container no cgroup of its own until the helper makes one: ≈ and (RSS) say it is a sum.
+    const memory = /· (≈)?([\d.]+) (B|KiB|MiB|GiB)(?: \(RSS\))? · [\d.]+% CPU$/;
+    const before = memory.exec(String(node.description));
+    assert.ok(before, `no memory and CPU in "${String(node.description)}"`);
+    assert.equal(before[1] === '≈', provider.usage.containers.get(key)?.memorySource === 'rss');
+    assert.match(String(node.tooltip), /\nMemory: .*\n(?:Processes: .*\n)?CPU: [\d.]+% \(100% = one core\) · (?:no quota|quota: [\d.]+ CPUs)/);
+    const shell = provider.getChildren(node).find((n): n is ProcessNode => n instanceof ProcessNode && n.process.hostPid === record.initPid);
+    assert.ok(shell, 'no row for the shell');
+    assert.match(String(shell.description), /^PID 1 · host \d+ · root · [\d.]+% · [\d.]+ (B|KiB|MiB)$/);
+
+    // dd holds its one 40 MiB block while it waits to write it into a pipe nobody reads.
+    terminal.sendText('dd if=/dev/zero bs=40M count=1 2>/dev/null | sleep 1000 &');
+    const bytes = (n: ContainerNode) => provider.usage.containers.get(n.container.key)?.memoryBytes ?? 0;
+    const start = bytes(node);
+    await waitFor('the container to hold 40 MiB more', () => {
+      provider.refresh();
+      return bytes(node) - start >= 40 * 1024 * 1024;
+    }, 20_000).catch((e: Error) => {
+      const c = provider.current?.byKey.get(key);
+      throw new Error(`${e.message}: ${start} → ${bytes(node)} bytes; ${JSON.stringify(provider.usage.containers.get(key))}; ` +
+        (c?.processes.map((p) => `${p.command} ${p.rssBytes}`).join(', ') ?? 'no container'));
+    });
+    assert.match(String(nodeOf(provider, key)?.description), /· ≈?[\d.]+ MiB(?: \(RSS\))? · [\d.]+% CPU$/);
+  }
 
   describe('a kill run in a terminal of its own (sudo) never points to a closed terminal', () => {
     it('a failure keeps the terminal open and copies the helper\'s reason into the error', async () => {

@@ -1,6 +1,7 @@
 // Output of `mini-containers ps`: the JSON document and a `podman top`-like table.
 
 import type { ContainerModel } from './containerModel';
+import { type ContainerUsage, type ProcessUsage, processKey } from '../proc/cgroupUsage';
 
 /** One process in `ps --json`. */
 export interface PsProcessJson {
@@ -18,6 +19,10 @@ export interface PsProcessJson {
   command: string;
   /** Stat field 22: clock ticks after boot. */
   startTime: number;
+  /** Resident memory, in bytes. */
+  rssBytes: number;
+  /** CPU in use, 100 = one core: on average since it started (ps reads once), or since the previous reading. */
+  cpuPercent: number | null;
 }
 
 /** One container in `ps --json`. */
@@ -42,6 +47,8 @@ export interface PsContainerJson {
   ephemeral: boolean;
   /** Init host PID of the container it is nested in; null for a container of the host. */
   parentInitHostPid: number | null;
+  /** What it costs, as `mini-containers stats` shows it (see ContainerUsage); null when not measured. */
+  usage: ContainerUsage | null;
   /** Its processes, by host PID. */
   processes: PsProcessJson[];
 }
@@ -52,8 +59,14 @@ export interface PsJson {
   containers: PsContainerJson[];
 }
 
+/** What a meter read of the model's containers and processes (UsageMeter.measure). */
+export interface ModelUsage {
+  readonly containers: ReadonlyMap<string, ContainerUsage>;
+  readonly processes: ReadonlyMap<string, ProcessUsage>;
+}
+
 /** The model as `ps --json` prints it (field order fixed, extra model fields left out). */
-export function toPsJson(model: ContainerModel): PsJson {
+export function toPsJson(model: ContainerModel, usage?: ModelUsage): PsJson {
   return {
     containers: model.containers.map((c) => ({
       initHostPid: c.initHostPid,
@@ -66,9 +79,10 @@ export function toPsJson(model: ContainerModel): PsJson {
       publish: [...c.publish],
       ephemeral: c.ephemeral,
       parentInitHostPid: c.parentInitHostPid,
+      usage: usage?.containers.get(c.key) ?? null,
       processes: c.processes.map((p) => ({
         hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,
-        startTime: p.startTime,
+        startTime: p.startTime, rssBytes: p.rssBytes, cpuPercent: usage?.processes.get(processKey(p))?.cpuPercent ?? null,
       })),
     })),
   };

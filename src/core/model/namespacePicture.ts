@@ -7,6 +7,9 @@ import type { ContainerModel } from './containerModel';
 import { HolderRole, hostChain } from './hostChain';
 import type { ProcessInfo } from '../proc/processScanner';
 import { containerLabel } from './treeText';
+import type { ContainerUsage } from '../proc/cgroupUsage';
+import { containerUsageWords } from './usageText';
+import { english, type Localize } from '../localize';
 
 /** A lesson's fact about one number: what the reader of the two terminals had to work out. */
 export type PictureFact =
@@ -55,6 +58,8 @@ export interface PictureContainer {
   /** Its network from the helper's record (host, none, private), or null; and what it publishes ("HOSTPORT:PORT"). */
   readonly network: string | null;
   readonly publish: readonly string[];
+  /** What it costs, in words ("12 MiB · 3.2% CPU", ≈ for an RSS sum); null when not measured. */
+  readonly usage: string | null;
   /** The host-side chain that holds it, outermost first; empty for nested containers. */
   readonly holders: readonly PictureHolder[];
   /** Its own processes (not those of nested containers), by host PID. */
@@ -69,8 +74,13 @@ export interface Picture {
   readonly hostOnlyCount: number;
 }
 
-/** Builds the picture of one Containers-view model. `processes` is the scan the model was built from. */
-export function buildPicture(model: ContainerModel, processes: ReadonlyMap<number, ProcessInfo>): Picture {
+/**
+ * Builds the picture of one Containers-view model. `processes` is the scan the model was built from; `usage` what
+ * each container cost at that scan (ContainersProvider.usage), by key.
+ */
+export function buildPicture(
+  model: ContainerModel, processes: ReadonlyMap<number, ProcessInfo>, usage?: ReadonlyMap<string, ContainerUsage>, t: Localize = english,
+): Picture {
   let held = 0;
   const containers = model.containers.map((c): PictureContainer => {
     const holders = c.parentKey === null ? hostChain(c.initHostPid, processes) : [];
@@ -84,6 +94,7 @@ export function buildPicture(model: ContainerModel, processes: ReadonlyMap<numbe
       startedHere: c.startedBy === 'mini-containers',
       network: c.network,
       publish: c.publish,
+      usage: usageWords(usage?.get(c.key), t),
       holders: holders.map(({ process: p, role }) => ({
         id: `${p.hostPid}:${p.startTime}`, hostPid: p.hostPid, role, command: p.command, facts: ['hostOnly'],
       })),
@@ -93,6 +104,11 @@ export function buildPicture(model: ContainerModel, processes: ReadonlyMap<numbe
   let inContainers = 0;
   for (const key of model.containerOf.values()) if (key !== null) inContainers++;
   return { containers, hostOnlyCount: Math.max(0, processes.size - inContainers - held) };
+}
+
+function usageWords(u: ContainerUsage | undefined, t: Localize): string | null {
+  const words = u !== undefined ? containerUsageWords(u, t) : '';
+  return words || null;
 }
 
 function pictureProcess(p: ProcessInfo): PictureProcess {
@@ -149,7 +165,7 @@ export function isEmptyUpdate(update: PictureUpdate, previous: Picture | undefin
 
 function sameContainer(a: PictureContainer, b: PictureContainer): boolean {
   return a.label === b.label && a.depth === b.depth && a.parentKey === b.parentKey && a.startedHere === b.startedHere &&
-    a.network === b.network && a.publish.join(' ') === b.publish.join(' ') &&
+    a.network === b.network && a.publish.join(' ') === b.publish.join(' ') && a.usage === b.usage &&
     a.holders.length === b.holders.length && a.holders.every((h, i) => sameHolder(h, b.holders[i])) &&
     a.processes.length === b.processes.length && a.processes.every((p, i) => sameProcess(p, b.processes[i]));
 }

@@ -24,30 +24,54 @@ const SEGMENTS: readonly { kind: EngineKind; pattern: RegExp }[] = [
   { kind: 'podman', pattern: /^libpod-([0-9a-f]{64})(?:\.scope)?$/ },
 ];
 
+/** One line of /proc/PID/cgroup: `HIERARCHY:CONTROLLERS:PATH`. */
+export interface CgroupLine {
+  /** Hierarchy number: 0 for cgroup v2's line. */
+  readonly hierarchy: number;
+  /** The controllers bound to that hierarchy (`cpu,cpuacct` → both; `name=systemd` as is); none for v2's line. */
+  readonly controllers: readonly string[];
+  /** The group's path, relative to the reader's cgroup namespace: `/` is its root. */
+  readonly path: string;
+}
+
+/** The lines of a /proc/PID/cgroup text (v1, v2 or hybrid); malformed lines are skipped. The one parser of it. */
+export function parseCgroupLines(text: string): CgroupLine[] {
+  const lines: CgroupLine[] = [];
+  for (const line of text.split('\n')) {
+    // The path is everything after the second colon (a path may itself hold colons).
+    const first = line.indexOf(':');
+    const second = first < 0 ? -1 : line.indexOf(':', first + 1);
+    if (second < 0) continue;
+    const hierarchy = Number(line.slice(0, first));
+    if (!Number.isInteger(hierarchy) || first === 0) continue;
+    const controllers = line.slice(first + 1, second);
+    lines.push({ hierarchy, controllers: controllers ? controllers.split(',') : [], path: line.slice(second + 1) });
+  }
+  return lines;
+}
+
+/** The engine container that segment `i` of a cgroup path's segments names, if it names one. */
+export function engineAt(segments: readonly string[], i: number): EngineRef | undefined {
+  const segment = segments[i];
+  if (segments[i - 1] === 'docker' && /^[0-9a-f]{64}$/.test(segment)) return { kind: 'docker', id: segment };
+  let found: EngineRef | undefined;
+  for (const { kind, pattern } of SEGMENTS) {
+    const m = pattern.exec(segment);
+    if (m) found = { kind, id: m[1] };
+  }
+  return found;
+}
+
 /**
  * The engine container a process is in, from the text of its /proc/PID/cgroup (`HIERARCHY:CONTROLLERS:PATH`
  * lines, cgroup v1, v2 or hybrid); undefined when no line names one (the host, a container started otherwise,
  * or a process in its own cgroup namespace, whose paths read `/`).
  */
 export function parseEngineCgroup(text: string): EngineRef | undefined {
-  for (const line of text.split('\n')) {
-    // The path is everything after the second colon (a path may itself hold colons).
-    const first = line.indexOf(':');
-    const second = first < 0 ? -1 : line.indexOf(':', first + 1);
-    if (second < 0) continue;
-    const segments = line.slice(second + 1).split('/');
+  for (const { path } of parseCgroupLines(text)) {
+    const segments = path.split('/');
     let inLine: EngineRef | undefined;
-    for (let i = 0; i < segments.length; i++) {
-      const segment = segments[i];
-      if (segments[i - 1] === 'docker' && /^[0-9a-f]{64}$/.test(segment)) {
-        inLine = { kind: 'docker', id: segment };
-        continue;
-      }
-      for (const { kind, pattern } of SEGMENTS) {
-        const m = pattern.exec(segment);
-        if (m) inLine = { kind, id: m[1] };
-      }
-    }
+    for (let i = 0; i < segments.length; i++) inLine = engineAt(segments, i) ?? inLine;
     // Every hierarchy names the same container; v1's name=systemd line may lag behind (Docker with cgroupfs leaves
     // it on the host's unit on some hosts), so any line that names one is taken, the first that does.
     if (inLine !== undefined) return inLine;
