@@ -1,6 +1,7 @@
 // Output of `mini-containers ps`: the JSON document and a `podman top`-like table.
 
 import type { ContainerModel } from './containerModel';
+import { commandText } from './treeText';
 
 /** One process in `ps --json`. */
 export interface PsProcessJson {
@@ -67,7 +68,7 @@ export function toPsJson(model: ContainerModel): PsJson {
       ephemeral: c.ephemeral,
       parentInitHostPid: c.parentInitHostPid,
       processes: c.processes.map((p) => ({
-        hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,
+        hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: commandText(p),
         startTime: p.startTime,
       })),
     })),
@@ -91,7 +92,7 @@ export function formatPsTable(model: ContainerModel): string {
     const network = c.network !== null ? `  network ${c.network}${c.publish.length ? ` publish ${c.publish.join(',')}` : ''}` : '';
     const header = `${printable(name)}  init ${c.initHostPid}  ${where}${network}  ${count}${parent}`;
     const rows = c.processes.map((p) => [
-      String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(p.command),
+      String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(commandText(p)),
     ]);
     return [header, ...alignColumns([HEADERS, ...rows]).map((line) => `  ${line}`)].join('\n');
   });

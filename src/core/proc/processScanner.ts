@@ -18,12 +18,20 @@ export interface ProcessInfo {
   readonly nsPid: number | null;
   /** One-letter state from stat, e.g. S, R, Z. */
   readonly state: string;
-  /** Effective UID; null when status could not be read. */
+  /**
+   * Effective UID; null when status could not be read, or was not: a process of the scanned mount's own namespace
+   * costs a scan its stat alone, unless it holds a container (see `command`).
+   */
   readonly uid: number | null;
   /** User name from the host's passwd, or the UID as a string when it has no entry; null when no UID. */
   readonly user: string | null;
-  /** Arguments joined with spaces, or `[comm]` when the command line is empty or unreadable. */
-  readonly command: string;
+  /**
+   * Arguments joined with spaces, or `[comm]` when the command line is empty or unreadable. Null when not read:
+   * a process of the scanned mount's own namespace that is no container's host-side ancestor (up to
+   * HOLDER_DEPTH of them above a container's PID 1); `ProcessScanner.details` reads it (and the UID) on demand.
+   * Never null in another namespace, nor for a kernel thread.
+   */
+  readonly command: string | null;
   /** The kernel's short name of the executable (stat field 2, decoded as UTF-8). */
   readonly comm: string;
   /** Stat field 22: clock ticks after boot. With hostPid it identifies the process across PID reuse. */
@@ -106,6 +114,8 @@ interface Entry {
 }
 
 const KTHREADD = 2;
+/** How many host-side ancestors of a container's PID 1 get their command line read (hostChain's MAX_CHAIN). */
+const HOLDER_DEPTH = 6;
 const NONE: ReadonlySet<number> = new Set();
 
 /** Scans a /proc tree; keeps the previous result so that each rescan reads as little as possible. */
@@ -160,9 +170,10 @@ export class ProcessScanner {
     const added = new Set<number>();
     const changed = new Set<number>();
     try {
-      this.readAll(pids, previous, next, processes, added, changed, now,
+      this.readAll(pids, listed, previous, next, processes, added, changed, now,
         light ? { newAfter: newAfter!, known: listed || quiet, youngAfter: now - this.quietProbeIntervalMs } : undefined);
       if (this.probe === 'schedstat') this.rereadOrphans(next, processes, added, changed);
+      this.readHolders(next, processes, changed);
     } catch (e) {
       // Unexpected (EIO…): drop all state, descriptors included, so the next scan starts clean.
       for (const entry of new Set([...previous.values(), ...next.values()])) this.files.close(entry.fd);
@@ -193,10 +204,11 @@ export class ProcessScanner {
    * `quietProbeIntervalMs`.
    */
   private readAll(
-    pids: number[], previous: Map<number, Entry>, next: Map<number, Entry>, processes: Map<number, ProcessInfo>,
+    pids: number[], listed: boolean, previous: Map<number, Entry>, next: Map<number, Entry>, processes: Map<number, ProcessInfo>,
     added: Set<number>, changed: Set<number>, now: number, light?: { newAfter: number; known: boolean; youngAfter: number },
   ): void {
     const probe = this.probe!;
+    const first = previous.size === 0;
     for (const pid of pids) {
       const old = previous.get(pid);
       if (light !== undefined && old !== undefined && pid <= light.newAfter && old.seenAt <= light.youngAfter) {
@@ -204,6 +216,21 @@ export class ProcessScanner {
           next.set(pid, old);
           processes.set(pid, old.info);
         }
+        continue;
+      }
+      if (first) {
+        // A first scan reads stat alone (through readKept when stat is the probe, to keep its descriptor). The
+        // first rescan then opens each process's probe and, having no earlier probe text to compare, reads its
+        // stat again (as much as a full scan of the host's processes); every later rescan costs one probe read.
+        const statText = probe === 'stat' ? this.files.readKept(pid, 'stat', -1) : this.files.readText(`${pid}/stat`, 'latin1');
+        const keptFd = probe === 'stat' ? this.files.keptFd : -1;
+        const read = statText === undefined ? undefined : this.update(pid, statText, undefined, processes, added, changed, listed);
+        if (read === undefined) {
+          this.files.close(keptFd);
+          continue;
+        }
+        next.set(pid, { ...read, statText: statText!, probeText: probe === 'stat' ? statText! : '', fd: keptFd, seenAt: now });
+        processes.set(pid, read.info);
         continue;
       }
       // The descriptor passes to readKept, which closes it if its process ended; keptFd is the one to keep.
@@ -219,7 +246,7 @@ export class ProcessScanner {
         continue;
       }
       const statText = probe === 'stat' ? probeText : this.files.readText(`${pid}/stat`, 'latin1');
-      const read = statText === undefined ? undefined : this.update(pid, statText, old, processes, added, changed);
+      const read = statText === undefined ? undefined : this.update(pid, statText, old, processes, added, changed, listed);
       if (read === undefined) {
         this.files.close(keptFd); // ended meanwhile, or not a process we can model
         continue;
@@ -231,10 +258,13 @@ export class ProcessScanner {
     }
   }
 
-  /** The record of `pid` from its stat text: the old one, updated, or a full read for a new process or an exec. */
+  /**
+   * The record of `pid` from its stat text: the old one, updated, or a new read for a new process or an exec.
+   * `listed`: `pid` comes from listing /proc, so it is a process, not a thread.
+   */
   private update(
     pid: number, statText: string, old: Entry | undefined, processes: Map<number, ProcessInfo>,
-    added: Set<number>, changed: Set<number>,
+    added: Set<number>, changed: Set<number>, listed = true,
   ): { info: ProcessInfo; image: string } | undefined {
     if (old !== undefined && statText === old.statText) return { info: old.info, image: old.image };
     const stat = parseStat(statText);
@@ -246,7 +276,7 @@ export class ProcessScanner {
     if (old !== undefined && old.info.startTime === stat.startTime && old.info.comm === comm && old.image === stat.image) {
       info = this.withStat(old.info, stat);
     } else {
-      info = this.readProcess(stat, comm, processes);
+      info = this.readProcess(stat, comm, processes, listed || old !== undefined);
       if (info === undefined) return undefined;
       if (old === undefined) added.add(pid);
     }
@@ -309,8 +339,15 @@ export class ProcessScanner {
 
   // --- reading
 
-  /** A new process (or one that exec'd): everything beyond stat. */
-  private readProcess(stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>): ProcessInfo | undefined {
+  /**
+   * A new process (or one that exec'd) beyond its stat. One of the scanned mount's own namespace costs one readlink
+   * of its ns/pid (a syscall, no file: a third of a stat read), unless that link is denied (another user's
+   * process, when we are not root) or `isProcess` is false (a PID not listed may be a thread: status's Tgid tells);
+   * a process of another namespace gets status (NSpid, UID) and cmdline.
+   */
+  private readProcess(
+    stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>, isProcess: boolean,
+  ): ProcessInfo | undefined {
     const pid = stat.pid;
     const kthreadd = pid === KTHREADD ? comm === 'kthreadd' : seen.get(KTHREADD)?.comm === 'kthreadd';
     const kernelThread = (stat.flags & PF_KTHREAD) !== 0 || (kthreadd && (pid === KTHREADD || stat.ppid === KTHREADD));
@@ -318,6 +355,9 @@ export class ProcessScanner {
       // Kernel threads live in the initial namespace, run as root and have no command line: skip 3 reads.
       return this.info(stat, comm, [pid], 0, `[${comm}]`, this.hostNsInode, true);
     }
+    const linkFirst = isProcess && this.hostNsInode !== null;
+    let nsInode = linkFirst ? this.files.readNsInode(String(pid)) ?? null : null;
+    if (nsInode !== null && nsInode === this.hostNsInode) return this.info(stat, comm, [pid], null, null, nsInode, false);
     let nsPids: readonly number[] | null = null;
     let uid: number | null = null;
     const status = this.files.readText(`${pid}/status`, 'latin1');
@@ -326,22 +366,70 @@ export class ProcessScanner {
       if (fields.tgid !== null && fields.tgid !== pid) return undefined; // a thread, probed as a new PID
       ({ nsPids, uid } = fields);
     }
-    const cmdline = this.files.readText(`${pid}/cmdline`, 'utf8');
-    const command = parseCmdline(cmdline ?? '', comm);
     // NSpid with one entry means the scanned mount's own namespace: its inode is known without a readlink.
-    let nsInode = nsPids?.length === 1 ? this.hostNsInode : null;
-    if (nsInode === null && nsPids !== null && nsPids[nsPids.length - 1] !== 1) {
+    if (nsPids?.length === 1 && this.hostNsInode !== null) return this.info(stat, comm, nsPids, uid, null, this.hostNsInode, false);
+    const command = this.readCommand(pid, comm);
+    if (nsInode === null && nsPids !== null && nsPids.length > 1 && nsPids[nsPids.length - 1] !== 1) {
       // A parent at the same depth is in the same namespace (a child's namespace is its parent's or one
       // nested in it, and reparenting only moves outwards), so most container processes skip the readlink.
       const parent = seen.get(stat.ppid) ?? this.entries.get(stat.ppid)?.info;
       if (parent?.nsPids?.length === nsPids.length && parent.startTime <= stat.startTime) nsInode = parent.nsInode;
     }
-    if (nsInode === null) nsInode = this.files.readNsInode(String(pid)) ?? null;
+    if (nsInode === null && !linkFirst) nsInode = this.files.readNsInode(String(pid)) ?? null;
+    if (nsInode === null && nsPids?.length === 1) nsInode = this.hostNsInode;
     return this.info(stat, comm, nsPids, uid, command, nsInode, false);
   }
 
+  /** /proc/PID/cmdline as `ProcessInfo.command`. */
+  private readCommand(pid: number, comm: string): string {
+    return parseCmdline(this.files.readText(`${pid}/cmdline`, 'utf8') ?? '', comm);
+  }
+
+  /**
+   * `info` with its command line and UID, read now when the scan did not (a process of the scanned mount's own
+   * namespace); the scanner keeps them for the next scans while the process does not exec. Undefined when `info`
+   * is not this scanner's current record of its PID (it ended, or a newer scan replaced it); `info` itself when
+   * nothing is missing or the process ended meanwhile.
+   */
+  details(info: ProcessInfo): ProcessInfo | undefined {
+    const entry = this.entries.get(info.hostPid);
+    if (entry === undefined || entry.info.startTime !== info.startTime) return undefined;
+    if (entry.info.command === null) entry.info = this.withDetails(entry.info);
+    return entry.info;
+  }
+
+  private withDetails(info: ProcessInfo): ProcessInfo {
+    const pid = info.hostPid;
+    const status = info.uid === null ? this.files.readText(`${pid}/status`, 'latin1') : undefined;
+    const uid = status === undefined ? info.uid : parseStatus(status).uid;
+    return { ...info, uid, user: this.userName(uid), command: this.readCommand(pid, info.comm) };
+  }
+
+  /**
+   * Reads the details of the host-side ancestors of every container's PID 1 (as far as hostChain looks), which
+   * the Containers view and Show Namespaces name by their command line and user: a few processes per container.
+   */
+  private readHolders(next: Map<number, Entry>, processes: Map<number, ProcessInfo>, changed: Set<number>): void {
+    for (const p of processes.values()) {
+      const chain = p.nsPids;
+      if (p.kernelThread || chain === null || chain.length < 2 || chain[chain.length - 1] !== 1) continue;
+      let pid = p.ppid;
+      for (let steps = 0; pid > 1 && steps < HOLDER_DEPTH; steps++) {
+        const entry = next.get(pid);
+        if (entry === undefined || entry.info.nsPids?.length !== 1) break;
+        if (entry.info.command === null) {
+          const info = this.withDetails(entry.info);
+          if (processes.get(pid) !== info) changed.add(pid);
+          entry.info = info;
+          processes.set(pid, info);
+        }
+        pid = entry.info.ppid;
+      }
+    }
+  }
+
   private info(
-    stat: StatFields, comm: string, nsPids: readonly number[] | null, uid: number | null, command: string,
+    stat: StatFields, comm: string, nsPids: readonly number[] | null, uid: number | null, command: string | null,
     nsInode: number | null, kernelThread: boolean,
   ): ProcessInfo {
     return {
