@@ -229,7 +229,7 @@ export class ProcessScanner {
           this.files.close(keptFd);
           continue;
         }
-        next.set(pid, { ...read, statText: statText!, probeText: probe === 'stat' ? statText! : '', fd: keptFd, seenAt: now });
+        next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText: probe === 'stat' ? statText! : '', fd: keptFd, seenAt: now });
         processes.set(pid, read.info);
         continue;
       }
@@ -253,7 +253,7 @@ export class ProcessScanner {
       }
       // A PID reused by another process (another start time) starts a new life.
       const seenAt = old !== undefined && old.info.startTime === read.info.startTime ? old.seenAt : now;
-      next.set(pid, { ...read, statText: statText!, probeText, fd: keptFd, seenAt });
+      next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText, fd: keptFd, seenAt });
       processes.set(pid, read.info);
     }
   }
