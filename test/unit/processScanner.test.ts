@@ -258,9 +258,15 @@ describe('incremental rescans', () => {
     const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 64, quietProbeIntervalMs: 60_000 });
     t.after(() => scanner.dispose());
     scanner.scan();
-    assert.equal(spy.open.size, 0, 'a first scan keeps no descriptor: it reads stat alone');
+    assert.deepEqual([...spy.open.values()].map((p) => path.basename(p)), Array(5).fill('stat'), 'a first scan reads and keeps stat alone');
+    spy.calls.length = 0;
     const first = scanner.scan();
-    assert.equal(spy.open.size, 5);
+    assert.deepEqual(
+      [...new Set(spy.calls.filter((c) => /^(open|read) \d+\//.test(c)).map((c) => c.replace(/^(\w+) \d+/, '$1 N')))],
+      ['open N/schedstat', 'read N/schedstat', 'read N/stat'],
+      'the first rescan opens the probe and reads stat once more through its kept descriptor',
+    );
+    assert.deepEqual([...spy.open.values()].map((p) => path.basename(p)), Array(5).fill('schedstat'), 'and keeps the probe\'s instead');
     scanner.releaseDescriptors();
     assert.equal(spy.open.size, 0, 'nothing held while the view is hidden');
     spy.calls.length = 0;

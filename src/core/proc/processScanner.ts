@@ -115,8 +115,10 @@ interface Entry {
   image: string;
   /** The change probe's text: an identical text means the process did not run since. */
   probeText: string;
-  /** Kept-open descriptor of the change probe, or -1. */
+  /** Kept-open descriptor of the change probe, or -1; of stat when `statFd`. */
   fd: number;
+  /** `fd` is stat's, kept by a first scan for the first rescan, which reads it once more instead of reopening stat. */
+  statFd: boolean;
   /** When this process was first read (the scanner's clock): a young process is probed on every scan. */
   seenAt: number;
 }
@@ -181,7 +183,7 @@ export class ProcessScanner {
       this.readAll(pids, listed, previous, next, processes, added, changed, now,
         light ? { newAfter: newAfter!, known: listed || quiet, youngAfter: now - this.quietProbeIntervalMs } : undefined);
       if (this.probe === 'schedstat') this.rereadOrphans(next, processes, added, changed);
-      this.readHolders(next, processes, changed);
+      this.readHolders(next, processes, added, changed);
     } catch (e) {
       // Unexpected (EIO…): drop all state, descriptors included, so the next scan starts clean.
       for (const entry of new Set([...previous.values(), ...next.values()])) this.files.close(entry.fd);
@@ -227,33 +229,48 @@ export class ProcessScanner {
         continue;
       }
       if (first) {
-        // A first scan reads stat alone (through readKept when stat is the probe, to keep its descriptor). The
-        // first rescan then opens each process's probe and, having no earlier probe text to compare, reads its
-        // stat again (as much as a full scan of the host's processes); every later rescan costs one probe read.
-        const statText = probe === 'stat' ? this.files.readKept(pid, 'stat', -1) : this.files.readText(`${pid}/stat`, 'latin1');
-        const keptFd = probe === 'stat' ? this.files.keptFd : -1;
+        // A first scan reads stat alone, keeping its descriptor (as many as may be kept). The first rescan then
+        // opens each process's probe and, having no earlier probe text to compare, reads stat once more through
+        // that descriptor and closes it (unless stat is the probe); every later rescan costs one probe read.
+        const statText = this.files.readKept(pid, 'stat', -1);
+        const keptFd = this.files.keptFd;
         const read = statText === undefined ? undefined : this.update(pid, statText, undefined, processes, added, changed, listed);
         if (read === undefined) {
           this.files.close(keptFd);
           continue;
         }
-        next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText: probe === 'stat' ? statText! : '', fd: keptFd, seenAt: now });
+        const probeText = probe === 'stat' ? statText! : '';
+        next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText, fd: keptFd, statFd: probe !== 'stat', seenAt: now });
         processes.set(pid, read.info);
         continue;
       }
       // The descriptor passes to readKept, which closes it if its process ended; keptFd is the one to keep.
-      const fd = old?.fd ?? -1;
+      const statFd = old?.statFd === true ? old.fd : -1;
+      const fd = old !== undefined && !old.statFd ? old.fd : -1;
       if (old !== undefined) old.fd = -1;
       const probeText = this.files.readKept(pid, probe, fd);
-      if (probeText === undefined) continue;
+      if (probeText === undefined) {
+        this.files.close(statFd);
+        continue;
+      }
       const keptFd = this.files.keptFd;
       if (old !== undefined && probeText === old.probeText) {
+        this.files.close(statFd);
         old.fd = keptFd;
+        old.statFd = false;
         next.set(pid, old);
         processes.set(pid, old.info);
         continue;
       }
-      const statText = probe === 'stat' ? probeText : this.files.readText(`${pid}/stat`, 'latin1');
+      let statText: string | undefined;
+      if (probe === 'stat') {
+        statText = probeText;
+      } else if (statFd >= 0) {
+        statText = this.files.readKept(pid, 'stat', statFd); // after the probe, as below: no change falls between
+        this.files.close(this.files.keptFd);
+      } else {
+        statText = this.files.readText(`${pid}/stat`, 'latin1');
+      }
       const read = statText === undefined ? undefined : this.update(pid, statText, old, processes, added, changed, listed);
       if (read === undefined) {
         this.files.close(keptFd); // ended meanwhile, or not a process we can model
@@ -261,7 +278,7 @@ export class ProcessScanner {
       }
       // A PID reused by another process (another start time) starts a new life.
       const seenAt = old !== undefined && old.info.startTime === read.info.startTime ? old.seenAt : now;
-      next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText, fd: keptFd, seenAt });
+      next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText, fd: keptFd, statFd: false, seenAt });
       processes.set(pid, read.info);
     }
   }
@@ -333,6 +350,7 @@ export class ProcessScanner {
     for (const entry of this.entries.values()) {
       this.files.close(entry.fd);
       entry.fd = -1;
+      entry.statFd = false;
     }
     this.last = undefined;
   }
@@ -417,7 +435,9 @@ export class ProcessScanner {
    * Reads the details of the host-side ancestors of every container's PID 1 (as far as hostChain looks), which
    * the Containers view and Show Namespaces name by their command line and user: a few processes per container.
    */
-  private readHolders(next: Map<number, Entry>, processes: Map<number, ProcessInfo>, changed: Set<number>): void {
+  private readHolders(
+    next: Map<number, Entry>, processes: Map<number, ProcessInfo>, added: ReadonlySet<number>, changed: Set<number>,
+  ): void {
     for (const p of processes.values()) {
       const chain = p.nsPids;
       if (p.kernelThread || chain === null || chain.length < 2 || chain[chain.length - 1] !== 1) continue;
@@ -427,7 +447,7 @@ export class ProcessScanner {
         if (entry === undefined || entry.info.nsPids?.length !== 1) break;
         if (entry.info.command === null) {
           const info = this.withDetails(entry.info);
-          if (processes.get(pid) !== info) changed.add(pid);
+          if (!added.has(pid)) changed.add(pid);
           entry.info = info;
           processes.set(pid, info);
         }
