@@ -4,10 +4,10 @@
 // we are not root). Its command line and UID are not read (ProcessInfo.command and uid are null) except for the
 // host-side ancestors of a container's PID 1, which the views name; `details` reads them on demand. A kernel
 // thread costs its stat alone; a process of another namespace also gets status (NSpid, UID) and cmdline.
-// The first rescan opens every process's change probe (and, having nothing to compare it with, reads stat again);
-// after that a process that has not run since the last scan (same /proc/PID/schedstat) costs one small read, one
-// that ran has its stat re-read, and only a new process (or one that exec'd: same start time, new comm, or the
-// same comm with new mappings) is read as above. Measured by `npm run bench` (scan.bench.ts) against the kernel's
+// The first rescan opens every process's change probe (and, having nothing to compare it with, reads stat again
+// through the descriptor the first scan kept); after that a process that has not run since the last scan (same
+// /proc/PID/schedstat) costs one small read, one that ran has its stat re-read, and only a new process (or one
+// that exec'd: same start time, new comm, or the same comm with new mappings) is read as above. Measured by `npm run bench` (scan.bench.ts) against the kernel's
 // floor (open+read+close of every stat) and `ps`, as ratios within one run.
 
 import { EngineRef, parseEngineCgroup } from './engineCgroup';
