@@ -94,6 +94,14 @@ describe('ProcessScanner on a fixture /proc', () => {
     assert.deepEqual(spy.callsOf(200).filter((c) => c.startsWith('open')), ['open 200/stat', 'open 200/status', 'open 200/cmdline']);
     assert.equal(spy.open.size, 0, 'every descriptor closed');
   });
+  it('not root (most ns links denied): reads status first, and still tells each process\'s namespace', () => {
+    const pids = fs.readdirSync(fixtureRoot).filter((name) => /^\d+$/.test(name));
+    const spy = spyFs(fixtureRoot, pids.map((pid) => ({ op: 'readlink' as const, path: `${pid}/ns/pid`, code: 'EACCES' })));
+    const got = new ProcessScanner(options({ fs: spy.fs })).scan().processes;
+    assert.deepEqual(spy.callsOf(302), ['open 302/stat', 'read 302/stat', 'open 302/status', 'read 302/status'], 'no link tried');
+    assert.deepEqual([got.get(302)!.nsPids, got.get(302)!.user, got.get(302)!.command], [[302], '4242', null]);
+    assert.deepEqual([got.get(201)!.nsPids, got.get(201)!.command], [[201, 1], 'sh -c sleep 100 & wait']);
+  });
   it('details reads a host process\'s command line and user on demand, and keeps them for the next scans', () => {
     const spy = spyFs(fixtureRoot);
     const scanner = new ProcessScanner(options({ fs: spy.fs }));

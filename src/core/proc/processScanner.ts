@@ -138,6 +138,9 @@ export class ProcessScanner {
   private users: Map<number, string> | undefined;
   private usersReloaded = false;
   private hostNsInode: number | null = null;
+  /** ns/pid links tried first by readProcess, and how many of them could not be read. */
+  private linkTries = 0;
+  private linkFailures = 0;
   private probe: 'schedstat' | 'stat' | undefined;
   /** Whether every PID of the last listing was read: only then may the next scan skip listing. */
   private complete = false;
@@ -381,8 +384,14 @@ export class ProcessScanner {
       // Kernel threads live in the initial namespace, run as root and have no command line: skip 3 reads.
       return this.info(stat, comm, [pid], 0, `[${comm}]`, this.hostNsInode, true);
     }
-    const linkFirst = isProcess && this.hostNsInode !== null;
+    // Not root, we may not read the link of another user's process (a denial costs Node an Error): once most
+    // links failed, status comes first, as it would after the failure anyway.
+    const linkFirst = isProcess && this.hostNsInode !== null && !(this.linkFailures > 8 && this.linkFailures * 2 > this.linkTries);
     let nsInode = linkFirst ? this.files.readNsInode(String(pid)) ?? null : null;
+    if (linkFirst) {
+      this.linkTries++;
+      if (nsInode === null) this.linkFailures++;
+    }
     if (nsInode !== null && nsInode === this.hostNsInode) return this.info(stat, comm, [pid], null, null, nsInode, false);
     let nsPids: readonly number[] | null = null;
     let uid: number | null = null;
