@@ -7,8 +7,9 @@
 // The first rescan opens every process's change probe (and, having nothing to compare it with, reads stat again
 // through the descriptor the first scan kept); after that a process that has not run since the last scan (same
 // /proc/PID/schedstat) costs one small read, one that ran has its stat re-read, and only a new process (or one
-// that exec'd: same start time, new comm, or the same comm with new mappings) is read as above. Measured by `npm run bench` (scan.bench.ts) against the kernel's
-// floor (open+read+close of every stat) and `ps`, as ratios within one run.
+// that exec'd: same start time, new comm, or the same comm with new mappings) is read as above. `npm run bench`
+// (scan.bench.ts) measures it against the kernel's floor (open+read+close of every stat) and `ps`, as ratios
+// within one run.
 
 import { EngineRef, parseEngineCgroup } from './engineCgroup';
 import { PF_KTHREAD, latin1ToUtf8, parseCmdline, parsePasswd, parseStat, parseStatus, StatFields } from './procParse';
@@ -369,10 +370,10 @@ export class ProcessScanner {
   // --- reading
 
   /**
-   * A new process (or one that exec'd) beyond its stat. One of the scanned mount's own namespace costs one readlink
-   * of its ns/pid (a syscall, no file: a third of a stat read), unless that link is denied (another user's
-   * process, when we are not root) or `isProcess` is false (a PID not listed may be a thread: status's Tgid tells);
-   * a process of another namespace gets status (NSpid, UID) and cmdline.
+   * A new process (or one that exec'd) beyond its stat. One of the scanned mount's own namespace costs one
+   * readlink of its ns/pid (a syscall, no file: measured at 0.4 to 0.9 of a stat read), unless that link is denied
+   * (another user's process, when we are not root) or `isProcess` is false (a PID not listed may be a thread:
+   * status's Tgid tells); a process of another namespace gets status (NSpid, UID) and cmdline.
    */
   private readProcess(
     stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>, isProcess: boolean,
