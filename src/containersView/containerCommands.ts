@@ -4,7 +4,7 @@ import { KillTarget, SignalName, SIGNALS } from '../core/helper/helperProtocol';
 import type { ProcessInfo } from '../core/proc/processScanner';
 import { readProcText } from '../core/proc/procReader';
 import { initStillRuns, isInitTarget } from '../core/helper/signalOutcome';
-import { containerLabel } from '../core/model/treeText';
+import { commandText, containerLabel } from '../core/model/treeText';
 import { ContainerNode, ProcessNode } from './containerTreeItems';
 import type { ContainersProvider } from './containersView';
 import { readStopTimeoutSeconds } from '../settings';
@@ -90,7 +90,7 @@ export function registerContainerCommands(
   register('miniContainers.sendSignal', async (node: ProcessNode) => {
     const picked = await vscode.window.showQuickPick(
       SIGNALS.map((s) => ({ label: `SIG${s}`, signal: s })),
-      { title: t('Send a signal to {0} (host PID {1})', node.process.command, node.process.hostPid) },
+      { title: t('Send a signal to {0} (host PID {1})', commandText(node.process), node.process.hostPid) },
     );
     if (picked) await send(node.container, node.process, picked.signal, true);
   });

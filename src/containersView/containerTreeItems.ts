@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Container } from '../core/model/containerModel';
 import type { ProcessInfo } from '../core/proc/processScanner';
 import {
-  containerDescription, containerLabel, containerTooltip, processDescription, processLabel, processTooltip,
+  commandText, containerDescription, containerLabel, containerTooltip, processDescription, processLabel, processTooltip,
 } from '../core/model/treeText';
 import type { ContainerUsage, ProcessUsage } from '../core/proc/cgroupUsage';
 import { containerUsageLines, containerUsageWords, percentText, processUsageWords } from '../core/model/usageText';
@@ -109,7 +109,7 @@ export class HostProcessNode extends vscode.TreeItem {
     super(processLabel(process), vscode.TreeItemCollapsibleState.None);
     this.id = `host:${container.key}/${process.hostPid}:${process.startTime}`;
     this.description = vscode.l10n.t('host PID {0} · {1}', process.hostPid, process.user ?? '?');
-    this.tooltip = `${process.command}\n${vscode.l10n.t('Host PID {0}, parent {1}', process.hostPid, process.ppid)}`;
+    this.tooltip = `${commandText(process)}\n${vscode.l10n.t('Host PID {0}, parent {1}', process.hostPid, process.ppid)}`;
     this.iconPath = new vscode.ThemeIcon('arrow-small-right');
     this.contextValue = 'hostProcess';
   }

@@ -239,6 +239,14 @@ export class ContainersProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.processes;
   }
 
+  /**
+   * A process of `currentProcesses` with its command line and user, read now if the scan left them out (a host
+   * process: see ProcessInfo.command); undefined when it ended since, or the scanner was reset.
+   */
+  details(p: ProcessInfo): ProcessInfo | undefined {
+    return this.scanner?.details(p);
+  }
+
   /** Whether some view other than the tree (the namespaces picture) wants the scans to go on. */
   get watched(): boolean {
     return this.watchers.size > 0;

@@ -191,7 +191,9 @@ class NamespacesPanel {
   private postHostOnly(): void {
     const model = this.provider.current;
     if (!this.hostOnly.open || !model || !this.shown) return;
-    const list = filterHostOnly(model, this.provider.currentProcesses, this.shown, this.hostOnly.filter, HOST_ONLY_PAGE);
+    const list = filterHostOnly(
+      model, this.provider.currentProcesses, this.shown, this.hostOnly.filter, HOST_ONLY_PAGE, (p) => this.provider.details(p),
+    );
     void this.panel.webview.postMessage({ type: 'hostOnly', ...list });
   }
 

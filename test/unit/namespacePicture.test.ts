@@ -154,4 +154,22 @@ describe('filterHostOnly', () => {
     assert.equal(all.matched, 5);
     assert.deepEqual(all.shown.map((x) => x.hostPid), [1, 90]);
   });
+
+  it('reads a scanned host process\'s command line and user (details) only when it must: to show it, or to match it', () => {
+    // As a scan leaves them: a host process holding no container has neither.
+    const bare = new Map([...procs].map(([pid, q]) => [pid, q.nsPids!.length === 1 ? { ...q, command: null, uid: null, user: null } : q]));
+    const asked: number[] = [];
+    const details = (q: ProcessInfo) => (asked.push(q.hostPid), procs.get(q.hostPid));
+    const page = filterHostOnly(model, bare, p, '', 2, details);
+    assert.deepEqual([page.matched, page.shown.map((x) => [x.hostPid, x.command, x.user])], [5, [[1, '/sbin/init', 'root'], [90, 'node extensionHost', 'root']]]);
+    assert.deepEqual(asked, [1, 90], 'no filter: only the shown are read');
+    asked.length = 0;
+    assert.deepEqual(filterHostOnly(model, bare, p, '50', 0, details).matched, 2);
+    assert.deepEqual(asked, [1, 90, 91], 'a PID match needs no command line');
+    asked.length = 0;
+    assert.deepEqual(filterHostOnly(model, bare, p, 'cron', 1, details).matched, 2);
+    assert.deepEqual(asked, [1, 90, 91, 500, 501], 'a filter by command reads every host-only process once');
+    const gone = filterHostOnly(model, bare, p, '', 10, () => undefined);
+    assert.deepEqual(gone.shown[0], { hostPid: 1, command: '/sbin/init', user: null }, 'ended since the scan: its comm, no user');
+  });
 });

@@ -54,7 +54,8 @@ const options = (extra: ScannerOptions = {}): ScannerOptions =>
 describe('ProcessScanner on a fixture /proc', () => {
   const snapshot = new ProcessScanner(options()).scan();
   const cases: [number, Partial<ProcessInfo>][] = [
-    [1, { ppid: 0, nsPids: [1], nsPid: 1, user: 'root', command: '/sbin/init splash', nsInode: HOST_NS, kernelThread: false }],
+    // A host process holding no container: its stat and ns link only (details reads the rest, below).
+    [1, { ppid: 0, nsPids: [1], nsPid: 1, uid: null, user: null, command: null, nsInode: HOST_NS, kernelThread: false }],
     [2, { ppid: 0, user: 'root', command: '[kthreadd]', kernelThread: true, nsInode: HOST_NS }],
     [3, { ppid: 2, state: 'I', command: '[kworker/0:1-events]', kernelThread: true }],
     [100, { user: 'alice', uid: 1000, command: '-bash', nsPids: [100] }],
@@ -65,7 +66,7 @@ describe('ProcessScanner on a fixture /proc', () => {
     [206, { ppid: 100, nsPids: [206, 6], nsInode: C, command: 'sh' }],
     [207, { state: 'Z', command: '[sleep]' }],
     [301, { nsPids: null, nsPid: null, uid: null, user: null, command: '[sleep]', nsInode: null, ppid: 201 }],
-    [302, { user: '4242', comm: 'café', command: 'café --menu=crème brûlée' }],
+    [302, { user: null, comm: 'café', command: null, nsPids: [302] }],
   ];
   for (const [pid, want] of cases) {
     it(`PID ${pid}`, () => {
@@ -78,14 +79,41 @@ describe('ProcessScanner on a fixture /proc', () => {
     assert.deepEqual([...snapshot.processes.keys()], [1, 2, 3, 100, 200, 201, 202, 203, 204, 205, 206, 207, 301, 302]);
     assert.equal(snapshot.hostNsInode, HOST_NS);
   });
-  it('reads only stat for kernel threads, and no ns link for same-namespace children', () => {
+  it('reads one file of a host process (stat, then its ns link), only stat of a kernel thread, status and cmdline in another namespace', () => {
     const spy = spyFs(fixtureRoot);
     new ProcessScanner(options({ fs: spy.fs })).scan();
     assert.deepEqual(spy.callsOf(3), ['open 3/stat', 'read 3/stat']);
-    assert.deepEqual(spy.callsOf(201).filter((c) => c.startsWith('readlink')), ['readlink 201/ns/pid']);
-    assert.deepEqual(spy.callsOf(202).filter((c) => c.startsWith('readlink')), []);
-    assert.deepEqual(spy.callsOf(100).filter((c) => c.startsWith('readlink')), []);
+    assert.deepEqual(spy.callsOf(302), ['open 302/stat', 'read 302/stat', 'readlink 302/ns/pid']);
+    for (const pid of [201, 202, 205]) {
+      assert.deepEqual(spy.callsOf(pid), [
+        `open ${pid}/stat`, `read ${pid}/stat`, `readlink ${pid}/ns/pid`, `open ${pid}/status`, `read ${pid}/status`,
+        `open ${pid}/cmdline`, `read ${pid}/cmdline`,
+      ]);
+    }
+    // 100 → 200 → 201, the PID 1 of a container: its host-side ancestors are named by command line and user.
+    assert.deepEqual(spy.callsOf(200).filter((c) => c.startsWith('open')), ['open 200/stat', 'open 200/status', 'open 200/cmdline']);
     assert.equal(spy.open.size, 0, 'every descriptor closed');
+  });
+  it('not root (most ns links denied): reads status first, and still tells each process\'s namespace', () => {
+    const pids = fs.readdirSync(fixtureRoot).filter((name) => /^\d+$/.test(name));
+    const spy = spyFs(fixtureRoot, pids.map((pid) => ({ op: 'readlink' as const, path: `${pid}/ns/pid`, code: 'EACCES' })));
+    const got = new ProcessScanner(options({ fs: spy.fs })).scan().processes;
+    assert.deepEqual(spy.callsOf(302), ['open 302/stat', 'read 302/stat', 'open 302/status', 'read 302/status'], 'no link tried');
+    assert.deepEqual([got.get(302)!.nsPids, got.get(302)!.user, got.get(302)!.command], [[302], '4242', null]);
+    assert.deepEqual([got.get(201)!.nsPids, got.get(201)!.command], [[201, 1], 'sh -c sleep 100 & wait']);
+  });
+  it('details reads a host process\'s command line and user on demand, and keeps them for the next scans', () => {
+    const spy = spyFs(fixtureRoot);
+    const scanner = new ProcessScanner(options({ fs: spy.fs }));
+    const first = scanner.scan();
+    spy.calls.length = 0;
+    const cafe = scanner.details(first.processes.get(302)!);
+    assert.deepEqual([cafe?.user, cafe?.uid, cafe?.command], ['4242', 4242, 'café --menu=crème brûlée']);
+    assert.deepEqual(spy.calls, ['open 302/status', 'read 302/status', 'open 302/cmdline', 'read 302/cmdline']);
+    assert.deepEqual([scanner.details(first.processes.get(1)!)?.user, scanner.details(first.processes.get(1)!)?.command], ['root', '/sbin/init splash']);
+    assert.equal(scanner.details(first.processes.get(302)!), cafe, 'read once');
+    assert.equal(scanner.scan().processes.get(302), cafe, 'kept by the next scan');
+    assert.equal(scanner.details({ ...cafe!, startTime: 1 }), undefined, 'another process that had the PID');
   });
 });
 
@@ -98,6 +126,15 @@ describe('ProcessScanner tolerates what it cannot read', () => {
     { name: 'gone before status', fail: [{ op: 'open', path: '202/status', code: 'ENOENT' }], pid: 202, want: { nsPids: null, state: 'S' } },
     { name: 'gone before cmdline', fail: [{ op: 'read', path: '202/cmdline', code: 'ESRCH' }], pid: 202, want: { command: '[my) (weird proc]' } },
     { name: 'gone before stat', fail: [{ op: 'open', path: '202/stat', code: 'ENOENT' }], pid: 202, want: 'skipped' },
+    {
+      name: 'ns link of a host process denied: status says where it is',
+      fail: [{ op: 'readlink', path: '302/ns/pid', code: 'EACCES' }], pid: 302, want: { nsPids: [302], nsInode: HOST_NS, user: '4242', command: null },
+    },
+    {
+      name: 'host process gone before its ns link',
+      fail: [{ op: 'readlink', path: '302/ns/pid', code: 'ENOENT' }, { op: 'open', path: '302/status', code: 'ENOENT' }], pid: 302,
+      want: { nsPids: null, user: null },
+    },
     { name: 'dead while reading stat', fail: [{ op: 'read', path: '202/stat', code: 'ESRCH' }], pid: 202, want: 'skipped' },
   ];
   for (const c of cases) {
@@ -173,7 +210,8 @@ describe('incremental rescans', () => {
       t.after(tree.cleanup);
       const spy = spyFs(tree.root);
       const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 64 });
-      scanner.scan();
+      scanner.scan(); // stat alone
+      scanner.scan(); // opens the probe
       spy.calls.length = 0;
       scanner.scan();
       scanner.dispose();
@@ -227,8 +265,16 @@ describe('incremental rescans', () => {
     const spy = spyFs(tree.root);
     const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles: 64, quietProbeIntervalMs: 60_000 });
     t.after(() => scanner.dispose());
+    scanner.scan();
+    assert.deepEqual([...spy.open.values()].map((p) => path.basename(p)), Array(5).fill('stat'), 'a first scan reads and keeps stat alone');
+    spy.calls.length = 0;
     const first = scanner.scan();
-    assert.equal(spy.open.size, 5);
+    assert.deepEqual(
+      [...new Set(spy.calls.filter((c) => /^(open|read) \d+\//.test(c)).map((c) => c.replace(/^(\w+) \d+/, '$1 N')))],
+      ['open N/schedstat', 'read N/schedstat', 'read N/stat'],
+      'the first rescan opens the probe and reads stat once more through its kept descriptor',
+    );
+    assert.deepEqual([...spy.open.values()].map((p) => path.basename(p)), Array(5).fill('schedstat'), 'and keeps the probe\'s instead');
     scanner.releaseDescriptors();
     assert.equal(spy.open.size, 0, 'nothing held while the view is hidden');
     spy.calls.length = 0;
@@ -315,6 +361,7 @@ describe('incremental rescans', () => {
       const tree = tempProc(procs);
       const spy = spyFs(tree.root);
       const scanner = new ProcessScanner({ procRoot: tree.root, fs: spy.fs, maxOpenFiles, changeProbe, passwdPath: '/nonexistent' });
+      scanner.scan(); // a first scan reads stat alone: the second opens the probes
       const first = scanner.scan();
       spy.calls.length = 0;
       t.after(() => {
@@ -398,5 +445,23 @@ describe('incremental rescans', () => {
         assert.deepEqual([...new Set(fullReads)], c.fullRead ? [String(c.fullRead)] : [], 'only new processes are read in full');
       });
     }
+
+    it(`${mode}: an exec on the host is seen from stat and costs its ns link; a container's holder gets its command line again`, (t) => {
+      const u = setup(t);
+      assert.equal(u.first.processes.get(10)!.command, 'unshare', 'the holder of the PID 1 at 11');
+      assert.equal(u.first.processes.get(1)!.command, null, 'PID 1 holds nothing: hostChain stops below it');
+      u.update(1, { comm: 'systemd', cmdline: 'systemd\0' });
+      u.update(10, { comm: 'bwrap', cmdline: 'bwrap\0--new-session\0' });
+      const next = u.scanner.scan();
+      assert.deepEqual([...next.changed], [1, 10]);
+      assert.deepEqual([next.processes.get(1)!.comm, next.processes.get(1)!.command], ['systemd', null]);
+      assert.equal(next.processes.get(10)!.command, 'bwrap --new-session');
+      const beyondStat = u.spy.calls.filter((call) => !/\/(sched)?stat$|^readdir/.test(call));
+      assert.deepEqual(beyondStat.filter((call) => call.includes(' 1/')), ['readlink 1/ns/pid']);
+      assert.deepEqual(
+        beyondStat.filter((call) => call.includes(' 10/')),
+        ['readlink 10/ns/pid', 'open 10/status', 'read 10/status', 'open 10/cmdline', 'read 10/cmdline'],
+      );
+    });
   }
 });

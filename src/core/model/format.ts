@@ -2,6 +2,7 @@
 
 import type { ContainerModel } from './containerModel';
 import { type ContainerUsage, type ProcessUsage, processKey } from '../proc/cgroupUsage';
+import { commandText } from './treeText';
 
 /** One process in `ps --json`. */
 export interface PsProcessJson {
@@ -81,7 +82,7 @@ export function toPsJson(model: ContainerModel, usage?: ModelUsage): PsJson {
       parentInitHostPid: c.parentInitHostPid,
       usage: usage?.containers.get(c.key) ?? null,
       processes: c.processes.map((p) => ({
-        hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: p.command,
+        hostPid: p.hostPid, nsPid: p.nsPid, ppid: p.ppid, user: p.user, state: p.state, command: commandText(p),
         startTime: p.startTime, rssBytes: p.rssBytes, cpuPercent: usage?.processes.get(processKey(p))?.cpuPercent ?? null,
       })),
     })),
@@ -105,7 +106,7 @@ export function formatPsTable(model: ContainerModel): string {
     const network = c.network !== null ? `  network ${c.network}${c.publish.length ? ` publish ${c.publish.join(',')}` : ''}` : '';
     const header = `${printable(name)}  init ${c.initHostPid}  ${where}${network}  ${count}${parent}`;
     const rows = c.processes.map((p) => [
-      String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(p.command),
+      String(p.nsPid ?? '?'), String(p.hostPid), String(p.ppid), printable(p.user ?? '?'), p.state, printable(commandText(p)),
     ]);
     return [header, ...alignColumns([HEADERS, ...rows]).map((line) => `  ${line}`)].join('\n');
   });

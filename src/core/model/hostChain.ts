@@ -32,12 +32,14 @@ function programOf(command: string): string {
  * sub-command.
  */
 export function holderRole(p: HolderInput): HolderRole | null {
-  const program = programOf(p.command);
+  // A host process's command line is read only for the ancestors of a container's PID 1: these.
+  const command = p.command ?? '';
+  const program = programOf(command);
   const is = (name: string) => p.comm === name || program === name;
   // Before the helper: sudo's and pkexec's command lines name the helper too.
   if (is('sudo')) return 'sudo';
   if (is('pkexec')) return 'pkexec';
-  if (/(?:^|[\s/])container-helper\.sh\s+\S/.test(p.command)) return 'helper';
+  if (/(?:^|[\s/])container-helper\.sh\s+\S/.test(command)) return 'helper';
   // As root the helper runs bwrap through capsh, which execs bwrap in its place, so it is rarely an ancestor of a
   // PID 1; it is named for when it is (a capsh started by hand that runs its command as a child).
   if (is('capsh')) return 'capsh';

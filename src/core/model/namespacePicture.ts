@@ -6,7 +6,7 @@
 import type { ContainerModel } from './containerModel';
 import { HolderRole, hostChain } from './hostChain';
 import type { ProcessInfo } from '../proc/processScanner';
-import { containerLabel } from './treeText';
+import { commandText, containerLabel } from './treeText';
 import type { ContainerUsage } from '../proc/cgroupUsage';
 import { containerUsageWords } from './usageText';
 import { english, type Localize } from '../localize';
@@ -96,7 +96,7 @@ export function buildPicture(
       publish: c.publish,
       usage: usageWords(usage?.get(c.key), t),
       holders: holders.map(({ process: p, role }) => ({
-        id: `${p.hostPid}:${p.startTime}`, hostPid: p.hostPid, role, command: p.command, facts: ['hostOnly'],
+        id: `${p.hostPid}:${p.startTime}`, hostPid: p.hostPid, role, command: commandText(p), facts: ['hostOnly'],
       })),
       processes: c.processes.map(pictureProcess),
     };
@@ -122,7 +122,7 @@ function pictureProcess(p: ProcessInfo): PictureProcess {
     startTime: p.startTime,
     pids,
     ppid: p.ppid,
-    command: p.command,
+    command: commandText(p),
     user: p.user,
     state: p.state,
     facts,
@@ -189,7 +189,9 @@ export interface HostOnlyProcess {
 /**
  * The host's own processes (in no container, holding none) whose host PID or command line contains `filter`
  * (case-insensitive), at most `limit` of them by host PID, and how many matched in all. Only this list is sent to
- * the webview, so a host with thousands of processes costs it a count and a page.
+ * the webview, so a host with thousands of processes costs it a count and a page. A scan leaves a host process's
+ * command line and user unread: `details` (ProcessScanner.details) reads them, for the processes shown, and for
+ * every one whose PID does not match when there is a filter; undefined from it (the process ended) keeps `p`.
  */
 export function filterHostOnly(
   model: ContainerModel,
@@ -197,16 +199,19 @@ export function filterHostOnly(
   picture: Picture,
   filter: string,
   limit: number,
+  details: (p: ProcessInfo) => ProcessInfo | undefined = (p) => p,
 ): { matched: number; shown: HostOnlyProcess[] } {
   const holders = new Set(picture.containers.flatMap((c) => c.holders.map((h) => h.hostPid)));
   const needle = filter.trim().toLowerCase();
   const shown: HostOnlyProcess[] = [];
   let matched = 0;
-  for (const p of processes.values()) {
-    if (model.containerOf.get(p.hostPid) != null || holders.has(p.hostPid)) continue;
-    if (needle && !String(p.hostPid).includes(needle) && !p.command.toLowerCase().includes(needle)) continue;
+  for (const listed of processes.values()) {
+    if (model.containerOf.get(listed.hostPid) != null || holders.has(listed.hostPid)) continue;
+    let p: ProcessInfo | undefined;
+    const read = () => (p ??= details(listed) ?? listed);
+    if (needle && !String(listed.hostPid).includes(needle) && !commandText(read()).toLowerCase().includes(needle)) continue;
     matched++;
-    if (shown.length < limit) shown.push({ hostPid: p.hostPid, command: p.command, user: p.user });
+    if (shown.length < limit) shown.push({ hostPid: listed.hostPid, command: commandText(read()), user: read().user });
   }
   return { matched, shown };
 }

@@ -94,7 +94,16 @@ export function containerTooltip(c: Container, nowMs: number, bootMs: number, t:
  */
 export function processLabel(p: ProcessInfo): string {
   if (p.state === 'Z') return p.comm;
-  return p.command.length > 80 ? `${p.command.slice(0, 79)}…` : p.command;
+  const command = commandText(p);
+  return command.length > 80 ? `${command.slice(0, 79)}…` : command;
+}
+
+/**
+ * The command line, or the comm when it was not read: only a host process's can be missing (ProcessInfo.command),
+ * and the scanner reads it for those that hold a container.
+ */
+export function commandText(p: Pick<ProcessInfo, 'command' | 'comm'>): string {
+  return p.command ?? p.comm;
 }
 
 /** Its PIDs and its user; for a zombie, instead of the user, that it waits to be reaped (`zombieWords`). */
@@ -135,7 +144,7 @@ function stateName(state: string, t: Localize): string {
 
 export function processTooltip(p: ProcessInfo, bootMs: number, t: Localize = english, locale?: string): string {
   return [
-    p.command,
+    commandText(p),
     t('PID {0} in its namespace · host PID {1} · parent host PID {2}', p.nsPid ?? '?', p.hostPid, p.ppid),
     t('NSpid (host → innermost): {0}', p.nsPids ? p.nsPids.join(' → ') : t('unreadable')),
     t('State: {0} ({1}) · user {2}', p.state, stateName(p.state, t), p.user ?? '?'),

@@ -1,6 +1,15 @@
-// Scans a /proc tree into one record per process, incrementally. A process that has not run since the last
-// scan (same /proc/PID/schedstat) costs one small read; one that ran has its stat re-read; only a new process
-// (or one that exec'd: same start time, new comm) is read in full.
+// Scans a /proc tree into one record per process, incrementally. A full scan reads one file of a process of the
+// scanned mount's own PID namespace (the host's, normally): its stat, plus one readlink of its ns/pid to know the
+// namespace (a syscall that opens no file; status instead when the link is denied: another user's process, when
+// we are not root). Its command line and UID are not read (ProcessInfo.command and uid are null) except for the
+// host-side ancestors of a container's PID 1, which the views name; `details` reads them on demand. A kernel
+// thread costs its stat alone; a process of another namespace also gets status (NSpid, UID) and cmdline.
+// The first rescan opens every process's change probe (and, having nothing to compare it with, reads stat again
+// through the descriptor the first scan kept); after that a process that has not run since the last scan (same
+// /proc/PID/schedstat) costs one small read, one that ran has its stat re-read, and only a new process (or one
+// that exec'd: same start time, new comm, or the same comm with new mappings) is read as above. `npm run bench`
+// (scan.bench.ts) measures it against the kernel's floor (open+read+close of every stat) and `ps`, as ratios
+// within one run.
 
 import { EngineRef, parseEngineCgroup } from './engineCgroup';
 import { PF_KTHREAD, latin1ToUtf8, parseCmdline, parsePasswd, parseStat, parseStatus, StatFields } from './procParse';
@@ -18,12 +27,20 @@ export interface ProcessInfo {
   readonly nsPid: number | null;
   /** One-letter state from stat, e.g. S, R, Z. */
   readonly state: string;
-  /** Effective UID; null when status could not be read. */
+  /**
+   * Effective UID; null when status could not be read, or was not: a process of the scanned mount's own namespace
+   * costs a scan its stat alone, unless it holds a container (see `command`).
+   */
   readonly uid: number | null;
   /** User name from the host's passwd, or the UID as a string when it has no entry; null when no UID. */
   readonly user: string | null;
-  /** Arguments joined with spaces, or `[comm]` when the command line is empty or unreadable. */
-  readonly command: string;
+  /**
+   * Arguments joined with spaces, or `[comm]` when the command line is empty or unreadable. Null when not read:
+   * a process of the scanned mount's own namespace that is no container's host-side ancestor (up to
+   * HOLDER_DEPTH of them above a container's PID 1); `ProcessScanner.details` reads it (and the UID) on demand.
+   * Never null in another namespace, nor for a kernel thread.
+   */
+  readonly command: string | null;
   /** The kernel's short name of the executable (stat field 2, decoded as UTF-8). */
   readonly comm: string;
   /** Stat field 22: clock ticks after boot. With hostPid it identifies the process across PID reuse. */
@@ -99,13 +116,17 @@ interface Entry {
   image: string;
   /** The change probe's text: an identical text means the process did not run since. */
   probeText: string;
-  /** Kept-open descriptor of the change probe, or -1. */
+  /** Kept-open descriptor of the change probe, or -1; of stat when `statFd`. */
   fd: number;
+  /** `fd` is stat's, kept by a first scan for the first rescan, which reads it once more instead of reopening stat. */
+  statFd: boolean;
   /** When this process was first read (the scanner's clock): a young process is probed on every scan. */
   seenAt: number;
 }
 
 const KTHREADD = 2;
+/** How many host-side ancestors of a container's PID 1 get their command line read (hostChain's MAX_CHAIN). */
+const HOLDER_DEPTH = 6;
 const NONE: ReadonlySet<number> = new Set();
 
 /** Scans a /proc tree; keeps the previous result so that each rescan reads as little as possible. */
@@ -118,6 +139,9 @@ export class ProcessScanner {
   private users: Map<number, string> | undefined;
   private usersReloaded = false;
   private hostNsInode: number | null = null;
+  /** ns/pid links tried first by readProcess, and how many of them could not be read. */
+  private linkTries = 0;
+  private linkFailures = 0;
   private probe: 'schedstat' | 'stat' | undefined;
   /** Whether every PID of the last listing was read: only then may the next scan skip listing. */
   private complete = false;
@@ -160,9 +184,10 @@ export class ProcessScanner {
     const added = new Set<number>();
     const changed = new Set<number>();
     try {
-      this.readAll(pids, previous, next, processes, added, changed, now,
+      this.readAll(pids, listed, previous, next, processes, added, changed, now,
         light ? { newAfter: newAfter!, known: listed || quiet, youngAfter: now - this.quietProbeIntervalMs } : undefined);
       if (this.probe === 'schedstat') this.rereadOrphans(next, processes, added, changed);
+      this.readHolders(next, processes, added, changed);
     } catch (e) {
       // Unexpected (EIO…): drop all state, descriptors included, so the next scan starts clean.
       for (const entry of new Set([...previous.values(), ...next.values()])) this.files.close(entry.fd);
@@ -193,10 +218,11 @@ export class ProcessScanner {
    * `quietProbeIntervalMs`.
    */
   private readAll(
-    pids: number[], previous: Map<number, Entry>, next: Map<number, Entry>, processes: Map<number, ProcessInfo>,
+    pids: number[], listed: boolean, previous: Map<number, Entry>, next: Map<number, Entry>, processes: Map<number, ProcessInfo>,
     added: Set<number>, changed: Set<number>, now: number, light?: { newAfter: number; known: boolean; youngAfter: number },
   ): void {
     const probe = this.probe!;
+    const first = previous.size === 0;
     for (const pid of pids) {
       const old = previous.get(pid);
       if (light !== undefined && old !== undefined && pid <= light.newAfter && old.seenAt <= light.youngAfter) {
@@ -206,35 +232,68 @@ export class ProcessScanner {
         }
         continue;
       }
+      if (first) {
+        // A first scan reads stat alone, keeping its descriptor (as many as may be kept). The first rescan then
+        // opens each process's probe and, having no earlier probe text to compare, reads stat once more through
+        // that descriptor and closes it (unless stat is the probe); every later rescan costs one probe read.
+        const statText = this.files.readKept(pid, 'stat', -1);
+        const keptFd = this.files.keptFd;
+        const read = statText === undefined ? undefined : this.update(pid, statText, undefined, processes, added, changed, listed);
+        if (read === undefined) {
+          this.files.close(keptFd);
+          continue;
+        }
+        const probeText = probe === 'stat' ? statText! : '';
+        next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText, fd: keptFd, statFd: probe !== 'stat', seenAt: now });
+        processes.set(pid, read.info);
+        continue;
+      }
       // The descriptor passes to readKept, which closes it if its process ended; keptFd is the one to keep.
-      const fd = old?.fd ?? -1;
+      const statFd = old?.statFd === true ? old.fd : -1;
+      const fd = old !== undefined && !old.statFd ? old.fd : -1;
       if (old !== undefined) old.fd = -1;
       const probeText = this.files.readKept(pid, probe, fd);
-      if (probeText === undefined) continue;
+      if (probeText === undefined) {
+        this.files.close(statFd);
+        continue;
+      }
       const keptFd = this.files.keptFd;
       if (old !== undefined && probeText === old.probeText) {
+        this.files.close(statFd);
         old.fd = keptFd;
+        old.statFd = false;
         next.set(pid, old);
         processes.set(pid, old.info);
         continue;
       }
-      const statText = probe === 'stat' ? probeText : this.files.readText(`${pid}/stat`, 'latin1');
-      const read = statText === undefined ? undefined : this.update(pid, statText, old, processes, added, changed);
+      let statText: string | undefined;
+      if (probe === 'stat') {
+        statText = probeText;
+      } else if (statFd >= 0) {
+        statText = this.files.readKept(pid, 'stat', statFd); // after the probe, as below: no change falls between
+        this.files.close(this.files.keptFd);
+      } else {
+        statText = this.files.readText(`${pid}/stat`, 'latin1');
+      }
+      const read = statText === undefined ? undefined : this.update(pid, statText, old, processes, added, changed, listed);
       if (read === undefined) {
         this.files.close(keptFd); // ended meanwhile, or not a process we can model
         continue;
       }
       // A PID reused by another process (another start time) starts a new life.
       const seenAt = old !== undefined && old.info.startTime === read.info.startTime ? old.seenAt : now;
-      next.set(pid, { ...read, statText: statText!, probeText, fd: keptFd, seenAt });
+      next.set(pid, { info: read.info, image: read.image, statText: statText!, probeText, fd: keptFd, statFd: false, seenAt });
       processes.set(pid, read.info);
     }
   }
 
-  /** The record of `pid` from its stat text: the old one, updated, or a full read for a new process or an exec. */
+  /**
+   * The record of `pid` from its stat text: the old one, updated, or a new read for a new process or an exec.
+   * `listed`: `pid` comes from listing /proc, so it is a process, not a thread.
+   */
   private update(
     pid: number, statText: string, old: Entry | undefined, processes: Map<number, ProcessInfo>,
-    added: Set<number>, changed: Set<number>,
+    added: Set<number>, changed: Set<number>, listed = true,
   ): { info: ProcessInfo; image: string } | undefined {
     if (old !== undefined && statText === old.statText) return { info: old.info, image: old.image };
     const stat = parseStat(statText);
@@ -246,7 +305,7 @@ export class ProcessScanner {
     if (old !== undefined && old.info.startTime === stat.startTime && old.info.comm === comm && old.image === stat.image) {
       info = this.withStat(old.info, stat);
     } else {
-      info = this.readProcess(stat, comm, processes);
+      info = this.readProcess(stat, comm, processes, listed || old !== undefined);
       if (info === undefined) return undefined;
       if (old === undefined) added.add(pid);
     }
@@ -295,6 +354,7 @@ export class ProcessScanner {
     for (const entry of this.entries.values()) {
       this.files.close(entry.fd);
       entry.fd = -1;
+      entry.statFd = false;
     }
     this.last = undefined;
   }
@@ -309,8 +369,15 @@ export class ProcessScanner {
 
   // --- reading
 
-  /** A new process (or one that exec'd): everything beyond stat. */
-  private readProcess(stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>): ProcessInfo | undefined {
+  /**
+   * A new process (or one that exec'd) beyond its stat. One of the scanned mount's own namespace costs one
+   * readlink of its ns/pid (a syscall, no file: measured at 0.4 to 0.9 of a stat read), unless that link is denied
+   * (another user's process, when we are not root) or `isProcess` is false (a PID not listed may be a thread:
+   * status's Tgid tells); a process of another namespace gets status (NSpid, UID) and cmdline.
+   */
+  private readProcess(
+    stat: StatFields, comm: string, seen: ReadonlyMap<number, ProcessInfo>, isProcess: boolean,
+  ): ProcessInfo | undefined {
     const pid = stat.pid;
     const kthreadd = pid === KTHREADD ? comm === 'kthreadd' : seen.get(KTHREADD)?.comm === 'kthreadd';
     const kernelThread = (stat.flags & PF_KTHREAD) !== 0 || (kthreadd && (pid === KTHREADD || stat.ppid === KTHREADD));
@@ -318,6 +385,15 @@ export class ProcessScanner {
       // Kernel threads live in the initial namespace, run as root and have no command line: skip 3 reads.
       return this.info(stat, comm, [pid], 0, `[${comm}]`, this.hostNsInode, true);
     }
+    // Not root, we may not read the link of another user's process (a denial costs Node an Error): once most
+    // links failed, status comes first, as it would after the failure anyway.
+    const linkFirst = isProcess && this.hostNsInode !== null && !(this.linkFailures > 8 && this.linkFailures * 2 > this.linkTries);
+    let nsInode = linkFirst ? this.files.readNsInode(String(pid)) ?? null : null;
+    if (linkFirst) {
+      this.linkTries++;
+      if (nsInode === null) this.linkFailures++;
+    }
+    if (nsInode !== null && nsInode === this.hostNsInode) return this.info(stat, comm, [pid], null, null, nsInode, false);
     let nsPids: readonly number[] | null = null;
     let uid: number | null = null;
     const status = this.files.readText(`${pid}/status`, 'latin1');
@@ -326,22 +402,72 @@ export class ProcessScanner {
       if (fields.tgid !== null && fields.tgid !== pid) return undefined; // a thread, probed as a new PID
       ({ nsPids, uid } = fields);
     }
-    const cmdline = this.files.readText(`${pid}/cmdline`, 'utf8');
-    const command = parseCmdline(cmdline ?? '', comm);
     // NSpid with one entry means the scanned mount's own namespace: its inode is known without a readlink.
-    let nsInode = nsPids?.length === 1 ? this.hostNsInode : null;
-    if (nsInode === null && nsPids !== null && nsPids[nsPids.length - 1] !== 1) {
+    if (nsPids?.length === 1 && this.hostNsInode !== null) return this.info(stat, comm, nsPids, uid, null, this.hostNsInode, false);
+    const command = this.readCommand(pid, comm);
+    if (nsInode === null && nsPids !== null && nsPids.length > 1 && nsPids[nsPids.length - 1] !== 1) {
       // A parent at the same depth is in the same namespace (a child's namespace is its parent's or one
       // nested in it, and reparenting only moves outwards), so most container processes skip the readlink.
       const parent = seen.get(stat.ppid) ?? this.entries.get(stat.ppid)?.info;
       if (parent?.nsPids?.length === nsPids.length && parent.startTime <= stat.startTime) nsInode = parent.nsInode;
     }
-    if (nsInode === null) nsInode = this.files.readNsInode(String(pid)) ?? null;
+    if (nsInode === null && !linkFirst) nsInode = this.files.readNsInode(String(pid)) ?? null;
+    if (nsInode === null && nsPids?.length === 1) nsInode = this.hostNsInode;
     return this.info(stat, comm, nsPids, uid, command, nsInode, false);
   }
 
+  /** /proc/PID/cmdline as `ProcessInfo.command`. */
+  private readCommand(pid: number, comm: string): string {
+    return parseCmdline(this.files.readText(`${pid}/cmdline`, 'utf8') ?? '', comm);
+  }
+
+  /**
+   * `info` with its command line and UID, read now when the scan did not (a process of the scanned mount's own
+   * namespace); the scanner keeps them for the next scans while the process does not exec. Undefined when `info`
+   * is not this scanner's current record of its PID (it ended, or a newer scan replaced it); `info` itself when
+   * nothing is missing or the process ended meanwhile.
+   */
+  details(info: ProcessInfo): ProcessInfo | undefined {
+    const entry = this.entries.get(info.hostPid);
+    if (entry === undefined || entry.info.startTime !== info.startTime) return undefined;
+    if (entry.info.command === null) entry.info = this.withDetails(entry.info);
+    return entry.info;
+  }
+
+  private withDetails(info: ProcessInfo): ProcessInfo {
+    const pid = info.hostPid;
+    const status = info.uid === null ? this.files.readText(`${pid}/status`, 'latin1') : undefined;
+    const uid = status === undefined ? info.uid : parseStatus(status).uid;
+    return { ...info, uid, user: this.userName(uid), command: this.readCommand(pid, info.comm) };
+  }
+
+  /**
+   * Reads the details of the host-side ancestors of every container's PID 1 (as far as hostChain looks), which
+   * the Containers view and Show Namespaces name by their command line and user: a few processes per container.
+   */
+  private readHolders(
+    next: Map<number, Entry>, processes: Map<number, ProcessInfo>, added: ReadonlySet<number>, changed: Set<number>,
+  ): void {
+    for (const p of processes.values()) {
+      const chain = p.nsPids;
+      if (p.kernelThread || chain === null || chain.length < 2 || chain[chain.length - 1] !== 1) continue;
+      let pid = p.ppid;
+      for (let steps = 0; pid > 1 && steps < HOLDER_DEPTH; steps++) {
+        const entry = next.get(pid);
+        if (entry === undefined || entry.info.nsPids?.length !== 1) break;
+        if (entry.info.command === null) {
+          const info = this.withDetails(entry.info);
+          if (!added.has(pid)) changed.add(pid);
+          entry.info = info;
+          processes.set(pid, info);
+        }
+        pid = entry.info.ppid;
+      }
+    }
+  }
+
   private info(
-    stat: StatFields, comm: string, nsPids: readonly number[] | null, uid: number | null, command: string,
+    stat: StatFields, comm: string, nsPids: readonly number[] | null, uid: number | null, command: string | null,
     nsInode: number | null, kernelThread: boolean,
   ): ProcessInfo {
     return {
