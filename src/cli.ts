@@ -6,6 +6,7 @@
 // cliImport.ts, cliPull.ts, cliDebian.ts).
 // Exit status: 0 done, 1 failed (the reason on stderr), 2 usage error.
 
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildBusyboxRootfs } from './core/rootfs/busyboxRootfs';
@@ -14,7 +15,9 @@ import { sudoersLine } from './core/helper/systemHelper';
 import { buildModel } from './core/model/containerModel';
 import { formatPsTable, ModelUsage, toPsJson } from './core/model/format';
 import { formatStatsTable, meteredContainers } from './core/model/usageText';
-import { UsageMeter } from './core/proc/cgroupUsage';
+import { DEFAULT_CGROUP_ROOT, UsageMeter } from './core/proc/cgroupUsage';
+import { delegateCgroups, undelegateCgroups } from './core/helper/cgroupDelegation';
+import { parsePasswdEntries } from './core/proc/procParse';
 import { bootTimeMs } from './core/proc/procReader';
 import type { ContainerModel } from './core/model/containerModel';
 import { ProcessScanner } from './core/proc/processScanner';
@@ -31,6 +34,7 @@ const USAGE = `usage: mini-containers ps [--json]
        mini-containers stats [--no-stream]
        mini-containers make-rootfs DIR
        mini-containers install-helper [--prefix DIR]
+       mini-containers delegate-cgroup [--remove] USER
        mini-containers rootfs list [--json]
        mini-containers rootfs rm NAME
        mini-containers ${IMPORT_USAGE.split('\n')[0]}
@@ -54,6 +58,9 @@ const USAGE = `usage: mini-containers ps [--json]
              as root: copy the helper and its seccomp filter, root-owned, to DIR/libexec/mini-containers
              (DIR: /usr/local), and print the one sudoers line that allows only that copy, for the user
              who ran sudo
+  delegate-cgroup [--remove] USER
+             as root: give USER a cgroup subtree (mini-containers/user-UID in each hierarchy), so that their
+             rootless containers get a group, limits and exact cleanup as root's do; --remove takes it back
   rootfs list [--json]
              the root filesystems of your store and of the system store: origin, size on disk, last use, owner
   rootfs rm NAME
@@ -84,6 +91,30 @@ function installHelper(args: string[]): number {
     const user = process.env.SUDO_USER && process.env.SUDO_USER !== 'root' ? process.env.SUDO_USER : os.userInfo().username;
     process.stderr.write(`installed ${helper} (root-owned); add this line with "visudo -f /etc/sudoers.d/mini-containers":\n`);
     process.stdout.write(`${sudoersLine(user, helper)}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+function delegateCgroup(args: string[]): number {
+  const remove = args[0] === '--remove';
+  const name = remove ? args[1] : args[0];
+  if (!name || args.length !== (remove ? 2 : 1)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const entry = parsePasswdEntries(readFileSync('/etc/passwd', 'utf8')).find((e) => e.name === name && e.gid >= 0);
+  if (!entry) {
+    process.stderr.write(`mini-containers: no user ${name} in /etc/passwd\n`);
+    return 1;
+  }
+  const { uid, gid } = entry;
+  try {
+    const folders = remove ? undelegateCgroups(DEFAULT_CGROUP_ROOT, uid) : delegateCgroups(DEFAULT_CGROUP_ROOT, uid, gid);
+    for (const folder of folders) process.stdout.write(`${folder}\n`);
+    process.stderr.write(remove ? `taken back from ${name}\n` : `delegated to ${name} (uid ${uid}): their rootless containers now get a cgroup\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`mini-containers: ${(e as Error).message}\n`);
@@ -211,6 +242,7 @@ function main(args: string[]): number | Promise<number> {
     return makeRootfs(args[1]);
   }
   if (args[0] === 'install-helper') return installHelper(args.slice(1));
+  if (args[0] === 'delegate-cgroup') return delegateCgroup(args.slice(1));
   // Not for people: root's import runs this inside its sandbox (imageImport.ts unpackSandboxed).
   if (args[0] === '__unpack' && args.length === 4) return unpackWorker(args[1], args[2], args[3]);
   if (args[0] === 'rootfs') {

@@ -19,6 +19,7 @@ import { childrenOf, isAlive, pin, readStat, stillThere, type Pinned } from './h
 
 const CGROUP = '/sys/fs/cgroup';
 const STORE = '/var/lib/mini-containers/rootfs';
+const CLI = path.join(path.dirname(helperPath), '..', '..', 'dist', 'cli.js');
 const V2 = fs.existsSync(`${CGROUP}/cgroup.controllers`);
 /** The hierarchies the helper uses: v2's one, or each v1 controller's mount (a combined one once). */
 const HIERARCHIES = V2 ? [CGROUP] : [...new Set(['memory', 'pids', 'cpu', 'cpuacct', 'freezer']
@@ -104,13 +105,9 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
   }));
 
   function removeDelegation(): void {
-    for (const folder of delegatedFolders.splice(0).reverse()) {
-      try {
-        fs.rmdirSync(folder);
-      } catch {
-        // A group of a container still ending: removed by the retry below.
-      }
-    }
+    if (!delegatedFolders.length) return;
+    delegatedFolders.splice(0);
+    spawnSync(process.execPath, [CLI, 'delegate-cgroup', '--remove', user]);
   }
   function takeBack(): void {
     for (const child of children) child.kill('SIGKILL');
@@ -337,6 +334,39 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
     assert.deepEqual(containerGroups(), []);
   });
 
+  it('cgroup v2 for real: on this host\'s unified hierarchy (mounted at /sys/fs/cgroup in a mount namespace of the test\'s)', {
+    skip: V2 || !fs.existsSync(`${CGROUP}/unified/cgroup.procs`) ? 'no second, v2 hierarchy here (a v2 host runs every test above on v2)' : false,
+  }, async () => {
+    const unified = `${CGROUP}/unified`;
+    const parentExisted = fs.existsSync(`${unified}/mini-containers`);
+    const onV2 = (args: string[]) => track(spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c',
+      'mount -t cgroup2 mc-test-v2 /sys/fs/cgroup && exec sh "$@"', 'v2', helperPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    try {
+      const status = path.join(dir, 'v2.jsonl');
+      const child = onV2(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c', 'sleep 1000 & exec sleep 1000']);
+      const exited = finished(child);
+      const started = await waitFor(() => readStarted(status), 10_000);
+      assert.match(started.cgroup ?? '', /^\/mini-containers\/\d+-\d+$/);
+      const group = `${unified}${started.cgroup}`;
+      assert.match(fs.readFileSync(`/proc/${started.initPid}/cgroup`, 'utf8'), new RegExp(`^0::${started.cgroup}$`, 'm'));
+      const members = await waitFor(() => { const m = membersOf(group); return m.length === 3 && m; });
+      // The helper is SIGKILLed (unshare and sh exec'd it): the next start on v2 ends what is left and removes the group.
+      child.kill('SIGKILL');
+      await exited;
+      const next = await finished(onV2(['start', '--rootfs', rootfs, '--', '/bin/true']));
+      assert.equal(next.code, 0, next.stderr);
+      assert.equal(fs.existsSync(group), false, 'the dead helper\'s group is gone');
+      for (const m of members) await waitFor(() => !stillThere(m), 5_000);
+      // This unified hierarchy has no memory or pids controller (they are v1's here): a limit is refused, and says why.
+      const refused = await finished(onV2(['start', '--rootfs', rootfs, '--memory', '64m', '--', '/bin/true']));
+      assert.equal(refused.code, 125);
+      assert.match(refused.stderr, /container-helper: this host's cgroups have no memory controller/);
+      assert.deepEqual(fs.readdirSync(`${unified}/mini-containers`).filter((n) => /^\d+-\d+$/.test(n)), []);
+    } finally {
+      if (!parentExisted) fs.rmdirSync(`${unified}/mini-containers`);
+    }
+  });
+
   it('rootless with no delegated subtree: the container starts and says it has no group; a limit is refused, nothing starts', async () => {
     const plain = await finished(asUser(['start', '--rootfs', userRootfs, '--', '/bin/sh', '-c', 'echo inside']));
     assert.equal(plain.code, 0, plain.stderr);
@@ -351,14 +381,12 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
   });
 
   it('rootless with a subtree root delegated: the group is made there, the limit holds, the group goes', async () => {
-    for (const top of HIERARCHIES) {
-      const parent = path.join(top, 'mini-containers');
-      if (!fs.existsSync(parent)) fs.mkdirSync(parent);
-      const mine = path.join(parent, `user-${uid}`);
-      fs.mkdirSync(mine);
-      delegatedFolders.push(mine);
-      for (const entry of ['', ...fs.readdirSync(mine)]) fs.chownSync(path.join(mine, entry), uid, gid);
-    }
+    // What root runs once for the user: `mini-containers delegate-cgroup USER`.
+    const delegated = spawnSync(process.execPath, [CLI, 'delegate-cgroup', user], { encoding: 'utf8' });
+    assert.equal(delegated.status, 0, delegated.stderr);
+    delegatedFolders.push(...delegated.stdout.split('\n').filter(Boolean));
+    assert.equal(delegatedFolders.length, HIERARCHIES.length);
+    for (const folder of delegatedFolders) assert.equal(fs.statSync(folder).uid, uid, `${folder} is the user's`);
     const status = path.join(home, 'run', 'delegated.jsonl');
     const run = await finished(asUser(['start', '--rootfs', userRootfs, '--memory', '64m', '--status-file', status, '--', '/bin/sh', '-c',
       'x=$(head -c 268435456 /dev/zero | tr "\\0" a); echo allocated ${#x}']));
@@ -368,6 +396,7 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
     assert.match(started && started.event === 'started' ? started.cgroup ?? '' : '', new RegExp(`^/mini-containers/user-${uid}/\\d+-\\d+$`));
     assert.deepEqual(containerGroups(), []);
     removeDelegation();
+    for (const top of HIERARCHIES) assert.equal(fs.existsSync(path.join(top, 'mini-containers', `user-${uid}`)), false, '--remove took it back');
   });
 
   it('through sudo: the caller\'s limits hold, and the caller can move no process into or out of the group', async () => {

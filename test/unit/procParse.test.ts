@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  latin1ToUtf8, parseAuxvPageSize, parseBootTimeMs, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd, parseStat, parseStatus, PF_KTHREAD,
+  latin1ToUtf8, parseAuxvPageSize, parseBootTimeMs, parseCmdline, parseNsLink, parseOpenFilesLimit, parsePasswd, parsePasswdEntries, parseStat, parseStatus, PF_KTHREAD,
 } from '../../src/core/proc/procParse';
 import { fixturesDir, statLine } from './fixtures/fakeProc';
 
@@ -101,6 +101,11 @@ describe('parsePasswd', () => {
   it('maps UIDs to the first name, skipping comments and broken lines', () => {
     const users = parsePasswd(fs.readFileSync(path.join(fixturesDir(), 'passwd'), 'utf8'));
     assert.deepEqual([...users], [[0, 'root'], [1, 'daemon'], [1000, 'alice']]);
+  });
+  it('lists every account with its UID and primary GID, in order (delegate-cgroup looks a name up there)', () => {
+    const entries = parsePasswdEntries(fs.readFileSync(path.join(fixturesDir(), 'passwd'), 'utf8'));
+    assert.deepEqual(entries.map((e) => [e.name, e.uid, e.gid]), [['root', 0, 0], ['daemon', 1, 1], ['alice', 1000, 1000], ['toor', 0, 0]]);
+    assert.deepEqual(parsePasswdEntries('bob:x:1001:oops:::\n'), [{ name: 'bob', uid: 1001, gid: -1 }]);
   });
 });
 

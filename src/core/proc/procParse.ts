@@ -165,15 +165,31 @@ export function parseNsLink(link: string): number | undefined {
   return n > 0 && open + 2 + String(n).length === link.length - 1 ? n : undefined;
 }
 
-/** UID → user name from the text of /etc/passwd; the first entry of a UID wins, as in getpwuid. */
-export function parsePasswd(text: string): Map<number, string> {
-  const users = new Map<number, string>();
+/** One account of /etc/passwd: name, UID and primary GID (-1 when that field is no number). */
+export interface PasswdEntry {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** The accounts of the text of /etc/passwd, in order; lines without a name or a numeric UID are skipped. */
+export function parsePasswdEntries(text: string): PasswdEntry[] {
+  const entries: PasswdEntry[] = [];
   for (const line of text.split('\n')) {
     const parts = line.split(':');
     if (parts.length < 3 || parts[0] === '' || parts[0].startsWith('#')) continue;
     const uid = intAt(parts[2], 0);
-    if (uid >= 0 && String(uid) === parts[2] && !users.has(uid)) users.set(uid, parts[0]);
+    if (uid < 0 || String(uid) !== parts[2]) continue;
+    const gid = parts.length > 3 && String(intAt(parts[3], 0)) === parts[3] ? intAt(parts[3], 0) : -1;
+    entries.push({ name: parts[0], uid, gid });
   }
+  return entries;
+}
+
+/** UID → user name from the text of /etc/passwd; the first entry of a UID wins, as in getpwuid. */
+export function parsePasswd(text: string): Map<number, string> {
+  const users = new Map<number, string>();
+  for (const { name, uid } of parsePasswdEntries(text)) if (!users.has(uid)) users.set(uid, name);
   return users;
 }
 

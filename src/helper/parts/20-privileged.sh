@@ -642,7 +642,7 @@ make_cgroup() {
   # Swap counts too (else the limit holds only where there is no swap): v2 apart, v1 memory and swap together.
   set_cgroup_limit memory 0 memory.swap.max '' optional || return 1
   set_cgroup_limit memory "$memory_limit" '' memory.memsw.limit_in_bytes optional || return 1
-  set_cgroup_limit pids "$pids_limit" pids.max pids.max || return 1
+  set_cgroup_limit pids "$pids_limit" pids.max pids.max "$pids_default" || return 1
   if [ -n "$cpu_quota" ]; then
     set_cgroup_limit cpu "$cpu_quota 100000" cpu.max '' || return 1
     set_cgroup_limit cpu 100000 '' cpu.cfs_period_us || return 1

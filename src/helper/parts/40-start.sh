@@ -14,7 +14,7 @@ exec "$@"'
 # How to get a group where there is none (said with the refusal of a limit, and in the note of a start).
 cgroup_advice() {
   if [ "$mode" = rootless ]; then
-    printf '%s' "Start it through sudo or pkexec (privileged), or have root delegate one: mkdir $CGROUP_ROOT/<controller>/mini-containers/user-$caller (v2: $CGROUP_ROOT/mini-containers/user-$caller) and chown it to uid $caller."
+    printf '%s' "Start it through sudo or pkexec (privileged), or have root delegate you a subtree once: mini-containers delegate-cgroup <your user name>."
   else
     printf '%s' "Mount the cgroup filesystem at $CGROUP_ROOT writable for root."
   fi
@@ -222,7 +222,7 @@ BINDS
 
 start() {
   rootfs='' name='' host_name='' status_file='' privileged=0 with_init=0 binds='' bind_count=0 workdir=/
-  envs='' env_count=0 ephemeral=0 memory_limit='' pids_limit='' cpu_quota='' cgroup_dirs='' cgroup_path=''
+  envs='' env_count=0 ephemeral=0 memory_limit='' pids_limit='' cpu_quota='' pids_default='' cgroup_dirs='' cgroup_path=''
   network='' publish='' publish_count=0 net_exit='' net_process='' net_watcher='' net_tool='' pasta_pid=''
   find_caller
   parse_options "$@"
@@ -299,7 +299,8 @@ start() {
   pending='' release=$rundir/$$.release
   if [ -n "$cgroup_parents" ]; then
     prune_cgroups
-    [ -n "$pids_limit" ] || pids_limit=4096
+    # The default process limit, where the host has a pids controller (one asked for is refused without).
+    [ -n "$pids_limit" ] || pids_limit=4096 pids_default=optional
     make_cgroup "$$-$helper_start" || cgroup_parents=''
   fi
   if [ -z "$cgroup_parents" ]; then
