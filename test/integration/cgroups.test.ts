@@ -292,7 +292,8 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
       const status = path.join(dir, `killed-${moment}.jsonl`);
       const groupsBefore = new Set(containerGroups());
       const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c', 'sleep 1000 & exec sleep 1000']);
-      const exited = finished(child);
+      // Its exit, not the close of its pipes: a sandbox that outlives it holds them until the next start ends it.
+      const exited = new Promise((resolve) => child.on('exit', resolve));
       let group = '';
       if (moment === 'group' || moment === 'forked') {
         group = await waitFor(() => containerGroups().find((g) => !groupsBefore.has(g)), 10_000, 1);
@@ -344,7 +345,7 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
     try {
       const status = path.join(dir, 'v2.jsonl');
       const child = onV2(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c', 'sleep 1000 & exec sleep 1000']);
-      const exited = finished(child);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
       const started = await waitFor(() => readStarted(status), 10_000);
       assert.match(started.cgroup ?? '', /^\/mini-containers\/\d+-\d+$/);
       const group = `${unified}${started.cgroup}`;
