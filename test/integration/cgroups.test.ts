@@ -323,13 +323,28 @@ describe('a cgroup per container: limits, and nothing left behind', { timeout: 3
       const status = path.join(dir, 'cycle.jsonl');
       fs.rmSync(status, { force: true });
       const child = spawnHelper(['start', '--rootfs', rootfs, '--status-file', status, '--', '/bin/sh', '-c', i % 2 ? 'sleep 1000' : 'true']);
-      const exited = finished(child);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
       if (i % 2) {
         const started = await waitFor(() => readStarted(status));
         seen.add(started.cgroup!);
         child.kill('SIGTERM');
       }
-      await exited;
+      // A start that does not end says where it waits, instead of hanging the suite.
+      let late: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        late = setTimeout(() => {
+          const helper = child.pid!;
+          const where = (pid: number) => { try { return fs.readFileSync(`/proc/${pid}/wchan`, 'utf8'); } catch { return 'gone'; } };
+          const kids = childrenOf(helper).map((pid) => `${pid} ${readStat(pid)?.comm} ${where(pid)} children ${childrenOf(pid).join(',')}`);
+          reject(new Error(`cycle ${i}: the helper ${helper} (${where(helper)}) has not ended after 20 s; its children: ${kids.join('; ')}; ` +
+            `groups: ${containerGroups().join(' ')}; status: ${fs.existsSync(status) ? fs.readFileSync(status, 'utf8') : 'none'}`));
+        }, 20_000);
+      });
+      try {
+        await Promise.race([exited, stuck]);
+      } finally {
+        clearTimeout(late);
+      }
     }
     assert.equal(seen.size, 100, 'each container had a group of its own');
     assert.deepEqual(containerGroups(), []);
