@@ -98,9 +98,11 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
     const shell = lines.findIndex((l) => /^BusyBox v/.test(l));
     const banner = lines.slice(0, shell >= 0 ? shell : -1).join('');
     assert.ok(squeeze(banner).startsWith(squeeze(BANNER)), `the terminal does not show the rootless banner, then the shell:\n${lines.join('\n')}`);
-    // Then the workspace bound in (miniContainers.mountWorkspace): files made inside are the user's.
-    assert.match(squeeze(banner).slice(squeeze(BANNER).length), /^Mounted:\/\S+\/workspace\.Filesmadeinsideareyoursonthehost\.$/,
-      `the second line does not say the workspace is mounted and files made inside are the user's:\n${lines.join('\n')}`);
+    // Then the workspace bound in (miniContainers.mountWorkspace): files made inside are the user's; then the helper's
+    // note that this rootless container has no cgroup (no subtree is delegated to this user), so no limit applies.
+    assert.match(squeeze(banner).slice(squeeze(BANNER).length),
+      /^Mounted:\/\S+\/workspace\.Filesmadeinsideareyoursonthehost\.note:thiscontainerhasnocgroup\(uid\d+hasnodelegatedcgroupsubtree.*nomemory,processorCPUlimitapplies\..*mini-containersdelegate-cgroup<yourusername>\.$/,
+      `the second line does not say the workspace is mounted and files made inside are the user's, then the note that the container has no cgroup:\n${lines.join('\n')}`);
     assert.deepEqual(asksPassword(lines), [], 'a password was asked');
     assert.deepEqual(elevations(), [], `${user.name} runs sudo or pkexec`);
 
@@ -158,8 +160,9 @@ describe('An ordinary user with no sudo rule: a rootless shell with no password'
     assert.match(rows.find((r) => r.level === 1 && r.label === name)?.description ?? '', new RegExp(`^PID 1 = host PID ${init.pid} · `));
     const mine = steps.rowsOf(rows, name);
     // Root inside, the user outside: the host's view of who runs them.
-    assert.equal(mine.find((r) => r.label === '/bin/sh')?.description, `PID 1 · host ${init.pid} · ${user?.name}`, steps.render(rows));
-    assert.equal(mine.find((r) => r.label === 'sleep 1000')?.description, `PID ${sleeper.nsPid} · host ${sleeper.pid} · ${user?.name}`, steps.render(rows));
+    // Each process row then says what it costs (CPU %, RSS): left out here, the e2e of the Containers view checks it.
+    assert.equal(wb.withoutUsage(mine.find((r) => r.label === '/bin/sh')?.description ?? ''), `PID 1 · host ${init.pid} · ${user?.name}`, steps.render(rows));
+    assert.equal(wb.withoutUsage(mine.find((r) => r.label === 'sleep 1000')?.description ?? ''), `PID ${sleeper.nsPid} · host ${sleeper.pid} · ${user?.name}`, steps.render(rows));
   });
 
   it('Kill (SIGKILL) from the tree ends the sleep through the control channel, with no password', async () => {

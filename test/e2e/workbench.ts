@@ -184,7 +184,6 @@ export async function openSideBarView(page: Page, title: string, timeoutMs = 20_
   }
 }
 
-/** One row of the side bar's tree as shown: `level` 1 for the top, `expanded` undefined for a leaf. */
 /**
  * A process row's description without what the process costs (" · 0.5% · 1.6 MiB", which changes from one refresh
  * to the next): PIDs and user, for exact comparisons.
@@ -193,6 +192,7 @@ export function withoutUsage(description: string): string {
   return description.replace(/ · [\d.]+% · [\d.]+ (?:B|KiB|MiB|GiB)$/, '');
 }
 
+/** One row of the side bar's tree as shown: `level` 1 for the top, `expanded` undefined for a leaf. */
 export interface TreeRow {
   readonly label: string;
   readonly description: string;

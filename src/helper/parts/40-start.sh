@@ -14,7 +14,7 @@ exec "$@"'
 # How to get a group where there is none (said with the refusal of a limit, and in the note of a start).
 cgroup_advice() {
   if [ "$mode" = rootless ]; then
-    printf '%s' "Start it through sudo or pkexec (privileged), or have root delegate you a subtree once: mini-containers delegate-cgroup <your user name>."
+    printf '%s' "Start it as root (the privileged path), or have root delegate you a subtree once: mini-containers delegate-cgroup <your user name>."
   else
     printf '%s' "Mount the cgroup filesystem at $CGROUP_ROOT writable for root."
   fi
