@@ -586,14 +586,17 @@ find_cgroup_parents() {
     cgroup_version=2 tops=$CGROUP_ROOT
   else
     cgroup_version=1 tops=''
+    # A combined mount (cpu,cpuacct) is reached by two names: each resolved by cd -P in this shell (no fork), once.
+    here=$PWD
     for controller in memory pids cpu cpuacct freezer; do
       [ -f "$CGROUP_ROOT/$controller/cgroup.procs" ] || continue
-      top=$(cd -P -- "$CGROUP_ROOT/$controller" 2>/dev/null && pwd) || continue
-      case "$tops" in *"$top
+      cd -P -- "$CGROUP_ROOT/$controller" 2>/dev/null || continue
+      case "$tops" in *"$PWD
 "*) continue ;; esac
-      tops="$tops$top
+      tops="$tops$PWD
 "
     done
+    cd -- "$here" || die "cannot return to $here"
     [ -n "$tops" ] || { cgroup_why="no cgroup hierarchy is mounted at $CGROUP_ROOT"; return 0; }
   fi
   for top in $tops; do
@@ -633,10 +636,16 @@ find_cgroup_parents() {
 make_cgroup() {
   cgroup_dirs=''
   for parent in $cgroup_parents; do
-    mkdir -- "$parent/$1" 2>/dev/null || { remove_cgroup; cgroup_why="cannot create $parent/$1"; return 1; }
     cgroup_dirs="$cgroup_dirs$parent/$1
 "
   done
+  # One mkdir for every hierarchy (a process each costs more than the kernel's work).
+  # shellcheck disable=SC2086 # one folder per line, no space in them
+  if ! mkdir -- $cgroup_dirs 2>/dev/null; then
+    remove_cgroup
+    cgroup_why="cannot create $1 in $(printf '%s' "$cgroup_parents" | tr '\n' ' ')"
+    return 1
+  fi
   cgroup_path=$cgroup_base/$1
   set_cgroup_limit memory "$memory_limit" memory.max memory.limit_in_bytes || return 1
   # Swap counts too (else the limit holds only where there is no swap): v2 apart, v1 memory and swap together.
@@ -709,14 +718,19 @@ group_empty() {
 # then removes it in every hierarchy (rmdir: the kernel removes only an empty group, so no process is ever lost).
 remove_cgroup() {
   [ -n "${cgroup_dirs:-}" ] || return 0
+  existing=''
   for dir in $cgroup_dirs; do
+    [ -d "$dir" ] || continue
+    existing="$existing $dir"
     tries=0
     while ! group_empty "$dir" && [ "$tries" -lt 200 ]; do
       tries=$((tries + 1))
       sleep 0.01
     done
-    rmdir -- "$dir" 2>/dev/null || true
   done
+  # One rmdir for every hierarchy.
+  # shellcheck disable=SC2086 # folders this helper named, no space in them
+  [ -z "$existing" ] || rmdir -- $existing 2>/dev/null || true
   cgroup_dirs=''
 }
 
