@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { SYSTEM_HELPER_PATH } from '../../src/core/helper/systemHelper';
 import { onInterrupt } from '../e2e/cleanup';
 import { installSystemHelper, type SystemHelper } from '../e2e/sudoUser';
-import { helperPath, makeRootfs, makeTempDir, mountTable, requireRoot, runHelper, stopAllHelpers } from './harness';
+import { helperPath, makeRootfs, makeTempDir, mountTable, requireRoot, runHelper, stopAllHelpers, waitFor } from './harness';
 
 const STORE = '/var/lib/mini-containers/rootfs';
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -266,6 +266,9 @@ while True:
 `]);
     const outcomes = { shown: 0, refused: 0 };
     try {
+      // The race is live only once the swapper runs: its first thousand swaps come before the first start (a loaded
+      // machine may take a while to start python; the starts alone can be over by then).
+      await waitFor(() => fs.existsSync(path.join(race, '.count')), 20_000).catch(() => undefined);
       for (let i = 0; i < 40; i++) {
         const result = await delegated(['--bind', `${race}/mine:/mnt/s:ro`, '--', '/bin/sh', '-c', 'cat /mnt/s/marker']);
         assert.doesNotMatch(result.stdout, /secret-/, `start ${i} showed root's folder`);
